@@ -1,0 +1,405 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CAPTURED_TABLES } from '@fixlify/contracts';
+import { runMigrations } from '@fixlify/db';
+import { type StackConfig, stackConfig, stackEnv, statePaths } from './config';
+import {
+  connectHealthy,
+  connectLog,
+  connectPid,
+  connectorStatus,
+  registerConnector,
+  restartConnector,
+  startConnect,
+  waitConnectorRunning,
+} from './connect';
+import { CONNECTOR_NAME, renderConnectorConfig } from './connector';
+import { ensureTopics, kafkaHealthy, kafkaLog, kafkaPid, listTopics, startKafka } from './kafka';
+import { ensureLib, libStale } from './maven';
+import { ensureDatabase, existingTables, findPgBin, postgresHealthy, postgresLog, postgresPid, startPostgres, stopPostgres } from './postgres';
+import { StackError, childPids, isAlive, portOpen, rssKb, run, stopPid, tailLines, waitUntil } from './proc';
+import { AUTOMATION_TOPIC_SPECS, cdcTopicSpecs } from './topics';
+
+export const PART_NAMES = ['postgres', 'migrations', 'kafka', 'topics', 'connect', 'connector'] as const;
+export type PartName = (typeof PART_NAMES)[number];
+/** Parts that are processes with a log file. */
+export const PROCESS_PARTS = ['postgres', 'kafka', 'connect'] as const;
+export type ProcessPart = (typeof PROCESS_PARTS)[number];
+
+export type PartAction = 'started' | 'running' | 'applied' | 'up-to-date' | 'created' | 'registered' | 'unchanged';
+
+export interface PartResult {
+  readonly part: PartName;
+  readonly action: PartAction;
+  readonly ms: number;
+  readonly detail: string;
+}
+
+export interface StackUpOptions {
+  /** Where progress lines go; default console.log. */
+  readonly log?: (line: string) => void;
+}
+
+export interface StackUpResult {
+  readonly parts: readonly PartResult[];
+  readonly totalMs: number;
+  /** False when everything was already running and nothing was created or applied. */
+  readonly changed: boolean;
+  readonly env: ReturnType<typeof stackEnv>;
+}
+
+export const partLogFile = (config: StackConfig, part: ProcessPart): string => {
+  switch (part) {
+    case 'postgres':
+      return postgresLog(config);
+    case 'kafka':
+      return kafkaLog(config);
+    case 'connect':
+      return connectLog(config);
+  }
+};
+
+const PORT_VARS = {
+  postgres: [['FIXLIFY_PG_PORT', (c: StackConfig) => c.pg.port]],
+  kafka: [
+    ['FIXLIFY_KAFKA_PORT', (c: StackConfig) => c.kafka.port],
+    ['FIXLIFY_KAFKA_CONTROLLER_PORT', (c: StackConfig) => c.kafka.controllerPort],
+  ],
+  connect: [['FIXLIFY_CONNECT_PORT', (c: StackConfig) => c.connect.port]],
+} as const satisfies Record<ProcessPart, readonly (readonly [string, (c: StackConfig) => number])[]>;
+
+const pidOf = (config: StackConfig, part: ProcessPart): number | undefined => {
+  switch (part) {
+    case 'postgres':
+      return postgresPid(config);
+    case 'kafka':
+      return kafkaPid(config);
+    case 'connect':
+      return connectPid(config);
+  }
+};
+
+const healthOf = (config: StackConfig, part: ProcessPart): Promise<boolean> => {
+  switch (part) {
+    case 'postgres':
+      return postgresHealthy(config);
+    case 'kafka':
+      return kafkaHealthy(config);
+    case 'connect':
+      return connectHealthy(config);
+  }
+};
+
+/** One-line errors for what `up` would need but is missing, checked before anything starts. */
+async function preflight(config: StackConfig, toStart: ReadonlySet<ProcessPart>): Promise<void> {
+  if (toStart.has('kafka') || toStart.has('connect')) {
+    const java = await run(config.java, ['-version']);
+    if (java.code !== 0) {
+      throw new StackError('preflight', `\`${config.java}\` not found: install Java 17+ (apt-get install openjdk-17-jre-headless) or set JAVA_HOME`);
+    }
+    const major = /version "(\d+)(?:\.(\d+))?/.exec(java.stderr);
+    const v = major ? Number(major[1] === '1' ? major[2] : major[1]) : 0;
+    if (v < 17) throw new StackError('preflight', `Java 17+ is needed (Kafka 4 and Debezium 3), found: ${java.stderr.split('\n')[0]}`);
+    const needMaven = (toStart.has('kafka') && libStale(config, 'broker')) || (toStart.has('connect') && libStale(config, 'connect'));
+    if (needMaven && (await run('mvn', ['-v'])).code !== 0) {
+      throw new StackError('preflight', '`mvn` not found: install Maven 3.8+ (apt-get install maven); it resolves the Kafka/Connect/Debezium jars once');
+    }
+  }
+  if (process.getuid?.() === 0 && toStart.has('postgres') && (await run('runuser', ['--help'])).code !== 0) {
+    throw new StackError('preflight', 'running as root needs `runuser` (util-linux) to start PostgreSQL as the postgres user');
+  }
+  for (const part of toStart) {
+    for (const [name, get] of PORT_VARS[part]) {
+      const port = get(config);
+      if (await portOpen(port)) {
+        const who = await run('ss', ['-ltnpH', `sport = :${port}`]);
+        const owner = /users:\(\("([^"]+)",pid=(\d+)/.exec(who.stdout);
+        throw new StackError(
+          part,
+          `port ${port} is in use by another process${owner ? ` (${owner[1]}, pid ${owner[2]})` : ''}: stop it or set ${name} to a free port`,
+        );
+      }
+    }
+  }
+}
+
+/** A lock file so two `up`/`down` never race on the same state dir. */
+function acquireLock(file: string): () => void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return () => fs.rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+        throw new StackError('stack', `another stack command (pid ${holder}) is running on ${path.dirname(file)}`);
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new StackError('stack', `cannot take the lock ${file}`);
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
+
+/** Starts (or checks) every part in order; safe to call again while running. */
+export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const config = stackConfig();
+  const paths = statePaths(config);
+  const t0 = Date.now();
+  const release = acquireLock(paths.lock);
+  const results: PartResult[] = [];
+  const step = async (part: PartName, fn: () => Promise<{ action: PartAction; detail: string }>) => {
+    const start = Date.now();
+    const { action, detail } = await fn();
+    const r: PartResult = { part, action, ms: Date.now() - start, detail };
+    results.push(r);
+    log(`  ✓ ${part.padEnd(10)} ${action.padEnd(10)} ${seconds(r.ms).padStart(7)}  ${detail}`);
+  };
+  try {
+    for (const dir of [paths.root, paths.logs, paths.run]) fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const toStart = new Set(PROCESS_PARTS.filter((p) => pidOf(config, p) === undefined));
+    await preflight(config, toStart);
+    const pgBin = toStart.has('postgres') ? await findPgBin(config) : undefined;
+    log(`fixlify stack (${config.stateDir})`);
+
+    // Maven resolves while PostgreSQL initialises; awaited before the JVM parts start.
+    const libs = Promise.all([
+      toStart.has('kafka') ? ensureLib(config, 'broker') : Promise.resolve('cached' as const),
+      toStart.has('connect') ? ensureLib(config, 'connect') : Promise.resolve('cached' as const),
+    ]);
+    void libs.catch(() => undefined);
+
+    const processStep = (part: ProcessPart, start: () => Promise<void>, port: number) =>
+      step(part, async () => {
+        const pid = pidOf(config, part);
+        if (pid !== undefined) {
+          try {
+            await waitUntil(part, () => healthOf(config, part), { timeoutMs: config.timeoutMs, alive: () => isAlive(pid) });
+          } catch (e) {
+            throw new StackError(part, (e as Error).message, partLogFile(config, part));
+          }
+          return { action: 'running', detail: `pid ${pid} · 127.0.0.1:${port}` };
+        }
+        await start();
+        return { action: 'started', detail: `pid ${pidOf(config, part) ?? '?'} · 127.0.0.1:${port}` };
+      });
+
+    await processStep(
+      'postgres',
+      async () => {
+        if (pgBin === undefined) throw new StackError('postgres', 'PostgreSQL binaries not located');
+        await startPostgres(config, pgBin);
+      },
+      config.pg.port,
+    );
+    const createdDb = await ensureDatabase(config);
+    if (createdDb) log(`    created database ${config.pg.database}`);
+
+    await step('migrations', async () => {
+      let applied: string[];
+      try {
+        applied = await runMigrations(config.DATABASE_URL);
+      } catch (e) {
+        throw new StackError('migrations', `runMigrations failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      }
+      return applied.length > 0
+        ? { action: 'applied', detail: applied.join(', ') }
+        : { action: 'up-to-date', detail: `no pending migration on ${config.pg.database}` };
+    });
+
+    const [brokerLib, connectLib] = await libs;
+    await processStep(
+      'kafka',
+      async () => {
+        if (brokerLib === 'resolved') log('    resolved the broker classpath with Maven');
+        await startKafka(config);
+      },
+      config.kafka.port,
+    );
+
+    await step('topics', async () => {
+      let created: string[];
+      try {
+        created = await ensureTopics(config, [...AUTOMATION_TOPIC_SPECS, ...cdcTopicSpecs(config.cdcPrefix)]);
+      } catch (e) {
+        throw new StackError('topics', `creating topics failed: ${(e as Error).message}`, kafkaLog(config));
+      }
+      return created.length > 0
+        ? { action: 'created', detail: `${created.length} topics: ${created.join(', ')}` }
+        : { action: 'unchanged', detail: `${AUTOMATION_TOPIC_SPECS.length} automation and ${CAPTURED_TABLES.length} CDC topics exist` };
+    });
+
+    await processStep(
+      'connect',
+      async () => {
+        if (connectLib === 'resolved') log('    resolved the Connect + Debezium classpath with Maven');
+        await startConnect(config);
+      },
+      config.connect.port,
+    );
+
+    await step('connector', async () => {
+      const present = await existingTables(config, CAPTURED_TABLES);
+      const missing = CAPTURED_TABLES.filter((t) => !present.includes(t));
+      if (missing.length > 0) {
+        log(`    ! tables not in ${config.pg.database} yet (not in the publication until the connector restarts): ${missing.join(', ')}`);
+      }
+      let wanted: Record<string, string>;
+      try {
+        wanted = renderConnectorConfig(config);
+      } catch (e) {
+        throw new StackError('connector', (e as Error).message);
+      }
+      const changed = await registerConnector(config, wanted);
+      if (!changed && (await connectorStatus(config))?.connector === 'FAILED') await restartConnector(config);
+      await waitConnectorRunning(config);
+      return { action: changed ? 'registered' : 'unchanged', detail: `${CONNECTOR_NAME} RUNNING → ${config.cdcPrefix}.public.*` };
+    });
+
+    const totalMs = Date.now() - t0;
+    const changed = results.some((r) => !['running', 'up-to-date', 'unchanged'].includes(r.action));
+    log(changed ? `stack up in ${seconds(totalMs)}` : `stack already up, nothing changed (${seconds(totalMs)})`);
+    return { parts: results, totalMs, changed, env: stackEnv(config) };
+  } finally {
+    release();
+  }
+}
+
+export interface StackDownOptions {
+  /** Also delete data and logs (PostgreSQL, Kafka, Connect state); the Maven lib cache stays. */
+  readonly wipe?: boolean;
+  /** With wipe: delete the whole state dir, Maven lib cache included. */
+  readonly all?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+/** Stops the processes in reverse order (Connect, Kafka, PostgreSQL). */
+export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const config = stackConfig();
+  const paths = statePaths(config);
+  if (!fs.existsSync(paths.root)) {
+    log(`nothing to stop (${paths.root} does not exist)`);
+    return;
+  }
+  const release = acquireLock(paths.lock);
+  try {
+    const stopJvm = async (part: 'connect' | 'kafka', timeoutMs: number) => {
+      const pid = pidOf(config, part);
+      const t = Date.now();
+      if (pid === undefined) return log(`  · ${part.padEnd(10)} not running`);
+      const graceful = await stopPid(pid, timeoutMs);
+      log(`  ✓ ${part.padEnd(10)} ${graceful ? 'stopped' : 'killed after timeout'} in ${seconds(Date.now() - t)} (pid ${pid})`);
+    };
+    await stopJvm('connect', 30_000);
+    await stopJvm('kafka', 60_000);
+    const t = Date.now();
+    if (postgresPid(config) === undefined) log(`  · postgres   not running`);
+    else {
+      await stopPostgres(config, await findPgBin(config));
+      log(`  ✓ postgres   stopped in ${seconds(Date.now() - t)}`);
+    }
+    if (opts.wipe) {
+      for (const target of [paths.pgRoot, paths.kafkaRoot, paths.connectRoot, paths.logs, paths.run]) {
+        fs.rmSync(target, { recursive: true, force: true });
+      }
+      if (opts.all) fs.rmSync(paths.lib, { recursive: true, force: true });
+      log(`  ✓ wiped ${opts.all ? paths.root : `data and logs in ${paths.root} (kept the Maven lib cache; --all removes it too)`}`);
+    }
+  } finally {
+    release();
+    // Only our own sub-folders are deleted; the state dir itself goes only if nothing else is in it.
+    if (opts.wipe && opts.all) {
+      try {
+        fs.rmdirSync(paths.root);
+      } catch {
+        /* not empty: someone else's files */
+      }
+    }
+  }
+}
+
+export interface PartStatus {
+  readonly part: PartName;
+  readonly state: 'running' | 'stopped' | 'absent';
+  readonly pid?: number;
+  readonly port?: number;
+  /** VmRSS of the main process, KiB. */
+  readonly rssKb?: number;
+  /** Sum of VmRSS over the main process and its children (PostgreSQL backends), KiB; shared memory counts once per process. */
+  readonly treeRssKb?: number;
+  /** 'ok' or the reason it is not healthy. */
+  readonly health: string;
+  readonly logFile?: string;
+}
+
+const healthText = async (check: () => Promise<boolean>): Promise<string> => {
+  try {
+    return (await check()) ? 'ok' : 'not ready';
+  } catch (e) {
+    return (e as Error).message.split('\n')[0] ?? 'error';
+  }
+};
+
+/** The state of every part, with health checks run in parallel. */
+export async function stackStatus(): Promise<PartStatus[]> {
+  const config = stackConfig();
+  const ports: Record<ProcessPart, number> = { postgres: config.pg.port, kafka: config.kafka.port, connect: config.connect.port };
+  const processRows = PROCESS_PARTS.map(async (part): Promise<PartStatus> => {
+    const pid = pidOf(config, part);
+    const logFile = partLogFile(config, part);
+    if (pid === undefined) return { part, state: 'stopped', port: ports[part], health: '-', logFile };
+    const kids = childPids(pid);
+    const tree = [pid, ...kids].map((p) => rssKb(p) ?? 0).reduce((a, b) => a + b, 0);
+    return {
+      part,
+      state: 'running',
+      pid,
+      port: ports[part],
+      rssKb: rssKb(pid),
+      treeRssKb: kids.length > 0 ? tree : undefined,
+      health: await healthText(() => healthOf(config, part)),
+      logFile,
+    };
+  });
+  const kafkaUp = kafkaPid(config) !== undefined;
+  const topicsRow = (async (): Promise<PartStatus> => {
+    if (!kafkaUp) return { part: 'topics', state: 'absent', health: '-' };
+    try {
+      const names = new Set(await listTopics(config));
+      const have = AUTOMATION_TOPIC_SPECS.filter((s) => names.has(s.topic)).length;
+      const cdc = [...names].filter((n) => n.startsWith(`${config.cdcPrefix}.public.`)).length;
+      return {
+        part: 'topics',
+        state: have === AUTOMATION_TOPIC_SPECS.length ? 'running' : 'absent',
+        health: `${have}/${AUTOMATION_TOPIC_SPECS.length} automation, ${cdc} CDC topics`,
+      };
+    } catch (e) {
+      return { part: 'topics', state: 'absent', health: (e as Error).message };
+    }
+  })();
+  const connectorRow = (async (): Promise<PartStatus> => {
+    if (connectPid(config) === undefined) return { part: 'connector', state: 'absent', health: '-' };
+    try {
+      const s = await connectorStatus(config);
+      if (s === undefined) return { part: 'connector', state: 'absent', health: 'not registered' };
+      const ok = s.connector === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t.state === 'RUNNING');
+      return {
+        part: 'connector',
+        state: ok ? 'running' : 'stopped',
+        health: ok ? 'ok' : `connector ${s.connector}, tasks ${s.tasks.map((t) => t.state).join(',') || 'none'}`,
+      };
+    } catch (e) {
+      return { part: 'connector', state: 'absent', health: (e as Error).message };
+    }
+  })();
+  const [pg, kafka, connect] = processRows;
+  return Promise.all([pg, kafka, topicsRow, connect, connectorRow].filter((r) => r !== undefined));
+}
+
+/** The last lines of a part's log, for error reports. */
+export const partLogTail = (part: ProcessPart, lines = 20): string => tailLines(partLogFile(stackConfig(), part), lines);

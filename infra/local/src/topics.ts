@@ -1,0 +1,28 @@
+import { CAPTURED_TABLES, TOPICS, cdcTopic } from '@fixlify/contracts';
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly numPartitions: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+/**
+ * The automation topics the local stack creates (infra/compose creates the same ones: keep them in step).
+ * Retention is unlimited at topic level because the log is the source of truth and projections are
+ * rebuilt from it; the broker default (168 h) still applies to CDC and Connect's own topics.
+ */
+export const AUTOMATION_TOPIC_SPECS: readonly TopicSpec[] = [
+  { topic: TOPICS.workflows, numPartitions: 6, configs: { 'cleanup.policy': 'compact' } },
+  { topic: TOPICS.events, numPartitions: 6, configs: { 'retention.ms': '-1' } },
+  { topic: TOPICS.commands, numPartitions: 6, configs: { 'retention.ms': '-1' } },
+  { topic: TOPICS.stepResults, numPartitions: 6, configs: { 'retention.ms': '-1' } },
+  { topic: TOPICS.dlq, numPartitions: 1, configs: { 'retention.ms': '-1' } },
+];
+
+/**
+ * The CDC topics, created up front with Debezium's own defaults (topic.creation.default.partitions=3)
+ * so consumers can subscribe before the first change of a table: kafkajs fails to subscribe to a
+ * topic that does not exist yet.
+ */
+export const cdcTopicSpecs = (prefix: string): readonly TopicSpec[] =>
+  CAPTURED_TABLES.map((table) => ({ topic: cdcTopic(prefix, table), numPartitions: 3, configs: {} }));

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * A Debezium change event as the JSON converter writes it with schemas.enable=false.
+ * Quirks: jsonb arrives as a JSON string, timestamptz as ISO text, numeric as a string
+ * (decimal.handling.mode=string), source.snapshot is a string ("true", "last", "false", …).
+ */
+export const DebeziumSource = z
+  .object({
+    ts_ms: z.number().int(),
+    lsn: z.union([z.number().int(), z.string()]).nullable().optional(),
+    txId: z.union([z.number().int(), z.string()]).nullable().optional(),
+    table: z.string(),
+    schema: z.string().optional(),
+    snapshot: z.union([z.string(), z.boolean()]).nullable().optional(),
+  })
+  .loose();
+
+export const DebeziumChangeEvent = z
+  .object({
+    before: z.record(z.string(), z.unknown()).nullable(),
+    after: z.record(z.string(), z.unknown()).nullable(),
+    source: DebeziumSource,
+    op: z.enum(['c', 'u', 'd', 'r', 't', 'm']),
+    ts_ms: z.number().int().nullable().optional(),
+  })
+  .loose()
+  .superRefine((e, ctx) => {
+    if ((e.op === 'c' || e.op === 'r' || e.op === 'u') && e.after === null)
+      ctx.addIssue({ code: 'custom', path: ['after'], message: `op ${e.op} needs an after image` });
+    if (e.op === 'd' && e.before === null) ctx.addIssue({ code: 'custom', path: ['before'], message: 'op d needs a before image' });
+  });
+export type DebeziumChangeEvent = z.infer<typeof DebeziumChangeEvent>;

@@ -1,0 +1,6 @@
+export * from './topics';
+export * from './condition';
+export * from './workflow-definition';
+export * from './messages';
+export * from './debezium';
+export * from './ids';

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { TOPICS } from './topics';
+import { ActionType, StepType, TriggerType, WorkflowDefinition } from './workflow-definition';
+
+const uuid = z.uuid();
+const isoTime = z.iso.datetime({ offset: true });
+const record = z.record(z.string(), z.unknown());
+
+export const EntityType = z.enum(['job', 'invoice', 'client', 'estimate', 'organization', 'technician', 'task', 'workflow', 'none']);
+export type EntityType = z.infer<typeof EntityType>;
+
+/** automation.events.v1 — a domain event (from CDC, a clock, a manual call or an inbound webhook). */
+export const DomainEvent = z.object({
+  v: z.literal(1),
+  /** deterministic: derived from the source position (CDC) or the occurrence (clock), so a redelivery has the same id */
+  eventId: uuid,
+  type: TriggerType,
+  organizationId: uuid,
+  entityType: EntityType,
+  entityId: z.string().max(200).nullable(),
+  before: record.nullable(),
+  after: record.nullable(),
+  /** commit time of the source change (Debezium source.ts_ms), or the occurrence time */
+  occurredAt: isoTime,
+  /** when ingest emitted it (for latency figures) */
+  emittedAt: isoTime,
+  /** only for manual, webhook and clock triggers aimed at one workflow */
+  workflowId: uuid.nullable().default(null),
+  /** the execution whose write caused this change, and how deep that chain is */
+  causation: z.object({ executionId: z.string().max(200), depth: z.number().int().min(1) }).nullable().default(null),
+  /** payload of manual/webhook triggers and clock details */
+  data: record.default({}),
+  source: z
+    .object({ kind: z.enum(['cdc', 'clock', 'manual', 'webhook']), table: z.string().optional(), lsn: z.string().optional(), txId: z.string().optional() })
+    .strict(),
+});
+export type DomainEvent = z.infer<typeof DomainEvent>;
+
+/** automation.workflows.v1 (compacted, key = workflow id) — the published, active version of a workflow; tombstone when none. */
+export const PublishedWorkflow = z.object({
+  v: z.literal(1),
+  workflowId: uuid,
+  organizationId: uuid,
+  name: z.string(),
+  version: z.number().int().min(1),
+  versionId: uuid,
+  triggerType: TriggerType,
+  definition: WorkflowDefinition,
+  updatedAt: isoTime,
+});
+export type PublishedWorkflow = z.infer<typeof PublishedWorkflow>;
+
+export const LoopFrame = z.object({ nodeId: z.string(), items: z.array(z.unknown()), index: z.number().int().min(0) });
+export type LoopFrame = z.infer<typeof LoopFrame>;
+
+/** What an execution needs to go on: it rides inside the command (principle 3). */
+export const Continuation = z.object({
+  /** the next node to run; null when finished */
+  cursor: z.string().nullable(),
+  /** variables set by steps (api_call responses, loop items) */
+  vars: record.default({}),
+  loops: z.array(LoopFrame).default([]),
+  /** number of steps run so far, guards against runaway graphs */
+  steps: z.number().int().min(0).default(0),
+  /** attempt of the node at the cursor (1-based) */
+  attempt: z.number().int().min(1).default(1),
+  /** sequence number of the next step result of this execution */
+  seq: z.number().int().min(0).default(0),
+  /** when the execution started (for its total duration) */
+  startedAt: isoTime.optional(),
+});
+export type Continuation = z.infer<typeof Continuation>;
+
+const commandBase = {
+  v: z.literal(1),
+  /** deterministic: uuidv5(workflow version id + event id) */
+  executionId: uuid,
+  organizationId: uuid,
+  workflowId: uuid,
+  versionId: uuid,
+  version: z.number().int().min(1),
+  issuedAt: isoTime,
+};
+
+/** automation.commands.v1 (key = execution id) */
+export const Command = z.discriminatedUnion('kind', [
+  z.object({
+    ...commandBase,
+    kind: z.literal('start'),
+    definition: WorkflowDefinition,
+    event: DomainEvent,
+    /** commit time of the triggering change, for end-to-end latency */
+    triggeredAt: isoTime,
+  }),
+  z.object({
+    ...commandBase,
+    kind: z.literal('resume'),
+    /** unique per continuation: execution id + step count, so a re-emitted timer is deduplicated */
+    commandId: z.string().max(300),
+    definition: WorkflowDefinition,
+    event: DomainEvent,
+    context: record,
+    continuation: Continuation,
+    reason: z.enum(['delay', 'retry', 'quiet_hours', 'manual_retry', 'fairness']),
+  }),
+  z.object({ ...commandBase, kind: z.literal('cancel'), commandId: z.string().max(300), reason: z.string().max(500) }),
+]);
+export type Command = z.infer<typeof Command>;
+export type StartCommand = Extract<Command, { kind: 'start' }>;
+export type ResumeCommand = Extract<Command, { kind: 'resume' }>;
+
+export const StepError = z.object({
+  code: z.string().max(100),
+  message: z.string().max(2000),
+  retryable: z.boolean(),
+});
+export type StepError = z.infer<typeof StepError>;
+
+const resultBase = {
+  v: z.literal(1),
+  /** deterministic: execution id + sequence */
+  resultId: z.string().max(300),
+  executionId: uuid,
+  organizationId: uuid,
+  workflowId: uuid,
+  versionId: uuid,
+  /** position of this result in the execution; results of one execution are totally ordered */
+  seq: z.number().int().min(0),
+  at: isoTime,
+};
+
+/** automation.step-results.v1 (key = execution id) — every state change of an execution. */
+export const StepResult = z.discriminatedUnion('kind', [
+  z.object({
+    ...resultBase,
+    kind: z.literal('execution_started'),
+    triggerType: TriggerType,
+    triggerData: record,
+    eventId: uuid,
+    triggeredAt: isoTime,
+  }),
+  z.object({
+    ...resultBase,
+    kind: z.literal('step_succeeded'),
+    stepId: z.string(),
+    stepType: StepType,
+    attempt: z.number().int().min(1),
+    startedAt: isoTime,
+    durationMs: z.number().min(0),
+    output: record,
+    /** delivered: sent to a provider; suppressed: held back by consent; skipped: already delivered earlier */
+    delivery: z.enum(['delivered', 'suppressed', 'deduplicated', 'none']).default('none'),
+    channel: z.enum(['email', 'sms', 'push', 'webhook', 'api_call']).nullable().default(null),
+  }),
+  z.object({
+    ...resultBase,
+    kind: z.literal('step_failed'),
+    stepId: z.string(),
+    stepType: StepType,
+    attempt: z.number().int().min(1),
+    startedAt: isoTime,
+    durationMs: z.number().min(0),
+    error: StepError,
+    /** when set, the step will be retried at that time */
+    retryAt: isoTime.nullable(),
+  }),
+  z.object({ ...resultBase, kind: z.literal('execution_waiting'), stepId: z.string(), until: isoTime, reason: z.string().max(200) }),
+  z.object({ ...resultBase, kind: z.literal('execution_completed'), durationMs: z.number().min(0) }),
+  z.object({ ...resultBase, kind: z.literal('execution_failed'), durationMs: z.number().min(0), error: StepError }),
+  z.object({ ...resultBase, kind: z.literal('execution_cancelled'), reason: z.string().max(500) }),
+]);
+export type StepResult = z.infer<typeof StepResult>;
+export type StepResultKind = StepResult['kind'];
+
+/** automation.dlq.v1 — a message that could not be processed. */
+export const DeadLetter = z.object({
+  v: z.literal(1),
+  origin: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string(), key: z.string().nullable() }),
+  consumer: z.string(),
+  reason: z.string().max(5000),
+  /** the original value, as text (may not be JSON) */
+  value: z.string().nullable(),
+  headers: z.record(z.string(), z.string()).default({}),
+  failedAt: isoTime,
+});
+export type DeadLetter = z.infer<typeof DeadLetter>;
+
+/** Topic catalog: handlers derive their payload types from here. */
+export const TOPIC_SCHEMAS = {
+  [TOPICS.workflows]: PublishedWorkflow,
+  [TOPICS.events]: DomainEvent,
+  [TOPICS.commands]: Command,
+  [TOPICS.stepResults]: StepResult,
+  [TOPICS.dlq]: DeadLetter,
+} as const;
+export type TopicSchemas = typeof TOPIC_SCHEMAS;
+export type TopicMessage<T extends keyof TopicSchemas> = z.infer<TopicSchemas[T]>;
+
+export const CHANNEL_OF_ACTION: Partial<Record<ActionType, 'email' | 'sms' | 'push' | 'webhook' | 'api_call'>> = {
+  send_email: 'email',
+  send_sms: 'sms',
+  send_push_notification: 'push',
+  webhook: 'webhook',
+  api_call: 'api_call',
+};

@@ -1,0 +1,34 @@
+/**
+ * Topic names are a public contract: consumers outside this repository (analytics, backfills)
+ * read them. Never rename one without a migration plan (dual-write, then move readers).
+ */
+export const TOPICS = {
+  workflows: 'automation.workflows.v1',
+  events: 'automation.events.v1',
+  commands: 'automation.commands.v1',
+  stepResults: 'automation.step-results.v1',
+  dlq: 'automation.dlq.v1',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** Debezium writes one topic per captured table: `<prefix>.public.<table>`. */
+export const CDC_TOPIC_PREFIX_DEFAULT = 'fixlify';
+
+export const BUSINESS_TABLES = [
+  'organizations',
+  'clients',
+  'technicians',
+  'jobs',
+  'invoices',
+  'estimates',
+  'tasks',
+] as const;
+export type BusinessTable = (typeof BUSINESS_TABLES)[number];
+
+export const WORKFLOW_TABLES = ['automation_workflows', 'automation_workflow_versions'] as const;
+
+export const CAPTURED_TABLES = [...BUSINESS_TABLES, ...WORKFLOW_TABLES] as const;
+export type CapturedTable = (typeof CAPTURED_TABLES)[number];
+
+export const cdcTopic = (prefix: string, table: CapturedTable): string => `${prefix}.public.${table}`;

@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import { Condition } from './condition';
+
+export const CDC_TRIGGER_TYPES = [
+  'job_created',
+  'job_status_changed',
+  'job_completed',
+  'invoice_created',
+  'invoice_sent',
+  'invoice_paid',
+  'client_created',
+  'client_updated',
+  'estimate_created',
+  'estimate_sent',
+  'estimate_accepted',
+  'estimate_declined',
+] as const;
+export const CLOCK_TRIGGER_TYPES = ['job_overdue', 'invoice_overdue', 'client_inactive', 'scheduled', 'recurring'] as const;
+export const EXTERNAL_TRIGGER_TYPES = ['manual', 'webhook'] as const;
+export const TRIGGER_TYPES = [...CDC_TRIGGER_TYPES, ...CLOCK_TRIGGER_TYPES, ...EXTERNAL_TRIGGER_TYPES] as const;
+export const TriggerType = z.enum(TRIGGER_TYPES);
+export type TriggerType = z.infer<typeof TriggerType>;
+
+export const ACTION_TYPES = [
+  'send_email',
+  'send_sms',
+  'send_push_notification',
+  'webhook',
+  'api_call',
+  'update_record',
+  'create_task',
+  'assign_technician',
+] as const;
+export const CONTROL_TYPES = ['condition', 'delay', 'loop'] as const;
+export const ActionType = z.enum(ACTION_TYPES);
+export type ActionType = z.infer<typeof ActionType>;
+export const StepType = z.enum([...ACTION_TYPES, ...CONTROL_TYPES]);
+export type StepType = z.infer<typeof StepType>;
+
+/** A string rendered as a Liquid template over the execution context. */
+const tpl = (max = 10_000) => z.string().max(max);
+const nodeId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -');
+const position = z.object({ x: z.number(), y: z.number() }).optional();
+
+const triggerConfig = {
+  job_overdue: z.object({ graceMinutes: z.number().int().min(0).max(100_000).default(0) }).strict(),
+  invoice_overdue: z.object({ daysOverdue: z.number().int().min(0).max(3650).default(0) }).strict(),
+  client_inactive: z.object({ days: z.number().int().min(1).max(3650) }).strict(),
+  scheduled: z.object({ at: z.iso.datetime({ offset: true }) }).strict(),
+  recurring: z.object({ cron: z.string().min(9).max(120), timezone: z.string().min(1).max(64) }).strict(),
+} as const;
+
+export const TriggerSpec = z.discriminatedUnion('type', [
+  ...CDC_TRIGGER_TYPES.map((t) => z.object({ type: z.literal(t), filter: Condition.optional() }).strict()),
+  z.object({ type: z.literal('job_overdue'), config: triggerConfig.job_overdue, filter: Condition.optional() }).strict(),
+  z.object({ type: z.literal('invoice_overdue'), config: triggerConfig.invoice_overdue, filter: Condition.optional() }).strict(),
+  z.object({ type: z.literal('client_inactive'), config: triggerConfig.client_inactive, filter: Condition.optional() }).strict(),
+  z.object({ type: z.literal('scheduled'), config: triggerConfig.scheduled }).strict(),
+  z.object({ type: z.literal('recurring'), config: triggerConfig.recurring }).strict(),
+  z.object({ type: z.literal('manual'), filter: Condition.optional() }).strict(),
+  z.object({ type: z.literal('webhook'), filter: Condition.optional() }).strict(),
+] as unknown as [z.ZodObject<{ type: z.ZodLiteral<TriggerType> }>]);
+export type TriggerSpec = { type: TriggerType; filter?: Condition; config?: Record<string, unknown> };
+
+const retryPolicy = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(20).default(5),
+    initialDelayMs: z.number().int().min(10).max(3_600_000).default(1000),
+    maxDelayMs: z.number().int().min(10).max(86_400_000).default(300_000),
+  })
+  .strict();
+export const RetryPolicy = retryPolicy;
+export type RetryPolicy = z.infer<typeof retryPolicy>;
+
+const httpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const headers = z.record(z.string().max(100), tpl(2000)).optional();
+
+export const ActionConfigs = {
+  send_email: z
+    .object({
+      to: tpl(500).default('{{ client.email }}'),
+      subject: tpl(500),
+      text: tpl(50_000).optional(),
+      html: tpl(100_000).optional(),
+      provider: z.enum(['mailgun', 'smtp']).optional(),
+    })
+    .strict()
+    .refine((c) => c.text !== undefined || c.html !== undefined, { message: 'an email needs a text or html body', path: ['text'] }),
+  send_sms: z.object({ to: tpl(100).default('{{ client.phone }}'), body: tpl(1600).min(1) }).strict(),
+  send_push_notification: z
+    .object({ userRef: tpl(200).default('{{ client.id }}'), title: tpl(200).min(1), body: tpl(2000), url: tpl(2000).optional() })
+    .strict(),
+  webhook: z.object({ url: tpl(2000).min(1), payload: tpl(100_000).optional(), headers }).strict(),
+  api_call: z
+    .object({
+      url: tpl(2000).min(1),
+      method: httpMethod.default('GET'),
+      headers,
+      body: tpl(100_000).optional(),
+      auth: z
+        .discriminatedUnion('type', [
+          z.object({ type: z.literal('bearer'), token: tpl(4000) }).strict(),
+          z.object({ type: z.literal('basic'), username: tpl(500), password: tpl(500) }).strict(),
+          z.object({ type: z.literal('header'), name: z.string().min(1).max(100), value: tpl(4000) }).strict(),
+        ])
+        .optional(),
+      saveAs: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(64).optional(),
+      timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+    })
+    .strict(),
+  update_record: z
+    .object({
+      table: z.enum(['jobs', 'invoices', 'clients', 'estimates', 'tasks']),
+      id: tpl(200).default('{{ event.entityId }}'),
+      set: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/).max(63), tpl(5000)).refine((o) => Object.keys(o).length > 0, 'set at least one column'),
+    })
+    .strict(),
+  create_task: z
+    .object({
+      title: tpl(500).min(1),
+      description: tpl(5000).optional(),
+      dueInHours: z.number().min(0).max(24 * 365).optional(),
+      assigneeTechnicianId: tpl(200).optional(),
+      jobId: tpl(200).optional(),
+    })
+    .strict(),
+  assign_technician: z
+    .object({
+      jobId: tpl(200).default('{{ job.id }}'),
+      strategy: z.enum(['given', 'least_busy']),
+      technicianId: tpl(200).optional(),
+    })
+    .strict()
+    .refine((c) => c.strategy !== 'given' || !!c.technicianId, { message: 'strategy given needs technicianId', path: ['technicianId'] }),
+} as const;
+
+export const ControlConfigs = {
+  condition: z.object({ when: Condition }).strict(),
+  delay: z.discriminatedUnion('mode', [
+    z.object({ mode: z.literal('duration'), seconds: z.number().int().min(0).max(366 * 86400) }).strict(),
+    z
+      .object({
+        mode: z.literal('until'),
+        /** a template rendering to an ISO time, e.g. `{{ job.scheduled_start }}` */
+        at: tpl(500).min(1),
+        offsetSeconds: z.number().int().min(-366 * 86400).max(366 * 86400).default(0),
+      })
+      .strict(),
+  ]),
+  loop: z
+    .object({
+      over: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/, 'a dotted path to a list in the context'),
+      as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(64).default('item'),
+      maxIterations: z.number().int().min(1).max(1000).default(100),
+    })
+    .strict(),
+} as const;
+
+const baseNode = { id: nodeId, label: z.string().max(200).optional(), position };
+const actionNode = <T extends ActionType>(t: T) =>
+  z.object({ ...baseNode, type: z.literal(t), config: ActionConfigs[t], retry: retryPolicy.optional() }).strict();
+
+export const TriggerNode = z.object({ ...baseNode, type: z.literal('trigger'), trigger: TriggerSpec }).strict();
+export const WorkflowNode = z.discriminatedUnion('type', [
+  TriggerNode,
+  actionNode('send_email'),
+  actionNode('send_sms'),
+  actionNode('send_push_notification'),
+  actionNode('webhook'),
+  actionNode('api_call'),
+  actionNode('update_record'),
+  actionNode('create_task'),
+  actionNode('assign_technician'),
+  z.object({ ...baseNode, type: z.literal('condition'), config: ControlConfigs.condition }).strict(),
+  z.object({ ...baseNode, type: z.literal('delay'), config: ControlConfigs.delay }).strict(),
+  z.object({ ...baseNode, type: z.literal('loop'), config: ControlConfigs.loop }).strict(),
+]);
+export type WorkflowNode = z.infer<typeof WorkflowNode>;
+export type TriggerNode = z.infer<typeof TriggerNode>;
+
+/** `true`/`false` leave a condition; `body`/`done` leave a loop; everything else uses `next`. */
+export const EdgeBranch = z.enum(['next', 'true', 'false', 'body', 'done']);
+export type EdgeBranch = z.infer<typeof EdgeBranch>;
+export const WorkflowEdge = z
+  .object({ id: z.string().min(1).max(100), source: nodeId, target: nodeId, branch: EdgeBranch.default('next') })
+  .strict();
+export type WorkflowEdge = z.infer<typeof WorkflowEdge>;
+
+export const ReenrollmentPolicy = z.enum(['every_time', 'once_per_entity']);
+export type ReenrollmentPolicy = z.infer<typeof ReenrollmentPolicy>;
+
+export const WorkflowDefinition = z
+  .object({
+    schemaVersion: z.literal(1).default(1),
+    nodes: z.array(WorkflowNode).min(1).max(200),
+    edges: z.array(WorkflowEdge).max(400),
+    settings: z
+      .object({ reenrollment: ReenrollmentPolicy.default('every_time') })
+      .strict()
+      .default({ reenrollment: 'every_time' }),
+  })
+  .strict();
+export type WorkflowDefinition = z.infer<typeof WorkflowDefinition>;
+export type WorkflowDefinitionInput = z.input<typeof WorkflowDefinition>;

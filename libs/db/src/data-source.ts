@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { Pool } from 'pg';
+import { Client, Estimate, Invoice, Job, Organization, Task, Technician } from './entities/business.entities';
+import {
+  AutomationExecutionLog,
+  AutomationMetric,
+  AutomationTemplate,
+  AutomationWorkflow,
+  AutomationWorkflowVersion,
+} from './entities/automation.entities';
+import { InitialSchema1764200000000 } from './migrations/1764200000000-initial-schema';
+import { dbEnv } from './env';
+
+export const ENTITIES = [
+  Organization,
+  Client,
+  Technician,
+  Job,
+  Invoice,
+  Estimate,
+  Task,
+  AutomationWorkflow,
+  AutomationWorkflowVersion,
+  AutomationTemplate,
+  AutomationExecutionLog,
+  AutomationMetric,
+];
+export const MIGRATIONS = [InitialSchema1764200000000];
+
+export const createDataSource = (url = dbEnv().DATABASE_URL, poolMax = dbEnv().DATABASE_POOL_MAX): DataSource =>
+  new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    logging: ['error'],
+    extra: { max: poolMax },
+  });
+
+/** Applies pending migrations; returns the names of those it ran. */
+export const runMigrations = async (url = dbEnv().DATABASE_URL): Promise<string[]> => {
+  const ds = createDataSource(url, 2);
+  await ds.initialize();
+  try {
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+};
+
+/** A plain pg pool for hot paths (batched SQL without ORM overhead). */
+export const createPool = (url = dbEnv().DATABASE_URL, max = dbEnv().DATABASE_POOL_MAX): Pool =>
+  new Pool({ connectionString: url, max, application_name: process.env.FIXLIFY_SERVICE ?? 'fixlify' });

@@ -1,0 +1,218 @@
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { z } from 'zod';
+import { deadLetter } from './dead-letter';
+import { kafkaEnv } from './env';
+import type { Logger } from './logger';
+import { batchDuration, consumerLag, messagesFailed, messagesProcessed } from './observability';
+
+export interface OutMessage {
+  topic: string;
+  key: string | null;
+  value: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface PipelineItem<T> {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: T;
+  headers: Record<string, string>;
+  /** broker timestamp (ms) */
+  timestamp: number;
+}
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string } | { ok: 'skip' };
+
+/** Thrown by a handler for a failure that is not the message's fault (database down…): the batch is retried. */
+export class TransientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}
+
+export interface ExactlyOncePipelineOptions<T> {
+  /** names the consumer in logs, metrics and dead letters */
+  name: string;
+  kafka: Kafka;
+  groupId: string;
+  transactionalId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  decode: (message: KafkaMessage, topic: string) => Decoded<T>;
+  /** returns what to produce for these items; runs inside the transaction that commits their offsets */
+  handle: (items: PipelineItem<T>[]) => Promise<OutMessage[]>;
+  log: Logger;
+  /** fetch tuning; defaults favour latency */
+  maxWaitTimeInMs?: number;
+  maxBytesPerPartition?: number;
+}
+
+export interface RunningPipeline {
+  consumer: Consumer;
+  producer: Producer;
+  /** true once the consumer has joined its group */
+  isReady(): boolean;
+  stop(): Promise<void>;
+}
+
+const headersOf = (m: KafkaMessage): Record<string, string> => {
+  const h: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) h[k] = Array.isArray(v) ? String(v[0]) : String(v);
+  return h;
+};
+
+/**
+ * Read-process-write in one Kafka transaction: the produced messages and the consumed offsets
+ * commit together, so a crash at any point neither loses nor duplicates an output (principle 2).
+ * Undecodable messages, and messages whose handling fails for a non-transient reason, go to the
+ * dead-letter topic in the same transaction; the consumer never stops on them.
+ */
+export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>): Promise<RunningPipeline> => {
+  const env = kafkaEnv();
+  const producer = o.kafka.producer({
+    transactionalId: o.transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionTimeout: env.KAFKA_TRANSACTION_TIMEOUT_MS,
+  });
+  const consumer = o.kafka.consumer({
+    groupId: o.groupId,
+    readUncommitted: false,
+    maxWaitTimeInMs: o.maxWaitTimeInMs ?? 20,
+    maxBytesPerPartition: o.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    rebalanceTimeout: 20_000,
+  });
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    o.log.error({ err: e.payload.error }, `${o.name}: consumer crashed`);
+  });
+
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? true });
+
+  const handleIsolated = async (items: PipelineItem<T>[], raw: Map<string, KafkaMessage>, topic: string, partition: number): Promise<OutMessage[]> => {
+    // isolate the poison message(s): each item alone; failures go to the dead-letter topic
+    const out: OutMessage[] = [];
+    for (const item of items) {
+      try {
+        out.push(...(await o.handle([item])));
+      } catch (e) {
+        if (e instanceof TransientError) throw e;
+        const reason = e instanceof Error ? e.message : String(e);
+        messagesFailed.inc({ consumer: o.name, topic, reason: 'handler_error' });
+        o.log.warn({ topic, partition, offset: item.offset, reason }, `${o.name}: message sent to dead-letter topic`);
+        const message = raw.get(item.offset);
+        if (message) out.push(deadLetter({ topic, partition, message, consumer: o.name, reason: `handler failed: ${reason}` }));
+      }
+    }
+    return out;
+  };
+
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 1,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      const end = batchDuration.startTimer({ consumer: o.name, topic: batch.topic });
+      const items: PipelineItem<T>[] = [];
+      const out: OutMessage[] = [];
+      const raw = new Map<string, KafkaMessage>();
+      for (const m of batch.messages) {
+        const d = o.decode(m, batch.topic);
+        if (d.ok === true) {
+          raw.set(m.offset, m);
+          items.push({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key ? m.key.toString('utf8') : null,
+            value: d.value,
+            headers: headersOf(m),
+            timestamp: Number(m.timestamp),
+          });
+        } else if (d.ok === false) {
+          messagesFailed.inc({ consumer: o.name, topic: batch.topic, reason: 'invalid' });
+          o.log.warn({ topic: batch.topic, partition: batch.partition, offset: m.offset, reason: d.reason }, `${o.name}: invalid message to dead-letter topic`);
+          out.push(deadLetter({ topic: batch.topic, partition: batch.partition, message: m, consumer: o.name, reason: d.reason }));
+        }
+      }
+      if (items.length > 0) {
+        try {
+          out.push(...(await o.handle(items)));
+        } catch (e) {
+          if (e instanceof TransientError) throw e;
+          o.log.warn({ err: e }, `${o.name}: batch handler failed; isolating messages`);
+          out.push(...(await handleIsolated(items, raw, batch.topic, batch.partition)));
+        }
+      }
+      const last = batch.messages[batch.messages.length - 1]!.offset;
+      const txn = await producer.transaction();
+      try {
+        if (out.length > 0) {
+          const byTopic = new Map<string, { key: string | null; value: string | null; headers?: Record<string, string> }[]>();
+          for (const m of out) {
+            const list = byTopic.get(m.topic) ?? [];
+            list.push({ key: m.key, value: m.value, headers: m.headers });
+            byTopic.set(m.topic, list);
+          }
+          await txn.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+        }
+        await txn.sendOffsets({
+          consumerGroupId: o.groupId,
+          topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
+        });
+        await txn.commit();
+      } catch (e) {
+        await txn.abort().catch(() => undefined);
+        throw e;
+      }
+      resolveOffset(last);
+      messagesProcessed.inc({ consumer: o.name, topic: batch.topic }, batch.messages.length);
+      consumerLag.set({ consumer: o.name, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      end();
+      await heartbeat();
+    },
+  });
+
+  return {
+    consumer,
+    producer,
+    isReady: () => joined,
+    stop: async () => {
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+};
+
+/** Parses a JSON message value with a zod-like schema; never throws. */
+export const jsonDecoder =
+  <S extends z.ZodType>(schema: S) =>
+  (m: KafkaMessage): Decoded<z.output<S>> => {
+    if (m.value === null) return { ok: 'skip' };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(m.value.toString('utf8'));
+    } catch (e) {
+      return { ok: false, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    const r = schema.safeParse(parsed);
+    if (r.success) return { ok: true, value: r.data };
+    return {
+      ok: false,
+      reason: `schema: ${r.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}`,
+    };
+  };

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { applyFault, FaultQueue, header, sendJson, startHttpServer, type StandinOptions } from './http-standin';
+
+export interface TelnyxStandinOptions extends StandinOptions {
+  /** The accepted Bearer key (default 'KEY_test'). */
+  apiKey?: string;
+}
+
+export interface TelnyxRecordedMessage {
+  id: string;
+  from: string;
+  to: string;
+  text: string;
+  messagingProfileId?: string;
+  /** Telnyx has no idempotency key; tests count duplicates by (to, text). */
+  receivedAt: string;
+}
+
+export interface TelnyxStandin {
+  url: string;
+  port: number;
+  received: TelnyxRecordedMessage[];
+  readonly attempts: number;
+  failNext(n: number, status: number, retryAfterSeconds?: number): void;
+  delayNext(n: number, ms: number): void;
+  /** The number texted STOP: sends to it get 40300. */
+  optOut(phoneNumber: string): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+const SHORT_CODE = /^\d{5,6}$/;
+const ALPHANUMERIC_SENDER = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
+
+type TelnyxError = { code: string; title: string; detail: string; source?: { pointer: string } };
+const errors = (...e: TelnyxError[]) => ({ errors: e });
+
+/** Speaks Telnyx's Messages API v2 (POST /v2/messages, Bearer auth, JSON). */
+export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promise<TelnyxStandin> {
+  const apiKey = opts.apiKey ?? 'KEY_test';
+  const faults = new FaultQueue();
+  const received: TelnyxRecordedMessage[] = [];
+  const optedOut = new Set<string>();
+  let attempts = 0;
+  const running = await startHttpServer(async (req, res, body) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'GET' && path === '/outbox') return sendJson(res, 200, received);
+    if (req.method === 'DELETE' && path === '/outbox') {
+      received.length = 0;
+      return sendJson(res, 200, { data: 'cleared' });
+    }
+    if (path !== '/v2/messages') return sendJson(res, 404, errors({ code: '10005', title: 'Resource not found', detail: `No route ${path}` }));
+    if (req.method !== 'POST') return sendJson(res, 405, errors({ code: '10015', title: 'Bad Request', detail: 'Method not allowed' }));
+    attempts++;
+    if (
+      await applyFault(faults.take(), running, res, (s) =>
+        s === 429
+          ? errors({ code: '10011', title: 'Too many requests', detail: 'You have exceeded the maximum number of allowed requests.' })
+          : errors({ code: '10007', title: 'Unexpected error', detail: 'An unexpected error occured.' }),
+      )
+    ) {
+      return;
+    }
+    const auth = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '');
+    if (auth?.[1] !== apiKey) {
+      return sendJson(
+        res,
+        401,
+        errors({ code: '10009', title: 'Authentication failed', detail: 'The required authentication headers were either invalid or not included in the request.' }),
+      );
+    }
+    let payload: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(body.toString('utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      payload = parsed as Record<string, unknown>;
+    } catch {
+      return sendJson(res, 400, errors({ code: '10015', title: 'Bad Request', detail: 'The request failed because it was not well-formed.' }));
+    }
+    const profile = typeof payload['messaging_profile_id'] === 'string' ? payload['messaging_profile_id'] : undefined;
+    const from = payload['from'];
+    const rawTo = payload['to'];
+    const to = Array.isArray(rawTo) && rawTo.length === 1 ? rawTo[0] : rawTo;
+    const text = payload['text'];
+    if (from === undefined && profile === undefined) {
+      return sendJson(res, 422, errors({ code: '10004', title: 'Missing required parameter', detail: "The 'from' parameter is required.", source: { pointer: '/from' } }));
+    }
+    if (from !== undefined && (typeof from !== 'string' || !(E164.test(from) || SHORT_CODE.test(from) || ALPHANUMERIC_SENDER.test(from)))) {
+      return sendJson(res, 400, errors({ code: '40305', title: "Invalid 'from' address", detail: 'The from address should be a valid number, short code or alphanumeric sender id.', source: { pointer: '/from' } }));
+    }
+    if (typeof to !== 'string' || !(E164.test(to) || SHORT_CODE.test(to))) {
+      return sendJson(res, 400, errors({ code: '40310', title: "Invalid 'to' address", detail: "The 'to' address should be a single valid number.", source: { pointer: '/to' } }));
+    }
+    if ((typeof text !== 'string' || text === '') && payload['media_urls'] === undefined) {
+      return sendJson(res, 422, errors({ code: '10004', title: 'Missing required parameter', detail: "The 'text' parameter is required.", source: { pointer: '/text' } }));
+    }
+    if (optedOut.has(to)) {
+      return sendJson(res, 400, errors({ code: '40300', title: 'Blocked due to STOP message', detail: 'The recipient has opted out of messages from this number.' }));
+    }
+    const msgText = typeof text === 'string' ? text : '';
+    const now = new Date().toISOString();
+    const record: TelnyxRecordedMessage = {
+      id: randomUUID(),
+      from: typeof from === 'string' ? from : '',
+      to,
+      text: msgText,
+      receivedAt: now,
+      ...(profile !== undefined ? { messagingProfileId: profile } : {}),
+    };
+    received.push(record);
+    // GSM-7 fits 160 characters in one part (153 per part when split); anything else is UCS-2 (70/67).
+    const gsm = /^[\x20-\x7e\n\r]*$/.test(msgText);
+    const parts = msgText.length <= (gsm ? 160 : 70) ? 1 : Math.ceil(msgText.length / (gsm ? 153 : 67));
+    sendJson(res, 200, {
+      data: {
+        record_type: 'message',
+        direction: 'outbound',
+        id: record.id,
+        type: 'SMS',
+        messaging_profile_id: profile ?? null,
+        organization_id: null,
+        from: { phone_number: record.from, carrier: 'Telnyx', line_type: 'VoIP' },
+        to: [{ phone_number: to, status: 'queued', carrier: '', line_type: '' }],
+        text: msgText,
+        media: [],
+        webhook_url: null,
+        webhook_failover_url: null,
+        encoding: gsm ? 'GSM-7' : 'UCS-2',
+        parts,
+        tags: [],
+        cost: null,
+        received_at: now,
+        sent_at: null,
+        completed_at: null,
+        valid_until: new Date(Date.now() + 4 * 3600_000).toISOString(),
+        errors: [],
+      },
+    });
+  }, opts);
+  return {
+    url: running.url,
+    port: running.port,
+    received,
+    get attempts() {
+      return attempts;
+    },
+    failNext: (n, status, retryAfterSeconds) => faults.failNext(n, status, retryAfterSeconds),
+    delayNext: (n, ms) => faults.delayNext(n, ms),
+    optOut: (n) => void optedOut.add(n),
+    reset: () => {
+      received.length = 0;
+      attempts = 0;
+      optedOut.clear();
+      faults.clear();
+    },
+    close: () => running.close(),
+  };
+}

@@ -1,0 +1,212 @@
+import type { Pool } from 'pg';
+import {
+  apiCall,
+  createSmtpSender,
+  isChannelError,
+  mayRetry,
+  sendMailgun,
+  sendTelnyxSms,
+  sendWebPush,
+  sendWebhook,
+  type DeliveryChannel,
+  type OutboundPolicy,
+  type SmtpSender,
+} from '@fixlify/channels';
+import type { ExecutorConfig } from '../config';
+import type { ActionOutcome, ActionRequest } from '../execution/run-execution';
+import { beginDelivery, recordDelivered, recordFailed, recordSuppressed } from '../ledger/delivery-ledger';
+import { quietHoursUntil, suppressionReason, type PeopleChannel } from './messaging';
+import { assignTechnician, createTask, updateRecord } from './records';
+
+export interface ActionDeps {
+  pool: Pool;
+  cfg: ExecutorConfig;
+  policy: OutboundPolicy;
+  now: () => Date;
+}
+
+const s = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+
+const failed = (code: string, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: { code, message, retryable } });
+
+export const createActionPerformer = (deps: ActionDeps): { perform: (req: ActionRequest) => Promise<ActionOutcome>; close: () => void } => {
+  const { pool, cfg } = deps;
+  let smtp: SmtpSender | null = null;
+  const smtpSender = (): SmtpSender => {
+    if (!smtp) {
+      const u = new URL(cfg.SMTP_URL);
+      smtp = createSmtpSender({
+        host: u.hostname,
+        port: Number(u.port || 25),
+        secure: u.protocol === 'smtps:',
+        from: cfg.MAIL_FROM,
+        ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
+      });
+    }
+    return smtp;
+  };
+
+  /** Ledger around one send: at most once for people, same Idempotency-Key for machines. */
+  const deliver = async (
+    req: ActionRequest,
+    channel: DeliveryChannel,
+    send: () => Promise<{ providerMessageId: string | null; output: Record<string, unknown> }>,
+  ): Promise<ActionOutcome> => {
+    const decision = await beginDelivery(pool, { stepKey: req.stepKey, organizationId: req.organizationId, executionId: req.executionId, channel });
+    switch (decision.kind) {
+      case 'already_delivered':
+        return { kind: 'ok', output: { ...(decision.response ?? {}), providerMessageId: decision.providerMessageId, deduplicated: true }, delivery: 'deduplicated' };
+      case 'already_suppressed':
+        return { kind: 'ok', output: { suppressed: true, reason: decision.reason }, delivery: 'suppressed' };
+      case 'unknown_outcome':
+        return failed('outcome_unknown', `an earlier attempt of this ${channel} may have been delivered (the process stopped before recording it); not sent again so nobody receives it twice`);
+      case 'send':
+        break;
+    }
+    try {
+      const r = await send();
+      await recordDelivered(pool, req.stepKey, r.providerMessageId, r.output);
+      return { kind: 'ok', output: { ...r.output, providerMessageId: r.providerMessageId }, delivery: 'delivered' };
+    } catch (e) {
+      if (!isChannelError(e)) {
+        await recordFailed(pool, req.stepKey, e instanceof Error ? e.message : String(e), false, channel);
+        throw e;
+      }
+      await recordFailed(pool, req.stepKey, `${e.code}: ${e.message}`, e.maybeDelivered, channel);
+      return {
+        kind: 'failed',
+        error: { code: e.code, message: e.detail ? `${e.message} (${e.detail})` : e.message, retryable: mayRetry(channel, e) },
+        ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+      };
+    }
+  };
+
+  /** Consent and quiet hours come before the ledger: a held-back message is not a delivery. */
+  const gate = async (req: ActionRequest, channel: PeopleChannel, address: string): Promise<ActionOutcome | null> => {
+    if (!address) return failed('recipient_missing', `no ${channel} recipient (the template rendered empty)`);
+    const reason = await suppressionReason(pool, req.organizationId, channel, address, req.context);
+    if (reason) {
+      await recordSuppressed(pool, { stepKey: req.stepKey, organizationId: req.organizationId, executionId: req.executionId, channel, reason });
+      return { kind: 'ok', output: { suppressed: true, reason, to: address }, delivery: 'suppressed' };
+    }
+    if (channel !== 'push') {
+      const until = quietHoursUntil(req.context, deps.now());
+      if (until) return { kind: 'wait', until, reason: 'quiet_hours' };
+    }
+    return null;
+  };
+
+  const perform = async (req: ActionRequest): Promise<ActionOutcome> => {
+    const c = req.config;
+    const node = req.node;
+    switch (node.type) {
+      case 'send_email': {
+        const to = s(c.to).trim();
+        const held = await gate(req, 'email', to);
+        if (held) return held;
+        const msg = { to, subject: s(c.subject), ...(c.text !== undefined ? { text: s(c.text) } : {}), ...(c.html !== undefined ? { html: s(c.html) } : {}) };
+        const useSmtp = c.provider === 'smtp' || (c.provider === undefined && cfg.SMTP_URL !== '' && cfg.MAILGUN_API_KEY === '');
+        return deliver(req, 'email', async () => {
+          const r = useSmtp
+            ? await smtpSender().send(msg, req.stepKey)
+            : await sendMailgun({ apiBase: cfg.MAILGUN_API_BASE, domain: cfg.MAILGUN_DOMAIN, apiKey: cfg.MAILGUN_API_KEY, from: cfg.MAIL_FROM }, msg, req.stepKey);
+          return { providerMessageId: r.providerMessageId, output: { to, subject: msg.subject, provider: useSmtp ? 'smtp' : 'mailgun' } };
+        });
+      }
+      case 'send_sms': {
+        const to = s(c.to).trim();
+        const held = await gate(req, 'sms', to);
+        if (held) return held;
+        return deliver(req, 'sms', async () => {
+          const r = await sendTelnyxSms({ apiBase: cfg.TELNYX_API_BASE, apiKey: cfg.TELNYX_API_KEY, from: cfg.TELNYX_FROM }, { to, text: s(c.body) });
+          return { providerMessageId: r.providerMessageId, output: { to, body: s(c.body) } };
+        });
+      }
+      case 'send_push_notification': {
+        const userRef = s(c.userRef).trim();
+        const held = await gate(req, 'push', userRef);
+        if (held) return held;
+        const subs = await pool.query<{ endpoint: string; p256dh: string; auth: string }>(
+          'SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE organization_id = $1 AND user_ref = $2 ORDER BY created_at LIMIT 10',
+          [req.organizationId, userRef],
+        );
+        if (subs.rowCount === 0) return { kind: 'ok', output: { userRef, sent: 0, reason: 'no push subscription' }, delivery: 'none' };
+        if (!cfg.VAPID_PUBLIC_KEY || !cfg.VAPID_PRIVATE_KEY) return failed('push_not_configured', 'VAPID keys are not configured');
+        return deliver(req, 'push', async () => {
+          const payload = JSON.stringify({ title: s(c.title), body: s(c.body), url: c.url === undefined ? undefined : s(c.url) });
+          let last: string | null = null;
+          for (const sub of subs.rows) {
+            const r = await sendWebPush(
+              { publicKey: cfg.VAPID_PUBLIC_KEY, privateKey: cfg.VAPID_PRIVATE_KEY, subject: cfg.VAPID_SUBJECT },
+              { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
+              payload,
+              { idempotencyKey: req.stepKey, policy: deps.policy },
+            );
+            last = r.providerMessageId;
+          }
+          return { providerMessageId: last, output: { userRef, sent: subs.rowCount, title: s(c.title) } };
+        });
+      }
+      case 'webhook': {
+        const body =
+          c.payload !== undefined && s(c.payload).trim() !== ''
+            ? s(c.payload)
+            : JSON.stringify({ executionId: req.executionId, workflowId: req.workflowId, organizationId: req.organizationId, event: req.context.event, after: req.context.after });
+        return deliver(req, 'webhook', async () => {
+          const r = await sendWebhook({
+            url: s(c.url),
+            body,
+            secret: cfg.WEBHOOK_SIGNING_SECRET,
+            idempotencyKey: req.stepKey,
+            headers: (c.headers as Record<string, string> | undefined) ?? {},
+            timeoutMs: 10_000,
+            policy: deps.policy,
+            now: deps.now(),
+          });
+          return { providerMessageId: null, output: { url: s(c.url), status: r.status, response: r.responseBody.slice(0, 2000) } };
+        });
+      }
+      case 'api_call': {
+        const cfgApi = node.config;
+        return deliver(req, 'api_call', async () => {
+          const r = await apiCall({
+            url: s(c.url),
+            method: cfgApi.method,
+            headers: (c.headers as Record<string, string> | undefined) ?? {},
+            ...(c.body !== undefined ? { body: s(c.body) } : {}),
+            ...(c.auth ? { auth: c.auth as never } : {}),
+            timeoutMs: cfgApi.timeoutMs,
+            policy: deps.policy,
+            idempotencyKey: req.stepKey,
+          });
+          return { providerMessageId: null, output: { url: s(c.url), status: r.status, response: r.body as never } };
+        });
+      }
+      case 'update_record':
+        return updateRecord(pool, { organizationId: req.organizationId, table: s(c.table), id: s(c.id), set: c.set as Record<string, string>, stepKey: req.stepKey, depth: req.depth });
+      case 'create_task': {
+        const hours = node.config.dueInHours;
+        return createTask(pool, {
+          organizationId: req.organizationId,
+          title: s(c.title),
+          ...(c.description !== undefined ? { description: s(c.description) } : {}),
+          dueAt: hours === undefined ? null : new Date(deps.now().getTime() + hours * 3600_000),
+          ...(c.assigneeTechnicianId ? { technicianId: s(c.assigneeTechnicianId) } : {}),
+          ...(c.jobId ? { jobId: s(c.jobId) } : {}),
+          stepKey: req.stepKey,
+          depth: req.depth,
+        });
+      }
+      case 'assign_technician':
+        return assignTechnician(pool, {
+          organizationId: req.organizationId,
+          jobId: s(c.jobId),
+          strategy: node.config.strategy,
+          ...(c.technicianId ? { technicianId: s(c.technicianId) } : {}),
+          stepKey: req.stepKey,
+          depth: req.depth,
+        });
+    }
+  };
+  return { perform, close: () => smtp?.close() };
+};

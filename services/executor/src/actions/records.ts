@@ -1,0 +1,126 @@
+import type { Pool } from 'pg';
+import type { ActionOutcome } from '../execution/run-execution';
+
+/** Columns an automation may set, per table; anything else is refused before SQL is built. */
+export const UPDATABLE_COLUMNS: Record<string, ReadonlySet<string>> = {
+  jobs: new Set(['status', 'title', 'description', 'scheduled_start', 'scheduled_end', 'technician_id', 'total', 'address', 'completed_at']),
+  invoices: new Set(['status', 'due_date', 'sent_at', 'paid_at', 'amount_paid']),
+  clients: new Set(['name', 'email', 'phone', 'address', 'time_zone', 'email_consent', 'sms_consent', 'push_consent', 'tags']),
+  estimates: new Set(['status', 'valid_until', 'sent_at']),
+  tasks: new Set(['status', 'title', 'description', 'due_at', 'technician_id']),
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const fail = (code: string, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: { code, message, retryable } });
+const dbFailure = (e: unknown): ActionOutcome => {
+  const code = (e as { code?: string }).code ?? '';
+  // integrity and data errors (classes 22, 23) are the workflow's fault; the rest may pass
+  const permanent = code.startsWith('22') || code.startsWith('23') || code.startsWith('42');
+  return fail(permanent ? 'record_rejected' : 'database_unavailable', e instanceof Error ? e.message : String(e), !permanent);
+};
+
+/**
+ * Writes stamp the step key and the causation depth, so ingest recognizes the change as caused
+ * by this execution (loop protection) and a re-run writes the same values (idempotent).
+ */
+export const updateRecord = async (pool: Pool, p: { organizationId: string; table: string; id: string; set: Record<string, string>; stepKey: string; depth: number }): Promise<ActionOutcome> => {
+  const allowed = UPDATABLE_COLUMNS[p.table];
+  if (!allowed) return fail('invalid_table', `table ${p.table} cannot be updated by automations`);
+  if (!UUID.test(p.id)) return fail('invalid_record_id', `record id "${p.id.slice(0, 80)}" is not a uuid`);
+  const cols = Object.keys(p.set);
+  const bad = cols.filter((c) => !allowed.has(c));
+  if (bad.length) return fail('invalid_column', `cannot set ${bad.join(', ')} on ${p.table}`);
+  const assignments = cols.map((c, i) => `${c} = $${i + 5}`);
+  const values = cols.map((c) => (p.set[c] === '' ? null : p.set[c]));
+  try {
+    const res = await pool.query(
+      `UPDATE ${p.table} SET ${assignments.join(', ')}, automation_execution_id = $3, automation_depth = $4, updated_at = now()
+        WHERE id = $1 AND organization_id = $2 RETURNING id`,
+      [p.id, p.organizationId, p.stepKey, p.depth, ...values],
+    );
+    if (res.rowCount === 0) return fail('record_not_found', `${p.table} ${p.id} not found in this organization`);
+    return { kind: 'ok', output: { table: p.table, id: p.id, set: p.set }, delivery: 'none' };
+  } catch (e) {
+    return dbFailure(e);
+  }
+};
+
+export const createTask = async (
+  pool: Pool,
+  p: { organizationId: string; title: string; description?: string; dueAt: Date | null; technicianId?: string; jobId?: string; stepKey: string; depth: number },
+): Promise<ActionOutcome> => {
+  for (const [name, v] of [['assigneeTechnicianId', p.technicianId], ['jobId', p.jobId]] as const)
+    if (v && !UUID.test(v)) return fail('invalid_reference', `${name} "${v.slice(0, 80)}" is not a uuid`);
+  try {
+    // the unique (automation_execution_id, title) index makes a re-run find the task it made
+    const res = await pool.query<{ id: string }>(
+      `WITH ins AS (
+         INSERT INTO tasks (organization_id, title, description, due_at, technician_id, job_id, automation_execution_id, automation_depth)
+         SELECT $1, $2, $3, $4, t.id, j.id, $7, $8
+           FROM (SELECT 1) one
+           LEFT JOIN technicians t ON t.id = $5::uuid AND t.organization_id = $1
+           LEFT JOIN jobs j ON j.id = $6::uuid AND j.organization_id = $1
+         ON CONFLICT (automation_execution_id, title) WHERE automation_execution_id IS NOT NULL DO NOTHING
+         RETURNING id)
+       SELECT id FROM ins UNION ALL SELECT id FROM tasks WHERE automation_execution_id = $7 AND title = $2 LIMIT 1`,
+      [p.organizationId, p.title, p.description ?? null, p.dueAt, p.technicianId || null, p.jobId || null, p.stepKey, p.depth],
+    );
+    return { kind: 'ok', output: { taskId: res.rows[0]?.id ?? null, title: p.title }, delivery: 'none' };
+  } catch (e) {
+    return dbFailure(e);
+  }
+};
+
+/**
+ * Assigns a given technician, or the least busy active one: fewest open jobs overlapping the
+ * job's window (ties: fewest open jobs overall, then id), skipping those already booked then.
+ */
+export const assignTechnician = async (
+  pool: Pool,
+  p: { organizationId: string; jobId: string; strategy: 'given' | 'least_busy'; technicianId?: string; stepKey: string; depth: number },
+): Promise<ActionOutcome> => {
+  if (!UUID.test(p.jobId)) return fail('invalid_record_id', `job id "${p.jobId.slice(0, 80)}" is not a uuid`);
+  try {
+    const job = await pool.query<{ technician_id: string | null; automation_execution_id: string | null; scheduled_start: Date | null; scheduled_end: Date | null }>(
+      'SELECT technician_id, automation_execution_id, scheduled_start, scheduled_end FROM jobs WHERE id = $1 AND organization_id = $2',
+      [p.jobId, p.organizationId],
+    );
+    const row = job.rows[0];
+    if (!row) return fail('record_not_found', `job ${p.jobId} not found in this organization`);
+    if (row.automation_execution_id === p.stepKey && row.technician_id)
+      return { kind: 'ok', output: { jobId: p.jobId, technicianId: row.technician_id, reused: true }, delivery: 'none' };
+    let techId: string | null = null;
+    if (p.strategy === 'given') {
+      if (!p.technicianId || !UUID.test(p.technicianId)) return fail('invalid_reference', 'technicianId is not a uuid');
+      const t = await pool.query('SELECT id FROM technicians WHERE id = $1 AND organization_id = $2 AND is_active', [p.technicianId, p.organizationId]);
+      if (t.rowCount === 0) return fail('technician_unavailable', `technician ${p.technicianId} is not an active technician of this organization`);
+      techId = p.technicianId;
+    } else {
+      const start = row.scheduled_start ?? new Date();
+      const end = row.scheduled_end ?? new Date(start.getTime() + 2 * 3600_000);
+      const best = await pool.query<{ id: string; overlapping: string }>(
+        `SELECT t.id,
+                count(j.id) FILTER (WHERE j.scheduled_start < $3 AND coalesce(j.scheduled_end, j.scheduled_start + interval '2 hours') > $2) AS overlapping,
+                count(j.id) AS open_jobs
+           FROM technicians t
+           LEFT JOIN jobs j ON j.technician_id = t.id AND j.status NOT IN ('completed','cancelled') AND j.id <> $4
+          WHERE t.organization_id = $1 AND t.is_active
+          GROUP BY t.id
+          ORDER BY overlapping, open_jobs, t.id
+          LIMIT 1`,
+        [p.organizationId, start, end, p.jobId],
+      );
+      const b = best.rows[0];
+      if (!b) return fail('technician_unavailable', 'no active technician in this organization');
+      if (Number(b.overlapping) > 0) return fail('technician_unavailable', 'every active technician is booked in the job window');
+      techId = b.id;
+    }
+    await pool.query(
+      `UPDATE jobs SET technician_id = $3, automation_execution_id = $4, automation_depth = $5, updated_at = now() WHERE id = $1 AND organization_id = $2`,
+      [p.jobId, p.organizationId, techId, p.stepKey, p.depth],
+    );
+    return { kind: 'ok', output: { jobId: p.jobId, technicianId: techId, strategy: p.strategy }, delivery: 'none' };
+  } catch (e) {
+    return dbFailure(e);
+  }
+};

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const ExecutorEnv = z.object({
+  /** port of /metrics and /health */
+  EXECUTOR_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9103),
+  /** how often due timers (delays, retry back-off, parked commands) are polled */
+  EXECUTOR_TIMER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
+  /** secret that signs outgoing webhooks (Fixlify-Signature header) unless the organization has its own */
+  WEBHOOK_SIGNING_SECRET: z.string().min(16).default('local-development-webhook-secret'),
+  /** outbound webhook/api_call to private, loopback and link-local addresses: refused unless true */
+  OUTBOUND_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /** hosts allowed even when they resolve to private addresses (comma-separated) */
+  OUTBOUND_ALLOWED_HOSTS: z.string().default(''),
+  /** Mailgun HTTP API (the local stand-in in tests) */
+  MAILGUN_API_BASE: z.string().url().default('https://api.mailgun.net'),
+  MAILGUN_DOMAIN: z.string().default('mg.example.com'),
+  MAILGUN_API_KEY: z.string().default(''),
+  MAIL_FROM: z.string().default('Fixlify <no-reply@mg.example.com>'),
+  /** SMTP URL (smtp://host:port); when set and an action asks for provider smtp */
+  SMTP_URL: z.string().default(''),
+  /** Telnyx messages API */
+  TELNYX_API_BASE: z.string().url().default('https://api.telnyx.com'),
+  TELNYX_API_KEY: z.string().default(''),
+  TELNYX_FROM: z.string().default('+15550000000'),
+  /** Web Push VAPID keys */
+  VAPID_PUBLIC_KEY: z.string().default(''),
+  VAPID_PRIVATE_KEY: z.string().default(''),
+  VAPID_SUBJECT: z.string().default('mailto:ops@example.com'),
+  /** at most this many executions of one organization run per batch before the rest are parked (fairness) */
+  EXECUTOR_ORG_BATCH_SHARE: z.coerce.number().int().min(1).max(100_000).default(200),
+});
+export type ExecutorConfig = z.infer<typeof ExecutorEnv>;
+
+export const executorConfig = (env: NodeJS.ProcessEnv = process.env): ExecutorConfig => {
+  const r = ExecutorEnv.safeParse(env);
+  if (!r.success) throw new Error(`invalid executor settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data;
+};

@@ -1,0 +1,92 @@
+import type { Pool } from 'pg';
+import type { Command } from '@fixlify/contracts';
+
+export interface CommandClaim {
+  command: Command;
+  /** topic:partition:offset of the message */
+  position: string;
+}
+
+/** Total order of an execution's commands: steps run so far, then the attempt at the cursor. */
+export const progressOf = (c: Command): number => {
+  switch (c.kind) {
+    case 'start':
+      return 0;
+    case 'resume':
+      return c.continuation.steps * 1000 + c.continuation.attempt;
+    case 'cancel':
+      return Number.MAX_SAFE_INTEGER;
+  }
+};
+
+export const commandIdOf = (c: Command): string => (c.kind === 'start' ? `start:${c.executionId}` : c.commandId);
+
+/**
+ * Decides, in one round trip, which commands of a batch to run. A command runs when it moves its
+ * execution forward, or when it is the very message whose processing was interrupted before its
+ * Kafka transaction committed (same command at the same position). Replayed starts, late timer
+ * re-emits and anything after a cancel are dropped. Returns the positions to run.
+ */
+export const claimCommands = async (pool: Pool, claims: CommandClaim[]): Promise<Set<string>> => {
+  // one statement cannot upsert a row twice: commands of one execution go in successive rounds
+  const out = new Set<string>();
+  let rest = claims;
+  while (rest.length > 0) {
+    const seen = new Set<string>();
+    const round: CommandClaim[] = [];
+    const later: CommandClaim[] = [];
+    for (const c of rest) {
+      if (seen.has(c.command.executionId)) later.push(c);
+      else {
+        seen.add(c.command.executionId);
+        round.push(c);
+      }
+    }
+    for (const p of await claimRound(pool, round)) out.add(p);
+    rest = later;
+  }
+  return out;
+};
+
+const claimRound = async (pool: Pool, claims: CommandClaim[]): Promise<string[]> => {
+  if (claims.length === 0) return [];
+  const res = await pool.query<{ position: string }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+         AS t(id, organization_id, workflow_id, command_id, position, progress, kind)
+     ), upserted AS (
+       INSERT INTO automation_executions AS e (id, organization_id, workflow_id, state, last_command_id, last_command_position, progress)
+       SELECT id, organization_id, workflow_id, CASE WHEN kind = 'cancel' THEN 'cancelled' ELSE 'running' END, command_id, position, progress FROM input
+       ON CONFLICT (id) DO UPDATE SET
+         last_command_id = EXCLUDED.last_command_id,
+         last_command_position = EXCLUDED.last_command_position,
+         progress = GREATEST(e.progress, EXCLUDED.progress),
+         state = CASE WHEN EXCLUDED.state = 'cancelled' AND e.state IN ('running','waiting') THEN 'cancelled' ELSE e.state END,
+         updated_at = now()
+       WHERE (e.last_command_id = EXCLUDED.last_command_id AND e.last_command_position = EXCLUDED.last_command_position)
+          OR (e.progress < EXCLUDED.progress AND e.state NOT IN ('cancelled','completed'))
+       RETURNING e.last_command_position AS position
+     )
+     SELECT position FROM upserted`,
+    [
+      claims.map((c) => c.command.executionId),
+      claims.map((c) => c.command.organizationId),
+      claims.map((c) => c.command.workflowId),
+      claims.map((c) => commandIdOf(c.command)),
+      claims.map((c) => c.position),
+      claims.map((c) => progressOf(c.command)),
+      claims.map((c) => c.command.kind),
+    ],
+  );
+  return res.rows.map((r) => r.position);
+};
+
+export const markExecutionStates = async (pool: Pool, states: { id: string; state: 'waiting' | 'completed' | 'failed' | 'running' }[]): Promise<void> => {
+  if (states.length === 0) return;
+  await pool.query(
+    `UPDATE automation_executions e SET state = t.state, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[]) AS t(id, state)
+      WHERE e.id = t.id AND e.state <> 'cancelled'`,
+    [states.map((s) => s.id), states.map((s) => s.state)],
+  );
+};

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+const MatcherEnv = z.object({
+  /** port of /metrics and /health */
+  MATCHER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9102),
+  /** events caused by automations at this depth or deeper start nothing (loop protection) */
+  MATCHER_MAX_CAUSATION_DEPTH: z.coerce.number().int().min(1).max(50).default(3),
+});
+export type MatcherConfig = z.infer<typeof MatcherEnv>;
+
+export const matcherConfig = (env: NodeJS.ProcessEnv = process.env): MatcherConfig => {
+  const r = MatcherEnv.safeParse(env);
+  if (!r.success) throw new Error(`invalid matcher settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data;
+};

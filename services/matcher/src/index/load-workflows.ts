@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { PublishedWorkflow, TOPICS } from '@fixlify/contracts';
+import type { Logger } from '@fixlify/kafka';
+import type { WorkflowIndex } from './workflow-index';
+
+/**
+ * Follows the compacted workflows topic from the beginning (a private consumer group per
+ * instance, never committed), so a new instance builds its index without touching PostgreSQL.
+ * Resolves `caughtUp` once it has read up to the end offsets seen at start.
+ */
+export const followWorkflows = async (kafka: Kafka, index: WorkflowIndex, log: Logger): Promise<{ caughtUp: Promise<void>; stop: () => Promise<void> }> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(TOPICS.workflows);
+  await admin.disconnect();
+  const pending = new Map<number, bigint>();
+  for (const p of ends) if (BigInt(p.high) > BigInt(p.low)) pending.set(p.partition, BigInt(p.high));
+  let markCaughtUp: () => void = () => undefined;
+  const caughtUp = new Promise<void>((r) => (markCaughtUp = r));
+  if (pending.size === 0) markCaughtUp();
+
+  const consumer = kafka.consumer({ groupId: `fixlify-matcher-index-${randomUUID()}`, maxWaitTimeInMs: 50, readUncommitted: false });
+  // batch events also cover batches of transaction markers only, which eachMessage never sees
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const end = pending.get(payload.partition);
+    if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) {
+      pending.delete(payload.partition);
+      if (pending.size === 0) {
+        log.info({ workflows: index.size }, 'workflow index caught up');
+        markCaughtUp();
+      }
+    }
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [TOPICS.workflows], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ message }) => {
+      const id = message.key?.toString('utf8');
+      if (id) {
+        if (message.value === null) index.remove(id);
+        else {
+          let raw: unknown;
+          try {
+            raw = JSON.parse(message.value.toString('utf8'));
+          } catch {
+            raw = undefined;
+          }
+          const r = PublishedWorkflow.safeParse(raw);
+          if (r.success) index.upsert(r.data);
+          else log.warn({ workflowId: id, offset: message.offset }, 'unreadable workflow on the workflows topic; ignored');
+        }
+      }
+    },
+  });
+  return { caughtUp, stop: () => consumer.disconnect() };
+};

@@ -1,0 +1,63 @@
+import { Counter } from 'prom-client';
+import { DomainEvent, TOPICS } from '@fixlify/contracts';
+import { createKafka, createLogger, jsonDecoder, kafkaEnv, registry, runExactlyOncePipeline, runService, type OutMessage } from '@fixlify/kafka';
+import { matcherConfig } from './config';
+import { followWorkflows } from './index/load-workflows';
+import { WorkflowIndex } from './index/workflow-index';
+import { matchEvent } from './matching/match-event';
+
+const log = createLogger('matcher');
+const starts = new Counter({ name: 'fixlify_matcher_starts_total', help: 'Start commands emitted, per trigger type', labelNames: ['trigger'] as const, registers: [registry] });
+const skips = new Counter({ name: 'fixlify_matcher_skipped_total', help: 'Events that started nothing for a reason worth seeing', labelNames: ['reason'] as const, registers: [registry] });
+
+const main = async (): Promise<void> => {
+  const env = kafkaEnv();
+  const cfg = matcherConfig();
+  const kafka = createKafka('fixlify-matcher', log);
+  const index = new WorkflowIndex();
+  const follower = await followWorkflows(kafka, index, log);
+  await follower.caughtUp;
+
+  const pipeline = await runExactlyOncePipeline<DomainEvent>({
+    name: 'matcher',
+    kafka,
+    log,
+    groupId: `${env.FIXLIFY_GROUP_PREFIX}-matcher`,
+    transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-matcher-${env.FIXLIFY_INSTANCE_ID}`,
+    topics: [TOPICS.events],
+    decode: jsonDecoder(DomainEvent),
+    handle: async (items) => {
+      const now = new Date();
+      const out: OutMessage[] = [];
+      for (const item of items) {
+        for (const m of matchEvent(index, item.value, cfg.MATCHER_MAX_CAUSATION_DEPTH, now)) {
+          if (m.kind === 'skipped') {
+            skips.inc({ reason: m.reason });
+            log.info({ organizationId: item.value.organizationId, eventId: item.value.eventId, reason: m.reason, detail: m.detail }, 'event skipped');
+            continue;
+          }
+          starts.inc({ trigger: item.value.type });
+          out.push({ topic: TOPICS.commands, key: m.command.executionId, value: JSON.stringify(m.command) });
+        }
+      }
+      return out;
+    },
+  });
+
+  await runService({
+    name: 'matcher',
+    log,
+    httpPort: cfg.MATCHER_HTTP_PORT,
+    isReady: () => pipeline.isReady(),
+    stop: async () => {
+      await pipeline.stop();
+      await follower.stop();
+    },
+    extraRoutes: (path) => (path === '/index' ? { workflows: index.size } : undefined),
+  });
+};
+
+main().catch((e: unknown) => {
+  log.fatal({ err: e }, 'matcher failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+import { executionId, type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fixlify/contracts';
+import { matchesTrigger } from '@fixlify/workflow';
+import type { WorkflowIndex } from '../index/workflow-index';
+
+export type MatchOutcome =
+  | { kind: 'start'; command: StartCommand }
+  | { kind: 'skipped'; reason: 'loop_depth'; detail: string };
+
+const triggerOf = (w: PublishedWorkflow) => w.definition.nodes.find((n) => n.type === 'trigger');
+
+/**
+ * Domain event × active workflows → start commands. Execution ids are deterministic: version +
+ * event for "every time" enrollment, workflow + entity for "once per entity", so a replayed or
+ * redelivered event produces the same ids and the executor drops the duplicates.
+ */
+export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: number, now: Date): MatchOutcome[] => {
+  if (ev.causation && ev.causation.depth >= maxDepth)
+    return [{ kind: 'skipped', reason: 'loop_depth', detail: `caused by execution ${ev.causation.executionId} at depth ${ev.causation.depth} (limit ${maxDepth})` }];
+  const candidates = ev.workflowId ? [index.get(ev.workflowId)].filter((w): w is PublishedWorkflow => !!w && w.organizationId === ev.organizationId && w.triggerType === ev.type) : index.candidates(ev.organizationId, ev.type);
+  const out: MatchOutcome[] = [];
+  for (const w of candidates) {
+    const trigger = triggerOf(w);
+    if (!trigger || trigger.type !== 'trigger' || !matchesTrigger(trigger.trigger, ev)) continue;
+    const once = w.definition.settings.reenrollment === 'once_per_entity' && ev.entityId;
+    out.push({
+      kind: 'start',
+      command: {
+        v: 1,
+        kind: 'start',
+        executionId: once ? executionId(w.workflowId, `entity:${ev.entityId}`) : executionId(w.versionId, ev.eventId),
+        organizationId: w.organizationId,
+        workflowId: w.workflowId,
+        versionId: w.versionId,
+        version: w.version,
+        issuedAt: now.toISOString(),
+        definition: w.definition,
+        event: ev,
+        triggeredAt: ev.occurredAt,
+      },
+    });
+  }
+  return out;
+};
