@@ -88,7 +88,8 @@ export async function startPostgres(config: StackConfig, bin: string): Promise<v
     // access() as the postgres user fails if any parent of the state dir is not traversable.
     const probe = await run('runuser', ['-u', 'postgres', '--', 'test', '-w', paths.pgRoot]);
     if (probe.code !== 0) {
-      throw fail(
+      throw new StackError(
+        PART,
         `the postgres user cannot write ${paths.pgRoot}: make every parent folder traversable (chmod o+x) or set FIXLIFY_STACK_DIR to a path such as /var/tmp/fixlify-stack`,
       );
     }

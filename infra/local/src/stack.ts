@@ -17,7 +17,8 @@ import { CONNECTOR_NAME, renderConnectorConfig } from './connector';
 import { ensureTopics, kafkaHealthy, kafkaLog, kafkaPid, listTopics, startKafka } from './kafka';
 import { ensureLib, libStale } from './maven';
 import { ensureDatabase, existingTables, findPgBin, postgresHealthy, postgresLog, postgresPid, startPostgres, stopPostgres } from './postgres';
-import { StackError, childPids, isAlive, portOpen, rssKb, run, stopPid, tailLines, waitUntil } from './proc';
+import { StackError, childPids, isAlive, portOpen, readPidFile, rssKb, run, sleep, stopPid, tailLines, waitUntil } from './proc';
+import { connectWorkerProperties, kafkaServerProperties, postgresConf } from './settings';
 import { AUTOMATION_TOPIC_SPECS, cdcTopicSpecs } from './topics';
 
 export const PART_NAMES = ['postgres', 'migrations', 'kafka', 'topics', 'connect', 'connector'] as const;
@@ -90,6 +91,36 @@ const healthOf = (config: StackConfig, part: ProcessPart): Promise<boolean> => {
   }
 };
 
+/** The settings file a running part was started with, and what the current configuration renders. */
+const settingsOf = (config: StackConfig, part: ProcessPart): { file: string; wanted: string } => {
+  const paths = statePaths(config);
+  switch (part) {
+    case 'postgres':
+      return { file: path.join(paths.pgData, 'fixlify.conf'), wanted: postgresConf(config, paths) };
+    case 'kafka':
+      return { file: paths.kafkaProps, wanted: kafkaServerProperties(config, paths) };
+    case 'connect':
+      return { file: paths.connectProps, wanted: connectWorkerProperties(config) };
+  }
+};
+
+/** A running part started with other settings (say, another port) would be checked at the wrong address. */
+function assertSameSettings(config: StackConfig, part: ProcessPart): void {
+  const { file, wanted } = settingsOf(config, part);
+  let current = '';
+  try {
+    current = fs.readFileSync(file, 'utf8');
+  } catch {
+    /* missing: treated as different */
+  }
+  if (current !== wanted) {
+    throw new StackError(
+      part,
+      `${part} is running with other settings than the current environment (${file}); run \`npm run stack -- down\`, then \`up\` again`,
+    );
+  }
+}
+
 /** One-line errors for what `up` would need but is missing, checked before anything starts. */
 async function preflight(config: StackConfig, toStart: ReadonlySet<ProcessPart>): Promise<void> {
   if (toStart.has('kafka') || toStart.has('connect')) {
@@ -123,23 +154,32 @@ async function preflight(config: StackConfig, toStart: ReadonlySet<ProcessPart>)
   }
 }
 
-/** A lock file so two `up`/`down` never race on the same state dir. */
-function acquireLock(file: string): () => void {
+/**
+ * A lock file so two `up`/`down` never race on the same state dir; a second caller (say, parallel
+ * test runs calling stackUp) waits for the first, then finds everything running.
+ */
+async function acquireLock(file: string, timeoutMs: number, log: (l: string) => void): Promise<() => void> {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
     try {
       fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
       return () => fs.rmSync(file, { force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-        throw new StackError('stack', `another stack command (pid ${holder}) is running on ${path.dirname(file)}`);
-      }
-      fs.rmSync(file, { force: true });
     }
+    const holder = readPidFile(file);
+    // Our own pid means another stackUp/stackDown in this process: wait for it like for any other.
+    if (holder === undefined || !isAlive(holder)) {
+      fs.rmSync(file, { force: true }); // stale: its owner died
+      continue;
+    }
+    if (Date.now() > deadline) throw new StackError('stack', `another stack command (pid ${holder}) still holds ${file}`);
+    if (!told) log(`waiting for another stack command (pid ${holder}) to finish…`);
+    told = true;
+    await sleep(200);
   }
-  throw new StackError('stack', `cannot take the lock ${file}`);
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
@@ -150,7 +190,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
   const config = stackConfig();
   const paths = statePaths(config);
   const t0 = Date.now();
-  const release = acquireLock(paths.lock);
+  const release = await acquireLock(paths.lock, config.timeoutMs * 4, log);
   const results: PartResult[] = [];
   const step = async (part: PartName, fn: () => Promise<{ action: PartAction; detail: string }>) => {
     const start = Date.now();
@@ -162,6 +202,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
   try {
     for (const dir of [paths.root, paths.logs, paths.run]) fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     const toStart = new Set(PROCESS_PARTS.filter((p) => pidOf(config, p) === undefined));
+    for (const part of PROCESS_PARTS) if (!toStart.has(part)) assertSameSettings(config, part);
     await preflight(config, toStart);
     const pgBin = toStart.has('postgres') ? await findPgBin(config) : undefined;
     log(`fixlify stack (${config.stateDir})`);
@@ -286,7 +327,7 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
     log(`nothing to stop (${paths.root} does not exist)`);
     return;
   }
-  const release = acquireLock(paths.lock);
+  const release = await acquireLock(paths.lock, config.timeoutMs * 4, log);
   try {
     const stopJvm = async (part: 'connect' | 'kafka', timeoutMs: number) => {
       const pid = pidOf(config, part);

@@ -1,6 +1,6 @@
 export * from './errors';
 export * from './ssrf';
-export * from './transport';
+export { httpRequest, type HttpMethod, type HttpRequestOptions, type HttpResponse } from './transport';
 export * from './http';
 export * from './mailgun';
 export * from './smtp';

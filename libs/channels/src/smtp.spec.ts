@@ -11,7 +11,7 @@ describe('messageIdFor', () => {
 });
 
 describe('classifySmtpError', () => {
-  const e = (fields: Record<string, unknown>) => Object.assign(new Error(String(fields['response'] ?? 'smtp')), fields);
+  const e = (fields: Record<string, unknown>) => Object.assign(new Error('smtp failure'), fields);
   it.each([
     [{ responseCode: 421, command: 'CONN' }, 'provider_unavailable', true],
     [{ responseCode: 451, command: 'DATA' }, 'provider_unavailable', true],

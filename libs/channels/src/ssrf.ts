@@ -16,7 +16,7 @@ export interface OutboundPolicy {
   resolve?: (hostname: string) => Promise<LookupAddress[]>;
 }
 
-export const DEFAULT_OUTBOUND_POLICY: OutboundPolicy = Object.freeze({ allowPrivateNetworks: false, allowedHosts: [] }) as OutboundPolicy;
+export const DEFAULT_OUTBOUND_POLICY: OutboundPolicy = Object.freeze({ allowPrivateNetworks: false, allowedHosts: [] });
 
 export type AddressClass = 'public' | 'private' | 'loopback' | 'link_local' | 'unspecified' | 'multicast' | 'reserved';
 
@@ -106,7 +106,8 @@ export function classifyAddress(ip: string): AddressClass {
 }
 
 const stripBrackets = (host: string) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
-const isHostAllowed = (host: string, policy: OutboundPolicy) => {
+/** Whether `host` is named in policy.allowedHosts (case-insensitive, brackets and trailing dot ignored). */
+export const isHostAllowed = (host: string, policy: OutboundPolicy): boolean => {
   const h = stripBrackets(host).toLowerCase().replace(/\.$/, '');
   return policy.allowedHosts.some((a) => stripBrackets(a).toLowerCase().replace(/\.$/, '') === h);
 };

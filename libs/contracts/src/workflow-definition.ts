@@ -50,17 +50,31 @@ const triggerConfig = {
   recurring: z.object({ cron: z.string().min(9).max(120), timezone: z.string().min(1).max(64) }).strict(),
 } as const;
 
+const cdcTrigger = <T extends (typeof CDC_TRIGGER_TYPES)[number] | 'manual' | 'webhook'>(t: T) =>
+  z.object({ type: z.literal(t), filter: Condition.optional() }).strict();
+
 export const TriggerSpec = z.discriminatedUnion('type', [
-  ...CDC_TRIGGER_TYPES.map((t) => z.object({ type: z.literal(t), filter: Condition.optional() }).strict()),
+  cdcTrigger('job_created'),
+  cdcTrigger('job_status_changed'),
+  cdcTrigger('job_completed'),
+  cdcTrigger('invoice_created'),
+  cdcTrigger('invoice_sent'),
+  cdcTrigger('invoice_paid'),
+  cdcTrigger('client_created'),
+  cdcTrigger('client_updated'),
+  cdcTrigger('estimate_created'),
+  cdcTrigger('estimate_sent'),
+  cdcTrigger('estimate_accepted'),
+  cdcTrigger('estimate_declined'),
   z.object({ type: z.literal('job_overdue'), config: triggerConfig.job_overdue, filter: Condition.optional() }).strict(),
   z.object({ type: z.literal('invoice_overdue'), config: triggerConfig.invoice_overdue, filter: Condition.optional() }).strict(),
   z.object({ type: z.literal('client_inactive'), config: triggerConfig.client_inactive, filter: Condition.optional() }).strict(),
-  z.object({ type: z.literal('scheduled'), config: triggerConfig.scheduled }).strict(),
-  z.object({ type: z.literal('recurring'), config: triggerConfig.recurring }).strict(),
-  z.object({ type: z.literal('manual'), filter: Condition.optional() }).strict(),
-  z.object({ type: z.literal('webhook'), filter: Condition.optional() }).strict(),
-] as unknown as [z.ZodObject<{ type: z.ZodLiteral<TriggerType> }>]);
-export type TriggerSpec = { type: TriggerType; filter?: Condition; config?: Record<string, unknown> };
+  z.object({ type: z.literal('scheduled'), config: triggerConfig.scheduled, filter: Condition.optional() }).strict(),
+  z.object({ type: z.literal('recurring'), config: triggerConfig.recurring, filter: Condition.optional() }).strict(),
+  cdcTrigger('manual'),
+  cdcTrigger('webhook'),
+]);
+export type TriggerSpec = z.infer<typeof TriggerSpec>;
 
 const retryPolicy = z
   .object({

@@ -2,3 +2,4 @@ export * from './env';
 export * from './data-source';
 export * from './entities/business.entities';
 export * from './entities/automation.entities';
+export * from './workflow-store';

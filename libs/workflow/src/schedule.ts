@@ -27,18 +27,36 @@ export const validateCron = (cron: string, timeZone: string): string | null => {
   }
 };
 
-const WALL = "yyyy-MM-dd'T'HH:mm:ss";
+const CRON_CACHE_SIZE = 500;
+const cronCache = new Map<string, Cron>();
+
+/** A validated, paused croner job; cached because a clock tick asks the same schedules again and again. */
+const cronJob = (cron: string, timeZone: string): Cron => {
+  const key = `${timeZone}|${cron}`;
+  const hit = cronCache.get(key);
+  if (hit) return hit;
+  if (!IANAZone.isValidZone(timeZone)) throw new WorkflowEngineError('timezone_invalid', `"${timeZone}" is not a known time zone`);
+  const problem = validateCron(cron, timeZone);
+  if (problem) throw new WorkflowEngineError('cron_invalid', problem);
+  const job = new Cron(cron.trim(), { timezone: timeZone, paused: true });
+  if (cronCache.size >= CRON_CACHE_SIZE) {
+    const oldest = cronCache.keys().next();
+    if (!oldest.done) cronCache.delete(oldest.value);
+  }
+  cronCache.set(key, job);
+  return job;
+};
 
 /**
- * The first instant that shows the same local wall time as `d`. On a fall-back night a wall time
+ * The first instant that shows the same local wall time as `ms`. On a fall-back night a wall time
  * exists twice; a schedule fires at the first one only.
  */
-const firstWithSameWallTime = (d: Date, zone: string): number => {
-  const local = DateTime.fromJSDate(d, { zone });
-  const shift = DateTime.fromMillis(d.getTime() - 3 * 3600_000, { zone }).offset - local.offset;
-  if (shift <= 0) return d.getTime();
-  const earlier = DateTime.fromMillis(d.getTime() - shift * 60_000, { zone });
-  return earlier.toFormat(WALL) === local.toFormat(WALL) ? earlier.toMillis() : d.getTime();
+const firstWithSameWallTime = (ms: number, zone: IANAZone): number => {
+  const shiftMinutes = zone.offset(ms - 3 * 3600_000) - zone.offset(ms);
+  if (shiftMinutes <= 0) return ms;
+  const earlier = ms - shiftMinutes * 60_000;
+  const wall = (t: number): number => t + zone.offset(t) * 60_000;
+  return wall(earlier) === wall(ms) ? earlier : ms;
 };
 
 /**
@@ -51,10 +69,8 @@ const firstWithSameWallTime = (d: Date, zone: string): number => {
  * Throws WorkflowEngineError `cron_invalid` / `timezone_invalid`; call validateCron when saving.
  */
 export const nextCronOccurrences = (cron: string, timeZone: string, afterExclusive: Date, untilInclusive: Date, max = 1000): Date[] => {
-  if (!IANAZone.isValidZone(timeZone)) throw new WorkflowEngineError('timezone_invalid', `"${timeZone}" is not a known time zone`);
-  const problem = validateCron(cron, timeZone);
-  if (problem) throw new WorkflowEngineError('cron_invalid', problem);
-  const job = new Cron(cron.trim(), { timezone: timeZone, paused: true });
+  const job = cronJob(cron, timeZone);
+  const zone = IANAZone.create(timeZone);
   const out: Date[] = [];
   const after = afterExclusive.getTime();
   const until = untilInclusive.getTime();
@@ -66,7 +82,7 @@ export const nextCronOccurrences = (cron: string, timeZone: string, afterExclusi
     if (!raw) break;
     // Compare the normalized instant: croner may hand out the second of two equal wall times,
     // whose first instant still belongs in this window.
-    const t = firstWithSameWallTime(raw, timeZone);
+    const t = firstWithSameWallTime(raw.getTime(), zone);
     if (t > until) break;
     cursor = raw;
     if (t > last) {

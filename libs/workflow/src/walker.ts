@@ -1,7 +1,7 @@
 import type { Continuation, ControlConfigs, EdgeBranch, LoopFrame, WorkflowDefinition, WorkflowNode } from '@fixlify/contracts';
 import type { z } from 'zod';
 import { WorkflowEngineError } from './errors';
-import { getPath, isSafeKey } from './path';
+import { getPath } from './path';
 
 /** Guards against runaway graphs: an execution runs at most this many nodes (each loop iteration counts). */
 export const MAX_STEPS_PER_EXECUTION = 1000;
@@ -61,10 +61,13 @@ export const triggerNode = (def: WorkflowDefinition): Extract<WorkflowNode, { ty
 export const outcomeKindFor = (node: WorkflowNode): StepOutcome['kind'] =>
   node.type === 'condition' ? 'branch' : node.type === 'loop' ? 'loop_enter' : 'next';
 
-export const initialContinuation = (def: WorkflowDefinition): Continuation => {
+/** Where a new execution starts: the step after the trigger (null: nothing to do). */
+export const initialContinuation = (def: WorkflowDefinition, startedAt?: string): Continuation => {
   const trigger = triggerNode(def);
   if (!trigger) throw stateError('The workflow has no trigger');
-  return { cursor: edgeTarget(def, trigger.id, 'next'), vars: {}, loops: [], steps: 0, attempt: 1 };
+  const cont: Continuation = { cursor: edgeTarget(def, trigger.id, 'next'), vars: {}, loops: [], steps: 0, attempt: 1, seq: 0 };
+  if (startedAt !== undefined) cont.startedAt = startedAt;
+  return cont;
 };
 
 /** Sets a variable as data even when its name is `__proto__` (an assignment would swap the prototype). */
@@ -161,7 +164,7 @@ export const advance = (def: WorkflowDefinition, cont: Continuation, outcome: St
   let cursor: string | null;
   switch (outcome.kind) {
     case 'next':
-      for (const [k, v] of Object.entries(outcome.vars ?? {})) if (isSafeKey(k) || k === '__proto__') setVar(s.vars, k, v);
+      for (const [k, v] of Object.entries(outcome.vars ?? {})) setVar(s.vars, k, v);
       cursor = follow(def, node.id, 'next', s);
       break;
     case 'branch':
@@ -172,7 +175,8 @@ export const advance = (def: WorkflowDefinition, cont: Continuation, outcome: St
       cursor = enterLoop(def, node as LoopNode, outcome.items, s);
       break;
   }
-  return { cursor, vars: s.vars, loops: s.loops, steps: cont.steps + 1, attempt: 1 };
+  // Other fields (seq, startedAt) belong to the executor and ride along unchanged.
+  return { ...cont, cursor, vars: s.vars, loops: s.loops, steps: cont.steps + 1, attempt: 1 };
 };
 
 /** The same node again, one attempt later (after a retryable failure). */

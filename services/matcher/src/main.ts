@@ -53,7 +53,14 @@ const main = async (): Promise<void> => {
       await pipeline.stop();
       await follower.stop();
     },
-    extraRoutes: (path) => (path === '/index' ? { workflows: index.size } : undefined),
+    extraRoutes: (path) => {
+      if (path === '/index') return { workflows: index.size };
+      if (path.startsWith('/index/')) {
+        const w = index.get(path.slice('/index/'.length));
+        return { present: !!w, version: w?.version ?? null, versionId: w?.versionId ?? null };
+      }
+      return undefined;
+    },
   });
 };
 

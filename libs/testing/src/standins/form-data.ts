@@ -51,7 +51,9 @@ function dispositionParam(disposition: string, param: string): string | undefine
   const re = new RegExp(`(?:^|;)\\s*${param}=(?:"((?:[^"\\\\]|\\\\.)*)"|([^;]*))`, 'i');
   const m = re.exec(disposition);
   if (!m) return undefined;
-  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? '').trim();
+  // The HTML spec's FormData escapes only ", CR and LF, as %22, %0D, %0A; older clients use backslashes.
+  const raw = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? '').trim();
+  return raw.replace(/%22/g, '"').replace(/%0D/gi, '\r').replace(/%0A/gi, '\n');
 }
 
 /** The boundary parameter of a multipart Content-Type, if any. */

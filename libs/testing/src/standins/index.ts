@@ -1,7 +1,7 @@
-export * from './http-standin';
-export * from './form-data';
-export * from './mailgun-standin';
-export * from './telnyx-standin';
-export * from './smtp-standin';
-export * from './webhook-receiver';
-export * from './push-standin';
+// Provider stand-ins: real loopback servers speaking each provider's documented API.
+export type { StandinOptions } from './http-standin';
+export { startMailgunStandin, type MailgunStandin, type MailgunStandinOptions, type MailgunRecordedMessage } from './mailgun-standin';
+export { startTelnyxStandin, type TelnyxStandin, type TelnyxStandinOptions, type TelnyxRecordedMessage } from './telnyx-standin';
+export { startSmtpStandin, type SmtpStandin, type SmtpStandinOptions, type SmtpRecordedMessage } from './smtp-standin';
+export { startWebhookReceiver, verifyFixlifySignature, type WebhookReceiver, type ReceivedRequest } from './webhook-receiver';
+export { startPushStandin, type PushStandin, type ReceivedPush, type StandinPushSubscription } from './push-standin';

@@ -9,7 +9,7 @@ const wf = (id: string, org: string, type: PublishedWorkflow['triggerType']): Pu
   version: 1,
   versionId: id,
   triggerType: type,
-  definition: { schemaVersion: 1, nodes: [{ id: 't', type: 'trigger', trigger: { type } }], edges: [], settings: { reenrollment: 'every_time' } },
+  definition: { schemaVersion: 1, nodes: [{ id: 't', type: 'trigger', trigger: { type } as never }], edges: [], settings: { reenrollment: 'every_time' } },
   updatedAt: new Date(0).toISOString(),
 });
 

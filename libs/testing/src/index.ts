@@ -1,0 +1,4 @@
+export * from './processes';
+export * from './kafka-helpers';
+export * from './fixtures';
+export * from './standins';
