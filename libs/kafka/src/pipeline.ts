@@ -121,8 +121,9 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
       const end = batchDuration.startTimer({ consumer: o.name, topic: batch.topic });
       const items: PipelineItem<T>[] = [];
       const out: OutMessage[] = [];
@@ -176,11 +177,11 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
         await txn.abort().catch(() => undefined);
         throw e;
       }
-      resolveOffset(last);
+      payload.resolveOffset(last);
       messagesProcessed.inc({ consumer: o.name, topic: batch.topic }, batch.messages.length);
       consumerLag.set({ consumer: o.name, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
       end();
-      await heartbeat();
+      await payload.heartbeat();
     },
   });
 

@@ -1,4 +1,4 @@
-import { MAX_CONDITION_DEPTH, type EdgeBranch, type TriggerSpec, type WorkflowDefinition, type WorkflowEdge, type WorkflowNode } from '@fixlify/contracts';
+import { MAX_CONDITION_DEPTH, type EdgeBranch, type WorkflowDefinition, type WorkflowEdge, type WorkflowNode } from '@fixlify/contracts';
 import { conditionDepth } from './condition';
 import { isSafeKey } from './path';
 import { validateCron } from './schedule';

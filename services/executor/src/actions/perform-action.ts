@@ -179,7 +179,7 @@ export const createActionPerformer = (deps: ActionDeps): { perform: (req: Action
             policy: deps.policy,
             idempotencyKey: req.stepKey,
           });
-          return { providerMessageId: null, output: { url: s(c.url), status: r.status, response: r.body as never } };
+          return { providerMessageId: null, output: { url: s(c.url), status: r.status, response: r.body } };
         });
       }
       case 'update_record':

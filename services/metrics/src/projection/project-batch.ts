@@ -19,6 +19,7 @@ interface CounterDelta {
 
 const PERIODS: Period[] = ['hour', 'day'];
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pg row, read column by column
 const rowFromDb = (r: Record<string, any>): ExecutionLogRow => ({
   id: r.id,
   organizationId: r.organization_id,
@@ -39,6 +40,7 @@ const rowFromDb = (r: Record<string, any>): ExecutionLogRow => ({
   updatedAt: r.updated_at.toISOString(),
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pg row, read column by column
 const metricsFromDb = (r: Record<string, any>): MetricsRow => ({
   workflowId: r.workflow_id,
   organizationId: r.organization_id,

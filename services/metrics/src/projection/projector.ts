@@ -31,8 +31,9 @@ export const startProjector = async (o: { kafka: Kafka; pool: Pool; groupId: str
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
-      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
       const end = batchDuration.startTimer({ consumer: o.consumerName, topic: batch.topic });
       const items = batch.messages.map((m) => {
         const d = decode(m);
@@ -55,12 +56,12 @@ export const startProjector = async (o: { kafka: Kafka; pool: Pool; groupId: str
         client.release();
       }
       const last = batch.messages[batch.messages.length - 1]!.offset;
-      resolveOffset(last);
-      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+      payload.resolveOffset(last);
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
       messagesProcessed.inc({ consumer: o.consumerName, topic: batch.topic }, batch.messages.length);
       consumerLag.set({ consumer: o.consumerName, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
       end();
-      await heartbeat();
+      await payload.heartbeat();
     },
   });
   return {

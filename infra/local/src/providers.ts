@@ -1,0 +1,50 @@
+import { startMailgunStandin, startSmtpStandin, startTelnyxStandin, startWebhookReceiver } from '@fixlify/testing';
+
+/**
+ * Local stand-ins for the providers that cannot be reached from a developer machine (Mailgun,
+ * Telnyx, an SMTP server, a webhook receiver). They speak the providers' documented APIs and
+ * keep what they received, so a newcomer sees what a workflow sent (GET /outbox on each).
+ */
+export const LOCAL_PROVIDER_PORTS = { mailgun: 28201, telnyx: 28202, smtp: 28203, webhooks: 28204 } as const;
+export const LOCAL_PROVIDER_KEYS = { mailgun: 'local-mailgun-key', telnyx: 'local-telnyx-key' } as const;
+
+export const localProviderEnv = (): Record<string, string> => ({
+  MAILGUN_API_BASE: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.mailgun}`,
+  MAILGUN_API_KEY: LOCAL_PROVIDER_KEYS.mailgun,
+  MAILGUN_DOMAIN: 'mg.fixlify.local',
+  MAIL_FROM: 'Fixlify Demo <no-reply@mg.fixlify.local>',
+  SMTP_URL: `smtp://127.0.0.1:${LOCAL_PROVIDER_PORTS.smtp}`,
+  TELNYX_API_BASE: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.telnyx}`,
+  TELNYX_API_KEY: LOCAL_PROVIDER_KEYS.telnyx,
+  TELNYX_FROM: '+15550100000',
+  // the demo's webhook receiver is on loopback: allow exactly that host
+  OUTBOUND_ALLOWED_HOSTS: '127.0.0.1,localhost',
+});
+
+export const startLocalProviders = async (): Promise<{ close: () => Promise<void> }> => {
+  const mailgun = await startMailgunStandin({ port: LOCAL_PROVIDER_PORTS.mailgun, apiKey: LOCAL_PROVIDER_KEYS.mailgun });
+  const telnyx = await startTelnyxStandin({ port: LOCAL_PROVIDER_PORTS.telnyx, apiKey: LOCAL_PROVIDER_KEYS.telnyx });
+  const smtp = await startSmtpStandin({ port: LOCAL_PROVIDER_PORTS.smtp });
+  const hooks = await startWebhookReceiver({ port: LOCAL_PROVIDER_PORTS.webhooks });
+  return {
+    close: async () => {
+      await Promise.all([mailgun.close(), telnyx.close(), smtp.close(), hooks.close()]);
+    },
+  };
+};
+
+if (require.main === module) {
+  startLocalProviders()
+    .then((p) => {
+      console.log(`local providers: mailgun :${LOCAL_PROVIDER_PORTS.mailgun} telnyx :${LOCAL_PROVIDER_PORTS.telnyx} smtp :${LOCAL_PROVIDER_PORTS.smtp} webhooks :${LOCAL_PROVIDER_PORTS.webhooks}`);
+      const stop = (): void => {
+        p.close().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    })
+    .catch((e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { REPO_ROOT, stackConfig, stackEnv } from './config';
+import { StackError } from './proc';
+import { localProviderEnv, LOCAL_PROVIDER_PORTS } from './providers';
+import { DEMO_ORG_ID, seedDemo } from './seed';
+import { stackUp } from './stack';
+
+const SERVICES = [
+  { name: 'ingest', portVar: 'INGEST_HTTP_PORT', port: 9101 },
+  { name: 'matcher', portVar: 'MATCHER_HTTP_PORT', port: 9102 },
+  { name: 'executor', portVar: 'EXECUTOR_HTTP_PORT', port: 9103 },
+  { name: 'metrics', portVar: 'METRICS_HTTP_PORT', port: 9104 },
+] as const;
+
+/**
+ * `npm start`: the local stack (if down), migrations, the demo seed, local provider stand-ins
+ * and every service as its own process; Ctrl-C stops the services (the stack keeps running:
+ * `npm run stack -- down` stops it).
+ */
+const main = async (): Promise<void> => {
+  await stackUp();
+  const env = { ...process.env, ...stackEnv(), ...localProviderEnv() };
+  const pool = new Pool({ connectionString: stackConfig().DATABASE_URL, max: 2 });
+  const seeded = await seedDemo(pool);
+  await pool.end();
+  console.log(seeded.created ? `seeded the demo organization ${DEMO_ORG_ID}` : 'demo organization already seeded');
+
+  const logDir = join(stackConfig().stateDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const children: ChildProcess[] = [];
+  const launch = (name: string, args: string[], extra: Record<string, string>): ChildProcess => {
+    const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', ...args], { cwd: REPO_ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    child.once('exit', (code, signal) => {
+      if (!stopping) console.error(`✗ ${name} exited (${signal ?? code}); see ${join(logDir, `${name}.log`)}`);
+    });
+    children.push(child);
+    return child;
+  };
+  let stopping = false;
+  launch('providers', ['infra/local/src/providers.ts'], {});
+  for (const s of SERVICES) launch(s.name, [join('services', s.name, 'src', 'main.ts')], { [s.portVar]: String(s.port), FIXLIFY_INSTANCE_ID: `local-${s.name}` });
+
+  const deadline = Date.now() + 120_000;
+  for (const s of SERVICES) {
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${s.port}/health/ready`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`${s.name} did not become ready; see ${join(logDir, `${s.name}.log`)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    console.log(`  ✓ ${s.name.padEnd(9)} ready   http://127.0.0.1:${s.port}/metrics`);
+  }
+  console.log(`
+Fixlify Automation is running.
+  try it:   psql ${stackConfig().DATABASE_URL} -c "INSERT INTO jobs (organization_id, client_id, title, status) SELECT '${DEMO_ORG_ID}', id, 'Fix the sink', 'completed' FROM clients WHERE organization_id = '${DEMO_ORG_ID}' LIMIT 1"
+  outbox:   SMS  http://127.0.0.1:${LOCAL_PROVIDER_PORTS.telnyx}/outbox   email http://127.0.0.1:${LOCAL_PROVIDER_PORTS.mailgun}/outbox
+  logs:     ${logDir}
+  stack:    npm run stack -- status
+Ctrl-C stops the services.`);
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) c.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 5000).unref();
+    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+};
+
+main().catch((e: unknown) => {
+  if (e instanceof StackError) console.error(`✗ ${e.part} failed: ${e.message}${e.logFile ? `\n  log: ${e.logFile}` : ''}`);
+  else console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
