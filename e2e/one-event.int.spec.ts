@@ -24,7 +24,7 @@ describe('one event, end to end', () => {
   beforeAll(async () => {
     pool = testPool();
     receiver = await startWebhookReceiver();
-    const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_SIGNING_SECRET: secret, FIXLIFY_INSTANCE_ID: 'e2e' };
+    const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_SIGNING_SECRET: secret };
     for (const name of ['ingest', 'matcher', 'executor', 'metrics'] as const) services.push(await startService(name, env, `e2e-${name}`));
     await Promise.all(services.map((s) => s.waitReady(90_000)));
   });

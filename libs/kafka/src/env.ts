@@ -14,6 +14,11 @@ const KafkaEnv = z.object({
   FIXLIFY_INSTANCE_ID: z.string().min(1).max(100).default(hostname()),
   /** consumer group prefix (tests may isolate themselves with their own) */
   FIXLIFY_GROUP_PREFIX: z.string().min(1).default('fixlify'),
+  /**
+   * Where a consumer group that has no committed offsets starts: `earliest` (default: a new
+   * deployment processes the whole log) or `latest` (tests that isolate themselves in their own group).
+   */
+  FIXLIFY_START_FROM: z.enum(['earliest', 'latest']).default('earliest'),
   /** Kafka transaction timeout; an open transaction of a crashed instance blocks readers at most this long */
   KAFKA_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(900_000).default(30_000),
 });

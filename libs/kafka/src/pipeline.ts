@@ -97,7 +97,7 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
 
   await producer.connect();
   await consumer.connect();
-  await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? true });
+  await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? env.FIXLIFY_START_FROM === 'earliest' });
 
   const handleIsolated = async (items: PipelineItem<T>[], raw: Map<string, KafkaMessage>, topic: string, partition: number): Promise<OutMessage[]> => {
     // isolate the poison message(s): each item alone; failures go to the dead-letter topic

@@ -36,7 +36,12 @@ export interface ServiceProcess {
   exited(): boolean;
 }
 
-/** Starts a service as its own OS process (so tests can SIGKILL it), logging to artifacts/logs. */
+/**
+ * Starts a service as its own OS process (so tests can SIGKILL it), logging to artifacts/logs.
+ * By default the services of one test process share consumer groups of their own (prefix
+ * t-<pid>) that start at the end of the log; `env` overrides (e.g. a fixed FIXLIFY_INSTANCE_ID so
+ * a restarted instance fences its killed predecessor).
+ */
 export const startService = async (name: ServiceName, env: Record<string, string> = {}, label: string = name): Promise<ServiceProcess> => {
   const port = await freePort();
   const dir = join(REPO_ROOT, 'artifacts', 'logs');
@@ -45,7 +50,16 @@ export const startService = async (name: ServiceName, env: Record<string, string
   const out = createWriteStream(logFile);
   const child = spawn(process.execPath, ['-r', '@swc-node/register', join('services', name, 'src', 'main.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, [PORT_VAR[name]]: String(port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env },
+    env: {
+      ...process.env,
+      [PORT_VAR[name]]: String(port),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      // each test run gets its own consumer groups, starting at the end of the log
+      FIXLIFY_GROUP_PREFIX: `t-${process.pid}`,
+      FIXLIFY_START_FROM: 'latest',
+      FIXLIFY_INSTANCE_ID: `${label}-${process.pid}`,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(out);

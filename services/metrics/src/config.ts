@@ -3,6 +3,8 @@ import { z } from 'zod';
 const MetricsEnv = z.object({
   /** port of /metrics and /health */
   METRICS_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9104),
+  /** the projection's name in the offsets table (tests and rebuilds may use their own) */
+  METRICS_PROJECTION_NAME: z.string().min(1).max(100).default('execution-projection'),
 });
 export type MetricsConfig = z.infer<typeof MetricsEnv>;
 
@@ -11,6 +13,3 @@ export const metricsConfig = (env: NodeJS.ProcessEnv = process.env): MetricsConf
   if (!r.success) throw new Error(`invalid metrics settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return r.data;
 };
-
-/** The projection's name in the offsets table; a rebuild starts it from scratch. */
-export const PROJECTION_CONSUMER = 'execution-projection';

@@ -1,6 +1,6 @@
 import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, kafkaEnv, runService } from '@fixlify/kafka';
-import { PROJECTION_CONSUMER, metricsConfig } from './config';
+import { metricsConfig } from './config';
 import { startProjector } from './projection/projector';
 
 const log = createLogger('metrics');
@@ -10,7 +10,7 @@ const main = async (): Promise<void> => {
   const cfg = metricsConfig();
   const pool = createPool();
   const kafka = createKafka('fixlify-metrics', log);
-  const projector = await startProjector({ kafka, pool, groupId: `${env.FIXLIFY_GROUP_PREFIX}-metrics`, consumerName: PROJECTION_CONSUMER, log });
+  const projector = await startProjector({ kafka, pool, groupId: `${env.FIXLIFY_GROUP_PREFIX}-metrics`, consumerName: cfg.METRICS_PROJECTION_NAME, log });
   await runService({
     name: 'metrics',
     log,

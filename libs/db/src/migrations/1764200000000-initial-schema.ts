@@ -359,6 +359,35 @@ CREATE TABLE organization_channel_credentials (
   PRIMARY KEY (organization_id, provider)
 );
 
+-- API access: people log in to the web app; programs use per-organization API keys (hashed)
+CREATE TABLE users (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+  email text NOT NULL UNIQUE,
+  name text NOT NULL DEFAULT '',
+  password_hash text NOT NULL,
+  role text NOT NULL CHECK (role IN ('owner','editor','viewer')),
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE user_sessions (
+  token_hash text PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  expires_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE api_keys (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+  name text NOT NULL,
+  prefix text NOT NULL,
+  key_hash text NOT NULL UNIQUE,
+  role text NOT NULL CHECK (role IN ('owner','editor','viewer')),
+  last_used_at timestamptz,
+  revoked_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX api_keys_org_idx ON api_keys (organization_id);
+
 ALTER TABLE clients REPLICA IDENTITY FULL;
 ALTER TABLE jobs REPLICA IDENTITY FULL;
 ALTER TABLE invoices REPLICA IDENTITY FULL;
@@ -371,7 +400,7 @@ ALTER TABLE automation_workflows REPLICA IDENTITY FULL;
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-DROP TABLE IF EXISTS organization_channel_credentials, push_subscriptions, communication_suppressions, automation_clock_occurrences,
+DROP TABLE IF EXISTS api_keys, user_sessions, users, organization_channel_credentials, push_subscriptions, communication_suppressions, automation_clock_occurrences,
   automation_enrollments, automation_executions, automation_timers, automation_deliveries,
   automation_projection_offsets, automation_metrics, automation_execution_logs, automation_templates CASCADE;
 ALTER TABLE automation_workflows DROP CONSTRAINT IF EXISTS automation_workflows_published_version_fk;

@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { StepResult, TOPICS } from '@fixlify/contracts';
-import { batchDuration, consumerLag, jsonDecoder, messagesFailed, messagesProcessed, type Logger } from '@fixlify/kafka';
+import { batchDuration, consumerLag, jsonDecoder, kafkaEnv, messagesFailed, messagesProcessed, type Logger } from '@fixlify/kafka';
 import { projectBatch } from './project-batch';
 
 export interface Projector {
@@ -27,7 +27,7 @@ export const startProjector = async (o: { kafka: Kafka; pool: Pool; groupId: str
     done.set(payload.partition, BigInt(payload.lastOffset) + 1n);
   });
   await consumer.connect();
-  await consumer.subscribe({ topics: [TOPICS.stepResults], fromBeginning: o.fromBeginning ?? true });
+  await consumer.subscribe({ topics: [TOPICS.stepResults], fromBeginning: o.fromBeginning ?? kafkaEnv().FIXLIFY_START_FROM === 'earliest' });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
