@@ -125,6 +125,7 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
       const { batch } = payload;
       if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
       const end = batchDuration.startTimer({ consumer: o.name, topic: batch.topic });
+      const tStart = Date.now();
       const items: PipelineItem<T>[] = [];
       const out: OutMessage[] = [];
       const raw = new Map<string, KafkaMessage>();
@@ -157,6 +158,7 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
         }
       }
       const last = batch.messages[batch.messages.length - 1]!.offset;
+      const tHandled = Date.now();
       const txn = await producer.transaction();
       try {
         if (out.length > 0) {
@@ -173,6 +175,8 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
           topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
         });
         await txn.commit();
+        if (process.env.FIXLIFY_TRACE_TIMING === '1')
+          o.log.info({ topic: batch.topic, partition: batch.partition, n: batch.messages.length, handleMs: tHandled - tStart, txnMs: Date.now() - tHandled, brokerTs: Date.now() - Number(batch.messages[0]!.timestamp) }, 'batch timing');
       } catch (e) {
         await txn.abort().catch(() => undefined);
         throw e;
