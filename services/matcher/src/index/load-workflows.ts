@@ -20,7 +20,7 @@ export const followWorkflows = async (kafka: Kafka, index: WorkflowIndex, log: L
   const caughtUp = new Promise<void>((r) => (markCaughtUp = r));
   if (pending.size === 0) markCaughtUp();
 
-  const consumer = kafka.consumer({ groupId: `fixlify-matcher-index-${randomUUID()}`, maxWaitTimeInMs: 50, readUncommitted: false });
+  const consumer = kafka.consumer({ groupId: `fixlify-matcher-index-${randomUUID()}`, maxWaitTimeInMs: 500, readUncommitted: false });
   // batch events also cover batches of transaction markers only, which eachMessage never sees
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const end = pending.get(payload.partition);

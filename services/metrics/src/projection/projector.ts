@@ -17,7 +17,7 @@ export interface Projector {
  */
 export const startProjector = async (o: { kafka: Kafka; pool: Pool; groupId: string; consumerName: string; log: Logger; fromBeginning?: boolean }): Promise<Projector> => {
   const decode = jsonDecoder(StepResult);
-  const consumer = o.kafka.consumer({ groupId: o.groupId, readUncommitted: false, maxWaitTimeInMs: 50, maxBytesPerPartition: 8 * 1024 * 1024, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  const consumer = o.kafka.consumer({ groupId: o.groupId, readUncommitted: false, maxWaitTimeInMs: 500, maxBytesPerPartition: 8 * 1024 * 1024, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   let joined = false;
   const done = new Map<number, bigint>();
   consumer.on(consumer.events.GROUP_JOIN, () => {
