@@ -4,3 +4,4 @@ export * from './workflow-definition';
 export * from './messages';
 export * from './debezium';
 export * from './ids';
+export * from './json-schema';
