@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TOPICS } from './topics';
 import { topicJsonSchemas } from './json-schema';
 
@@ -14,10 +16,6 @@ describe('topicJsonSchemas', () => {
 
 describe('committed JSON Schema files', () => {
   it('match the zod schemas (run `npm run contracts:json-schema` after changing a contract)', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { readFileSync } = require('node:fs') as typeof import('node:fs');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { join } = require('node:path') as typeof import('node:path');
     for (const [topic, schema] of Object.entries(topicJsonSchemas())) {
       const file = readFileSync(join(__dirname, '..', 'json-schema', `${topic}.schema.json`), 'utf8');
       expect(JSON.parse(file)).toEqual(schema);

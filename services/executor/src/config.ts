@@ -30,6 +30,35 @@ const ExecutorEnv = z.object({
   VAPID_SUBJECT: z.string().default('mailto:ops@example.com'),
   /** at most this many executions of one organization run per batch before the rest are parked (fairness) */
   EXECUTOR_ORG_BATCH_SHARE: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** executions of one batch run at the same time (each holds at most one outbound request) */
+  EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  /**
+   * Per organization and channel, per executor instance: most sends per second (0 = no limit).
+   * A message over the limit waits (durable timer) for its turn, so one tenant cannot exhaust a provider account.
+   */
+  EXECUTOR_CHANNEL_RATE_LIMITS: z
+    .string()
+    .default('email=100,sms=20,push=200,webhook=0,api_call=0')
+    .transform((v, ctx) => {
+      const out: Record<string, number> = {};
+      for (const part of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+        const m = /^(email|sms|push|webhook|api_call)=(\d+(?:\.\d+)?)$/.exec(part);
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not channel=perSecond (channels: email, sms, push, webhook, api_call)` });
+          return z.NEVER;
+        }
+        out[m[1]!] = Number(m[2]);
+      }
+      return out as Partial<Record<'email' | 'sms' | 'push' | 'webhook' | 'api_call', number>>;
+    }),
+  /**
+   * Topic the executor consumes and its timers re-emit to. Always automation.commands.v1 in a deployment;
+   * tests that produce commands directly use a topic of their own so that no other executor on a shared
+   * cluster runs them.
+   */
+  EXECUTOR_COMMANDS_TOPIC: z.string().min(1).max(249).default('automation.commands.v1'),
+  /** fetch size per partition: bounds a batch, and so the step results one transaction writes to a partition */
+  EXECUTOR_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(16_384).max(16_777_216).default(1_048_576),
 });
 export type ExecutorConfig = z.infer<typeof ExecutorEnv>;
 

@@ -1,44 +1,106 @@
 import type { Pool } from 'pg';
 import type { Producer } from 'kafkajs';
-import { TOPICS } from '@fixlify/contracts';
 import type { Logger } from '@fixlify/kafka';
-import { claimDueTimers, markTimersFired } from './timer-store';
+import { claimDueTimers, deleteFiredTimers } from './timer-store';
+
+/** Header on commands re-emitted by a timer, so the consumer can hand the credit back. */
+export const TIMER_HEADER = 'fixlify-timer';
+
+export interface TimerPoller {
+  /** the consumer saw `n` timer-emitted commands: they no longer count as in flight */
+  consumed(n: number): void;
+  /** timer-emitted commands not yet seen by a consumer (expired credits excluded) */
+  inFlight(): number;
+  stop(): Promise<void>;
+}
 
 /**
  * Re-emits the continuation of due timers onto the commands topic. At least once: if the process
- * dies between the send and the mark, the lease expires and the command is sent again, with the
- * same command id, which the executor drops as a duplicate.
+ * dies between the send and the delete, the lease expires and the command is sent again, with the
+ * same command id, which the executor's claim drops as a duplicate.
+ *
+ * Back-pressure: at most `maxInFlight` re-emitted commands wait in the log at a time, so a parked
+ * flood is released only as fast as executors run it and a newcomer's command never queues behind
+ * more than that. Credits come back when the consumer sees the commands, or after `creditTtlMs`
+ * (another instance may consume them).
  */
-export const startTimerPoller = (o: { pool: Pool; producer: Producer; owner: string; intervalMs: number; log: Logger }): { stop: () => Promise<void> } => {
+export const startTimerPoller = (o: {
+  pool: Pool;
+  producer: Producer;
+  topic: string;
+  owner: string;
+  intervalMs: number;
+  maxInFlight: number;
+  creditTtlMs?: number;
+  log: Logger;
+}): TimerPoller => {
   let running = true;
   let current: Promise<void> = Promise.resolve();
+  let wake: (() => void) | null = null;
+  const ttl = o.creditTtlMs ?? 2000;
+  // batches of credits, oldest first
+  const credits: { n: number; expiresAt: number }[] = [];
+  const inFlight = (): number => {
+    const now = Date.now();
+    while (credits.length > 0 && credits[0]!.expiresAt <= now) credits.shift();
+    return credits.reduce((a, c) => a + c.n, 0);
+  };
+
   const tick = async (): Promise<void> => {
     for (;;) {
-      const due = await claimDueTimers(o.pool, o.owner, 500, 50);
+      const room = o.maxInFlight - inFlight();
+      if (room <= 0 || !running) return;
+      const due = await claimDueTimers(o.pool, { owner: o.owner, topic: o.topic, limit: Math.min(500, room) });
       if (due.length === 0) return;
+      credits.push({ n: due.length, expiresAt: Date.now() + ttl });
+      const issuedAt = new Date().toISOString();
       await o.producer.send({
-        topic: TOPICS.commands,
-        messages: due.map((t) => ({ key: t.command.executionId, value: JSON.stringify({ ...t.command, issuedAt: new Date().toISOString() }) })),
+        topic: o.topic,
+        messages: due.map((t) => ({ key: t.command.executionId, value: JSON.stringify({ ...t.command, issuedAt }), headers: { [TIMER_HEADER]: '1' } })),
       });
-      await markTimersFired(
+      await deleteFiredTimers(
         o.pool,
         due.map((t) => t.id),
       );
-      if (due.length < 500 || !running) return;
     }
   };
   const loop = (): void => {
     if (!running) return;
     current = tick()
       .catch((e: unknown) => o.log.error({ err: e }, 'timer poll failed'))
+      .then(
+        () =>
+          new Promise<void>((r) => {
+            const t = setTimeout(r, o.intervalMs);
+            wake = () => {
+              clearTimeout(t);
+              r();
+            };
+          }),
+      )
       .finally(() => {
-        if (running) setTimeout(loop, o.intervalMs);
+        wake = null;
+        if (running) loop();
       });
   };
   loop();
   return {
+    consumed: (n) => {
+      let left = n;
+      while (left > 0 && credits.length > 0) {
+        const c = credits[0]!;
+        const take = Math.min(c.n, left);
+        c.n -= take;
+        left -= take;
+        if (c.n === 0) credits.shift();
+      }
+      // room again: poll now rather than at the next interval
+      if (n > 0 && wake) wake();
+    },
+    inFlight,
     stop: async () => {
       running = false;
+      if (wake) wake();
       await current;
     },
   };

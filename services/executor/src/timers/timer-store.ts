@@ -1,20 +1,27 @@
 import type { Pool } from 'pg';
 import type { Command } from '@fixlify/contracts';
 
+export type TimerReason = 'delay' | 'retry' | 'quiet_hours' | 'rate_limit' | 'fairness';
+
 export interface TimerRow {
   id: string;
   organizationId: string;
   executionId: string;
   dueAt: Date;
   command: Command;
+  reason: TimerReason;
 }
 
-/** Idempotent: a timer's id is its command id, so reprocessing a command re-inserts nothing. */
-export const insertTimers = async (pool: Pool, timers: TimerRow[]): Promise<void> => {
+/**
+ * Idempotent: a timer's id is derived from the command that made it (its command id, or the
+ * parked command's position), so reprocessing a command re-inserts nothing.
+ */
+export const insertTimers = async (pool: Pool, topic: string, timers: readonly TimerRow[]): Promise<void> => {
   if (timers.length === 0) return;
   await pool.query(
-    `INSERT INTO automation_timers (id, organization_id, execution_id, due_at, command)
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::jsonb[])
+    `INSERT INTO automation_timers (id, organization_id, execution_id, due_at, command, reason, topic)
+     SELECT t.id, t.organization_id, t.execution_id, t.due_at, t.command, t.reason, $7
+       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::jsonb[], $6::text[]) AS t(id, organization_id, execution_id, due_at, command, reason)
      ON CONFLICT (id) DO NOTHING`,
     [
       timers.map((t) => t.id),
@@ -22,42 +29,47 @@ export const insertTimers = async (pool: Pool, timers: TimerRow[]): Promise<void
       timers.map((t) => t.executionId),
       timers.map((t) => t.dueAt.toISOString()),
       timers.map((t) => JSON.stringify(t.command)),
+      timers.map((t) => t.reason),
+      topic,
     ],
   );
 };
 
 /**
- * Claims due timers for this instance for a lease (SKIP LOCKED, so several executors share the
- * work), interleaving organizations: at most `perOrg` timers of one organization per round.
+ * Claims due timers of one topic for a lease (SKIP LOCKED, so several executors share the work),
+ * interleaving organizations: rows are taken round-robin — every organization's first due timer,
+ * then every organization's second… — so a flood of one organization cannot hold back another's
+ * due timers, while a lone organization still gets the whole page.
  */
-export const claimDueTimers = async (pool: Pool, owner: string, limit: number, perOrg: number, leaseMs = 30_000): Promise<{ id: string; command: Command }[]> => {
+export const claimDueTimers = async (pool: Pool, p: { owner: string; topic: string; limit: number; leaseMs?: number }): Promise<{ id: string; command: Command }[]> => {
   const res = await pool.query<{ id: string; command: Command }>(
     `WITH due AS (
        SELECT id, organization_id, due_at FROM automation_timers
-        WHERE fired_at IS NULL AND due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+        WHERE topic = $2 AND fired_at IS NULL AND due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
         ORDER BY due_at
-        LIMIT $3 * 4
+        LIMIT $3 * 8
         FOR UPDATE SKIP LOCKED
      ), ranked AS (
-       SELECT id, row_number() OVER (PARTITION BY organization_id ORDER BY due_at) AS rn FROM due
+       SELECT id, due_at, row_number() OVER (PARTITION BY organization_id ORDER BY due_at) AS rn FROM due
      ), picked AS (
-       SELECT id FROM ranked WHERE rn <= $4 LIMIT $3
+       SELECT id FROM ranked ORDER BY rn, due_at LIMIT $3
      )
-     UPDATE automation_timers t SET claimed_by = $1, claimed_until = now() + ($2 || ' milliseconds')::interval
+     UPDATE automation_timers t SET claimed_by = $1, claimed_until = now() + ($4 || ' milliseconds')::interval
        FROM picked WHERE t.id = picked.id
      RETURNING t.id, t.command`,
-    [owner, String(leaseMs), limit, perOrg],
+    [p.owner, p.topic, p.limit, String(p.leaseMs ?? 30_000)],
   );
   return res.rows;
 };
 
-export const markTimersFired = async (pool: Pool, ids: string[]): Promise<void> => {
+/** A fired timer is gone: a late duplicate of its command is dropped by the executor's claim, not by this table. */
+export const deleteFiredTimers = async (pool: Pool, ids: readonly string[]): Promise<void> => {
   if (ids.length === 0) return;
-  await pool.query('UPDATE automation_timers SET fired_at = now() WHERE id = ANY($1::text[])', [ids]);
+  await pool.query('DELETE FROM automation_timers WHERE id = ANY($1::text[])', [ids]);
 };
 
-/** Timers of an execution that is cancelled fire nothing. */
-export const cancelTimers = async (pool: Pool, executionIds: string[]): Promise<void> => {
+/** Timers of a cancelled execution fire nothing. */
+export const cancelTimers = async (pool: Pool, executionIds: readonly string[]): Promise<void> => {
   if (executionIds.length === 0) return;
-  await pool.query('UPDATE automation_timers SET fired_at = now() WHERE execution_id = ANY($1::uuid[]) AND fired_at IS NULL', [executionIds]);
+  await pool.query('DELETE FROM automation_timers WHERE execution_id = ANY($1::uuid[]) AND fired_at IS NULL', [executionIds]);
 };

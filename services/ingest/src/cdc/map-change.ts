@@ -56,8 +56,8 @@ export const triggersOf = (table: BusinessTable, op: DebeziumChangeEvent['op'], 
     case 'estimates':
       if (op === 'c') out.push({ type: 'estimate_created', data: {} });
       if ((op === 'c' && status === 'sent') || (statusChanged && status === 'sent')) out.push({ type: 'estimate_sent', data: {} });
-      if (statusChanged && status === 'accepted') out.push({ type: 'estimate_accepted', data: {} });
-      if (statusChanged && status === 'declined') out.push({ type: 'estimate_declined', data: {} });
+      if ((op === 'c' && status === 'accepted') || (statusChanged && status === 'accepted')) out.push({ type: 'estimate_accepted', data: {} });
+      if ((op === 'c' && status === 'declined') || (statusChanged && status === 'declined')) out.push({ type: 'estimate_declined', data: {} });
       break;
     case 'organizations':
     case 'technicians':
@@ -77,10 +77,21 @@ export const causationOf = (op: DebeziumChangeEvent['op'], before: Record<string
   if (!stamp) return null;
   if (op === 'u' && before && str(before.automation_execution_id) === stamp) return null;
   const depth = typeof after?.automation_depth === 'number' ? after.automation_depth : 1;
-  return { executionId: stamp.split(':')[0] ?? stamp, depth: Math.max(1, depth) };
+  const depthOk = Number.isInteger(depth) ? Math.min(Math.max(1, depth), 1_000_000) : 1;
+  return { executionId: (stamp.split(':')[0] ?? stamp).slice(0, 200), depth: depthOk };
 };
 
-export class UnmappableChange extends Error {}
+/** A change that cannot become a domain event (the pipeline dead-letters it with this message). */
+export class UnmappableChange extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnmappableChange';
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** source.ts_ms must be a time an ISO string can show without a sign (years 1970..9999). */
+const MAX_TS_MS = 253_402_300_799_999;
 
 /** A Debezium change of a business table → the domain events it means (possibly none). */
 export const mapChange = (table: BusinessTable, change: DebeziumChangeEvent, now: Date): DomainEvent[] => {
@@ -92,9 +103,12 @@ export const mapChange = (table: BusinessTable, change: DebeziumChangeEvent, now
   const organizationId = table === 'organizations' ? str(row?.id) : str(row?.organization_id);
   const entityId = str(row?.id);
   if (!organizationId || !entityId) throw new UnmappableChange(`${table} change without id or organization_id`);
+  if (!UUID.test(organizationId)) throw new UnmappableChange(`${table} change with an organization id that is not a UUID`);
+  if (entityId.length > 200) throw new UnmappableChange(`${table} change with an id longer than 200 characters`);
   const lsn = change.source.lsn;
   const txId = change.source.txId;
   if (lsn === null || lsn === undefined) throw new UnmappableChange(`${table} change without source.lsn`);
+  if (change.source.ts_ms < 0 || change.source.ts_ms > MAX_TS_MS) throw new UnmappableChange(`${table} change with source.ts_ms out of range`);
   const causation = causationOf(change.op, before, after);
   const occurredAt = new Date(change.source.ts_ms).toISOString();
   return types.map(({ type, data }) => ({

@@ -18,6 +18,8 @@ export interface MetricsRow {
   suppressedMessages: number;
   /** bucket upper bound (ms, or "inf") → executions */
   durationHistogram: Record<string, number>;
+  /** time of the latest result folded in (derived from the log, so a rebuild reproduces it) */
+  updatedAt: string;
 }
 
 export const DURATION_BUCKETS_MS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000, 3_600_000, 86_400_000] as const;
@@ -60,6 +62,7 @@ export const emptyMetrics = (r: StepResult, period: Period): MetricsRow => ({
   webhooksSent: 0,
   suppressedMessages: 0,
   durationHistogram: {},
+  updatedAt: r.at,
 });
 
 /** Whether a step result moves the per-period metrics at all. */
@@ -68,7 +71,7 @@ export const affectsMetrics = (r: StepResult): boolean =>
 
 /** Folds one step result into a period row (pure). */
 export const applyToMetrics = (m: MetricsRow, r: StepResult): MetricsRow => {
-  const next = { ...m, durationHistogram: { ...m.durationHistogram } };
+  const next = { ...m, durationHistogram: { ...m.durationHistogram }, updatedAt: Date.parse(r.at) > Date.parse(m.updatedAt) ? r.at : m.updatedAt };
   switch (r.kind) {
     case 'execution_completed':
     case 'execution_failed': {
