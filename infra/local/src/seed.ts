@@ -1,9 +1,18 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import type { Pool } from 'pg';
 import { WorkflowDefinition, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import { createWorkflowDraft, publishWorkflowVersion } from '@fixlify/db';
 import { LOCAL_PROVIDER_PORTS } from './providers';
 
 export const DEMO_ORG_ID = '00000000-0000-4000-8000-000000000001';
+/** The web app's demo sign-in (owner of the demo organization). */
+export const DEMO_USER = { email: 'demo@fixlify.local', password: 'fixlify-demo' } as const;
+
+/** Same form as services/api auth/password.ts: scrypt$N$r$p$salt$hash (base64url). */
+const scryptHash = (password: string): string => {
+  const salt = randomBytes(16);
+  return `scrypt$16384$8$1$${salt.toString('base64url')}$${scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')}`;
+};
 
 const DEMO_WORKFLOWS: { name: string; definition: WorkflowDefinitionInput }[] = [
   {
@@ -34,6 +43,11 @@ export const seedDemo = async (pool: Pool): Promise<{ created: boolean }> => {
     `INSERT INTO organizations (id, name, time_zone) VALUES ($1, 'Demo Plumbing & Heating', 'America/New_York') ON CONFLICT (id) DO NOTHING RETURNING id`,
     [DEMO_ORG_ID],
   );
+  await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Demo Owner', $3, 'owner') ON CONFLICT (email) DO NOTHING`, [
+    DEMO_ORG_ID,
+    DEMO_USER.email,
+    scryptHash(DEMO_USER.password),
+  ]);
   if (org.rowCount === 0) return { created: false };
   await pool.query(`INSERT INTO clients (organization_id, name, email, phone, time_zone) VALUES ($1, 'Grace Hopper', 'grace@example.com', '+15551234567', 'America/New_York')`, [DEMO_ORG_ID]);
   await pool.query(`INSERT INTO technicians (organization_id, name, email, phone) VALUES ($1, 'Tom Tech', 'tom@example.com', '+15557654321')`, [DEMO_ORG_ID]);

@@ -5,3 +5,4 @@ export * from './messages';
 export * from './debezium';
 export * from './ids';
 export * from './json-schema';
+export * from './triggers';

@@ -5,3 +5,4 @@ export * from './dead-letter';
 export * from './pipeline';
 export * from './observability';
 export * from './service';
+export * from './trace';

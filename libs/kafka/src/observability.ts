@@ -31,6 +31,66 @@ export const consumerLag = new Gauge({
   registers: [registry],
 });
 
+export const messageAge = new Histogram({
+  name: 'fixlify_message_age_seconds',
+  help: 'Time from a message being written to the log to its processing being committed, per consumer and topic',
+  labelNames: ['consumer', 'topic'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  registers: [registry],
+});
+export const organizationLag = new Gauge({
+  name: 'fixlify_organization_lag_seconds',
+  help: 'Age of the newest message of an organization when its batch committed, per consumer (the most recently active organizations only)',
+  labelNames: ['consumer', 'organization'] as const,
+  registers: [registry],
+});
+export const executionsByStatus = new Counter({
+  name: 'fixlify_executions_by_status_total',
+  help: 'Executions that reached a status (pending, processing, retry, waiting, completed, failed, cancelled), as projected',
+  labelNames: ['status'] as const,
+  registers: [registry],
+});
+export const deliveries = new Counter({
+  name: 'fixlify_deliveries_total',
+  help: 'Deliveries per channel (email, sms, push, webhook, api_call) and outcome (delivered, suppressed, deduplicated, retrying, failed)',
+  labelNames: ['channel', 'outcome'] as const,
+  registers: [registry],
+});
+
+/** Label sets of organizationLag, oldest first: bounded, so a large tenant base cannot blow up the series count. */
+const lagSeries = new Map<string, { consumer: string; organization: string }>();
+const MAX_LAG_SERIES = 500;
+
+/** Records, per organization, how old its newest message was when the batch committed. */
+export const recordOrganizationLag = (consumer: string, newestByOrganization: ReadonlyMap<string, number>, now = Date.now()): void => {
+  for (const [organization, writtenAtMs] of newestByOrganization) {
+    const key = `${consumer}|${organization}`;
+    organizationLag.set({ consumer, organization }, Math.max(0, now - writtenAtMs) / 1000);
+    lagSeries.delete(key);
+    lagSeries.set(key, { consumer, organization });
+  }
+  for (const [key, labels] of lagSeries) {
+    if (lagSeries.size <= MAX_LAG_SERIES) break;
+    organizationLag.remove(labels);
+    lagSeries.delete(key);
+  }
+};
+
+/**
+ * The identity fields of a message (organizationId, workflowId, executionId, eventId) when it has
+ * them, for log lines and per-organization metrics; duck-typed so libraries stay message-agnostic.
+ */
+export const identityOf = (value: unknown): { organizationId?: string; workflowId?: string; executionId?: string; eventId?: string } => {
+  if (typeof value !== 'object' || value === null) return {};
+  const v = value as Record<string, unknown>;
+  const out: { organizationId?: string; workflowId?: string; executionId?: string; eventId?: string } = {};
+  if (typeof v.organizationId === 'string') out.organizationId = v.organizationId;
+  if (typeof v.workflowId === 'string') out.workflowId = v.workflowId;
+  if (typeof v.executionId === 'string') out.executionId = v.executionId;
+  if (typeof v.eventId === 'string') out.eventId = v.eventId;
+  return out;
+};
+
 export interface ServiceHttp {
   server: Server;
   port: number;

@@ -2,3 +2,4 @@ export * from './processes';
 export * from './kafka-helpers';
 export * from './fixtures';
 export * from './standins';
+export * from './topic-tail';

@@ -30,6 +30,8 @@ const ExecutorEnv = z.object({
   VAPID_SUBJECT: z.string().default('mailto:ops@example.com'),
   /** at most this many executions of one organization run per batch before the rest are parked (fairness) */
   EXECUTOR_ORG_BATCH_SHARE: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** most timer-released commands (due delays, retries, parked fairness excess) waiting in the log at once */
+  EXECUTOR_TIMER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(500),
   /** executions of one batch run at the same time (each holds at most one outbound request) */
   EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   /**
@@ -40,16 +42,16 @@ const ExecutorEnv = z.object({
     .string()
     .default('email=100,sms=20,push=200,webhook=0,api_call=0')
     .transform((v, ctx) => {
-      const out: Record<string, number> = {};
+      const out: Partial<Record<'email' | 'sms' | 'push' | 'webhook' | 'api_call', number>> = {};
       for (const part of v.split(',').map((x) => x.trim()).filter(Boolean)) {
         const m = /^(email|sms|push|webhook|api_call)=(\d+(?:\.\d+)?)$/.exec(part);
         if (!m) {
           ctx.addIssue({ code: 'custom', message: `"${part}" is not channel=perSecond (channels: email, sms, push, webhook, api_call)` });
           return z.NEVER;
         }
-        out[m[1]!] = Number(m[2]);
+        out[m[1] as 'email'] = Number(m[2]);
       }
-      return out as Partial<Record<'email' | 'sms' | 'push' | 'webhook' | 'api_call', number>>;
+      return out;
     }),
   /**
    * Topic the executor consumes and its timers re-emit to. Always automation.commands.v1 in a deployment;

@@ -1,11 +1,12 @@
 import { Counter } from 'prom-client';
-import { Command, TOPICS } from '@fixlify/contracts';
+import { Command } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, jsonDecoder, kafkaEnv, registry, runExactlyOncePipeline, runService } from '@fixlify/kafka';
 import { createActionPerformer } from './actions/perform-action';
 import { executorConfig } from './config';
+import { asTransient } from './execution/infra-error';
 import { processCommandBatch } from './execution/process-batch';
-import { startTimerPoller } from './timers/timer-poller';
+import { startTimerPoller, TIMER_HEADER } from './timers/timer-poller';
 
 const log = createLogger('executor');
 const executions = new Counter({ name: 'fixlify_executions_total', help: 'Commands run, by the state the execution reached', labelNames: ['state'] as const, registers: [registry] });
@@ -19,8 +20,22 @@ const main = async (): Promise<void> => {
     allowPrivateNetworks: cfg.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
     allowedHosts: cfg.OUTBOUND_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean),
   };
-  const actions = createActionPerformer({ pool, cfg, policy, now: () => new Date() });
-  const deps = { now: () => new Date(), random: Math.random, performAction: actions.perform };
+  const now = (): Date => new Date();
+  const actions = createActionPerformer({ pool, cfg, policy, now });
+  const deps = { now, random: Math.random, performAction: actions.perform };
+
+  // the poller starts first: the pipeline hands it credits back as it sees re-emitted commands
+  const timerProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await timerProducer.connect();
+  const poller = startTimerPoller({
+    pool,
+    producer: timerProducer,
+    topic: cfg.EXECUTOR_COMMANDS_TOPIC,
+    owner: `${env.FIXLIFY_INSTANCE_ID}:${process.pid}`,
+    intervalMs: cfg.EXECUTOR_TIMER_POLL_MS,
+    maxInFlight: cfg.EXECUTOR_TIMER_MAX_IN_FLIGHT,
+    log,
+  });
 
   const pipeline = await runExactlyOncePipeline<Command>({
     name: 'executor',
@@ -28,21 +43,29 @@ const main = async (): Promise<void> => {
     log,
     groupId: `${env.FIXLIFY_GROUP_PREFIX}-executor`,
     transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-executor-${env.FIXLIFY_INSTANCE_ID}`,
-    topics: [TOPICS.commands],
+    topics: [cfg.EXECUTOR_COMMANDS_TOPIC],
     decode: jsonDecoder(Command),
+    // timer re-emits carry no traceparent: continue the trace of the execution's event
+    traceIdOf: (c) => (c.kind === 'cancel' ? null : c.event.eventId),
+    maxBytesPerPartition: cfg.EXECUTOR_MAX_BYTES_PER_PARTITION,
     handle: async (items) => {
-      const { out, stats } = await processCommandBatch(pool, items, deps, 64);
+      poller.consumed(items.reduce((n, i) => n + (i.headers[TIMER_HEADER] ? 1 : 0), 0));
+      const { out, stats } = await processCommandBatch(pool, items, deps, {
+        concurrency: cfg.EXECUTOR_CONCURRENCY,
+        orgShare: cfg.EXECUTOR_ORG_BATCH_SHARE,
+        topic: cfg.EXECUTOR_COMMANDS_TOPIC,
+        flush: actions.flush,
+      }).catch((e: unknown) => {
+        throw asTransient(e);
+      });
       executions.inc({ state: 'completed' }, stats.completed);
       executions.inc({ state: 'failed' }, stats.failed);
       executions.inc({ state: 'waiting' }, stats.waiting);
       executions.inc({ state: 'duplicate' }, stats.duplicates);
+      executions.inc({ state: 'parked' }, stats.parked);
       return out;
     },
   });
-
-  const timerProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await timerProducer.connect();
-  const poller = startTimerPoller({ pool, producer: timerProducer, owner: `${env.FIXLIFY_INSTANCE_ID}:${process.pid}`, intervalMs: cfg.EXECUTOR_TIMER_POLL_MS, log });
 
   await runService({
     name: 'executor',

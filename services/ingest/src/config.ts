@@ -1,9 +1,40 @@
 import { z } from 'zod';
 
-const IngestEnv = z.object({
-  /** port of /metrics and /health */
-  INGEST_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
-});
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const IngestEnv = z
+  .object({
+    /** port of /metrics and /health */
+    INGEST_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
+    /** port of the trigger endpoints: POST /triggers/manual (internal) and POST /hooks/:workflowId (public) */
+    INGEST_TRIGGER_PORT: z.coerce.number().int().min(0).max(65535).default(9110),
+    /** address the trigger endpoints listen on; anything but loopback needs INGEST_INTERNAL_TOKEN */
+    INGEST_TRIGGER_HOST: z.string().min(1).default('127.0.0.1'),
+    /** bearer token the API must send to POST /triggers/manual; required when the port is reachable from outside */
+    INGEST_INTERNAL_TOKEN: z.string().min(16).optional(),
+    /** inbound webhooks: how far a signature's timestamp may be from now (seconds); signatures are remembered this long */
+    WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+    /** inbound webhooks: largest accepted body */
+    WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+    /** clock triggers on/off (an instance may leave the clock to others; two or more are safe) */
+    CLOCK_ENABLED: flag.default(true),
+    /** how often scheduled and recurring triggers are checked (ms) */
+    CLOCK_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
+    /** how often job_overdue, invoice_overdue and client_inactive scan their tables (ms); these are minute/day grained */
+    CLOCK_ENTITY_POLL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
+    /**
+     * Occurrences that fell due longer ago than this are not fired (after a long outage, or for records
+     * already overdue when a workflow is activated). Occurrences before a workflow's activation never fire.
+     */
+    CLOCK_CATCH_UP_MINUTES: z.coerce.number().int().min(1).max(60 * 24 * 31).default(24 * 60),
+    /** most occurrences claimed per workflow and tick (the rest follow on the next ticks) */
+    CLOCK_BATCH_LIMIT: z.coerce.number().int().min(1).max(10_000).default(500),
+  })
+  .superRefine((e, ctx) => {
+    if (!LOOPBACK.has(e.INGEST_TRIGGER_HOST) && !e.INGEST_INTERNAL_TOKEN)
+      ctx.addIssue({ code: 'custom', path: ['INGEST_INTERNAL_TOKEN'], message: 'required when INGEST_TRIGGER_HOST is not a loopback address' });
+  });
 export type IngestConfig = z.infer<typeof IngestEnv>;
 
 export const ingestConfig = (env: NodeJS.ProcessEnv = process.env): IngestConfig => {

@@ -6,10 +6,17 @@ import {
   kafkaEnv,
   runExactlyOncePipeline,
   runService,
+  childSpan,
+  traceHeaders,
+  traceIdFromUuid,
   type OutMessage,
 } from '@fixlify/kafka';
+import { createPool } from '@fixlify/db';
 import { mapChange } from './cdc/map-change';
+import { ClockScanner } from './clock/clock-scanner';
 import { ingestConfig } from './config';
+import { createEventEmitter } from './emit/event-emitter';
+import { startTriggerServer } from './inbound/trigger-server';
 import { publicationOf } from './workflows/publish-workflow';
 
 const log = createLogger('ingest');
@@ -37,7 +44,8 @@ const main = async (): Promise<void> => {
       for (const item of items) {
         const table = tableOfTopic.get(item.topic) as BusinessTable;
         for (const ev of mapChange(table, item.value, now)) {
-          out.push({ topic: TOPICS.events, key: `${ev.organizationId}:${ev.entityId ?? ''}`, value: JSON.stringify(ev) });
+          // the trace of an event starts here, its id derived from the event id (deterministic, like the event)
+          out.push({ topic: TOPICS.events, key: `${ev.organizationId}:${ev.entityId ?? ''}`, value: JSON.stringify(ev), headers: traceHeaders(childSpan(null, traceIdFromUuid(ev.eventId))) });
         }
       }
       return out;
@@ -65,15 +73,47 @@ const main = async (): Promise<void> => {
       }),
   });
 
+  // clock, manual and webhook triggers: produced with their own idempotent producer, not in a consumer's transaction
+  const pool = createPool();
+  const emitter = await createEventEmitter(kafka);
+  const clock = cfg.CLOCK_ENABLED
+    ? new ClockScanner({
+        pool,
+        emitter,
+        log,
+        pollMs: cfg.CLOCK_POLL_MS,
+        entityPollMs: cfg.CLOCK_ENTITY_POLL_MS,
+        catchUpMs: cfg.CLOCK_CATCH_UP_MINUTES * 60_000,
+        batchLimit: cfg.CLOCK_BATCH_LIMIT,
+      })
+    : null;
+  clock?.start();
+  const inbound = await startTriggerServer({
+    pool,
+    emitter,
+    log,
+    port: cfg.INGEST_TRIGGER_PORT,
+    host: cfg.INGEST_TRIGGER_HOST,
+    internalToken: cfg.INGEST_INTERNAL_TOKEN,
+    toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
+    maxBodyBytes: cfg.WEBHOOK_MAX_BODY_BYTES,
+  });
+  log.info({ port: inbound.port, host: cfg.INGEST_TRIGGER_HOST, clock: cfg.CLOCK_ENABLED }, `trigger endpoints on port ${inbound.port}`);
+
   await runService({
     name: 'ingest',
     log,
     httpPort: cfg.INGEST_HTTP_PORT,
     isReady: () => cdc.isReady() && workflows.isReady(),
     stop: async () => {
+      await inbound.close();
+      await clock?.stop();
       await cdc.stop();
       await workflows.stop();
+      await emitter.stop();
+      await pool.end();
     },
+    extraRoutes: (path) => (path === '/triggers' ? { port: inbound.port, clock: cfg.CLOCK_ENABLED } : undefined),
   });
 };
 

@@ -1,6 +1,6 @@
 import { Counter } from 'prom-client';
 import { DomainEvent, TOPICS } from '@fixlify/contracts';
-import { createKafka, createLogger, jsonDecoder, kafkaEnv, registry, runExactlyOncePipeline, runService, type OutMessage } from '@fixlify/kafka';
+import { createKafka, createLogger, jsonDecoder, kafkaEnv, registry, runExactlyOncePipeline, runService, traceFields, traceHeaders, type OutMessage } from '@fixlify/kafka';
 import { matcherConfig } from './config';
 import { followWorkflows } from './index/load-workflows';
 import { WorkflowIndex } from './index/workflow-index';
@@ -26,6 +26,7 @@ const main = async (): Promise<void> => {
     transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-matcher-${env.FIXLIFY_INSTANCE_ID}`,
     topics: [TOPICS.events],
     decode: jsonDecoder(DomainEvent),
+    traceIdOf: (ev) => ev.eventId,
     handle: async (items) => {
       const now = new Date();
       const out: OutMessage[] = [];
@@ -33,11 +34,11 @@ const main = async (): Promise<void> => {
         for (const m of matchEvent(index, item.value, cfg.MATCHER_MAX_CAUSATION_DEPTH, now)) {
           if (m.kind === 'skipped') {
             skips.inc({ reason: m.reason });
-            log.info({ organizationId: item.value.organizationId, eventId: item.value.eventId, reason: m.reason, detail: m.detail }, 'event skipped');
+            log.info({ organizationId: item.value.organizationId, eventId: item.value.eventId, reason: m.reason, detail: m.detail, ...traceFields(item.trace) }, 'event skipped');
             continue;
           }
           starts.inc({ trigger: item.value.type });
-          out.push({ topic: TOPICS.commands, key: m.command.executionId, value: JSON.stringify(m.command) });
+          out.push({ topic: TOPICS.commands, key: m.command.executionId, value: JSON.stringify(m.command), headers: item.trace ? traceHeaders(item.trace) : undefined });
         }
       }
       return out;

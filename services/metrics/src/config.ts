@@ -1,10 +1,24 @@
 import { z } from 'zod';
+import { TOPICS } from '@fixlify/contracts';
 
 const MetricsEnv = z.object({
   /** port of /metrics and /health */
   METRICS_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9104),
-  /** the projection's name in the offsets table (tests and rebuilds may use their own) */
-  METRICS_PROJECTION_NAME: z.string().min(1).max(100).default('execution-projection'),
+  /**
+   * The projection's name in the offsets table. Defaults to the consumer group id
+   * (`<FIXLIFY_GROUP_PREFIX>-metrics`): two projectors in different groups must not share
+   * offsets rows, or one would skip what the other has not read yet.
+   */
+  METRICS_PROJECTION_NAME: z.string().min(1).max(100).optional(),
+  /**
+   * Schema of the projection tables: `public` (the live projection) or a scratch schema created on
+   * start with the same table definitions (rebuild checks, tests).
+   */
+  METRICS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('public'),
+  /** topic of step results to project (benchmarks and tests use their own) */
+  METRICS_TOPIC: z.string().min(1).max(249).default(TOPICS.stepResults),
+  /** partitions projected at once, each in its own PostgreSQL transaction */
+  METRICS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
 });
 export type MetricsConfig = z.infer<typeof MetricsEnv>;
 
@@ -13,3 +27,6 @@ export const metricsConfig = (env: NodeJS.ProcessEnv = process.env): MetricsConf
   if (!r.success) throw new Error(`invalid metrics settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return r.data;
 };
+
+/** The projection name: METRICS_PROJECTION_NAME, else the consumer group id. */
+export const projectionName = (cfg: MetricsConfig, groupPrefix: string): string => cfg.METRICS_PROJECTION_NAME ?? `${groupPrefix}-metrics`;

@@ -1,7 +1,8 @@
 import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, kafkaEnv, runService } from '@fixlify/kafka';
-import { metricsConfig } from './config';
+import { metricsConfig, projectionName } from './config';
 import { startProjector } from './projection/projector';
+import { ensureProjectionSchema, projectionTarget } from './projection/target';
 
 const log = createLogger('metrics');
 
@@ -10,7 +11,23 @@ const main = async (): Promise<void> => {
   const cfg = metricsConfig();
   const pool = createPool();
   const kafka = createKafka('fixlify-metrics', log);
-  const projector = await startProjector({ kafka, pool, groupId: `${env.FIXLIFY_GROUP_PREFIX}-metrics`, consumerName: cfg.METRICS_PROJECTION_NAME, log });
+  const target = projectionTarget(cfg.METRICS_SCHEMA);
+  await ensureProjectionSchema(pool, target);
+  const groupId = `${env.FIXLIFY_GROUP_PREFIX}-metrics`;
+  const consumerName = projectionName(cfg, env.FIXLIFY_GROUP_PREFIX);
+  const projector = await startProjector({
+    kafka,
+    pool,
+    groupId,
+    consumerName,
+    topic: cfg.METRICS_TOPIC,
+    target,
+    log,
+    fromBeginning: env.FIXLIFY_START_FROM === 'earliest',
+    pauseDuringRebuild: true,
+    concurrency: cfg.METRICS_CONCURRENCY,
+  });
+  log.info({ topic: cfg.METRICS_TOPIC, schema: target.schema, projection: consumerName, groupId }, 'projecting step results');
   await runService({
     name: 'metrics',
     log,

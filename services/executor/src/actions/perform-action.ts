@@ -16,6 +16,7 @@ import type { ExecutorConfig } from '../config';
 import type { ActionOutcome, ActionRequest } from '../execution/run-execution';
 import { beginDelivery, recordDelivered, recordFailed, recordSuppressed } from '../ledger/delivery-ledger';
 import { quietHoursUntil, suppressionReason, type PeopleChannel } from './messaging';
+import { RateLimiter } from './rate-limit';
 import { assignTechnician, createTask, updateRecord } from './records';
 
 export interface ActionDeps {
@@ -29,8 +30,21 @@ const s = (v: unknown): string => (typeof v === 'string' ? v : v === undefined |
 
 const failed = (code: string, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: { code, message, retryable } });
 
-export const createActionPerformer = (deps: ActionDeps): { perform: (req: ActionRequest) => Promise<ActionOutcome>; close: () => void } => {
+export interface ActionPerformer {
+  perform: (req: ActionRequest) => Promise<ActionOutcome>;
+  /** writes what the ledger buffered for this batch (before the batch's Kafka commit) */
+  flush: () => Promise<void>;
+  close: () => void;
+}
+
+export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
   const { pool, cfg } = deps;
+  const limiter = new RateLimiter((key) => cfg.EXECUTOR_CHANNEL_RATE_LIMITS[key.slice(key.indexOf('/') + 1) as DeliveryChannel] ?? 0);
+  /** The organization's send rate on this channel: null to go, or when to come back. */
+  const throttle = (req: ActionRequest, channel: DeliveryChannel): ActionOutcome | null => {
+    const a = limiter.admit(`${req.organizationId}/${channel}`, req.stepKey, deps.now().getTime());
+    return a.kind === 'go' ? null : { kind: 'wait', until: a.until, reason: 'rate_limit' };
+  };
   let smtp: SmtpSender | null = null;
   const smtpSender = (): SmtpSender => {
     if (!smtp) {
@@ -93,7 +107,7 @@ export const createActionPerformer = (deps: ActionDeps): { perform: (req: Action
       const until = quietHoursUntil(req.context, deps.now());
       if (until) return { kind: 'wait', until, reason: 'quiet_hours' };
     }
-    return null;
+    return throttle(req, channel);
   };
 
   const perform = async (req: ActionRequest): Promise<ActionOutcome> => {
@@ -148,6 +162,8 @@ export const createActionPerformer = (deps: ActionDeps): { perform: (req: Action
         });
       }
       case 'webhook': {
+        const held = throttle(req, 'webhook');
+        if (held) return held;
         const body =
           c.payload !== undefined && s(c.payload).trim() !== ''
             ? s(c.payload)
@@ -167,6 +183,8 @@ export const createActionPerformer = (deps: ActionDeps): { perform: (req: Action
         });
       }
       case 'api_call': {
+        const held = throttle(req, 'api_call');
+        if (held) return held;
         const cfgApi = node.config;
         return deliver(req, 'api_call', async () => {
           const r = await apiCall({
@@ -183,7 +201,7 @@ export const createActionPerformer = (deps: ActionDeps): { perform: (req: Action
         });
       }
       case 'update_record':
-        return updateRecord(pool, { organizationId: req.organizationId, table: s(c.table), id: s(c.id), set: c.set as Record<string, string>, stepKey: req.stepKey, depth: req.depth });
+        return updateRecord(pool, { organizationId: req.organizationId, table: s(c.table), id: s(c.id), set: (c.set ?? {}) as Record<string, unknown>, stepKey: req.stepKey, depth: req.depth });
       case 'create_task': {
         const hours = node.config.dueInHours;
         return createTask(pool, {
@@ -208,5 +226,5 @@ export const createActionPerformer = (deps: ActionDeps): { perform: (req: Action
         });
     }
   };
-  return { perform, close: () => smtp?.close() };
+  return { perform, flush: () => Promise.resolve(), close: () => smtp?.close() };
 };

@@ -23,21 +23,38 @@ const dbFailure = (e: unknown): ActionOutcome => {
  * Writes stamp the step key and the causation depth, so ingest recognizes the change as caused
  * by this execution (loop protection) and a re-run writes the same values (idempotent).
  */
-export const updateRecord = async (pool: Pool, p: { organizationId: string; table: string; id: string; set: Record<string, string>; stepKey: string; depth: number }): Promise<ActionOutcome> => {
-  const allowed = UPDATABLE_COLUMNS[p.table];
-  if (!allowed) return fail('invalid_table', `table ${p.table} cannot be updated by automations`);
-  if (!UUID.test(p.id)) return fail('invalid_record_id', `record id "${p.id.slice(0, 80)}" is not a uuid`);
-  const cols = Object.keys(p.set);
+export type UpdatePlan = { kind: 'sql'; text: string; values: unknown[] } | { kind: 'refused'; outcome: ActionOutcome };
+
+/**
+ * The statement an update_record step runs, or why it is refused. Table and column names come
+ * only from UPDATABLE_COLUMNS, never from the workflow text; values are always parameters.
+ */
+export const planUpdate = (p: { organizationId: string; table: string; id: string; set: Record<string, unknown>; stepKey: string; depth: number }): UpdatePlan => {
+  const allowed = Object.prototype.hasOwnProperty.call(UPDATABLE_COLUMNS, p.table) ? UPDATABLE_COLUMNS[p.table] : undefined;
+  if (!allowed) return { kind: 'refused', outcome: fail('invalid_table', `table ${String(p.table).slice(0, 80)} cannot be updated by automations`) };
+  if (!UUID.test(p.id)) return { kind: 'refused', outcome: fail('invalid_record_id', `record id "${p.id.slice(0, 80)}" is not a uuid`) };
+  const cols = Object.keys(p.set ?? {});
+  if (cols.length === 0) return { kind: 'refused', outcome: fail('invalid_column', `nothing to set on ${p.table}`) };
   const bad = cols.filter((c) => !allowed.has(c));
-  if (bad.length) return fail('invalid_column', `cannot set ${bad.join(', ')} on ${p.table}`);
+  if (bad.length) return { kind: 'refused', outcome: fail('invalid_column', `cannot set ${bad.map((c) => c.slice(0, 63)).join(', ')} on ${p.table}`) };
   const assignments = cols.map((c, i) => `${c} = $${i + 5}`);
-  const values = cols.map((c) => (p.set[c] === '' ? null : p.set[c]));
-  try {
-    const res = await pool.query(
-      `UPDATE ${p.table} SET ${assignments.join(', ')}, automation_execution_id = $3, automation_depth = $4, updated_at = now()
+  const values = cols.map((c) => {
+    const v = p.set[c];
+    return v === '' || v === undefined ? null : v;
+  });
+  return {
+    kind: 'sql',
+    text: `UPDATE ${p.table} SET ${assignments.join(', ')}, automation_execution_id = $3, automation_depth = $4, updated_at = now()
         WHERE id = $1 AND organization_id = $2 RETURNING id`,
-      [p.id, p.organizationId, p.stepKey, p.depth, ...values],
-    );
+    values: [p.id, p.organizationId, p.stepKey, p.depth, ...values],
+  };
+};
+
+export const updateRecord = async (pool: Pool, p: { organizationId: string; table: string; id: string; set: Record<string, unknown>; stepKey: string; depth: number }): Promise<ActionOutcome> => {
+  const plan = planUpdate(p);
+  if (plan.kind === 'refused') return plan.outcome;
+  try {
+    const res = await pool.query(plan.text, plan.values);
     if (res.rowCount === 0) return fail('record_not_found', `${p.table} ${p.id} not found in this organization`);
     return { kind: 'ok', output: { table: p.table, id: p.id, set: p.set }, delivery: 'none' };
   } catch (e) {

@@ -64,7 +64,10 @@ const claimRound = async (pool: Pool, claims: CommandClaim[]): Promise<string[]>
          state = CASE WHEN EXCLUDED.state = 'cancelled' AND e.state IN ('running','waiting') THEN 'cancelled' ELSE e.state END,
          updated_at = now()
        WHERE (e.last_command_id = EXCLUDED.last_command_id AND e.last_command_position = EXCLUDED.last_command_position)
-          OR (e.progress < EXCLUDED.progress AND e.state NOT IN ('cancelled','completed'))
+          OR (e.progress < EXCLUDED.progress AND (
+                e.state IN ('running','waiting')
+                -- only a person's retry brings a failed execution back
+                OR (e.state = 'failed' AND (SELECT kind FROM input WHERE input.id = e.id) = 'manual_retry')))
        RETURNING e.last_command_position AS position
      )
      SELECT position FROM upserted`,
@@ -75,7 +78,7 @@ const claimRound = async (pool: Pool, claims: CommandClaim[]): Promise<string[]>
       claims.map((c) => commandIdOf(c.command)),
       claims.map((c) => c.position),
       claims.map((c) => progressOf(c.command)),
-      claims.map((c) => c.command.kind),
+      claims.map((c) => (c.command.kind === 'resume' && c.command.reason === 'manual_retry' ? 'manual_retry' : c.command.kind)),
     ],
   );
   return res.rows.map((r) => r.position);

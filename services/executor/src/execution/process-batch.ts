@@ -1,8 +1,9 @@
 import type { Pool } from 'pg';
 import { TOPICS, type Command, type StepResult } from '@fixlify/contracts';
 import type { OutMessage, PipelineItem } from '@fixlify/kafka';
-import { cancelTimers, insertTimers } from '../timers/timer-store';
-import { claimCommands, markExecutionStates } from './claim-commands';
+import { cancelTimers, insertTimers, type TimerRow } from '../timers/timer-store';
+import { claimCommands, commandIdOf, markExecutionStates } from './claim-commands';
+import { interleaveByOrg, splitByShare } from './fair-share';
 import { loadContexts, type ExecutionContext } from './load-context';
 import { mapLimit } from './map-limit';
 import { runExecution, type RunDeps, type RunOutcome } from './run-execution';
@@ -10,28 +11,68 @@ import { runExecution, type RunDeps, type RunOutcome } from './run-execution';
 export interface BatchStats {
   executed: number;
   duplicates: number;
+  parked: number;
   completed: number;
   failed: number;
   waiting: number;
 }
 
+export interface BatchOptions {
+  /** executions run at the same time */
+  concurrency: number;
+  /** at most this many commands of one organization run per batch; the rest are parked */
+  orgShare: number;
+  /** the commands topic (parked commands come back to it) */
+  topic: string;
+  /** called once the batch's own database writes are done, before the Kafka commit (for batching ledger writes) */
+  flush?: () => Promise<void>;
+}
+
+type RunnableCommand = Extract<Command, { kind: 'start' | 'resume' }>;
+
+const positionOf = (i: PipelineItem<Command>): string => `${i.topic}:${i.partition}:${i.offset}`;
+
 /**
- * The executor's use case for one consumed batch of commands: drop duplicates, load contexts,
- * run the steps, persist timers, and return the step results to commit with the offsets.
+ * The executor's use case for one consumed batch of commands: park what exceeds an
+ * organization's share, drop duplicates, load contexts, run the steps (organizations
+ * interleaved), persist timers, and return the step results to commit with the offsets.
  */
-export const processCommandBatch = async (pool: Pool, items: PipelineItem<Command>[], deps: RunDeps, concurrency: number): Promise<{ out: OutMessage[]; stats: BatchStats }> => {
-  const stats: BatchStats = { executed: 0, duplicates: 0, completed: 0, failed: 0, waiting: 0 };
-  const claims = items.map((i) => ({ command: i.value, position: `${i.topic}:${i.partition}:${i.offset}` }));
-  const run = await claimCommands(pool, claims);
+export const processCommandBatch = async (pool: Pool, items: PipelineItem<Command>[], deps: RunDeps, o: BatchOptions): Promise<{ out: OutMessage[]; stats: BatchStats }> => {
+  const stats: BatchStats = { executed: 0, duplicates: 0, parked: 0, completed: 0, failed: 0, waiting: 0 };
   const out: OutMessage[] = [];
   const emit = (r: StepResult): void => {
     out.push({ topic: TOPICS.stepResults, key: r.executionId, value: JSON.stringify(r) });
   };
 
-  const toRun: Extract<Command, { kind: 'start' | 'resume' }>[] = [];
+  // Fairness: a flood of one organization is parked (due now) so the consumer reaches the other
+  // organizations' commands behind it at once. Cancels are cheap and never wait.
+  const { run: taken, park } = splitByShare(
+    items,
+    o.orgShare,
+    (i) => (i.value.kind === 'cancel' ? `cancel:${i.value.organizationId}` : i.value.organizationId),
+    (i) => i.value.executionId,
+  );
+  if (park.length > 0) {
+    const now = deps.now();
+    // the id names the message parked, so a reprocessed batch parks nothing twice
+    const rows: TimerRow[] = park.map((i) => ({
+      id: `fair:${commandIdOf(i.value)}@${positionOf(i)}`,
+      organizationId: i.value.organizationId,
+      executionId: i.value.executionId,
+      dueAt: now,
+      command: i.value,
+      reason: 'fairness',
+    }));
+    await insertTimers(pool, o.topic, rows);
+    stats.parked = park.length;
+  }
+
+  const claims = taken.map((i) => ({ command: i.value, position: positionOf(i) }));
+  const claimed = await claimCommands(pool, claims);
+  const toRun: RunnableCommand[] = [];
   const cancelled: string[] = [];
   for (const c of claims) {
-    if (!run.has(c.position)) {
+    if (!claimed.has(c.position)) {
       stats.duplicates++;
       continue;
     }
@@ -62,20 +103,31 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
   const ctxOf = new Map<Command, ExecutionContext>();
   starts.forEach((c, i) => ctxOf.set(c, contexts[i]!));
 
-  const outcomes: RunOutcome[] = await mapLimit(toRun, concurrency, (cmd) => runExecution(cmd, ctxOf.get(cmd) ?? null, deps));
-  await insertTimers(
-    pool,
-    outcomes.flatMap((o) => o.timers),
-  );
-  const states: { id: string; state: 'waiting' | 'completed' | 'failed' }[] = [];
-  outcomes.forEach((o, i) => {
-    stats.executed++;
-    for (const r of o.results) emit(r);
-    if (o.state === 'completed') stats.completed++;
-    if (o.state === 'failed') stats.failed++;
-    if (o.state === 'waiting') stats.waiting++;
-    if (o.state !== 'cancelled') states.push({ id: toRun[i]!.executionId, state: o.state });
+  // commands of one execution run one after the other; organizations take turns for the slots
+  const groups = new Map<string, RunnableCommand[]>();
+  for (const c of toRun) {
+    const g = groups.get(c.executionId);
+    if (g) g.push(c);
+    else groups.set(c.executionId, [c]);
+  }
+  const ordered = interleaveByOrg([...groups.values()], (g) => g[0]!.organizationId);
+  const outcomes = new Map<RunnableCommand, RunOutcome>();
+  await mapLimit(ordered, o.concurrency, async (group) => {
+    for (const cmd of group) outcomes.set(cmd, await runExecution(cmd, ctxOf.get(cmd) ?? null, deps));
   });
+  await o.flush?.();
+
+  const timers: TimerRow[] = [];
+  const states: { id: string; state: 'waiting' | 'completed' | 'failed' }[] = [];
+  for (const cmd of toRun) {
+    const outcome = outcomes.get(cmd)!;
+    stats.executed++;
+    for (const r of outcome.results) emit(r);
+    timers.push(...outcome.timers);
+    stats[outcome.state]++;
+    states.push({ id: cmd.executionId, state: outcome.state });
+  }
+  await insertTimers(pool, o.topic, timers);
   await markExecutionStates(pool, states);
   return { out, stats };
 };

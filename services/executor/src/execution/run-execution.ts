@@ -3,33 +3,38 @@ import {
   type ActionType,
   type Command,
   type Continuation,
+  type DomainEvent,
   type ResumeCommand,
-  type StartCommand,
   type StepError,
   type StepResult,
   type WorkflowDefinition,
   type WorkflowNode,
 } from '@fixlify/contracts';
 import {
+  DEFAULT_RETRY_POLICY,
   MAX_STEPS_PER_EXECUTION,
   advance,
   delayUntil,
   evaluateCondition,
-  getPath,
   initialContinuation,
   iterationKey,
+  loopItems,
   nodeById,
   renderDeep,
   retryDelayMs,
+  type StepOutcome,
 } from '@fixlify/workflow';
+import type { TimerReason, TimerRow } from '../timers/timer-store';
 import type { ExecutionContext } from './load-context';
 
 export type ActionNode = Extract<WorkflowNode, { type: ActionType }>;
+type ControlNode = Exclude<WorkflowNode, ActionNode | { type: 'trigger' }>;
 
 export type ActionOutcome =
   | { kind: 'ok'; output: Record<string, unknown>; delivery: 'delivered' | 'suppressed' | 'deduplicated' | 'none' }
   | { kind: 'failed'; error: StepError; retryAfterMs?: number }
-  | { kind: 'wait'; until: Date; reason: string };
+  /** not now: quiet hours, or the organization's send rate on this channel */
+  | { kind: 'wait'; until: Date; reason: 'quiet_hours' | 'rate_limit' };
 
 export interface ActionRequest {
   node: ActionNode;
@@ -50,27 +55,41 @@ export interface RunDeps {
   performAction: (req: ActionRequest) => Promise<ActionOutcome>;
 }
 
-export interface TimerRequest {
-  id: string;
-  organizationId: string;
-  executionId: string;
-  dueAt: Date;
-  command: ResumeCommand;
-}
+export type TimerRequest = TimerRow & { command: ResumeCommand };
 
 export interface RunOutcome {
   results: StepResult[];
   timers: TimerRequest[];
-  state: 'completed' | 'failed' | 'waiting' | 'cancelled';
+  state: 'completed' | 'failed' | 'waiting';
 }
 
-const DEFAULT_RETRY = { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 300_000 };
+/** An api_call response saved for later steps rides in every later command: it must stay small. */
+export const MAX_SAVED_RESPONSE_BYTES = 64 * 1024;
+/** A step output larger than this is cut in the step result (the log keeps a preview). */
+export const MAX_OUTPUT_FIELD_CHARS = 4000;
+/** A continuation command must fit in one Kafka message (the broker's default limit is 1 MiB). */
+export const MAX_COMMAND_BYTES = 900_000;
 
-const errorOf = (e: unknown, code = 'internal_error', retryable = false): StepError => ({
-  code: typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : code,
+const errorOf = (e: unknown, code: string, retryable = false): StepError => ({
+  code: typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code.slice(0, 100) : code,
   message: (e instanceof Error ? e.message : String(e)).slice(0, 2000),
   retryable,
 });
+
+/** Keeps small fields, cuts the large ones to a preview, so a big API answer cannot bloat the log. */
+export const boundOutput = (output: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  const cut: string[] = [];
+  for (const [k, v] of Object.entries(output)) {
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    if (text !== undefined && text.length > MAX_OUTPUT_FIELD_CHARS) {
+      cut.push(k);
+      Object.defineProperty(out, k, { value: `${text.slice(0, MAX_OUTPUT_FIELD_CHARS)}…`, enumerable: true, writable: true, configurable: true });
+    } else Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  if (cut.length > 0) out.truncated = cut;
+  return out;
+};
 
 export const renderOptions = (ctx: ExecutionContext): { locale: string; timeZone: string; currency: string } => ({
   locale: typeof ctx.organization?.locale === 'string' ? ctx.organization.locale : 'en-US',
@@ -83,32 +102,62 @@ export const renderOptions = (ctx: ExecutionContext): { locale: string; timeZone
   currency: typeof ctx.organization?.currency === 'string' ? ctx.organization.currency.trim() : 'USD',
 });
 
+/** What a start command knows when nothing could be loaded (the entity was deleted meanwhile). */
+export const contextFromEvent = (ev: DomainEvent): ExecutionContext => ({
+  event: { id: ev.eventId, type: ev.type, entityType: ev.entityType, entityId: ev.entityId, occurredAt: ev.occurredAt, organizationId: ev.organizationId },
+  trigger: ev.data,
+  before: ev.before,
+  after: ev.after,
+  organization: null,
+  client: null,
+  job: null,
+  invoice: null,
+  estimate: null,
+  technician: null,
+});
+
+const TIMER_REASON_TO_COMMAND: Record<TimerReason, ResumeCommand['reason']> = {
+  delay: 'delay',
+  retry: 'retry',
+  quiet_hours: 'quiet_hours',
+  rate_limit: 'fairness',
+  fairness: 'fairness',
+};
+
 /**
  * Runs one start or resume command: the steps that can run now, until the execution ends or
- * must wait (delay, retry back-off, quiet hours). Pure apart from `deps.performAction`; the
- * caller writes the timers and commits the results with the consumed offset.
+ * must wait (delay, retry back-off, quiet hours, rate limit). Pure apart from
+ * `deps.performAction`; the caller writes the timers and commits the results with the consumed
+ * offset. Never throws for anything a definition or its data can cause: a broken graph, a bad
+ * template or an oversized state fail the execution with a coded reason.
  */
 export const runExecution = async (cmd: Extract<Command, { kind: 'start' | 'resume' }>, loaded: ExecutionContext | null, deps: RunDeps): Promise<RunOutcome> => {
   const def: WorkflowDefinition = cmd.definition;
   const now = deps.now();
   const results: StepResult[] = [];
   const timers: TimerRequest[] = [];
-  const context: ExecutionContext = cmd.kind === 'start' ? loaded! : (cmd.context as ExecutionContext);
-  let cont: Continuation =
-    cmd.kind === 'start' ? { ...initialContinuation(def), seq: 0, startedAt: now.toISOString() } : { ...cmd.continuation };
-  const startedAt = cont.startedAt ? new Date(cont.startedAt) : now;
+  const context: ExecutionContext = cmd.kind === 'start' ? (loaded ?? contextFromEvent(cmd.event)) : (cmd.context as ExecutionContext);
   const depth = (cmd.event.causation?.depth ?? 0) + 1;
-  const base = () => ({
-    v: 1 as const,
-    resultId: `${cmd.executionId}:${cont.seq}`,
-    executionId: cmd.executionId,
-    organizationId: cmd.organizationId,
-    workflowId: cmd.workflowId,
-    versionId: cmd.versionId,
-    seq: cont.seq++,
-    at: deps.now().toISOString(),
-  });
-  const resume = (c: Continuation, reason: ResumeCommand['reason'], dueAt: Date): void => {
+  let cont: Continuation;
+  if (cmd.kind === 'resume') cont = { ...cmd.continuation };
+  else {
+    try {
+      cont = { ...initialContinuation(def), seq: 0, startedAt: now.toISOString() };
+    } catch (e) {
+      cont = { cursor: null, vars: {}, loops: [], steps: 0, attempt: 1, seq: 0, startedAt: now.toISOString() };
+      const error = errorOf(e, 'definition_invalid');
+      return { results: [startedResult(cmd, cont, deps), { ...resultBase(cmd, cont, deps), kind: 'execution_failed', durationMs: 0, error }], timers, state: 'failed' };
+    }
+  }
+  const startedAt = cont.startedAt ? new Date(cont.startedAt) : now;
+  const base = () => resultBase(cmd, cont, deps);
+  const elapsed = (): number => Math.max(0, deps.now().getTime() - startedAt.getTime());
+  const failed = (error: StepError): RunOutcome => {
+    results.push({ ...base(), kind: 'execution_failed', durationMs: elapsed(), error });
+    return { results, timers, state: 'failed' };
+  };
+  /** Parks the continuation; refuses a state too large to travel in a command. */
+  const park = (c: Continuation, reason: TimerReason, dueAt: Date): RunOutcome | null => {
     const progress = c.steps * 1000 + c.attempt;
     const command: ResumeCommand = {
       v: 1,
@@ -124,119 +173,155 @@ export const runExecution = async (cmd: Extract<Command, { kind: 'start' | 'resu
       event: cmd.event,
       context,
       continuation: c,
-      reason,
+      reason: TIMER_REASON_TO_COMMAND[reason],
     };
-    timers.push({ id: command.commandId, organizationId: cmd.organizationId, executionId: cmd.executionId, dueAt, command });
+    const size = Buffer.byteLength(JSON.stringify(command));
+    if (size > MAX_COMMAND_BYTES)
+      return failed({ code: 'state_too_large', message: `the execution's state is ${size} bytes, more than the ${MAX_COMMAND_BYTES} a continuation may carry; save less (api_call saveAs) or loop over fewer items`, retryable: false });
+    timers.push({ id: command.commandId, organizationId: cmd.organizationId, executionId: cmd.executionId, dueAt, command, reason });
+    return null;
   };
-  const elapsed = (): number => Math.max(0, deps.now().getTime() - startedAt.getTime());
 
-  if (cmd.kind === 'start') {
-    results.push({
-      ...base(),
-      kind: 'execution_started',
-      triggerType: cmd.event.type,
-      triggerData: { eventId: cmd.event.eventId, entityType: cmd.event.entityType, entityId: cmd.event.entityId, ...cmd.event.data },
-      eventId: cmd.event.eventId,
-      triggeredAt: cmd.triggeredAt,
-    });
-  }
+  if (cmd.kind === 'start') results.push(startedResult(cmd, cont, deps));
 
   while (cont.cursor !== null) {
     const node = nodeById(def, cont.cursor);
-    if (!node || cont.steps >= MAX_STEPS_PER_EXECUTION) {
-      const error = { code: node ? 'step_limit' : 'node_missing', message: node ? `more than ${MAX_STEPS_PER_EXECUTION} steps` : `node ${cont.cursor} not in the definition`, retryable: false };
-      results.push({ ...base(), kind: 'execution_failed', durationMs: elapsed(), error });
-      return { results, timers, state: 'failed' };
-    }
+    if (!node) return failed({ code: 'node_missing', message: `node ${cont.cursor} is not in the definition`, retryable: false });
+    if (cont.steps >= MAX_STEPS_PER_EXECUTION) return failed({ code: 'step_limit', message: `more than ${MAX_STEPS_PER_EXECUTION} steps`, retryable: false });
     const scope: Record<string, unknown> = { ...cont.vars, ...context, vars: cont.vars };
     const stepStarted = deps.now();
-    const stepCommon = () => ({ stepId: node.id, stepType: node.type as Exclude<WorkflowNode['type'], 'trigger'>, attempt: cont.attempt, startedAt: stepStarted.toISOString(), durationMs: deps.now().getTime() - stepStarted.getTime() });
-    switch (node.type) {
-      case 'trigger':
+    const common = (n: Exclude<WorkflowNode, { type: 'trigger' }>) => ({
+      stepId: n.id,
+      stepType: n.type,
+      attempt: cont.attempt,
+      startedAt: stepStarted.toISOString(),
+      durationMs: Math.max(0, deps.now().getTime() - stepStarted.getTime()),
+    });
+    try {
+      if (node.type === 'trigger') {
         cont = advance(def, cont, { kind: 'next' });
-        break;
-      case 'condition': {
-        const result = evaluateCondition(node.config.when, scope);
-        results.push({ ...base(), kind: 'step_succeeded', ...stepCommon(), output: { result }, delivery: 'none', channel: null });
-        cont = advance(def, cont, { kind: 'branch', branch: result ? 'true' : 'false' });
-        break;
+        continue;
       }
-      case 'loop': {
-        const items = getPath(scope, node.config.over);
-        if (!Array.isArray(items)) {
-          const error = { code: 'loop_not_a_list', message: `${node.config.over} is not a list`, retryable: false };
-          results.push({ ...base(), kind: 'step_failed', ...stepCommon(), error, retryAt: null });
-          results.push({ ...base(), kind: 'execution_failed', durationMs: elapsed(), error });
-          return { results, timers, state: 'failed' };
+      if (node.type === 'condition' || node.type === 'loop' || node.type === 'delay') {
+        const r = runControl(node, scope, context, now);
+        if (r.kind === 'error') {
+          results.push({ ...base(), kind: 'step_failed', ...common(node), error: r.error, retryAt: null });
+          return failed(r.error);
         }
-        results.push({ ...base(), kind: 'step_succeeded', ...stepCommon(), output: { count: Math.min(items.length, node.config.maxIterations), total: items.length }, delivery: 'none', channel: null });
-        cont = advance(def, cont, { kind: 'loop_enter', items });
-        break;
+        results.push({ ...base(), kind: 'step_succeeded', ...common(node), output: r.output, delivery: 'none', channel: null });
+        cont = advance(def, cont, r.outcome);
+        if (r.until && r.until.getTime() > deps.now().getTime() + 5) {
+          results.push({ ...base(), kind: 'execution_waiting', stepId: node.id, until: r.until.toISOString(), reason: 'delay' });
+          return park(cont, 'delay', r.until) ?? { results, timers, state: 'waiting' };
+        }
+        continue;
       }
-      case 'delay': {
-        let until: Date;
-        try {
-          until = delayUntil(node.config, scope, renderOptions(context), now);
-        } catch (e) {
-          const error = errorOf(e, 'delay_time_invalid');
-          results.push({ ...base(), kind: 'step_failed', ...stepCommon(), error, retryAt: null });
-          results.push({ ...base(), kind: 'execution_failed', durationMs: elapsed(), error });
-          return { results, timers, state: 'failed' };
-        }
-        results.push({ ...base(), kind: 'step_succeeded', ...stepCommon(), output: { until: until.toISOString() }, delivery: 'none', channel: null });
-        cont = advance(def, cont, { kind: 'next' });
-        if (until.getTime() > deps.now().getTime() + 5) {
-          results.push({ ...base(), kind: 'execution_waiting', stepId: node.id, until: until.toISOString(), reason: 'delay' });
-          resume(cont, 'delay', until);
-          return { results, timers, state: 'waiting' };
-        }
-        break;
+      const iteration = iterationKey(cont);
+      const stepKey = `${cmd.executionId}:${node.id}${iteration ? `:${iteration}` : ''}`;
+      let outcome: ActionOutcome;
+      try {
+        const config = renderDeep(node.config, scope, renderOptions(context)) as Record<string, unknown>;
+        outcome = await deps.performAction({ node, config, executionId: cmd.executionId, organizationId: cmd.organizationId, workflowId: cmd.workflowId, stepKey, attempt: cont.attempt, context, depth });
+      } catch (e) {
+        outcome = { kind: 'failed', error: errorOf(e, 'action_error') };
       }
-      case 'send_email':
-      case 'send_sms':
-      case 'send_push_notification':
-      case 'webhook':
-      case 'api_call':
-      case 'update_record':
-      case 'create_task':
-      case 'assign_technician': {
-        const stepKey = `${cmd.executionId}:${node.id}${iterationKey(cont) ? `:${iterationKey(cont)}` : ''}`;
-        let outcome: ActionOutcome;
-        try {
-          const config = renderDeep(node.config, scope, renderOptions(context)) as Record<string, unknown>;
-          outcome = await deps.performAction({ node, config, executionId: cmd.executionId, organizationId: cmd.organizationId, workflowId: cmd.workflowId, stepKey, attempt: cont.attempt, context, depth });
-        } catch (e) {
-          outcome = { kind: 'failed', error: errorOf(e, 'action_error', false) };
-        }
-        const channel = CHANNEL_OF_ACTION[node.type] ?? null;
-        if (outcome.kind === 'ok') {
-          results.push({ ...base(), kind: 'step_succeeded', ...stepCommon(), output: outcome.output, delivery: outcome.delivery, channel });
-          if (node.type === 'api_call' && node.config.saveAs) cont = { ...cont, vars: { ...cont.vars, [node.config.saveAs]: outcome.output.response ?? null } };
-          cont = advance(def, cont, { kind: 'next' });
+      const channel = CHANNEL_OF_ACTION[node.type] ?? null;
+      switch (outcome.kind) {
+        case 'ok': {
+          let vars: Record<string, unknown> | undefined;
+          if (node.type === 'api_call' && node.config.saveAs) {
+            const saved = outcome.output.response ?? null;
+            const size = Buffer.byteLength(JSON.stringify(saved) ?? 'null');
+            if (size > MAX_SAVED_RESPONSE_BYTES) {
+              const error = { code: 'response_too_large', message: `the response is ${size} bytes; at most ${MAX_SAVED_RESPONSE_BYTES} can be saved as "${node.config.saveAs}"`, retryable: false };
+              results.push({ ...base(), kind: 'step_failed', ...common(node), error, retryAt: null });
+              return failed(error);
+            }
+            vars = { [node.config.saveAs]: saved };
+          }
+          results.push({ ...base(), kind: 'step_succeeded', ...common(node), output: boundOutput(outcome.output), delivery: outcome.delivery, channel });
+          cont = advance(def, cont, vars ? { kind: 'next', vars } : { kind: 'next' });
           break;
         }
-        if (outcome.kind === 'wait') {
+        case 'wait': {
           results.push({ ...base(), kind: 'execution_waiting', stepId: node.id, until: outcome.until.toISOString(), reason: outcome.reason });
-          resume({ ...cont, steps: cont.steps + 1 }, 'quiet_hours', outcome.until);
-          return { results, timers, state: 'waiting' };
+          // one more "step" so the resume outranks this command in the claim order
+          return park({ ...cont, steps: cont.steps + 1 }, outcome.reason, outcome.until) ?? { results, timers, state: 'waiting' };
         }
-        const policy = node.retry ?? DEFAULT_RETRY;
-        if (outcome.error.retryable && cont.attempt < policy.maxAttempts) {
-          const delay = retryDelayMs(policy, cont.attempt, deps.random, outcome.retryAfterMs);
-          const retryAt = new Date(deps.now().getTime() + delay);
-          results.push({ ...base(), kind: 'step_failed', ...stepCommon(), error: outcome.error, retryAt: retryAt.toISOString() });
-          resume({ ...cont, attempt: cont.attempt + 1 }, 'retry', retryAt);
-          return { results, timers, state: 'waiting' };
+        case 'failed': {
+          const policy = node.retry ?? DEFAULT_RETRY_POLICY;
+          if (outcome.error.retryable && cont.attempt < policy.maxAttempts) {
+            const retryAt = new Date(deps.now().getTime() + retryDelayMs(policy, cont.attempt, deps.random, outcome.retryAfterMs));
+            results.push({ ...base(), kind: 'step_failed', ...common(node), error: outcome.error, retryAt: retryAt.toISOString() });
+            return park({ ...cont, attempt: cont.attempt + 1 }, 'retry', retryAt) ?? { results, timers, state: 'waiting' };
+          }
+          results.push({ ...base(), kind: 'step_failed', ...common(node), error: outcome.error, retryAt: null });
+          return failed(
+            outcome.error.retryable ? { ...outcome.error, message: `gave up after ${cont.attempt} attempts: ${outcome.error.message}`.slice(0, 2000) } : outcome.error,
+          );
         }
-        results.push({ ...base(), kind: 'step_failed', ...stepCommon(), error: outcome.error, retryAt: null });
-        const reason = outcome.error.retryable ? { ...outcome.error, message: `gave up after ${cont.attempt} attempts: ${outcome.error.message}` } : outcome.error;
-        results.push({ ...base(), kind: 'execution_failed', durationMs: elapsed(), error: reason });
-        return { results, timers, state: 'failed' };
       }
+    } catch (e) {
+      // the walker refused the graph (no loop body, max steps…): the definition's fault, not retryable
+      const error = errorOf(e, 'definition_invalid');
+      if (node.type !== 'trigger') results.push({ ...base(), kind: 'step_failed', ...common(node), error, retryAt: null });
+      return failed(error);
     }
   }
   results.push({ ...base(), kind: 'execution_completed', durationMs: elapsed() });
   return { results, timers, state: 'completed' };
 };
 
-export type { StartCommand };
+type ControlResult =
+  | { kind: 'ok'; output: Record<string, unknown>; outcome: StepOutcome; until?: Date }
+  | { kind: 'error'; error: StepError };
+
+/** Condition, loop and delay: pure functions of the scope. */
+const runControl = (node: ControlNode, scope: Record<string, unknown>, context: ExecutionContext, now: Date): ControlResult => {
+  switch (node.type) {
+    case 'condition': {
+      const result = evaluateCondition(node.config.when, scope);
+      return { kind: 'ok', output: { result }, outcome: { kind: 'branch', branch: result ? 'true' : 'false' } };
+    }
+    case 'loop': {
+      let items: unknown[];
+      try {
+        items = loopItems(node.config, scope);
+      } catch (e) {
+        return { kind: 'error', error: errorOf(e, 'loop_items_invalid') };
+      }
+      return { kind: 'ok', output: { count: Math.min(items.length, node.config.maxIterations), total: items.length }, outcome: { kind: 'loop_enter', items } };
+    }
+    case 'delay': {
+      try {
+        const until = delayUntil(node.config, scope, renderOptions(context), now);
+        return { kind: 'ok', output: { until: until.toISOString() }, outcome: { kind: 'next' }, until };
+      } catch (e) {
+        return { kind: 'error', error: errorOf(e, 'delay_time_invalid') };
+      }
+    }
+  }
+};
+
+const resultBase = (cmd: Command, cont: Continuation, deps: RunDeps) => {
+  const seq = cont.seq++;
+  return {
+    v: 1 as const,
+    resultId: `${cmd.executionId}:${seq}`,
+    executionId: cmd.executionId,
+    organizationId: cmd.organizationId,
+    workflowId: cmd.workflowId,
+    versionId: cmd.versionId,
+    seq,
+    at: deps.now().toISOString(),
+  };
+};
+
+const startedResult = (cmd: Extract<Command, { kind: 'start' }>, cont: Continuation, deps: RunDeps): StepResult => ({
+  ...resultBase(cmd, cont, deps),
+  kind: 'execution_started',
+  triggerType: cmd.event.type,
+  triggerData: { eventId: cmd.event.eventId, entityType: cmd.event.entityType, entityId: cmd.event.entityId, ...cmd.event.data },
+  eventId: cmd.event.eventId,
+  triggeredAt: cmd.triggeredAt,
+});

@@ -7,6 +7,20 @@ export type WorkflowPublication =
   | { kind: 'publish'; workflowId: string; message: PublishedWorkflow }
   | { kind: 'tombstone'; workflowId: string; reason: string };
 
+/** Deeper than any valid definition; zod's recursive Condition schema overflows the stack on hostile nesting. */
+const MAX_DEFINITION_DEPTH = 64;
+
+const deeperThan = (value: unknown, limit: number): boolean => {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [v, depth] = item;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+};
+
 /**
  * A change of an automation_workflows row → what the compacted workflows topic must say about it:
  * the published definition when the workflow is active, a tombstone otherwise. Snapshot reads
@@ -25,6 +39,7 @@ export const publicationOf = (change: DebeziumChangeEvent): WorkflowPublication 
   }
   if (row.is_active !== true || !row.published_version_id || !row.published_definition)
     return { kind: 'tombstone', workflowId, reason: row.is_active === true ? 'no published version' : 'inactive' };
+  if (deeperThan(row.published_definition, MAX_DEFINITION_DEPTH)) return { kind: 'tombstone', workflowId, reason: 'invalid published definition: nested too deeply' };
   const parsed = PublishedWorkflow.safeParse({
     v: 1,
     workflowId,

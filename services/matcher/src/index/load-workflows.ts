@@ -47,9 +47,19 @@ export const followWorkflows = async (kafka: Kafka, index: WorkflowIndex, log: L
           } catch {
             raw = undefined;
           }
-          const r = PublishedWorkflow.safeParse(raw);
-          if (r.success) index.upsert(r.data);
-          else log.warn({ workflowId: id, offset: message.offset }, 'unreadable workflow on the workflows topic; ignored');
+          let r: ReturnType<typeof PublishedWorkflow.safeParse> | undefined;
+          try {
+            r = PublishedWorkflow.safeParse(raw);
+          } catch {
+            // hostile nesting overflows zod's recursion; a throw here would stall the follower
+            r = undefined;
+          }
+          if (r?.success) index.upsert(r.data);
+          else {
+            // an unreadable version must not keep matching under its old definition
+            index.remove(id);
+            log.warn({ workflowId: id, offset: message.offset }, 'unreadable workflow on the workflows topic; withdrawn from matching');
+          }
         }
       }
     },

@@ -1,7 +1,8 @@
 import type { PoolClient } from 'pg';
-import type { StepResult } from '@fixlify/contracts';
-import { applyStepResult, emptyLog, type ExecutionLogRow } from './execution-log';
+import { CHANNEL_OF_ACTION, type ActionType, type StepResult } from '@fixlify/contracts';
+import { applyStepResult, emptyLog, type ExecutionLogRow, type ExecutionStatus } from './execution-log';
 import { affectsMetrics, applyToMetrics, emptyMetrics, metricsKey, p95Of, periodStart, type MetricsRow, type Period } from './metrics';
+import { partitionLockKey, table, type ProjectionTarget } from './target';
 
 export interface ProjectionInput {
   topic: string;
@@ -10,7 +11,19 @@ export interface ProjectionInput {
   items: { offset: string; value: StepResult | null }[];
 }
 
+export interface BatchOutcome {
+  /** results that changed the projection */
+  applied: number;
+  /** results skipped: below the stored offset, or already folded into their execution (duplicates) */
+  skipped: number;
+  /** executions that reached a status in this batch */
+  statuses: Map<ExecutionStatus, number>;
+  /** `channel|outcome` → deliveries (outcome: delivered, suppressed, deduplicated, failed, retrying) */
+  deliveries: Map<string, number>;
+}
+
 interface CounterDelta {
+  organizationId: string;
   executions: number;
   successes: number;
   failures: number;
@@ -56,39 +69,71 @@ const metricsFromDb = (r: Record<string, any>): MetricsRow => ({
   webhooksSent: r.webhooks_sent,
   suppressedMessages: r.suppressed_messages,
   durationHistogram: r.duration_histogram,
+  updatedAt: r.updated_at.toISOString(),
 });
+
+const bump = <K>(m: Map<K, number>, k: K, by = 1): void => {
+  m.set(k, (m.get(k) ?? 0) + by);
+};
+
+/** Delivery outcome of a result, for the deliveries-by-channel metric; null when it is not a delivery. */
+export const deliveryOf = (r: StepResult): { channel: string; outcome: string } | null => {
+  if (r.kind === 'step_succeeded') return r.channel && r.delivery !== 'none' ? { channel: r.channel, outcome: r.delivery } : null;
+  if (r.kind === 'step_failed') {
+    const channel = CHANNEL_OF_ACTION[r.stepType as ActionType];
+    return channel ? { channel, outcome: r.retryAt ? 'retrying' : 'failed' } : null;
+  }
+  return null;
+};
 
 /**
  * Projects one partition's batch in the caller's PostgreSQL transaction: messages below the stored
  * offset were applied already and are skipped; rows are read once, folded in memory and written
- * back with one multi-row upsert per table, and the new offset is stored with them.
- * Returns how many results were applied.
+ * back with one multi-row upsert per table, and the new offset is stored with them. Batches of one
+ * partition are serialised by an advisory lock, whichever projector (live, rebuild, test) runs them,
+ * so two projectors never fold the same execution from the same stale row.
  */
-export const projectBatch = async (db: PoolClient, consumer: string, input: ProjectionInput): Promise<number> => {
-  const off = await db.query<{ next_offset: string }>(
-    'SELECT next_offset FROM automation_projection_offsets WHERE consumer = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
-    [consumer, input.topic, input.partition],
-  );
+export const projectBatch = async (db: PoolClient, consumer: string, input: ProjectionInput, target: ProjectionTarget): Promise<BatchOutcome> => {
+  const outcome: BatchOutcome = { applied: 0, skipped: 0, statuses: new Map(), deliveries: new Map() };
+  const T = {
+    logs: table(target, 'automation_execution_logs'),
+    metrics: table(target, 'automation_metrics'),
+    offsets: table(target, 'automation_projection_offsets'),
+    counters: target.counters === 'automation_workflows' ? 'public.automation_workflows' : table(target, 'automation_workflow_counters'),
+  };
+  await db.query('SELECT pg_advisory_xact_lock(hashtext($1), $2)', [partitionLockKey(target, input.topic), input.partition]);
+  const off = await db.query<{ next_offset: string }>(`SELECT next_offset FROM ${T.offsets} WHERE consumer = $1 AND topic = $2 AND partition = $3 FOR UPDATE`, [
+    consumer,
+    input.topic,
+    input.partition,
+  ]);
   const from = BigInt(off.rows[0]?.next_offset ?? '0');
   const fresh = input.items.filter((i) => BigInt(i.offset) >= from);
-  if (fresh.length === 0) return 0;
-  const results = fresh.map((i) => i.value).filter((v): v is StepResult => v !== null);
+  outcome.skipped = input.items.length - fresh.length;
+  if (fresh.length === 0) return outcome;
+  const results: StepResult[] = [];
+  for (const i of fresh) if (i.value !== null) results.push(i.value);
 
   const execIds = [...new Set(results.map((r) => r.executionId))];
   const logs = new Map<string, ExecutionLogRow>();
   if (execIds.length) {
-    const res = await db.query('SELECT * FROM automation_execution_logs WHERE id = ANY($1::uuid[]) FOR UPDATE', [execIds]);
+    const res = await db.query(`SELECT * FROM ${T.logs} WHERE id = ANY($1::uuid[]) FOR UPDATE`, [execIds]);
     for (const r of res.rows) logs.set(r.id, rowFromDb(r));
   }
-  const metricKeys = new Set<string>();
-  for (const r of results) if (affectsMetrics(r)) for (const p of PERIODS) metricKeys.add(metricsKey(r.workflowId, p, periodStart(r.at, p)));
+  // Metrics rows are shared by partitions (one workflow's executions spread over all of them), so
+  // concurrent batches must not fold from the same stale row: make every row exist and lock it in
+  // one statement, in key order (no deadlocks), reading the latest committed version.
+  const metricKeys = new Map<string, string>();
+  for (const r of results) if (affectsMetrics(r)) for (const p of PERIODS) metricKeys.set(metricsKey(r.workflowId, p, periodStart(r.at, p)), r.organizationId);
   const metrics = new Map<string, MetricsRow>();
   if (metricKeys.size) {
-    const keys = [...metricKeys].map((k) => k.split('|'));
+    const keys = [...metricKeys].map(([k, org]) => [...k.split('|'), org] as [string, string, string, string]);
     const res = await db.query(
-      `SELECT m.* FROM automation_metrics m JOIN unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(w, p, s)
-         ON m.workflow_id = k.w AND m.period = k.p AND m.period_start = k.s FOR UPDATE OF m`,
-      [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
+      `INSERT INTO ${T.metrics} AS m (workflow_id, period, period_start, organization_id, updated_at)
+       SELECT k.w, k.p, k.s, k.o, k.s FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[]) AS k(w, p, s, o) ORDER BY k.w, k.p, k.s
+       ON CONFLICT (workflow_id, period, period_start) DO UPDATE SET workflow_id = m.workflow_id
+       RETURNING m.*`,
+      [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2]), keys.map((k) => k[3])],
     );
     for (const r of res.rows) {
       const m = metricsFromDb(r);
@@ -96,36 +141,45 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
     }
   }
   const counters = new Map<string, CounterDelta>();
-  const counter = (w: string): CounterDelta => {
-    let c = counters.get(w);
-    if (!c) counters.set(w, (c = { executions: 0, successes: 0, failures: 0, lastTriggeredAt: null }));
+  const counter = (r: StepResult): CounterDelta => {
+    let c = counters.get(r.workflowId);
+    if (!c) counters.set(r.workflowId, (c = { organizationId: r.organizationId, executions: 0, successes: 0, failures: 0, lastTriggeredAt: null }));
     return c;
   };
 
-  let applied = 0;
+  const changedLogs = new Set<string>();
+  const changedMetrics = new Set<string>();
   for (const r of results) {
     const before = logs.get(r.executionId) ?? emptyLog(r);
     const after = applyStepResult(before, r);
-    if (after === before) continue; // already applied (a duplicate result)
+    if (after === before) {
+      outcome.skipped++; // already applied (a duplicate result)
+      continue;
+    }
     logs.set(r.executionId, after);
-    applied++;
+    changedLogs.add(r.executionId);
+    outcome.applied++;
+    if (after.status !== before.status) bump(outcome.statuses, after.status);
+    const d = deliveryOf(r);
+    if (d) bump(outcome.deliveries, `${d.channel}|${d.outcome}`);
     if (affectsMetrics(r))
       for (const p of PERIODS) {
         const k = metricsKey(r.workflowId, p, periodStart(r.at, p));
         metrics.set(k, applyToMetrics(metrics.get(k) ?? emptyMetrics(r, p), r));
+        changedMetrics.add(k);
       }
     if (r.kind === 'execution_started') {
-      const c = counter(r.workflowId);
+      const c = counter(r);
       c.executions++;
-      if (!c.lastTriggeredAt || r.triggeredAt > c.lastTriggeredAt) c.lastTriggeredAt = r.triggeredAt;
-    } else if (r.kind === 'execution_completed') counter(r.workflowId).successes++;
-    else if (r.kind === 'execution_failed') counter(r.workflowId).failures++;
+      if (!c.lastTriggeredAt || Date.parse(r.triggeredAt) > Date.parse(c.lastTriggeredAt)) c.lastTriggeredAt = r.triggeredAt;
+    } else if (r.kind === 'execution_completed') counter(r).successes++;
+    else if (r.kind === 'execution_failed') counter(r).failures++;
   }
 
-  const rows = [...logs.values()].filter((l) => execIds.includes(l.id));
+  const rows = [...changedLogs].map((id) => logs.get(id)!);
   if (rows.length) {
     await db.query(
-      `INSERT INTO automation_execution_logs AS l (id, organization_id, workflow_id, version_id, status, trigger_type, trigger_data,
+      `INSERT INTO ${T.logs} AS l (id, organization_id, workflow_id, version_id, status, trigger_type, trigger_data,
          actions_executed, error_message, retry_count, last_seq, triggered_at, started_at, completed_at, execution_time_ms, created_at, updated_at)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[],
          $10::int[], $11::int[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::int[], $16::timestamptz[], $17::timestamptz[])
@@ -155,20 +209,20 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
       ],
     );
   }
-  const ms = [...metrics.values()];
+  const ms = [...changedMetrics].map((k) => metrics.get(k)!);
   if (ms.length) {
     await db.query(
-      `INSERT INTO automation_metrics AS m (workflow_id, organization_id, period, period_start, total_executions, successful_executions,
+      `INSERT INTO ${T.metrics} AS m (workflow_id, organization_id, period, period_start, total_executions, successful_executions,
          failed_executions, total_execution_time_ms, avg_execution_time_ms, p95_execution_time_ms, emails_sent, sms_sent, push_sent,
-         webhooks_sent, suppressed_messages, duration_histogram)
+         webhooks_sent, suppressed_messages, duration_histogram, updated_at)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int[], $6::int[], $7::int[], $8::bigint[], $9::int[],
-         $10::int[], $11::int[], $12::int[], $13::int[], $14::int[], $15::int[], $16::jsonb[])
+         $10::int[], $11::int[], $12::int[], $13::int[], $14::int[], $15::int[], $16::jsonb[], $17::timestamptz[])
        ON CONFLICT (workflow_id, period, period_start) DO UPDATE SET total_executions = EXCLUDED.total_executions,
          successful_executions = EXCLUDED.successful_executions, failed_executions = EXCLUDED.failed_executions,
          total_execution_time_ms = EXCLUDED.total_execution_time_ms, avg_execution_time_ms = EXCLUDED.avg_execution_time_ms,
          p95_execution_time_ms = EXCLUDED.p95_execution_time_ms, emails_sent = EXCLUDED.emails_sent, sms_sent = EXCLUDED.sms_sent,
          push_sent = EXCLUDED.push_sent, webhooks_sent = EXCLUDED.webhooks_sent, suppressed_messages = EXCLUDED.suppressed_messages,
-         duration_histogram = EXCLUDED.duration_histogram, updated_at = now()`,
+         duration_histogram = EXCLUDED.duration_histogram, updated_at = EXCLUDED.updated_at`,
       [
         ms.map((m) => m.workflowId),
         ms.map((m) => m.organizationId),
@@ -186,23 +240,37 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
         ms.map((m) => m.webhooksSent),
         ms.map((m) => m.suppressedMessages),
         ms.map((m) => JSON.stringify(m.durationHistogram)),
+        ms.map((m) => m.updatedAt),
       ],
     );
   }
-  const cs = [...counters.entries()];
+  // counters are shared by partitions too: additive updates, rows locked in id order
+  const cs = [...counters.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (cs.length) {
-    await db.query(
-      `UPDATE automation_workflows w SET execution_count = w.execution_count + d.e, success_count = w.success_count + d.s,
-         failure_count = w.failure_count + d.f, last_triggered_at = GREATEST(w.last_triggered_at, d.t)
-       FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::timestamptz[]) AS d(id, e, s, f, t) WHERE w.id = d.id`,
-      [cs.map(([w]) => w), cs.map(([, c]) => c.executions), cs.map(([, c]) => c.successes), cs.map(([, c]) => c.failures), cs.map(([, c]) => c.lastTriggeredAt)],
-    );
+    const params = [cs.map(([w]) => w), cs.map(([, c]) => c.executions), cs.map(([, c]) => c.successes), cs.map(([, c]) => c.failures), cs.map(([, c]) => c.lastTriggeredAt)];
+    if (target.counters === 'automation_workflows') {
+      await db.query(`SELECT 1 FROM ${T.counters} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [params[0]]);
+      await db.query(
+        `UPDATE ${T.counters} w SET execution_count = w.execution_count + d.e, success_count = w.success_count + d.s,
+           failure_count = w.failure_count + d.f, last_triggered_at = GREATEST(w.last_triggered_at, d.t)
+         FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::timestamptz[]) AS d(id, e, s, f, t) WHERE w.id = d.id`,
+        params,
+      );
+    } else
+      await db.query(
+        `INSERT INTO ${T.counters} AS w (workflow_id, execution_count, success_count, failure_count, last_triggered_at, organization_id)
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::timestamptz[], $6::uuid[]) ORDER BY 1
+         ON CONFLICT (workflow_id) DO UPDATE SET execution_count = w.execution_count + EXCLUDED.execution_count,
+           success_count = w.success_count + EXCLUDED.success_count, failure_count = w.failure_count + EXCLUDED.failure_count,
+           last_triggered_at = GREATEST(w.last_triggered_at, EXCLUDED.last_triggered_at)`,
+        [...params, cs.map(([, c]) => c.organizationId)],
+      );
   }
   const last = fresh[fresh.length - 1]!.offset;
   await db.query(
-    `INSERT INTO automation_projection_offsets (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+    `INSERT INTO ${T.offsets} (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
      ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
     [consumer, input.topic, input.partition, (BigInt(last) + 1n).toString()],
   );
-  return applied;
+  return outcome;
 };

@@ -1,75 +1,181 @@
-import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { StepResult, TOPICS } from '@fixlify/contracts';
-import { batchDuration, consumerLag, jsonDecoder, kafkaEnv, messagesFailed, messagesProcessed, type Logger } from '@fixlify/kafka';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
+import { StepResult } from '@fixlify/contracts';
+import {
+  batchDuration,
+  consumerLag,
+  deliveries,
+  executionsByStatus,
+  jsonDecoder,
+  messageAge,
+  messagesFailed,
+  messagesProcessed,
+  parseTraceparent,
+  recordOrganizationLag,
+  traceFields,
+  TRACEPARENT_HEADER,
+  type Logger,
+} from '@fixlify/kafka';
 import { projectBatch } from './project-batch';
+import { rebuildLockKey, type ProjectionTarget } from './target';
+
+export interface ProjectorOptions {
+  kafka: Kafka;
+  pool: Pool;
+  groupId: string;
+  /** the projection's name in the offsets table */
+  consumerName: string;
+  topic: string;
+  target: ProjectionTarget;
+  log: Logger;
+  fromBeginning: boolean;
+  /**
+   * Live projectors take the target's rebuild lock shared in every batch, so a rebuild (which
+   * holds it exclusively) pauses them instead of racing them; the rebuild's own projector must not.
+   */
+  pauseDuringRebuild: boolean;
+  /** partitions projected at once (each in its own transaction); default 1 */
+  concurrency?: number;
+  maxBytesPerPartition?: number;
+}
+
+export interface ProjectorProgress {
+  /** results read from the topic */
+  consumed: number;
+  /** results that changed the projection */
+  applied: number;
+  batches: number;
+}
 
 export interface Projector {
   isReady(): boolean;
-  /** resolves when every partition has been projected up to the given end offsets */
-  caughtUp(ends: Map<number, bigint>): Promise<void>;
+  progress(): ProjectorProgress;
+  /** resolves when every partition has been projected up to the given end offsets (exclusive) */
+  caughtUp(ends: ReadonlyMap<number, bigint>, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
+
+const headerString = (m: KafkaMessage, name: string): string | undefined => {
+  const v = m.headers?.[name];
+  if (v === undefined) return undefined;
+  return (Array.isArray(v) ? v[0] : v)?.toString();
+};
+
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']); // deadlock, serialization failure
+
+/** Runs `fn` in a transaction, retrying it (a few times) when PostgreSQL picks it as a deadlock victim. */
+const inTransaction = async <R>(pool: Pool, log: Logger, fn: (db: PoolClient) => Promise<R>): Promise<R> => {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const r = await fn(client);
+      await client.query('COMMIT');
+      return r;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const code = (e as { code?: unknown }).code;
+      if (attempt >= 5 || typeof code !== 'string' || !RETRYABLE_SQLSTATES.has(code)) throw e;
+      log.warn({ code, attempt }, 'projection batch retried after a transaction conflict');
+    } finally {
+      client.release();
+    }
+  }
+};
 
 /**
  * Exactly-once projection: rows and consumed offsets commit in one PostgreSQL transaction (the
  * offsets table is the truth; Kafka's committed offsets only make restarts start close by).
  */
-export const startProjector = async (o: { kafka: Kafka; pool: Pool; groupId: string; consumerName: string; log: Logger; fromBeginning?: boolean }): Promise<Projector> => {
+export const startProjector = async (o: ProjectorOptions): Promise<Projector> => {
   const decode = jsonDecoder(StepResult);
-  const consumer = o.kafka.consumer({ groupId: o.groupId, readUncommitted: false, maxWaitTimeInMs: 500, maxBytesPerPartition: 8 * 1024 * 1024, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  const consumer = o.kafka.consumer({
+    groupId: o.groupId,
+    readUncommitted: false,
+    maxWaitTimeInMs: 500,
+    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 1000,
+  });
+  const progress: ProjectorProgress = { consumed: 0, applied: 0, batches: 0 };
   let joined = false;
   const done = new Map<number, bigint>();
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
   });
+  consumer.on(consumer.events.CRASH, (e) => {
+    o.log.error({ err: e.payload.error }, 'projector consumer crashed');
+  });
+  // batches holding only transaction markers never reach eachBatch but still move the position
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    done.set(payload.partition, BigInt(payload.lastOffset) + 1n);
+    if (payload.topic === o.topic && payload.batchSize === 0) done.set(payload.partition, BigInt(payload.lastOffset) + 1n);
   });
   await consumer.connect();
-  await consumer.subscribe({ topics: [TOPICS.stepResults], fromBeginning: o.fromBeginning ?? kafkaEnv().FIXLIFY_START_FROM === 'earliest' });
+  await consumer.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: o.concurrency ?? 1,
     eachBatch: async (payload) => {
       const { batch } = payload;
       if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
       const end = batchDuration.startTimer({ consumer: o.consumerName, topic: batch.topic });
+      const newestByOrg = new Map<string, number>();
       const items = batch.messages.map((m) => {
         const d = decode(m);
         if (d.ok === false) {
           // the producer validated it; an unreadable result is logged and skipped, not fatal
           messagesFailed.inc({ consumer: o.consumerName, topic: batch.topic, reason: 'invalid' });
           o.log.warn({ offset: m.offset, partition: batch.partition, reason: d.reason }, 'unreadable step result skipped');
+          return { offset: m.offset, value: null };
         }
-        return { offset: m.offset, value: d.ok === true ? d.value : null };
+        if (d.ok !== true) return { offset: m.offset, value: null };
+        newestByOrg.set(d.value.organizationId, Number(m.timestamp));
+        if (o.log.isLevelEnabled('debug'))
+          o.log.debug(
+            { organizationId: d.value.organizationId, workflowId: d.value.workflowId, executionId: d.value.executionId, seq: d.value.seq, kind: d.value.kind, ...traceFields(parseTraceparent(headerString(m, TRACEPARENT_HEADER))) },
+            'step result',
+          );
+        return { offset: m.offset, value: d.value };
       });
-      const client = await o.pool.connect();
-      try {
-        await client.query('BEGIN');
-        await projectBatch(client, o.consumerName, { topic: batch.topic, partition: batch.partition, items });
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
-      const last = batch.messages[batch.messages.length - 1]!.offset;
+      const outcome = await inTransaction(o.pool, o.log, async (client) => {
+        if (o.pauseDuringRebuild) await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1), 0)', [rebuildLockKey(o.target)]);
+        return projectBatch(client, o.consumerName, { topic: batch.topic, partition: batch.partition, items }, o.target);
+      });
+      const last = batch.lastOffset();
       payload.resolveOffset(last);
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+      done.set(batch.partition, BigInt(last) + 1n);
+      progress.consumed += batch.messages.length;
+      progress.applied += outcome.applied;
+      progress.batches++;
+      for (const [status, n] of outcome.statuses) executionsByStatus.inc({ status }, n);
+      for (const [k, n] of outcome.deliveries) {
+        const [channel, result] = k.split('|');
+        deliveries.inc({ channel, outcome: result }, n);
+      }
+      const now = Date.now();
+      recordOrganizationLag(o.consumerName, newestByOrg, now);
+      messageAge.observe({ consumer: o.consumerName, topic: batch.topic }, Math.max(0, now - Number(batch.messages[0]!.timestamp)) / 1000);
       messagesProcessed.inc({ consumer: o.consumerName, topic: batch.topic }, batch.messages.length);
       consumerLag.set({ consumer: o.consumerName, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
       end();
-      await payload.heartbeat();
+      // Kafka's offsets are only a hint for restarts (the offsets table is the truth): a failed commit is harmless
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] }).catch((e: unknown) => {
+        o.log.warn({ err: e }, 'could not commit the consumer offset (the offsets table keeps the position)');
+      });
+      await payload.heartbeat().catch(() => undefined);
     },
   });
   return {
     isReady: () => joined,
-    caughtUp: async (ends) => {
+    progress: () => ({ ...progress }),
+    caughtUp: async (ends, timeoutMs = Number.POSITIVE_INFINITY) => {
+      const deadline = Date.now() + timeoutMs;
       for (;;) {
         if ([...ends].every(([p, e]) => (done.get(p) ?? 0n) >= e)) return;
-        await new Promise((r) => setTimeout(r, 50));
+        if (Date.now() > deadline) throw new Error(`projection of ${o.topic} not caught up after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
       }
     },
     stop: () => consumer.disconnect(),

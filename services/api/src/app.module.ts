@@ -1,0 +1,46 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiKeysController, AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DEPS, type ApiDeps } from './deps';
+import { ExecutionsController } from './executions/executions.controller';
+import { buildOpenApi } from './http/doc';
+import { OPENAPI, SystemController } from './http/system.controller';
+import { LiveController } from './live/live.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { OutboxController } from './outbox/outbox.controller';
+import { TemplatesController } from './templates/templates.controller';
+import { CatalogController, WorkflowsController } from './workflows/workflows.controller';
+
+export const CONTROLLERS: Type[] = [
+  AuthController,
+  ApiKeysController,
+  CatalogController,
+  WorkflowsController,
+  TemplatesController,
+  ExecutionsController,
+  DeadLettersController,
+  MetricsController,
+  LiveController,
+  OutboxController,
+  SystemController,
+];
+
+export const openApiDocument = (): Record<string, unknown> => buildOpenApi(CONTROLLERS, { title: 'Fixlify Automation API', version: '1.0.0' });
+
+@Module({})
+export class AppModule {
+  static forRoot(deps: ApiDeps): DynamicModule {
+    let doc: Record<string, unknown> | null = null;
+    return {
+      module: AppModule,
+      controllers: CONTROLLERS,
+      providers: [
+        { provide: DEPS, useValue: deps },
+        { provide: OPENAPI, useValue: () => (doc ??= openApiDocument()) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const REPO_ROOT = resolve(__dirname, '../../..');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const ApiEnv = z.object({
+  /** HTTP port of the API, the live feed and the web app */
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** address to listen on */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** keys session tokens (HMAC) before they are stored; required outside development */
+  SESSION_SECRET: z.string().min(16).optional(),
+  /** how long a login session lasts */
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+  /** set the Secure flag on the session cookie (behind HTTPS) */
+  COOKIE_SECURE: bool.default(false),
+  /** the built web app (vite output) served at / */
+  WEB_DIST_DIR: z.string().min(1).default(resolve(REPO_ROOT, 'apps/web/dist')),
+  /** local Mailgun / Telnyx stand-ins whose outboxes /api/outbox shows (development only) */
+  OUTBOX_MAILGUN_URL: z.string().url().optional(),
+  OUTBOX_TELNYX_URL: z.string().url().optional(),
+  /** dead letters kept in memory for browsing (the newest) */
+  API_DLQ_BUFFER: z.coerce.number().int().min(10).max(100_000).default(5000),
+  NODE_ENV: z.string().default('development'),
+});
+export type ApiConfig = Omit<z.infer<typeof ApiEnv>, 'SESSION_SECRET'> & { SESSION_SECRET: string };
+
+const DEV_SESSION_SECRET = 'fixlify-local-development-session-secret';
+
+/** Parsed once at boot; a bad or missing value stops the process with every problem listed. */
+export const apiConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
+  const r = ApiEnv.safeParse(env);
+  if (!r.success) throw new Error(`invalid API settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.data.SESSION_SECRET && r.data.NODE_ENV === 'production') throw new Error('invalid API settings: SESSION_SECRET is required in production');
+  return { ...r.data, SESSION_SECRET: r.data.SESSION_SECRET ?? DEV_SESSION_SECRET };
+};

@@ -1,0 +1,24 @@
+import type { Pool } from 'pg';
+import type { Logger } from '@fixlify/kafka';
+import type { ApiConfig } from './config';
+import type { DeadLetterBuffer } from './dead-letters/dlq-buffer';
+import type { LiveHub } from './live/live-hub';
+
+/** Sends one message to a topic (an idempotent producer; acks=all). */
+export interface Publisher {
+  send(topic: string, key: string | null, value: string): Promise<void>;
+}
+
+/** What every controller needs; built once in main.ts and provided under DEPS. */
+export interface ApiDeps {
+  cfg: ApiConfig;
+  pool: Pool;
+  log: Logger;
+  publisher: Publisher;
+  live: LiveHub;
+  deadLetters: DeadLetterBuffer;
+  /** true once the Kafka consumers have joined their groups */
+  kafkaReady: () => boolean;
+}
+
+export const DEPS = 'FIXLIFY_API_DEPS';

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer, Kafka } from 'kafkajs';
+import { StepResult, TOPICS } from '@fixlify/contracts';
+import type { Logger } from '@fixlify/kafka';
+import type { DeadLetterBuffer } from '../dead-letters/dlq-buffer';
+import type { LiveHub } from './live-hub';
+
+export interface Reader {
+  ready(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * A consumer that reads for this process alone (a group of its own, nothing committed): every API
+ * instance sees every partition, so each can serve its own SSE clients.
+ */
+const privateReader = async (
+  kafka: Kafka,
+  log: Logger,
+  p: { name: string; groupPrefix: string; topic: string; fromBeginning: boolean; onMessage: (value: Buffer, partition: number, offset: string) => void },
+): Promise<Reader> => {
+  const consumer: Consumer = kafka.consumer({ groupId: `${p.groupPrefix}-api-${p.name}-${randomUUID()}`, maxWaitTimeInMs: 100, readUncommitted: false });
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    joined = false;
+    log.error({ err: e.payload.error, reader: p.name }, 'reader crashed');
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [p.topic], fromBeginning: p.fromBeginning });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ message, partition }) => {
+      if (!message.value) return;
+      try {
+        p.onMessage(message.value, partition, message.offset);
+      } catch (e) {
+        log.warn({ err: e, reader: p.name }, 'message skipped');
+      }
+    },
+  });
+  return { ready: () => joined, stop: () => consumer.disconnect() };
+};
+
+/** automation.step-results.v1 → the live feed (from now on; history is in the execution logs). */
+export const startLiveReader = (kafka: Kafka, log: Logger, groupPrefix: string, hub: LiveHub): Promise<Reader> =>
+  privateReader(kafka, log, {
+    name: 'live',
+    groupPrefix,
+    topic: TOPICS.stepResults,
+    fromBeginning: false,
+    onMessage: (value) => {
+      const r = StepResult.safeParse(JSON.parse(value.toString('utf8')));
+      if (r.success) hub.publish(r.data);
+    },
+  });
+
+/** automation.dlq.v1 from the beginning → the browsable buffer. */
+export const startDeadLetterReader = (kafka: Kafka, log: Logger, groupPrefix: string, buffer: DeadLetterBuffer): Promise<Reader> =>
+  privateReader(kafka, log, {
+    name: 'dlq',
+    groupPrefix,
+    topic: TOPICS.dlq,
+    fromBeginning: true,
+    onMessage: (value, partition, offset) => buffer.add(partition, offset, value.toString('utf8')),
+  });

@@ -1,0 +1,64 @@
+import type { StepResult } from '@fixlify/contracts';
+
+export interface LiveClient {
+  /** writes one SSE frame; false when the client is gone */
+  write(frame: string): boolean;
+}
+
+/** What the web app needs to move an execution along without reloading (status, progress, error). */
+export const liveEvent = (r: StepResult): Record<string, unknown> => {
+  const base = { kind: r.kind, executionId: r.executionId, workflowId: r.workflowId, versionId: r.versionId, seq: r.seq, at: r.at };
+  switch (r.kind) {
+    case 'execution_started':
+      return { ...base, status: 'processing', triggerType: r.triggerType, testRun: r.triggerData.testRun === true };
+    case 'step_succeeded':
+      return { ...base, status: 'processing', stepId: r.stepId, stepType: r.stepType, attempt: r.attempt, durationMs: r.durationMs, delivery: r.delivery };
+    case 'step_failed':
+      return { ...base, status: r.retryAt ? 'retry' : 'processing', stepId: r.stepId, stepType: r.stepType, attempt: r.attempt, error: r.error, retryAt: r.retryAt };
+    case 'execution_waiting':
+      return { ...base, status: 'waiting', stepId: r.stepId, until: r.until, reason: r.reason };
+    case 'execution_completed':
+      return { ...base, status: 'completed', durationMs: r.durationMs };
+    case 'execution_failed':
+      return { ...base, status: 'failed', durationMs: r.durationMs, error: r.error };
+    case 'execution_cancelled':
+      return { ...base, status: 'cancelled', reason: r.reason };
+  }
+};
+
+export const sseFrame = (event: string, data: unknown, id?: string): string => `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+/** Fans the step results out to the connected clients of the result's organization only. */
+export class LiveHub {
+  private readonly byOrg = new Map<string, Set<LiveClient>>();
+
+  get clientCount(): number {
+    let n = 0;
+    for (const s of this.byOrg.values()) n += s.size;
+    return n;
+  }
+
+  add(organizationId: string, c: LiveClient): () => void {
+    const set = this.byOrg.get(organizationId) ?? new Set<LiveClient>();
+    set.add(c);
+    this.byOrg.set(organizationId, set);
+    return () => {
+      set.delete(c);
+      if (set.size === 0 && this.byOrg.get(organizationId) === set) this.byOrg.delete(organizationId);
+    };
+  }
+
+  publish(r: StepResult): number {
+    const set = this.byOrg.get(r.organizationId);
+    if (!set) return 0;
+    const frame = sseFrame('execution', liveEvent(r), r.resultId);
+    let sent = 0;
+    for (const c of set) if (c.write(frame)) sent++;
+    return sent;
+  }
+
+  /** comment frames keep proxies from closing idle streams */
+  heartbeat(): void {
+    for (const set of this.byOrg.values()) for (const c of set) c.write(': keep-alive\n\n');
+  }
+}

@@ -1,0 +1,85 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { createWorkflowDraft } from '@fixlify/db';
+import { Caller } from '../auth/auth.guard';
+import type { Principal } from '../auth/principal';
+import { DEPS, type ApiDeps } from '../deps';
+import { Doc } from '../http/doc';
+import { notFound } from '../http/errors';
+import { zod } from '../http/zod.pipe';
+import { getWorkflow } from '../workflows/workflow-queries';
+
+const ListQuery = z.object({ category: z.string().max(100).optional(), q: z.string().max(100).optional() });
+export const InstantiateBody = z.object({ name: z.string().trim().min(1).max(200).optional() }).strict();
+export const RateBody = z.object({ rating: z.number().int().min(1).max(5) }).strict();
+
+const COLUMNS = `id, slug, name, description, category, trigger_type AS "triggerType", tags, usage_count AS "usageCount",
+  rating_count AS "ratingCount", CASE WHEN rating_count > 0 THEN round(rating_sum::numeric / rating_count, 2)::float ELSE NULL END AS "rating", is_featured AS "featured"`;
+
+/** Templates are shared by every organization (read-only); instantiating one makes a draft in the caller's organization. */
+@Controller('api/templates')
+export class TemplatesController {
+  constructor(@Inject(DEPS) private readonly deps: ApiDeps) {}
+
+  private async find(idOrSlug: string): Promise<Record<string, unknown> & { id: string; name: string; description: string; definition: Record<string, unknown>; triggerType: string }> {
+    const byId = /^[0-9a-f-]{36}$/i.test(idOrSlug);
+    const r = await this.deps.pool.query(`SELECT ${COLUMNS}, definition FROM automation_templates WHERE ${byId ? 'id = $1::uuid' : 'slug = $1'}`, [idOrSlug]);
+    if (!r.rows[0]) throw notFound('template');
+    return r.rows[0];
+  }
+
+  @Get()
+  @Doc({ summary: 'Templates, optionally of one category; categories with their counts', query: ListQuery, role: 'viewer' })
+  async list(@Caller() _p: Principal, @Query(zod(ListQuery, 'query')) q: z.infer<typeof ListQuery>): Promise<unknown> {
+    const r = await this.deps.pool.query(
+      `SELECT ${COLUMNS} FROM automation_templates
+        WHERE ($1::text IS NULL OR category = $1) AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%' OR description ILIKE '%' || $2 || '%')
+        ORDER BY is_featured DESC, usage_count DESC, name`,
+      [q.category ?? null, q.q ?? null],
+    );
+    const cats = await this.deps.pool.query(`SELECT category, count(*)::int AS count FROM automation_templates GROUP BY category ORDER BY category`);
+    return { items: r.rows, categories: cats.rows };
+  }
+
+  @Get(':id')
+  @Doc({ summary: 'A template with its definition (by id or slug)', role: 'viewer' })
+  async show(@Caller() _p: Principal, @Param('id') id: string): Promise<unknown> {
+    return this.find(id);
+  }
+
+  @Post(':id/instantiate')
+  @Doc({ summary: 'Create a draft workflow from a template (usage count goes up)', body: InstantiateBody, role: 'editor' })
+  async instantiate(@Caller() p: Principal, @Param('id') id: string, @Body(zod(InstantiateBody)) b: z.infer<typeof InstantiateBody>): Promise<unknown> {
+    const t = await this.find(id);
+    const client = await this.deps.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const wid = await createWorkflowDraft(client, {
+        organizationId: p.organizationId,
+        name: b.name ?? t.name,
+        description: t.description,
+        definition: t.definition,
+        triggerType: t.triggerType,
+        templateId: t.id,
+        createdBy: p.actor,
+      });
+      await client.query('UPDATE automation_templates SET usage_count = usage_count + 1 WHERE id = $1', [t.id]);
+      await client.query('COMMIT');
+      return getWorkflow(this.deps.pool, p.organizationId, wid);
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  @Post(':id/rate')
+  @HttpCode(200)
+  @Doc({ summary: 'Rate a template from 1 to 5', body: RateBody, role: 'editor' })
+  async rate(@Caller() _p: Principal, @Param('id') id: string, @Body(zod(RateBody)) b: z.infer<typeof RateBody>): Promise<unknown> {
+    const t = await this.find(id);
+    await this.deps.pool.query('UPDATE automation_templates SET rating_sum = rating_sum + $2, rating_count = rating_count + 1, updated_at = now() WHERE id = $1', [t.id, b.rating]);
+    return this.find(t.id);
+  }
+}

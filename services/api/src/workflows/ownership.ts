@@ -1,0 +1,31 @@
+import type { Pool } from 'pg';
+import { ApiError } from '../http/errors';
+
+const TABLES: Record<string, string> = { job: 'jobs', invoice: 'invoices', client: 'clients', estimate: 'estimates', technician: 'technicians' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The executor loads records by id: a manual run or test run that names another organization's
+ * record would read it into the context. Such ids answer 404 as if they did not exist.
+ */
+export const assertOwnedEntity = async (pool: Pool, organizationId: string, type: string, id: string): Promise<void> => {
+  const table = TABLES[type];
+  if (!table) return;
+  if (!UUID.test(id)) throw new ApiError('not_found', `${type} ${id} not found`);
+  // table names come from the fixed map above
+  const r = await pool.query(`SELECT 1 FROM ${table} WHERE id = $1 AND organization_id = $2`, [id, organizationId]);
+  if (r.rowCount !== 1) throw new ApiError('not_found', `${type} ${id} not found`);
+};
+
+/** The references the executor follows from a sample record (client_id, job_id, technician_id). */
+export const assertOwnedRefs = async (pool: Pool, organizationId: string, after: Record<string, unknown> | undefined): Promise<void> => {
+  if (!after) return;
+  for (const [field, type] of [
+    ['client_id', 'client'],
+    ['job_id', 'job'],
+    ['technician_id', 'technician'],
+  ] as const) {
+    const v = after[field];
+    if (typeof v === 'string' && v) await assertOwnedEntity(pool, organizationId, type, v);
+  }
+};

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { TOPICS, executionId as executionIdOf, type EntityType } from '@fixlify/contracts';
+import { createWorkflowDraft, publishWorkflowVersion, setWorkflowActive } from '@fixlify/db';
+import { matchesTrigger, validateWorkflow } from '@fixlify/workflow';
+import { Caller } from '../auth/auth.guard';
+import type { Principal } from '../auth/principal';
+import { DEPS, type ApiDeps } from '../deps';
+import { Doc } from '../http/doc';
+import { ApiError } from '../http/errors';
+import { idOr404, zod } from '../http/zod.pipe';
+import { assertOwnedEntity, assertOwnedRefs } from './ownership';
+import { manualEvent, testRunCommand } from './events';
+import { nodeCatalog } from './node-catalog';
+import { draftTriggerType, getWorkflow, WORKFLOW_COLUMNS, type WorkflowRow } from './workflow-queries';
+
+/** A draft may be unfinished (the builder saves work in progress): only its outline is checked here; publish checks it all. */
+export const DraftDefinition = z
+  .object({
+    schemaVersion: z.literal(1).optional(),
+    nodes: z.array(z.looseObject({ id: z.string().min(1).max(64), type: z.string().min(1).max(64) })).max(200),
+    edges: z.array(z.looseObject({ id: z.string().min(1).max(100), source: z.string().max(64), target: z.string().max(64) })).max(400),
+    settings: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+const emptyDraft = { schemaVersion: 1 as const, nodes: [], edges: [] };
+
+export const CreateWorkflowBody = z.object({ name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional(), definition: DraftDefinition.optional() }).strict();
+export const UpdateWorkflowBody = z
+  .object({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(2000).nullable().optional(), definition: DraftDefinition.optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'send at least one of name, description, definition');
+export const ValidateBody = z.object({ definition: z.unknown() }).strict();
+export const PublishBody = z.object({ activate: z.boolean().optional() }).strict();
+const record = z.record(z.string(), z.unknown());
+const entityRef = z.object({ type: z.enum(['job', 'invoice', 'client', 'estimate']), id: z.uuid() }).strict();
+export const TriggerBody = z.object({ requestId: z.string().min(1).max(200).optional(), context: record.default({}), entity: entityRef.optional() }).strict();
+export const TestRunBody = z
+  .object({ requestId: z.string().min(1).max(200).optional(), entityId: z.uuid().optional(), after: record.optional(), before: record.optional(), data: record.optional() })
+  .strict();
+const ListQuery = z.object({ status: z.enum(['draft', 'active', 'inactive']).optional(), trigger: z.string().max(64).optional() });
+
+@Controller('api')
+export class CatalogController {
+  private readonly catalog = nodeCatalog();
+
+  @Get('catalog')
+  @Doc({ summary: 'Triggers, actions and control steps with JSON Schemas of their configuration and the context variables', role: 'viewer' })
+  get(@Caller() _p: Principal): unknown {
+    return this.catalog;
+  }
+}
+
+@Controller('api/workflows')
+export class WorkflowsController {
+  constructor(@Inject(DEPS) private readonly deps: ApiDeps) {}
+
+  @Get()
+  @Doc({ summary: 'Workflows of the organization with their counters', query: ListQuery, role: 'viewer' })
+  async list(@Caller() p: Principal, @Query(zod(ListQuery, 'query')) q: z.infer<typeof ListQuery>): Promise<{ items: WorkflowRow[] }> {
+    const r = await this.deps.pool.query<WorkflowRow>(
+      `SELECT ${WORKFLOW_COLUMNS} FROM automation_workflows
+        WHERE organization_id = $1 AND status <> 'archived' AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR trigger_type = $3)
+        ORDER BY updated_at DESC LIMIT 500`,
+      [p.organizationId, q.status ?? null, q.trigger ?? null],
+    );
+    return { items: r.rows };
+  }
+
+  @Post()
+  @Doc({ summary: 'Create a draft workflow', body: CreateWorkflowBody, role: 'editor' })
+  async create(@Caller() p: Principal, @Body(zod(CreateWorkflowBody)) b: z.infer<typeof CreateWorkflowBody>): Promise<unknown> {
+    const definition = b.definition ?? emptyDraft;
+    const id = await createWorkflowDraft(this.deps.pool, {
+      organizationId: p.organizationId,
+      name: b.name,
+      ...(b.description !== undefined ? { description: b.description } : {}),
+      definition,
+      triggerType: draftTriggerType(definition),
+      createdBy: p.actor,
+    });
+    return getWorkflow(this.deps.pool, p.organizationId, id);
+  }
+
+  @Post('validate')
+  @HttpCode(200)
+  @Doc({ summary: 'Validate a definition without saving it (errors point at the step and field)', body: ValidateBody, role: 'viewer' })
+  validateAny(@Caller() _p: Principal, @Body(zod(ValidateBody)) b: z.infer<typeof ValidateBody>): unknown {
+    const r = validateWorkflow(b.definition);
+    return r.ok ? { ok: true, errors: [] } : { ok: false, errors: r.errors };
+  }
+
+  @Get(':id')
+  @Doc({ summary: 'A workflow with its draft and published definitions', role: 'viewer' })
+  async get(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string): Promise<unknown> {
+    const w = await getWorkflow(this.deps.pool, p.organizationId, id);
+    // the inbound-webhook secret is for people who can change the workflow
+    return p.role === 'viewer' ? { ...w, webhookSecret: null } : w;
+  }
+
+  @Put(':id')
+  @Doc({ summary: 'Update the draft (name, description, definition); the running version does not change until publish', body: UpdateWorkflowBody, role: 'editor' })
+  async update(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(UpdateWorkflowBody)) b: z.infer<typeof UpdateWorkflowBody>): Promise<unknown> {
+    await getWorkflow(this.deps.pool, p.organizationId, id);
+    await this.deps.pool.query(
+      `UPDATE automation_workflows SET
+         name = coalesce($3, name),
+         description = CASE WHEN $4::boolean THEN $5 ELSE description END,
+         definition = coalesce($6::jsonb, definition),
+         trigger_type = CASE WHEN $6::jsonb IS NULL OR published_version_id IS NOT NULL THEN trigger_type ELSE $7 END,
+         updated_at = now()
+       WHERE id = $1 AND organization_id = $2`,
+      [id, p.organizationId, b.name ?? null, b.description !== undefined, b.description ?? null, b.definition ? JSON.stringify(b.definition) : null, b.definition ? draftTriggerType(b.definition) : null],
+    );
+    return getWorkflow(this.deps.pool, p.organizationId, id);
+  }
+
+  @Delete(':id')
+  @Doc({ summary: 'Archive a workflow (deactivates it; its executions stay visible)', role: 'editor' })
+  async archive(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string): Promise<unknown> {
+    const r = await this.deps.pool.query(
+      `UPDATE automation_workflows SET status = 'archived', is_active = false, updated_at = now() WHERE id = $1 AND organization_id = $2 AND status <> 'archived'`,
+      [id, p.organizationId],
+    );
+    if (r.rowCount !== 1) throw new ApiError('not_found', 'workflow not found');
+    return { ok: true };
+  }
+
+  @Post(':id/validate')
+  @HttpCode(200)
+  @Doc({ summary: "Validate the saved draft (errors point at the step and field)", role: 'viewer' })
+  async validate(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string): Promise<unknown> {
+    const w = await getWorkflow(this.deps.pool, p.organizationId, id);
+    const r = validateWorkflow(w.definition);
+    return r.ok ? { ok: true, errors: [] } : { ok: false, errors: r.errors };
+  }
+
+  @Post(':id/publish')
+  @HttpCode(200)
+  @Doc({ summary: 'Publish the draft as a new immutable version (and optionally activate it); the matcher learns it through CDC', body: PublishBody, role: 'editor' })
+  async publish(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(PublishBody)) b: z.infer<typeof PublishBody>): Promise<unknown> {
+    const w = await getWorkflow(this.deps.pool, p.organizationId, id);
+    const r = validateWorkflow(w.definition);
+    if (!r.ok) throw new ApiError('invalid_workflow', `the draft has ${r.errors.length} problem(s); fix them before publishing`, r.errors);
+    const trigger = r.definition.nodes.find((n) => n.type === 'trigger');
+    const version = await publishWorkflowVersion(this.deps.pool, {
+      workflowId: id,
+      organizationId: p.organizationId,
+      definition: r.definition,
+      triggerType: trigger?.type === 'trigger' ? trigger.trigger.type : 'manual',
+      publishedBy: p.actor,
+      ...(b.activate !== undefined ? { activate: b.activate } : {}),
+    });
+    return { ...version, workflow: await getWorkflow(this.deps.pool, p.organizationId, id) };
+  }
+
+  @Get(':id/versions')
+  @Doc({ summary: 'Published versions (immutable), newest first', role: 'viewer' })
+  async versions(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string): Promise<unknown> {
+    await getWorkflow(this.deps.pool, p.organizationId, id);
+    const r = await this.deps.pool.query(
+      `SELECT id, version, trigger_type AS "triggerType", definition, published_by AS "publishedBy", published_at AS "publishedAt"
+         FROM automation_workflow_versions WHERE workflow_id = $1 AND organization_id = $2 ORDER BY version DESC`,
+      [id, p.organizationId],
+    );
+    return { items: r.rows };
+  }
+
+  @Post(':id/activate')
+  @HttpCode(200)
+  @Doc({ summary: 'Activate the published version', role: 'editor' })
+  async activate(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string): Promise<unknown> {
+    await getWorkflow(this.deps.pool, p.organizationId, id);
+    if (!(await setWorkflowActive(this.deps.pool, { workflowId: id, organizationId: p.organizationId, active: true })))
+      throw new ApiError('conflict', 'publish the workflow before activating it');
+    return getWorkflow(this.deps.pool, p.organizationId, id);
+  }
+
+  @Post(':id/deactivate')
+  @HttpCode(200)
+  @Doc({ summary: 'Deactivate (new events no longer start it; running executions go on)', role: 'editor' })
+  async deactivate(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string): Promise<unknown> {
+    await getWorkflow(this.deps.pool, p.organizationId, id);
+    await setWorkflowActive(this.deps.pool, { workflowId: id, organizationId: p.organizationId, active: false });
+    return getWorkflow(this.deps.pool, p.organizationId, id);
+  }
+
+  @Post(':id/trigger')
+  @HttpCode(202)
+  @Doc({ summary: 'Run an active manual-trigger workflow with a context (idempotent per requestId)', body: TriggerBody, role: 'editor' })
+  async trigger(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(TriggerBody)) b: z.infer<typeof TriggerBody>): Promise<unknown> {
+    const w = await getWorkflow(this.deps.pool, p.organizationId, id);
+    if (!w.isActive || !w.publishedVersionId) throw new ApiError('conflict', 'the workflow is not active');
+    if (w.triggerType !== 'manual') throw new ApiError('conflict', `the workflow starts on ${w.triggerType ?? 'nothing'}, not manually; use a test run instead`);
+    if (b.entity) await assertOwnedEntity(this.deps.pool, p.organizationId, b.entity.type, b.entity.id);
+    const ev = manualEvent({ organizationId: p.organizationId, workflowId: id, requestId: b.requestId ?? randomUUID(), context: b.context, entity: b.entity, now: new Date() });
+    await this.deps.publisher.send(TOPICS.events, `${p.organizationId}:${id}`, JSON.stringify(ev));
+    const once = w.reenrollment === 'once_per_entity' && ev.entityId;
+    return { eventId: ev.eventId, executionId: once ? executionIdOf(id, `entity:${ev.entityId}`) : executionIdOf(w.publishedVersionId, ev.eventId) };
+  }
+
+  @Post(':id/test-run')
+  @HttpCode(202)
+  @Doc({ summary: "Run the draft once with sample data (the trigger's images); watch it in the execution monitor", body: TestRunBody, role: 'editor' })
+  async testRun(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(TestRunBody)) b: z.infer<typeof TestRunBody>): Promise<unknown> {
+    const w = await getWorkflow(this.deps.pool, p.organizationId, id);
+    const r = validateWorkflow(w.definition);
+    if (!r.ok) throw new ApiError('invalid_workflow', `the draft has ${r.errors.length} problem(s); fix them before a test run`, r.errors);
+    const cmd = testRunCommand({ organizationId: p.organizationId, workflow: w, definition: r.definition, requestId: b.requestId ?? randomUUID(), sample: b, now: new Date() });
+    // the executor loads the records the sample points at: they must be this organization's
+    if (cmd.event.entityId && cmd.event.entityType !== 'none') await assertOwnedEntity(this.deps.pool, p.organizationId, cmd.event.entityType, cmd.event.entityId);
+    await assertOwnedRefs(this.deps.pool, p.organizationId, b.after);
+    await this.deps.publisher.send(TOPICS.commands, cmd.executionId, JSON.stringify(cmd));
+    const trigger = r.definition.nodes.find((n) => n.type === 'trigger');
+    return { executionId: cmd.executionId, filterMatched: trigger?.type === 'trigger' ? matchesTrigger(trigger.trigger, cmd.event) : true };
+  }
+}

@@ -1,0 +1,28 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { TOPICS, type DomainEvent } from '@fixlify/contracts';
+
+/** Puts domain events on automation.events.v1 and resolves once the broker has acknowledged them all. */
+export interface EventEmitter {
+  emit(events: readonly DomainEvent[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Same key as CDC events: per organization and entity, so one entity's events stay in order. */
+export const eventKey = (ev: DomainEvent): string => `${ev.organizationId}:${ev.entityId ?? ev.workflowId ?? ''}`;
+
+/**
+ * An idempotent producer (the broker drops the producer's own retries) with acks from all in-sync
+ * replicas. Events produced outside a consumer's transaction (clock, manual, webhook) rely on their
+ * deterministic ids: a second emission of the same event yields the same execution id downstream.
+ */
+export const createEventEmitter = async (kafka: Kafka): Promise<EventEmitter> => {
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  return {
+    emit: async (events) => {
+      if (events.length === 0) return;
+      await producer.send({ topic: TOPICS.events, acks: -1, messages: events.map((ev) => ({ key: eventKey(ev), value: JSON.stringify(ev) })) });
+    },
+    stop: () => producer.disconnect(),
+  };
+};

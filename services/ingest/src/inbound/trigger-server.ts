@@ -1,0 +1,156 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Pool } from 'pg';
+import { Counter } from 'prom-client';
+import { MANUAL_TRIGGER_PATH, ManualTriggerRequest, WEBHOOK_TRIGGER_PATH_PREFIX, type TriggerAccepted, type TriggerError } from '@fixlify/contracts';
+import { registry, type Logger } from '@fixlify/kafka';
+import type { EventEmitter } from '../emit/event-emitter';
+import { InboundTriggerError, httpStatusOf } from './errors';
+import { runManualTrigger } from './manual-trigger';
+import { pruneWebhookSignatures, runWebhookTrigger } from './webhook-trigger';
+
+const requests = new Counter({ name: 'fixlify_inbound_triggers_total', help: 'Manual and webhook trigger requests, per route and outcome', labelNames: ['route', 'outcome'] as const, registers: [registry] });
+
+export interface TriggerServerOptions {
+  pool: Pool;
+  emitter: EventEmitter;
+  log: Logger;
+  port: number;
+  host: string;
+  /** when set, POST /triggers/manual needs `Authorization: Bearer <token>` */
+  internalToken?: string | undefined;
+  toleranceSeconds: number;
+  maxBodyBytes: number;
+  now?: () => Date;
+}
+
+export interface TriggerServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+const readBody = (req: IncomingMessage, max: number): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max) {
+      reject(new InboundTriggerError('body_too_large', `the body is larger than ${max} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > max) {
+        failed = true;
+        reject(new InboundTriggerError('body_too_large', `the body is larger than ${max} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (e) => {
+      if (!failed) reject(e);
+    });
+  });
+
+const send = (res: ServerResponse, status: number, body: TriggerAccepted | TriggerError, close = false): void => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
+  res.end(text);
+};
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** Constant-time token check (hashing first makes the lengths equal). */
+const tokenMatches = (given: string | undefined, expected: string): boolean => {
+  if (!given?.startsWith('Bearer ')) return false;
+  const h = (s: string): Buffer => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(given.slice('Bearer '.length)), h(expected));
+};
+
+/**
+ * The trigger endpoints of ingest, on their own port (the /metrics port stays internal):
+ * POST /triggers/manual (internal, from the API) and POST /hooks/:workflowId (public, signed).
+ * Routing is two fixed paths, so plain node:http; handlers only parse and call the use cases.
+ */
+export const startTriggerServer = async (o: TriggerServerOptions): Promise<TriggerServer> => {
+  const now = o.now ?? (() => new Date());
+
+  const route = async (req: IncomingMessage): Promise<{ route: string; result: TriggerAccepted }> => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === MANUAL_TRIGGER_PATH) {
+      if (req.method !== 'POST') throw new InboundTriggerError('method_not_allowed', 'use POST');
+      if (o.internalToken && !tokenMatches(header(req, 'authorization'), o.internalToken)) throw new InboundTriggerError('unauthorized', 'a valid internal bearer token is required');
+      const raw = await readBody(req, o.maxBodyBytes);
+      let json: unknown;
+      try {
+        json = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new InboundTriggerError('invalid_body', 'the body is not JSON');
+      }
+      const parsed = ManualTriggerRequest.safeParse(json);
+      if (!parsed.success) throw new InboundTriggerError('invalid_body', parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+      return { route: 'manual', result: await runManualTrigger(o, parsed.data, now()) };
+    }
+    if (path.startsWith(WEBHOOK_TRIGGER_PATH_PREFIX)) {
+      if (req.method !== 'POST') throw new InboundTriggerError('method_not_allowed', 'use POST');
+      const workflowId = decodeURIComponent(path.slice(WEBHOOK_TRIGGER_PATH_PREFIX.length));
+      const rawBody = await readBody(req, o.maxBodyBytes);
+      const result = await runWebhookTrigger(
+        { pool: o.pool, emitter: o.emitter, toleranceSeconds: o.toleranceSeconds },
+        { workflowId, rawBody, signature: header(req, 'fixlify-signature'), idempotencyKey: header(req, 'idempotency-key') },
+        now(),
+      );
+      return { route: 'webhook', result };
+    }
+    throw new InboundTriggerError('not_found', 'no such endpoint');
+  };
+
+  const server = createServer((req, res) => {
+    route(req)
+      .then(({ route: r, result }) => {
+        requests.inc({ route: r, outcome: 'accepted' });
+        o.log.info({ route: r, workflowId: result.workflowId, eventId: result.eventId }, 'inbound trigger accepted');
+        send(res, 202, result);
+      })
+      .catch((e: unknown) => {
+        const r = (req.url ?? '').startsWith(MANUAL_TRIGGER_PATH) ? 'manual' : 'webhook';
+        if (e instanceof InboundTriggerError) {
+          requests.inc({ route: r, outcome: e.code });
+          o.log.info({ route: r, url: req.url, code: e.code, reason: e.message }, 'inbound trigger refused');
+          // a body we stopped reading: close the connection rather than drain it
+          send(res, httpStatusOf(e.code), { error: e.code, message: e.message }, e.code === 'body_too_large');
+          if (e.code === 'body_too_large') res.once('finish', () => req.destroy());
+          return;
+        }
+        requests.inc({ route: r, outcome: 'unavailable' });
+        o.log.error({ err: e, route: r, url: req.url }, 'inbound trigger failed');
+        send(res, 503, { error: 'unavailable', message: 'the trigger could not be recorded; retry with the same request id' });
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, resolve);
+  });
+  const prune = setInterval(() => {
+    pruneWebhookSignatures(o.pool).catch((e: unknown) => o.log.warn({ err: e }, 'pruning webhook signatures failed'));
+  }, 60_000);
+  prune.unref();
+  const addr = server.address();
+  return {
+    port: typeof addr === 'object' && addr ? addr.port : o.port,
+    close: () =>
+      new Promise<void>((r) => {
+        clearInterval(prune);
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+};

@@ -1,0 +1,57 @@
+/**
+ * `npm run rebuild-projections -- [--schema <name>] [--topic <topic>] [--name <projection>] [--concurrency <n>]`
+ *
+ * Drops the execution-log, metrics and workflow-counter projection of `--schema` (default
+ * METRICS_SCHEMA, i.e. `public`) and replays the step-results topic from the beginning with a
+ * fresh consumer group until the end offsets captured at the start, then prints counts and the
+ * rate as one JSON line. A schema other than `public` is created with the live tables'
+ * definitions, so a rebuild can be built beside the live projection and compared before trusting
+ * it. Live projectors of the same schema pause while it runs (advisory lock); stopping them first
+ * is still the tidy way, since a paused projector may be rebalanced out of its group meanwhile.
+ */
+import { parseArgs } from 'node:util';
+import { createPool } from '@fixlify/db';
+import { createKafka, createLogger, kafkaEnv } from '@fixlify/kafka';
+import { metricsConfig, projectionName } from './config';
+import { rebuildProjection } from './rebuild/rebuild-projection';
+import { projectionTarget } from './projection/target';
+
+const log = createLogger('rebuild-projections');
+
+const main = async (): Promise<void> => {
+  const env = kafkaEnv();
+  const cfg = metricsConfig();
+  const { values } = parseArgs({
+    options: {
+      schema: { type: 'string', default: cfg.METRICS_SCHEMA },
+      topic: { type: 'string', default: cfg.METRICS_TOPIC },
+      name: { type: 'string', default: projectionName(cfg, env.FIXLIFY_GROUP_PREFIX) },
+      concurrency: { type: 'string', default: '3' },
+    },
+    strict: true,
+  });
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error('--concurrency must be an integer between 1 and 64');
+  const target = projectionTarget(values.schema);
+  const pool = createPool(undefined, concurrency + 2);
+  const kafka = createKafka('fixlify-rebuild-projections', log);
+  try {
+    const report = await rebuildProjection({
+      pool,
+      kafka,
+      log,
+      command: { topic: values.topic, target, consumerName: values.name, groupId: `${env.FIXLIFY_GROUP_PREFIX}-rebuild-${target.schema}-${Date.now()}`, concurrency },
+    });
+    process.stdout.write(`${JSON.stringify({ rebuild: 'projections', ...report })}\n`);
+  } finally {
+    await pool.end();
+  }
+};
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    log.fatal({ err: e }, 'rebuild failed');
+    process.exit(1);
+  },
+);

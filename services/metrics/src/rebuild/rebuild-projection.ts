@@ -1,0 +1,126 @@
+import type { Kafka } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from '@fixlify/kafka';
+import { startProjector } from '../projection/projector';
+import { ensureProjectionSchema, rebuildLockKey, table, type ProjectionTarget } from '../projection/target';
+
+export interface RebuildCommand {
+  topic: string;
+  target: ProjectionTarget;
+  /** the name its offsets rows get: the live projector's, so it resumes where the rebuild stopped */
+  consumerName: string;
+  /** a fresh consumer group (deleted at the end) */
+  groupId: string;
+  /** partitions projected at once */
+  concurrency: number;
+}
+
+export interface RebuildReport {
+  topic: string;
+  schema: string;
+  /** results read up to the end offsets captured at the start */
+  results: number;
+  /** results that changed the projection (the rest were duplicates) */
+  applied: number;
+  executionLogs: number;
+  metricsRows: number;
+  /** from the lock being taken to the last batch committed */
+  seconds: number;
+  resultsPerSecond: number;
+}
+
+/** Clears a projection: its rows, its counters and every consumer's offsets (they all point into the cleared rows). */
+const clearProjection = async (db: PoolClient, t: ProjectionTarget): Promise<void> => {
+  await db.query('BEGIN');
+  try {
+    await db.query(`TRUNCATE ${table(t, 'automation_execution_logs')}, ${table(t, 'automation_metrics')}, ${table(t, 'automation_projection_offsets')}`);
+    if (t.counters === 'automation_workflows')
+      // only rows that moved: every update is a change event the CDC pipeline has to carry
+      await db.query(
+        `UPDATE public.automation_workflows SET execution_count = 0, success_count = 0, failure_count = 0, last_triggered_at = NULL
+         WHERE execution_count <> 0 OR success_count <> 0 OR failure_count <> 0 OR last_triggered_at IS NOT NULL`,
+      );
+    else await db.query(`TRUNCATE ${table(t, 'automation_workflow_counters')}`);
+    await db.query('COMMIT');
+  } catch (e) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+};
+
+/**
+ * Drops a projection and replays its topic from the beginning up to the end offsets captured at
+ * the start (principle 1: the log is the truth). Holds the target's rebuild lock exclusively for
+ * the whole run: live projectors of the same target take it shared in every batch, so they pause
+ * (and resume after the rebuild's offsets) instead of writing into half-built tables.
+ */
+export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logger; command: RebuildCommand }): Promise<RebuildReport> => {
+  const { command: c, log } = o;
+  await ensureProjectionSchema(o.pool, c.target);
+  const lock = await o.pool.connect();
+  const admin = o.kafka.admin();
+  await admin.connect();
+  try {
+    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), 0) AS ok', [rebuildLockKey(c.target)]);
+    if (!got.rows[0]?.ok) {
+      log.info({ schema: c.target.schema }, 'waiting for the live projectors’ open batches (or another rebuild) to finish');
+      await lock.query('SELECT pg_advisory_lock(hashtext($1), 0)', [rebuildLockKey(c.target)]);
+    }
+    const t0 = process.hrtime.bigint();
+    const offsets = await admin.fetchTopicOffsets(c.topic);
+    const ends = new Map<number, bigint>();
+    for (const p of offsets) if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
+    log.info({ topic: c.topic, schema: c.target.schema, ends: Object.fromEntries([...ends].map(([p, e]) => [p, e.toString()])) }, 'rebuilding projection');
+    await clearProjection(lock, c.target);
+
+    let results = 0;
+    let applied = 0;
+    if (ends.size > 0) {
+      const projector = await startProjector({
+        kafka: o.kafka,
+        pool: o.pool,
+        groupId: c.groupId,
+        consumerName: c.consumerName,
+        topic: c.topic,
+        target: c.target,
+        log,
+        fromBeginning: true,
+        pauseDuringRebuild: false,
+        concurrency: c.concurrency,
+        maxBytesPerPartition: 16 * 1024 * 1024,
+      });
+      const ticker = setInterval(() => {
+        const p = projector.progress();
+        log.info({ consumed: p.consumed, applied: p.applied }, 'rebuild progress');
+      }, 5000);
+      try {
+        await projector.caughtUp(ends);
+      } finally {
+        clearInterval(ticker);
+        const p = projector.progress();
+        results = p.consumed;
+        applied = p.applied;
+        await projector.stop();
+        await admin.deleteGroups([c.groupId]).catch((e: unknown) => log.warn({ err: e, groupId: c.groupId }, 'could not delete the rebuild consumer group'));
+      }
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const counts = await lock.query<{ logs: string; metrics: string }>(
+      `SELECT (SELECT count(*) FROM ${table(c.target, 'automation_execution_logs')}) AS logs, (SELECT count(*) FROM ${table(c.target, 'automation_metrics')}) AS metrics`,
+    );
+    return {
+      topic: c.topic,
+      schema: c.target.schema,
+      results,
+      applied,
+      executionLogs: Number(counts.rows[0]!.logs),
+      metricsRows: Number(counts.rows[0]!.metrics),
+      seconds,
+      resultsPerSecond: seconds > 0 ? Math.round(results / seconds) : 0,
+    };
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+    lock.release();
+    await admin.disconnect();
+  }
+};
