@@ -47,7 +47,7 @@ const main = async (): Promise<void> => {
     await admin.deleteTopics({ topics: [TOPIC], timeout: 30_000 });
     await new Promise((r) => setTimeout(r, 2000));
   }
-  await ensureTopics(admin, [{ topic: TOPIC, numPartitions: partitions, configs: [{ name: 'retention.ms', value: '-1' }] }]);
+  await ensureTopics(admin, [{ topic: TOPIC, numPartitions: partitions, configEntries: [{ name: 'retention.ms', value: '-1' }] }]);
   let produceSeconds: number | null = null;
   if ((await count()) !== wanted) {
     const t0 = Date.now();

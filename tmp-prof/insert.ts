@@ -26,15 +26,16 @@ import { syntheticStepResults, seededUuid } from '../services/metrics/src/testin
   const plain = `INSERT INTO ins_test.l (${cols}) ${sel}`;
   const js = JSON.stringify(rows);
   const run = async (label: string, sql: string) => { await pool.query('TRUNCATE ins_test.l'); const t = performance.now(); await pool.query(sql, [js]); console.log(label, (performance.now() - t).toFixed(0)); };
-  for (let k = 0; k < 3; k++) {
-    await run('upsert+idx', upsert); await run('plain+idx', plain);
-    await pool.query("SET synchronous_commit = off"); await run('plain+idx async', plain); await pool.query("SET synchronous_commit = on");
-  }
+  const explain = async (label: string) => {
+    for (let k = 0; k < 3; k++) {
+      await pool.query('TRUNCATE ins_test.l');
+      const t1 = performance.now();
+      const r = await pool.query(`EXPLAIN (ANALYZE, BUFFERS, WAL, TIMING OFF) ${upsert}`, [js]);
+      console.log(label, 'wall', (performance.now() - t1).toFixed(0), r.rows.map((x) => x['QUERY PLAN']).filter((l: string) => /Execution|WAL/.test(l)).join(' | '));
+    }
+  };
+  await explain('with idx');
   for (const i of ['l_organization_id_started_at_idx', 'l_workflow_id_started_at_idx', 'l_organization_id_status_idx']) await pool.query(`DROP INDEX IF EXISTS ins_test.${i}`);
-  console.log((await pool.query("select indexname from pg_indexes where schemaname='ins_test'")).rows);
-  for (let k = 0; k < 3; k++) { await run('upsert noidx', upsert); await run('plain noidx', plain); }
-  await pool.query('CREATE TEMP TABLE x AS SELECT 1'); 
-  await pool.query('TRUNCATE ins_test.l'); await pool.query(plain, [js]);
-  t = performance.now(); await pool.query('CREATE INDEX ON ins_test.l (organization_id, started_at DESC)'); console.log('create index ms', (performance.now() - t).toFixed(0));
+  await explain('pkey only');
   await pool.query('DROP SCHEMA ins_test CASCADE'); await pool.end();
 })();

@@ -63,6 +63,12 @@ const main = async (): Promise<void> => {
       executions.inc({ state: 'waiting' }, stats.waiting);
       executions.inc({ state: 'duplicate' }, stats.duplicates);
       executions.inc({ state: 'parked' }, stats.parked);
+      if (process.env.EXECUTOR_DEBUG_SIZES) {
+        const bytes = out.reduce((n, m) => n + (m.value?.length ?? 0), 0);
+        const topics: Record<string, number> = {};
+        for (const m of out) topics[m.topic] = (topics[m.topic] ?? 0) + (m.value?.length ?? 0);
+        log.warn({ items: items.length, out: out.length, bytes, topics, maxValue: Math.max(0, ...out.map((m) => m.value?.length ?? 0)) }, 'batch sizes');
+      }
       return out;
     },
   });

@@ -28,6 +28,11 @@ const IngestEnv = z
      * already overdue when a workflow is activated). Occurrences before a workflow's activation never fire.
      */
     CLOCK_CATCH_UP_MINUTES: z.coerce.number().int().min(1).max(60 * 24 * 31).default(24 * 60),
+    /**
+     * Clock, manual and webhook triggers of a workflow wait this long after it was published or
+     * (re)activated, so that every matcher has indexed it (ms)
+     */
+    WORKFLOW_ACTIVATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
     /** most occurrences claimed per workflow and tick (the rest follow on the next ticks) */
     CLOCK_BATCH_LIMIT: z.coerce.number().int().min(1).max(10_000).default(500),
   })

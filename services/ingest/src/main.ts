@@ -85,6 +85,7 @@ const main = async (): Promise<void> => {
         entityPollMs: cfg.CLOCK_ENTITY_POLL_MS,
         catchUpMs: cfg.CLOCK_CATCH_UP_MINUTES * 60_000,
         batchLimit: cfg.CLOCK_BATCH_LIMIT,
+        activationGraceMs: cfg.WORKFLOW_ACTIVATION_GRACE_MS,
       })
     : null;
   clock?.start();
@@ -97,6 +98,7 @@ const main = async (): Promise<void> => {
     internalToken: cfg.INGEST_INTERNAL_TOKEN,
     toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
     maxBodyBytes: cfg.WEBHOOK_MAX_BODY_BYTES,
+    activationGraceMs: cfg.WORKFLOW_ACTIVATION_GRACE_MS,
   });
   log.info({ port: inbound.port, host: cfg.INGEST_TRIGGER_HOST, clock: cfg.CLOCK_ENABLED }, `trigger endpoints on port ${inbound.port}`);
 

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { Command, TOPICS, TriggerType, WorkflowDefinition, type ResumeCommand } from '@fixlify/contracts';
+import { Command, TOPICS, TriggerType, WorkflowDefinition } from '@fixlify/contracts';
 import { Caller } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { DEPS, type ApiDeps } from '../deps';

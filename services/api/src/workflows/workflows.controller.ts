@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { TOPICS, executionId as executionIdOf, type EntityType } from '@fixlify/contracts';
+import { TOPICS, executionId as executionIdOf } from '@fixlify/contracts';
 import { createWorkflowDraft, publishWorkflowVersion, setWorkflowActive } from '@fixlify/db';
 import { matchesTrigger, validateWorkflow } from '@fixlify/workflow';
 import { Caller } from '../auth/auth.guard';

@@ -16,6 +16,8 @@ const log = createLogger('clock-test');
 log.level = 'warn';
 const MIN = 60_000;
 
+jest.setTimeout(180_000);
+
 describe('clock scanner (real PostgreSQL and Kafka, controllable clock)', () => {
   let pool: Pool;
   let pool2: Pool;
@@ -32,7 +34,7 @@ describe('clock scanner (real PostgreSQL and Kafka, controllable clock)', () => 
     stop: async () => undefined,
   });
   const scanner = (p: Pool, e: EventEmitter, catchUpMs = 24 * 60 * MIN): ClockScanner =>
-    new ClockScanner({ pool: p, emitter: e, log, pollMs: 1000, entityPollMs: 0, catchUpMs, batchLimit: 500, organizationIds: [org] });
+    new ClockScanner({ pool: p, emitter: e, log, pollMs: 1000, entityPollMs: 0, catchUpMs, batchLimit: 500, activationGraceMs: 5000, organizationIds: [org] });
   const workflow = async (trigger: Record<string, unknown>): Promise<string> => {
     const def: WorkflowDefinitionInput = {
       nodes: [

@@ -22,6 +22,12 @@ export interface ClockScannerOptions {
   entityPollMs: number;
   catchUpMs: number;
   batchLimit: number;
+  /**
+   * A workflow's clock starts this long after the row last changed: the matchers index a workflow
+   * from its CDC (Debezium → ingest → workflows topic), and an event aimed at a workflow they do not
+   * know yet would start nothing. Occurrences due meanwhile are not lost: they fire when it ends.
+   */
+  activationGraceMs: number;
   /** only these organizations' workflows (a shard of tenants; tests on a shared database); all when absent */
   organizationIds?: readonly string[];
 }
@@ -68,6 +74,7 @@ export class ClockScanner {
     const due: DueOccurrence[] = [];
     const nextWatermarks = new Map<string, number>();
     for (const wf of workflows) {
+      if (now.getTime() < wf.changedAt.getTime() + this.o.activationGraceMs) continue;
       const since = windowStart(wf.activatedAt, now, this.o.catchUpMs);
       try {
         if (isEntityTrigger(wf)) {

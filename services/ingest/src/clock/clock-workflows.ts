@@ -11,6 +11,8 @@ export interface ClockWorkflow {
   versionId: string;
   /** when the running version was published: nothing that fell due before fires */
   activatedAt: Date;
+  /** the last change of the workflow row (publish, activation, rename): matchers learn of it a moment later */
+  changedAt: Date;
   /** the organization's time zone (invoice due dates are local days) */
   timeZone: string;
   trigger: ClockTrigger;
@@ -38,8 +40,9 @@ export const clockTriggerOf = (definition: unknown): ClockTrigger | null => {
  * of the workflows topic that would have to catch up before the first scan.
  */
 export const loadClockWorkflows = async (pool: Pool, organizationIds?: readonly string[]): Promise<ClockWorkflow[]> => {
-  const res = await pool.query<{ id: string; organization_id: string; version_id: string; published_at: Date; time_zone: string; definition: unknown }>(
-    `SELECT w.id, w.organization_id, w.published_version_id AS version_id, v.published_at, o.time_zone, w.published_definition AS definition
+  const res = await pool.query<{ id: string; organization_id: string; version_id: string; published_at: Date; changed_at: Date; time_zone: string; definition: unknown }>(
+    `SELECT w.id, w.organization_id, w.published_version_id AS version_id, v.published_at, greatest(v.published_at, w.updated_at) AS changed_at,
+            o.time_zone, w.published_definition AS definition
        FROM automation_workflows w
        JOIN automation_workflow_versions v ON v.id = w.published_version_id
        JOIN organizations o ON o.id = w.organization_id
@@ -51,7 +54,7 @@ export const loadClockWorkflows = async (pool: Pool, organizationIds?: readonly 
   const out: ClockWorkflow[] = [];
   for (const r of res.rows) {
     const trigger = clockTriggerOf(r.definition);
-    if (trigger) out.push({ workflowId: r.id, organizationId: r.organization_id, versionId: r.version_id, activatedAt: r.published_at, timeZone: r.time_zone, trigger });
+    if (trigger) out.push({ workflowId: r.id, organizationId: r.organization_id, versionId: r.version_id, activatedAt: r.published_at, changedAt: r.changed_at, timeZone: r.time_zone, trigger });
   }
   return out;
 };

@@ -1,5 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { TOPICS, type DomainEvent } from '@fixlify/contracts';
+import { childSpan, traceHeaders, traceIdFromUuid } from '@fixlify/kafka';
 
 /** Puts domain events on automation.events.v1 and resolves once the broker has acknowledged them all. */
 export interface EventEmitter {
@@ -21,7 +22,12 @@ export const createEventEmitter = async (kafka: Kafka): Promise<EventEmitter> =>
   return {
     emit: async (events) => {
       if (events.length === 0) return;
-      await producer.send({ topic: TOPICS.events, acks: -1, messages: events.map((ev) => ({ key: eventKey(ev), value: JSON.stringify(ev) })) });
+      await producer.send({
+        topic: TOPICS.events,
+        acks: -1,
+        // the trace of an event starts where the event does, its id derived from the event id (as for CDC events)
+        messages: events.map((ev) => ({ key: eventKey(ev), value: JSON.stringify(ev), headers: traceHeaders(childSpan(null, traceIdFromUuid(ev.eventId))) })),
+      });
     },
     stop: () => producer.disconnect(),
   };

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { requestEventId, type DomainEvent, type ManualTriggerRequest, type TriggerAccepted } from '@fixlify/contracts';
 import type { EventEmitter } from '../emit/event-emitter';
 import { InboundTriggerError } from './errors';
-import { findWorkflow } from './workflow-lookup';
+import { findWorkflow, waitUntilIndexed } from './workflow-lookup';
 
 const TABLE_OF: Record<NonNullable<ManualTriggerRequest['entity']>['type'], string> = {
   job: 'jobs',
@@ -46,13 +46,14 @@ export const manualEvent = (req: ManualTriggerRequest, now: Date): DomainEvent =
  * runs with the given context. Resolves once the broker acknowledged the event; the event id comes
  * from the request id, so a retried request is the same event and the same execution.
  */
-export const runManualTrigger = async (deps: { pool: Pool; emitter: EventEmitter }, req: ManualTriggerRequest, now: Date): Promise<TriggerAccepted> => {
+export const runManualTrigger = async (deps: { pool: Pool; emitter: EventEmitter; activationGraceMs: number }, req: ManualTriggerRequest, now: Date): Promise<TriggerAccepted> => {
   const wf = await findWorkflow(deps.pool, req.workflowId);
   // another organization's workflow is "not found", never "forbidden": its existence is not the caller's business
   if (!wf || wf.organizationId !== req.organizationId) throw new InboundTriggerError('not_found', 'no such workflow in this organization');
   if (!wf.active) throw new InboundTriggerError('not_found', 'the workflow is not active');
   if (wf.triggerType !== 'manual') throw new InboundTriggerError('not_manual', `the workflow starts on ${wf.triggerType ?? 'nothing'}, not manually`);
   if (req.entity && !(await entityBelongs(deps.pool, req.organizationId, req.entity))) throw new InboundTriggerError('not_found', `no such ${req.entity.type} in this organization`);
+  await waitUntilIndexed(wf, deps.activationGraceMs, now);
   const ev = manualEvent(req, now);
   await deps.emitter.emit([ev]);
   return { eventId: ev.eventId, workflowId: ev.workflowId! };

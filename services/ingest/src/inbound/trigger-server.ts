@@ -21,6 +21,8 @@ export interface TriggerServerOptions {
   internalToken?: string | undefined;
   toleranceSeconds: number;
   maxBodyBytes: number;
+  /** see waitUntilIndexed */
+  activationGraceMs: number;
   now?: () => Date;
 }
 
@@ -104,7 +106,7 @@ export const startTriggerServer = async (o: TriggerServerOptions): Promise<Trigg
       const workflowId = decodeURIComponent(path.slice(WEBHOOK_TRIGGER_PATH_PREFIX.length));
       const rawBody = await readBody(req, o.maxBodyBytes);
       const result = await runWebhookTrigger(
-        { pool: o.pool, emitter: o.emitter, toleranceSeconds: o.toleranceSeconds },
+        { pool: o.pool, emitter: o.emitter, toleranceSeconds: o.toleranceSeconds, activationGraceMs: o.activationGraceMs },
         { workflowId, rawBody, signature: header(req, 'fixlify-signature'), idempotencyKey: header(req, 'idempotency-key') },
         now(),
       );

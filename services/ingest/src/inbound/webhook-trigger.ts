@@ -3,7 +3,7 @@ import { inspectWebhookSignature, signWebhook } from '@fixlify/channels';
 import { requestEventId, type DomainEvent, type TriggerAccepted } from '@fixlify/contracts';
 import type { EventEmitter } from '../emit/event-emitter';
 import { InboundTriggerError } from './errors';
-import { findWorkflow } from './workflow-lookup';
+import { findWorkflow, waitUntilIndexed } from './workflow-lookup';
 
 export interface WebhookRequest {
   workflowId: string;
@@ -42,7 +42,7 @@ export const webhookEvent = (p: { organizationId: string; workflowId: string; re
  * and of two concurrent copies the second waits for the first and is refused.
  */
 export const runWebhookTrigger = async (
-  deps: { pool: Pool; emitter: EventEmitter; toleranceSeconds: number },
+  deps: { pool: Pool; emitter: EventEmitter; toleranceSeconds: number; activationGraceMs: number },
   req: WebhookRequest,
   now: Date,
 ): Promise<TriggerAccepted> => {
@@ -74,6 +74,7 @@ export const runWebhookTrigger = async (
   const key = req.idempotencyKey?.trim();
   const requestId = key && key.length <= 200 ? `key:${key}` : `sig:${signed}`;
   const ev = webhookEvent({ organizationId: wf.organizationId, workflowId: wf.id, requestId, payload, now });
+  await waitUntilIndexed(wf, deps.activationGraceMs, now);
   const client = await deps.pool.connect();
   try {
     await client.query('BEGIN');

@@ -98,6 +98,8 @@ describe('matchEvent', () => {
     expect(starts(idx, manual({ workflowId: uuid() }))).toEqual([]);
     // a clock event for a workflow whose trigger changed since starts nothing
     expect(starts(idx, manual({ workflowId: a.workflowId, type: 'scheduled' }))).toEqual([]);
+    // and the matcher says why
+    expect(matchEvent(idx, manual({ workflowId: a.workflowId, type: 'scheduled' }), 3, now)).toEqual([{ kind: 'skipped', reason: 'workflow_not_indexed', detail: `workflow ${a.workflowId} now starts on manual` }]);
   });
 
   it('events caused by automations at the depth limit are skipped, with the reason', () => {

@@ -4,7 +4,7 @@ import type { WorkflowIndex } from '../index/workflow-index';
 
 export type MatchOutcome =
   | { kind: 'start'; command: StartCommand }
-  | { kind: 'skipped'; reason: 'loop_depth'; detail: string };
+  | { kind: 'skipped'; reason: 'loop_depth' | 'workflow_not_indexed'; detail: string };
 
 const triggerOf = (w: PublishedWorkflow) => w.definition.nodes.find((n) => n.type === 'trigger');
 
@@ -16,7 +16,14 @@ const triggerOf = (w: PublishedWorkflow) => w.definition.nodes.find((n) => n.typ
 export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: number, now: Date): MatchOutcome[] => {
   if (ev.causation && ev.causation.depth >= maxDepth)
     return [{ kind: 'skipped', reason: 'loop_depth', detail: `caused by execution ${ev.causation.executionId} at depth ${ev.causation.depth} (limit ${maxDepth})` }];
-  const candidates = ev.workflowId ? [index.get(ev.workflowId)].filter((w): w is PublishedWorkflow => !!w && w.organizationId === ev.organizationId && w.triggerType === ev.type) : index.candidates(ev.organizationId, ev.type);
+  let candidates: readonly PublishedWorkflow[];
+  if (ev.workflowId) {
+    // clock, manual and webhook events name their workflow; one this index lacks is worth seeing
+    const w = index.get(ev.workflowId);
+    if (!w || w.organizationId !== ev.organizationId || w.triggerType !== ev.type)
+      return [{ kind: 'skipped', reason: 'workflow_not_indexed', detail: w ? `workflow ${ev.workflowId} now starts on ${w.triggerType}` : `workflow ${ev.workflowId} is not active (or not indexed yet)` }];
+    candidates = [w];
+  } else candidates = index.candidates(ev.organizationId, ev.type);
   const out: MatchOutcome[] = [];
   for (const w of candidates) {
     const trigger = triggerOf(w);

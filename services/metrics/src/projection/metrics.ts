@@ -38,7 +38,11 @@ export const p95Of = (h: Record<string, number>): number => {
   return 0;
 };
 
+const isUtcIso = (at: string): boolean => at.length === 24 && at.charCodeAt(23) === 90 /* Z */ && at.charCodeAt(10) === 84 /* T */;
+
 export const periodStart = (at: string, period: Period): string => {
+  // the executor writes canonical UTC times (toISOString): cut the string instead of building a Date
+  if (isUtcIso(at)) return period === 'hour' ? `${at.slice(0, 13)}:00:00.000Z` : `${at.slice(0, 10)}T00:00:00.000Z`;
   const d = new Date(at);
   if (period === 'hour') d.setUTCMinutes(0, 0, 0);
   else d.setUTCHours(0, 0, 0, 0);
@@ -69,9 +73,22 @@ export const emptyMetrics = (r: StepResult, period: Period): MetricsRow => ({
 export const affectsMetrics = (r: StepResult): boolean =>
   r.kind === 'execution_completed' || r.kind === 'execution_failed' || (r.kind === 'step_succeeded' && (r.delivery === 'delivered' || r.delivery === 'suppressed'));
 
+/** The later of two ISO times (string comparison when both are canonical UTC, which is the usual case). */
+const later = (a: string, b: string): string => ((isUtcIso(a) && isUtcIso(b) ? a > b : Date.parse(a) > Date.parse(b)) ? a : b);
+
 /** Folds one step result into a period row (pure). */
 export const applyToMetrics = (m: MetricsRow, r: StepResult): MetricsRow => {
-  const next = { ...m, durationHistogram: { ...m.durationHistogram }, updatedAt: Date.parse(r.at) > Date.parse(m.updatedAt) ? r.at : m.updatedAt };
+  const next = { ...m, durationHistogram: { ...m.durationHistogram } };
+  foldIntoMetrics(next, r);
+  return next;
+};
+
+/**
+ * Folds one step result into `next` IN PLACE: for a batch that owns its row objects (read from the
+ * database for this batch) and would otherwise copy them once per result.
+ */
+export const foldIntoMetrics = (next: MetricsRow, r: StepResult): MetricsRow => {
+  next.updatedAt = later(r.at, next.updatedAt);
   switch (r.kind) {
     case 'execution_completed':
     case 'execution_failed': {

@@ -34,6 +34,12 @@ export interface ProjectorOptions {
    * holds it exclusively) pauses them instead of racing them; the rebuild's own projector must not.
    */
   pauseDuringRebuild: boolean;
+  /**
+   * Commit without waiting for the WAL flush. Only for a rebuild: a crash may lose its last
+   * batches (rows and offsets together), and a rebuild is rerun from scratch anyway. A live
+   * projector must not: Kafka's committed offset could then run ahead of what PostgreSQL kept.
+   */
+  asyncCommit?: boolean;
   /** partitions projected at once (each in its own transaction); default 1 */
   concurrency?: number;
   maxBytesPerPartition?: number;
@@ -64,11 +70,11 @@ const headerString = (m: KafkaMessage, name: string): string | undefined => {
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']); // deadlock, serialization failure
 
 /** Runs `fn` in a transaction, retrying it (a few times) when PostgreSQL picks it as a deadlock victim. */
-const inTransaction = async <R>(pool: Pool, log: Logger, fn: (db: PoolClient) => Promise<R>): Promise<R> => {
+const inTransaction = async <R>(pool: Pool, log: Logger, asyncCommit: boolean, fn: (db: PoolClient) => Promise<R>): Promise<R> => {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     try {
-      await client.query('BEGIN');
+      await client.query(asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
       const r = await fn(client);
       await client.query('COMMIT');
       return r;
@@ -121,6 +127,7 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       const { batch } = payload;
       if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
       const end = batchDuration.startTimer({ consumer: o.consumerName, topic: batch.topic });
+      const tStart = performance.now();
       const newestByOrg = new Map<string, number>();
       const items = batch.messages.map((m) => {
         const d = decode(m);
@@ -139,10 +146,12 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
           );
         return { offset: m.offset, value: d.value };
       });
-      const outcome = await inTransaction(o.pool, o.log, async (client) => {
+      const tDecoded = performance.now();
+      const outcome = await inTransaction(o.pool, o.log, o.asyncCommit ?? false, async (client) => {
         if (o.pauseDuringRebuild) await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1), 0)', [rebuildLockKey(o.target)]);
         return projectBatch(client, o.consumerName, { topic: batch.topic, partition: batch.partition, items }, o.target);
       });
+      if (process.env.TMP_TIMING) console.error(JSON.stringify({ p: batch.partition, n: batch.messages.length, at: Math.round(tStart), decode: Math.round(tDecoded - tStart), tx: Math.round(performance.now() - tDecoded) }));
       const last = batch.lastOffset();
       payload.resolveOffset(last);
       done.set(batch.partition, BigInt(last) + 1n);

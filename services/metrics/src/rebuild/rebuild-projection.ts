@@ -86,6 +86,7 @@ export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logg
         log,
         fromBeginning: true,
         pauseDuringRebuild: false,
+        asyncCommit: true,
         concurrency: c.concurrency,
         maxBytesPerPartition: 16 * 1024 * 1024,
       });
@@ -104,6 +105,8 @@ export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logg
         await admin.deleteGroups([c.groupId]).catch((e: unknown) => log.warn({ err: e, groupId: c.groupId }, 'could not delete the rebuild consumer group'));
       }
     }
+    // one synchronous commit flushes the WAL of every asynchronous one before it
+    await lock.query(`UPDATE ${table(c.target, 'automation_projection_offsets')} SET updated_at = now() WHERE consumer = $1`, [c.consumerName]);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const counts = await lock.query<{ logs: string; metrics: string }>(
       `SELECT (SELECT count(*) FROM ${table(c.target, 'automation_execution_logs')}) AS logs, (SELECT count(*) FROM ${table(c.target, 'automation_metrics')}) AS metrics`,

@@ -1,0 +1,256 @@
+/**
+ * `npm run bench -- executions [--executions N] [--orgs N] [--rate R] [--seconds S] [--direct] [--skip-latency] [--skip-throughput]`
+ *
+ * Three-step executions (condition → webhook to a local receiver → update_record), started from
+ * real row changes: jobs rows inserted in PostgreSQL → Debezium → ingest → matcher → executor,
+ * with all four services running as processes. Two phases:
+ * - throughput: N jobs (default 20,000, spread over --orgs organizations) inserted as fast as
+ *   PostgreSQL takes them; executions completed per second, sustained (between 10 % and 90 % of
+ *   the completions, seen on automation.step-results.v1 read_committed);
+ * - latency: one job every 1/R s (default R = 200/s) for S seconds (default 20); commit of the
+ *   row to the webhook reaching the receiver (the first action), p50 / p99.
+ * `--direct` skips CDC: start commands go straight onto a commands topic of the bench's own and
+ * only the executor runs (to profile the executor alone; not the figure to report).
+ * Prints one JSON line last: {"bench":"executions","executions_per_s":…,"p50_ms":…,"p99_ms":…}.
+ * Figures are noisy on a shared 2-core machine.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { Pool } from 'pg';
+import { TOPICS, WorkflowDefinition, type Command, type StepResult } from '@fixlify/contracts';
+import {
+  createActiveWorkflow,
+  createClient,
+  createOrganization,
+  startService,
+  startWebhookReceiver,
+  tailTopic,
+  testKafka,
+  testPool,
+  waitFor,
+  type ServiceProcess,
+} from '@fixlify/testing';
+
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
+};
+const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const main = async (): Promise<void> => {
+  const { values } = parseArgs({
+    options: {
+      executions: { type: 'string', default: '20000' },
+      orgs: { type: 'string', default: '20' },
+      rate: { type: 'string', default: '200' },
+      seconds: { type: 'string', default: '20' },
+      direct: { type: 'boolean', default: false },
+      'skip-latency': { type: 'boolean', default: false },
+      'skip-throughput': { type: 'boolean', default: false },
+      'executor-env': { type: 'string', default: '' },
+    },
+    strict: true,
+  });
+  const total = Number(values.executions);
+  const orgCount = Number(values.orgs);
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  const direct = values.direct;
+  const pool: Pool = testPool();
+  const kafka = testKafka();
+  const receiver = await startWebhookReceiver();
+  const services: ServiceProcess[] = [];
+  const commandsTopic = direct ? `bench.executions.${process.pid}-${Date.now()}.commands` : TOPICS.commands;
+  const extraEnv = Object.fromEntries(values['executor-env'].split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+
+  try {
+    // organizations, each with one client and the three-step workflow
+    const orgs: { org: string; client: string; wf: { workflowId: string; versionId: string; version: number } }[] = [];
+    const definition = (tag: string) =>
+      WorkflowDefinition.parse({
+        nodes: [
+          { id: 't', type: 'trigger', trigger: { type: 'job_created', filter: { field: 'after.title', op: 'contains', value: tag } } },
+          { id: 'worth', type: 'condition', config: { when: { field: 'job.total', op: 'gte', value: 0 } } },
+          { id: 'notify', type: 'webhook', config: { url: `${receiver.url}/bench/{{ job.id }}`, payload: '{"job":"{{ job.id }}","title":"{{ job.title }}","client":"{{ client.name }}"}' } },
+          { id: 'mark', type: 'update_record', config: { table: 'jobs', id: '{{ job.id }}', set: { status: 'dispatched' } } },
+        ],
+        edges: [
+          { id: 'a', source: 't', target: 'worth' },
+          { id: 'b', source: 'worth', target: 'notify', branch: 'true' },
+          { id: 'c', source: 'notify', target: 'mark' },
+        ],
+      });
+    const tag = `bench-${process.pid}`;
+    const def = definition(tag);
+    for (let i = 0; i < orgCount; i++) {
+      const org = await createOrganization(pool, { name: `Executions bench ${i}` });
+      const client = await createClient(pool, org, { name: `Client ${i}` });
+      orgs.push({ org, client, wf: await createActiveWorkflow(pool, org, def) });
+    }
+    const orgSet = new Set(orgs.map((o) => o.org));
+
+    if (direct) {
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: commandsTopic, numPartitions: 6, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
+      await admin.disconnect();
+    }
+    const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', LOG_LEVEL: 'warn', ...(direct ? { EXECUTOR_COMMANDS_TOPIC: commandsTopic, FIXLIFY_START_FROM: 'earliest' } : {}) };
+    for (const name of direct ? (['executor'] as const) : (['ingest', 'matcher', 'executor', 'metrics'] as const))
+      services.push(await startService(name, name === 'executor' ? { ...env, ...extraEnv } : env, `bench-exec-${name}`));
+    await Promise.all(services.map((s) => s.waitReady(90_000)));
+    const matcher = services.find((s) => s.name === 'matcher');
+    if (matcher)
+      for (const o of orgs)
+        await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${o.wf.workflowId}`)).json()) as { present: boolean }).present, 60_000, 'matcher index');
+
+    const completions = await tailTopic(kafka, TOPICS.stepResults, (m) => {
+      if (!m.value) return undefined;
+      const r = JSON.parse(m.value.toString('utf8')) as StepResult;
+      if (!orgSet.has(r.organizationId)) return undefined;
+      if (r.kind === 'execution_failed') console.error(`execution failed: ${JSON.stringify(r.error)}`);
+      return r.kind === 'execution_completed' || r.kind === 'execution_failed' ? { id: r.executionId, at: Date.now(), ok: r.kind === 'execution_completed' } : undefined;
+    });
+    await completions.ready;
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    if (direct) await producer.connect();
+
+    /** Inserts jobs (one statement per chunk); in direct mode also produces their start commands. */
+    const insertJobs = async (o: (typeof orgs)[number], n: number, title: string): Promise<string[]> => {
+      const r = await pool.query<{ id: string; created_at: Date }>(
+        `INSERT INTO jobs (organization_id, client_id, title, total) SELECT $1, $2, $3 || '-' || g, 100 + g FROM generate_series(1, $4) g RETURNING id`,
+        [o.org, o.client, title, n],
+      );
+      if (direct) {
+        const now = new Date().toISOString();
+        await producer.send({
+          topic: commandsTopic,
+          messages: r.rows.map((row) => {
+            const c: Command = {
+              v: 1,
+              kind: 'start',
+              executionId: randomUUID(),
+              organizationId: o.org,
+              workflowId: o.wf.workflowId,
+              versionId: o.wf.versionId,
+              version: o.wf.version,
+              issuedAt: now,
+              definition: def,
+              event: {
+                v: 1,
+                eventId: randomUUID(),
+                type: 'job_created',
+                organizationId: o.org,
+                entityType: 'job',
+                entityId: row.id,
+                before: null,
+                after: { id: row.id, organization_id: o.org, client_id: o.client, title },
+                occurredAt: now,
+                emittedAt: now,
+                workflowId: null,
+                causation: null,
+                data: {},
+                source: { kind: 'cdc', table: 'jobs', lsn: '0', txId: '0' },
+              },
+              triggeredAt: now,
+            };
+            return { key: c.executionId, value: JSON.stringify(c) };
+          }),
+        });
+      }
+      return r.rows.map((x) => x.id);
+    };
+
+    let executionsPerS: number | null = null;
+    let throughput: Record<string, unknown> = {};
+    if (!values['skip-throughput'] && total > 0) {
+      // throughput: all jobs as fast as PostgreSQL takes them, spread over the organizations
+      const before = completions.seen.length;
+      const t0 = Date.now();
+      const chunk = 500;
+      for (let i = 0; i < total; i += chunk) await insertJobs(orgs[(i / chunk) % orgs.length]!, Math.min(chunk, total - i), `${tag}-t`);
+      const insertedMs = Date.now() - t0;
+      console.log(`throughput: ${total} jobs committed in ${insertedMs} ms; waiting for the executions`);
+      let last = before;
+      let lastChange = Date.now();
+      while (completions.seen.length - before < total) {
+        await sleep(500);
+        if (completions.seen.length !== last) {
+          last = completions.seen.length;
+          lastChange = Date.now();
+        } else if (Date.now() - lastChange > 60_000) throw new Error(`stalled at ${last - before} of ${total} executions`);
+      }
+      const times = completions.seen
+        .slice(before)
+        .map((c) => c.at)
+        .sort((a, b) => a - b);
+      const t10 = times[Math.floor(times.length * 0.1)]!;
+      const t90 = times[Math.floor(times.length * 0.9)]!;
+      executionsPerS = round((Math.floor(times.length * 0.9) - Math.floor(times.length * 0.1)) / ((t90 - t10) / 1000));
+      const failed = completions.seen.slice(before).filter((c) => !c.ok).length;
+      throughput = { executions: total, failed, insert_ms: insertedMs, first_completion_ms: times[0]! - t0, all_done_ms: times.at(-1)! - t0, sustained_per_s: executionsPerS };
+      console.log(JSON.stringify({ phase: 'throughput', ...throughput }));
+      await sleep(2000);
+    }
+
+    let p50: number | null = null;
+    let p99: number | null = null;
+    let latency: Record<string, unknown> = {};
+    if (!values['skip-latency'] && seconds > 0) {
+      // latency at a fixed offered load: one job every 1/rate s, each its own transaction
+      const committed = new Map<string, number>();
+      const n = Math.round(rate * seconds);
+      const t0 = Date.now();
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < n; i++) {
+        const due = t0 + (i * 1000) / rate;
+        const wait = due - Date.now();
+        if (wait > 0) await sleep(wait);
+        const o = orgs[i % orgs.length]!;
+        pending.push(
+          insertJobs(o, 1, `${tag}-l${i}`).then(([id]) => {
+            committed.set(id!, Date.now());
+          }),
+        );
+      }
+      await Promise.all(pending);
+      const offeredPerS = round(n / ((Date.now() - t0) / 1000));
+      await waitFor(
+        async () => {
+          const got = new Set(receiver.received.map((r) => r.path));
+          return [...committed.keys()].every((id) => got.has(`/bench/${id}`)) || undefined;
+        },
+        120_000,
+        'all latency-phase webhooks',
+        500,
+      );
+      const firstAt = new Map<string, number>();
+      for (const r of receiver.received) {
+        const id = r.path.slice('/bench/'.length);
+        if (committed.has(id) && !firstAt.has(id)) firstAt.set(id, new Date(r.receivedAt).getTime());
+      }
+      const lat = [...committed].map(([id, at]) => firstAt.get(id)! - at);
+      p50 = percentile(lat, 50);
+      p99 = percentile(lat, 99);
+      latency = { offered_per_s: offeredPerS, events: n, p50_ms: p50, p90_ms: percentile(lat, 90), p99_ms: p99, max_ms: Math.max(...lat) };
+      console.log(JSON.stringify({ phase: 'latency', ...latency }));
+    }
+
+    // duplicates would show as more than one request per Idempotency-Key
+    const dup = [...receiver.deliveriesByKey().values()].filter((v) => v > 1).length;
+    await completions.stop();
+    if (direct) await producer.disconnect();
+    console.log(JSON.stringify({ bench: 'executions', executions_per_s: executionsPerS, p50_ms: p50, p99_ms: p99, mode: direct ? 'direct-commands' : 'cdc', duplicate_keys: dup, orgs: orgCount, throughput, latency }));
+  } finally {
+    await Promise.all(services.map((s) => s.kill('SIGTERM')));
+    if (direct) await pool.query('DELETE FROM automation_timers WHERE topic = $1', [commandsTopic]).catch(() => undefined);
+    await receiver.close();
+    await pool.end();
+  }
+};
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,163 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes, scryptSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { REPO_ROOT, createClient, createOrganization, startService, startTelnyxStandin, testPool, waitFor, type ServiceProcess, type TelnyxStandin } from '@fixlify/testing';
+
+jest.setTimeout(600_000);
+
+const WEB = join(REPO_ROOT, 'apps', 'web');
+const SHOTS = join(REPO_ROOT, 'artifacts', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const newest = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+
+/** The API serves apps/web/dist: build it when it is missing or older than the sources. */
+const ensureWebBuilt = (): void => {
+  const index = join(WEB, 'dist', 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs > Math.max(newest(join(WEB, 'src')), statSync(join(WEB, 'index.html')).mtimeMs)) return;
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(WEB, 'vite.config.ts')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`web build failed:\n${r.stdout}\n${r.stderr}`);
+};
+
+/** Web-first checks (retried until they hold) without @playwright/test. */
+const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<true> => waitFor(async () => (await check()) || undefined, timeoutMs, what, 200);
+const hasCount = (l: Locator, n: number) => eventually(`${n} × ${l.toString()}`, async () => (await l.count()) === n);
+const hasText = (l: Locator, text: string) => eventually(`"${text}" in ${l.toString()}`, async () => ((await l.textContent()) ?? '').trim() === text);
+const isChecked = (l: Locator) => eventually(`${l.toString()} checked`, () => l.isChecked());
+
+/**
+ * In a real browser (Debian's chromium driven by playwright-core) against the real stack: sign in,
+ * build job_completed → condition → send_sms on the canvas, publish it, complete a job with SQL,
+ * watch the execution appear and complete live in the monitor, and find the SMS in the outbox.
+ */
+describe('web app in a real browser', () => {
+  let pool: Pool;
+  let telnyx: TelnyxStandin;
+  const services: ServiceProcess[] = [];
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  let profile: string;
+  const email = `owner-${process.pid}-${Date.now()}@e2e.test`;
+  const password = 'correct horse battery';
+  let org: string;
+  let clientId: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+    ensureWebBuilt();
+    mkdirSync(SHOTS, { recursive: true });
+    pool = testPool();
+    telnyx = await startTelnyxStandin({ apiKey: 'web-e2e-telnyx' });
+    const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', TELNYX_API_BASE: telnyx.url, TELNYX_API_KEY: 'web-e2e-telnyx', TELNYX_FROM: '+15550100000', OUTBOX_TELNYX_URL: telnyx.url };
+    for (const name of ['ingest', 'matcher', 'executor', 'metrics', 'api'] as const) services.push(await startService(name, env, `web-e2e-${name}`));
+    await Promise.all(services.map((s) => s.waitReady(120_000)));
+    base = `http://127.0.0.1:${services.find((s) => s.name === 'api')!.port}`;
+
+    org = await createOrganization(pool, { name: 'Browser Plumbing Co' });
+    clientId = await createClient(pool, org, { name: 'Grace', phone: '+15557771234' });
+    const salt = randomBytes(16);
+    const hash = `scrypt$16384$8$1$${salt.toString('base64url')}$${scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')}`;
+    await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Owner', $3, 'owner')`, [org, email, hash]);
+
+    profile = mkdtempSync(join(tmpdir(), 'fixlify-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1440, height: 900 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(30_000);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await Promise.all(services.map((s) => s.kill('SIGTERM')));
+    await telnyx?.close();
+    await pool?.end();
+  });
+
+  it('builds, publishes and watches a workflow run live, then finds the SMS in the outbox', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    // sign in
+    await page.goto(`${base}/`);
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+
+    // build on the canvas: trigger job_completed → condition → (yes) send_sms / (no) create_task
+    await page.getByRole('button', { name: 'New workflow' }).click();
+    await page.waitForURL(/\/workflows\/[0-9a-f-]{36}$/);
+    const workflowId = page.url().split('/').pop()!;
+    await page.locator('#wf-name').fill('Job done thank-you (browser)');
+    await page.locator('[data-palette="trigger:job_completed"]').click();
+    await page.locator('[data-palette="condition"]').click();
+    await page.getByLabel('Condition: field').fill('job.total');
+    await page.getByLabel('Condition: operator').selectOption('gt');
+    await page.getByLabel('Condition: value').fill('100');
+    await page.locator('[data-palette="send_sms"]').click();
+    const body = page.locator('.inspector textarea').first();
+    await body.fill('Thanks {{ client.name }}! Your job "{{ job.title }}" is complete.');
+    await page.locator('.react-flow__node[data-id="condition"]').click();
+    await page.locator('[data-palette="create_task"]').click();
+    await hasCount(page.locator('.react-flow__node'), 4);
+    await hasCount(page.locator('.react-flow__edge'), 3);
+    await page.getByTestId('validity').filter({ hasText: 'Ready to publish' }).waitFor();
+    await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
+    await page.screenshot({ path: join(SHOTS, 'builder.png') });
+
+    // publish (activates it)
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText('Published version 1; it is active').waitFor();
+    await isChecked(page.getByRole('switch', { name: 'Active' }));
+    const stored = await pool.query<{ definition: { edges: { source: string; target: string; branch: string }[] }; is_active: boolean }>('SELECT definition, is_active FROM automation_workflows WHERE id = $1', [workflowId]);
+    expect(stored.rows[0]!.is_active).toBe(true);
+    expect(stored.rows[0]!.definition.edges.map((e) => `${e.source}-${e.branch}->${e.target}`).sort()).toEqual(['condition-false->create_task', 'condition-true->sms', 'trigger-next->condition']);
+    const matcher = services.find((s) => s.name === 'matcher')!;
+    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${workflowId}`)).json()) as { present: boolean }).present, 90_000, 'the matcher to index the workflow');
+
+    // the monitor, live: the execution appears and completes without a reload
+    await page.getByRole('link', { name: 'Executions' }).click();
+    await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
+    await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+    await pool.query(`INSERT INTO jobs (organization_id, client_id, title, status, total) VALUES ($1, $2, 'Fix the boiler', 'completed', 1800)`, [org, clientId]);
+    const row = page.locator(`[data-execution-row][data-workflow="${workflowId}"]`);
+    await row.waitFor({ timeout: 90_000 });
+    await page.locator(`[data-execution-row][data-workflow="${workflowId}"][data-status="completed"]`).waitFor({ timeout: 90_000 });
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    await row.getByRole('button').first().click();
+    const detail = page.locator('.exec-detail');
+    await detail.locator('[data-step="sms"]').waitFor();
+    await hasText(detail.locator('[data-step="condition"] .badge'), 'succeeded');
+    await hasText(detail.locator('[data-step="sms"] .badge'), 'succeeded');
+    await page.screenshot({ path: join(SHOTS, 'monitor.png') });
+
+    // the SMS the Telnyx stand-in received, in the outbox page
+    await page.getByRole('link', { name: 'Outbox' }).click();
+    const sms = page.locator('[data-sms-to="+15557771234"]');
+    await sms.first().waitFor();
+    await hasText(sms.first().locator('.sms-text'), 'Thanks Grace! Your job "Fix the boiler" is complete.');
+    expect(telnyx.received.filter((m) => m.to === '+15557771234')).toHaveLength(1);
+    await page.screenshot({ path: join(SHOTS, 'outbox.png') });
+
+    // the dashboard with the counters and charts
+    await waitFor(async () => (await pool.query('SELECT 1 FROM automation_workflows WHERE id = $1 AND success_count = 1', [workflowId])).rowCount === 1, 60_000, 'the counters');
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    const wfRow = page.locator(`[data-workflow-row="${workflowId}"]`);
+    await wfRow.waitFor();
+    await hasText(wfRow.locator('td.num').first(), '1');
+    await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
+

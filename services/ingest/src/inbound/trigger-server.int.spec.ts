@@ -1,0 +1,148 @@
+import type { Pool } from 'pg';
+import { signWebhook } from '@fixlify/channels';
+import { DomainEvent, TOPICS, TriggerAccepted, TriggerError, type WorkflowDefinitionInput } from '@fixlify/contracts';
+import { createLogger } from '@fixlify/kafka';
+import { setWorkflowActive } from '@fixlify/db';
+import { createActiveWorkflow, createClient, createOrganization, jsonWhere, tailTopic, testKafka, testPool } from '@fixlify/testing';
+import { createEventEmitter, type EventEmitter } from '../emit/event-emitter';
+import { startTriggerServer, type TriggerServer } from './trigger-server';
+
+/** The trigger endpoints in-process, on the real database and broker; two instances share replay memory. */
+const log = createLogger('inbound-test');
+log.level = 'warn';
+const TOKEN = 'internal-token-0123456789';
+
+const def = (type: 'manual' | 'webhook' | 'job_created'): WorkflowDefinitionInput => ({
+  nodes: [
+    { id: 'trigger', type: 'trigger', trigger: { type } },
+    { id: 'task', type: 'create_task', config: { title: 'inbound' } },
+  ],
+  edges: [{ id: 'e1', source: 'trigger', target: 'task' }],
+});
+
+jest.setTimeout(180_000);
+
+describe('trigger endpoints (real PostgreSQL and Kafka)', () => {
+  let pool: Pool;
+  let emitter: EventEmitter;
+  let a: TriggerServer;
+  let b: TriggerServer;
+  let org: string;
+  let otherOrg: string;
+  let manualWf: string;
+  let hookWf: string;
+  let hookSecret: string;
+  let jobWf: string;
+  const workflows: [string, string][] = [];
+
+  const post = async (server: TriggerServer, path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> => {
+    const r = await fetch(`http://127.0.0.1:${server.port}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    return { status: r.status, json: await r.json() };
+  };
+  const manual = (body: unknown, token = TOKEN) => post(a, '/triggers/manual', JSON.stringify(body), { authorization: `Bearer ${token}` });
+  const signed = (body: string, t = Math.floor(Date.now() / 1000), secret = hookSecret) => ({ 'fixlify-signature': signWebhook(secret, body, t) });
+
+  beforeAll(async () => {
+    pool = testPool();
+    emitter = await createEventEmitter(testKafka());
+    const opts = { pool, emitter, log, port: 0, host: '127.0.0.1', internalToken: TOKEN, toleranceSeconds: 300, maxBodyBytes: 256 * 1024, activationGraceMs: 0 };
+    a = await startTriggerServer(opts);
+    b = await startTriggerServer(opts);
+    org = await createOrganization(pool, { name: 'Inbound test' });
+    otherOrg = await createOrganization(pool, { name: 'Someone else' });
+    manualWf = (await createActiveWorkflow(pool, org, def('manual'))).workflowId;
+    hookWf = (await createActiveWorkflow(pool, org, def('webhook'))).workflowId;
+    jobWf = (await createActiveWorkflow(pool, org, def('job_created'))).workflowId;
+    for (const w of [manualWf, hookWf, jobWf]) workflows.push([w, org]);
+    hookSecret = (await pool.query<{ webhook_secret: string }>('SELECT webhook_secret FROM automation_workflows WHERE id = $1', [hookWf])).rows[0]!.webhook_secret;
+  });
+
+  afterAll(async () => {
+    for (const [workflowId, organizationId] of workflows) await setWorkflowActive(pool, { workflowId, organizationId, active: false });
+    await a?.close();
+    await b?.close();
+    await emitter?.stop();
+    await pool?.end();
+  });
+
+  it('manual: 202 after the broker acked, the event on the topic; a retried request is the same event', async () => {
+    const tail = await tailTopic(testKafka(), TOPICS.events, jsonWhere<DomainEvent>((e) => e.workflowId === manualWf));
+    try {
+      await tail.ready;
+      const client = await createClient(pool, org);
+      const body = { organizationId: org, workflowId: manualWf, requestId: 'req-1', context: { reason: 'vip' }, entity: { type: 'client', id: client } };
+      const first = await manual(body);
+      expect(first.status).toBe(202);
+      const accepted = TriggerAccepted.parse(first.json);
+      expect((await manual(body)).json).toEqual(accepted);
+      await tail.until((s) => s.length >= 2, 30_000, 'the manual events');
+      const ev = DomainEvent.parse(tail.seen[0]);
+      expect(ev).toMatchObject({ eventId: accepted.eventId, type: 'manual', organizationId: org, workflowId: manualWf, entityType: 'client', entityId: client, data: { reason: 'vip' }, source: { kind: 'manual' } });
+      expect(tail.seen[1]!.eventId).toBe(accepted.eventId);
+    } finally {
+      await tail.stop();
+    }
+  });
+
+  it('manual: refused with a clear status', async () => {
+    const ok = { organizationId: org, workflowId: manualWf, requestId: 'req-2', context: {} };
+    const code = async (body: unknown, token?: string) => {
+      const r = await manual(body, token);
+      return [r.status, TriggerError.parse(r.json).error];
+    };
+    expect(await code(ok, 'wrong-token-0123456789')).toEqual([401, 'unauthorized']);
+    expect(await code({ ...ok, organizationId: otherOrg })).toEqual([404, 'not_found']);
+    expect(await code({ ...ok, workflowId: jobWf })).toEqual([409, 'not_manual']);
+    expect(await code({ ...ok, requestId: '' })).toEqual([400, 'invalid_body']);
+    expect(await code({ ...ok, extra: 1 })).toEqual([400, 'invalid_body']);
+    const theirs = await createClient(pool, otherOrg);
+    expect(await code({ ...ok, entity: { type: 'client', id: theirs } })).toEqual([404, 'not_found']);
+    const notJson = await post(a, '/triggers/manual', '{nope', { authorization: `Bearer ${TOKEN}` });
+    expect([notJson.status, (notJson.json as TriggerError).error]).toEqual([400, 'invalid_body']);
+  });
+
+  it('webhook: a signed request is accepted once; its replay, on any instance, is 409', async () => {
+    const body = JSON.stringify({ order: 42, status: 'paid' });
+    const headers = signed(body);
+    const first = await post(a, `/hooks/${hookWf}`, body, headers);
+    expect(first.status).toBe(202);
+    expect(TriggerAccepted.parse(first.json).workflowId).toBe(hookWf);
+    const again = await post(b, `/hooks/${hookWf}`, body, headers);
+    expect([again.status, (again.json as TriggerError).error]).toEqual([409, 'replayed']);
+    const sameInstance = await post(a, `/hooks/${hookWf}`, body, headers);
+    expect(sameInstance.status).toBe(409);
+  });
+
+  it('webhook: a redelivery with a fresh signature and the same Idempotency-Key is the same event', async () => {
+    const body = JSON.stringify({ order: 43 });
+    const now = Math.floor(Date.now() / 1000);
+    const x = await post(a, `/hooks/${hookWf}`, body, { ...signed(body, now - 5), 'idempotency-key': 'delivery-43' });
+    const y = await post(b, `/hooks/${hookWf}`, body, { ...signed(body, now), 'idempotency-key': 'delivery-43' });
+    expect([x.status, y.status]).toEqual([202, 202]);
+    expect((x.json as TriggerAccepted).eventId).toBe((y.json as TriggerAccepted).eventId);
+  });
+
+  it('webhook: unsigned, badly signed, stale, unknown, inactive, not JSON, too large', async () => {
+    const body = JSON.stringify({ hello: 'world' });
+    const code = async (path: string, b2: string | Buffer, headers: Record<string, string>) => {
+      const r = await post(a, path, b2, headers);
+      return [r.status, (r.json as TriggerError).error];
+    };
+    expect(await code(`/hooks/${hookWf}`, body, {})).toEqual([401, 'signature_missing']);
+    expect(await code(`/hooks/${hookWf}`, body, { 'fixlify-signature': 'sha256=abc' })).toEqual([401, 'signature_malformed']);
+    expect(await code(`/hooks/${hookWf}`, body, signed(body, undefined, 'not-the-secret'))).toEqual([401, 'signature_mismatch']);
+    expect(await code(`/hooks/${hookWf}`, body, signed(`${body} `))).toEqual([401, 'signature_mismatch']);
+    expect(await code(`/hooks/${hookWf}`, body, signed(body, Math.floor(Date.now() / 1000) - 301))).toEqual([401, 'signature_stale']);
+    expect(await code(`/hooks/${jobWf}`, body, signed(body))).toEqual([404, 'not_found']);
+    expect(await code('/hooks/00000000-0000-4000-8000-000000000000', body, signed(body))).toEqual([404, 'not_found']);
+    expect(await code('/hooks/not-a-uuid', body, signed(body))).toEqual([404, 'not_found']);
+    expect(await code(`/hooks/${hookWf}`, 'not json', signed('not json'))).toEqual([400, 'invalid_body']);
+    const big = JSON.stringify({ pad: 'x'.repeat(256 * 1024) });
+    expect(await code(`/hooks/${hookWf}`, big, signed(big))).toEqual([413, 'body_too_large']);
+    const r = await fetch(`http://127.0.0.1:${a.port}/hooks/${hookWf}`);
+    expect(r.status).toBe(405);
+    const other = (await createActiveWorkflow(pool, org, def('webhook'))).workflowId;
+    await setWorkflowActive(pool, { workflowId: other, organizationId: org, active: false });
+    expect(await code(`/hooks/${other}`, body, signed(body))).toEqual([404, 'not_found']);
+  });
+});
