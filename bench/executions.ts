@@ -62,7 +62,7 @@ const main = async (): Promise<void> => {
   const receiver = await startWebhookReceiver();
   const services: ServiceProcess[] = [];
   const commandsTopic = direct ? `bench.executions.${process.pid}-${Date.now()}.commands` : TOPICS.commands;
-  const extraEnv = Object.fromEntries(values['executor-env'].split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+  const extraEnv = Object.fromEntries(values['executor-env'].split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
   try {
     // organizations, each with one client and the three-step workflow

@@ -135,6 +135,8 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
     });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
+    // joins its group while the workflow is published and indexed
+    const commands = await readTopic(testKafka(), TOPICS.commands, jsonWhere<{ kind: string; workflowId: string }>((c) => c.kind === 'start' && c.workflowId === id), { fromBeginning: false });
     const published = await call(A, 'POST', `/api/workflows/${id}/publish`, { activate: true });
     expect(published.status).toBe(200);
     expect(published.body).toMatchObject({ version: 1, workflow: { isActive: true, currentVersion: 1 } });
@@ -143,7 +145,6 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
 
     const liveA = await openLiveFeed(`${base}/api/live`, A);
     const liveB = await openLiveFeed(`${base}/api/live`, B);
-    const commands = await readTopic(testKafka(), TOPICS.commands, jsonWhere<{ kind: string; workflowId: string }>((c) => c.kind === 'start' && c.workflowId === id), { fromBeginning: false });
     await new Promise((r) => setTimeout(r, 3000));
     await pool.query(`INSERT INTO jobs (organization_id, client_id, title, status, total) VALUES ($1, $2, 'Replace water heater', 'completed', 1800)`, [orgA, client]);
 

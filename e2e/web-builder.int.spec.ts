@@ -129,12 +129,12 @@ describe('web app in a real browser', () => {
     // the monitor, live: the execution appears and completes without a reload
     await page.getByRole('link', { name: 'Executions' }).click();
     await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
-    await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+    await page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
     await pool.query(`INSERT INTO jobs (organization_id, client_id, title, status, total) VALUES ($1, $2, 'Fix the boiler', 'completed', 1800)`, [org, clientId]);
     const row = page.locator(`[data-execution-row][data-workflow="${workflowId}"]`);
     await row.waitFor({ timeout: 90_000 });
     await page.locator(`[data-execution-row][data-workflow="${workflowId}"][data-status="completed"]`).waitFor({ timeout: 90_000 });
-    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     await row.getByRole('button').first().click();
     const detail = page.locator('.exec-detail');
     await detail.locator('[data-step="sms"]').waitFor();

@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { REPO_ROOT, stackConfig, stackEnv } from './config';
 import { StackError } from './proc';
 import { localProviderEnv, LOCAL_PROVIDER_PORTS } from './providers';
-import { DEMO_ORG_ID, seedDemo } from './seed';
+import { DEMO_ORG_ID, DEMO_USER, seedDemo } from './seed';
 import { stackUp } from './stack';
 
 const SERVICES = [
@@ -13,6 +13,8 @@ const SERVICES = [
   { name: 'matcher', portVar: 'MATCHER_HTTP_PORT', port: 9102 },
   { name: 'executor', portVar: 'EXECUTOR_HTTP_PORT', port: 9103 },
   { name: 'metrics', portVar: 'METRICS_HTTP_PORT', port: 9104 },
+  // the HTTP API, the live feed and the web app (apps/web/dist)
+  { name: 'api', portVar: 'API_PORT', port: 8080 },
 ] as const;
 
 /**
@@ -44,7 +46,13 @@ const main = async (): Promise<void> => {
   };
   let stopping = false;
   launch('providers', ['infra/local/src/providers.ts'], {});
-  for (const s of SERVICES) launch(s.name, [join('services', s.name, 'src', 'main.ts')], { [s.portVar]: String(s.port), FIXLIFY_INSTANCE_ID: `local-${s.name}` });
+  if (!existsSync(join(REPO_ROOT, 'apps', 'web', 'dist', 'index.html'))) {
+    console.log('building the web app (npm run build:web)…');
+    if (spawnSync('npm', ['run', '-s', 'build:web'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('the web app did not build; see above');
+  }
+  const outbox = { OUTBOX_MAILGUN_URL: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.mailgun}`, OUTBOX_TELNYX_URL: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.telnyx}` };
+  for (const s of SERVICES)
+    launch(s.name, [join('services', s.name, 'src', 'main.ts')], { [s.portVar]: String(s.port), FIXLIFY_INSTANCE_ID: `local-${s.name}`, ...(s.name === 'api' ? outbox : {}) });
 
   const deadline = Date.now() + 120_000;
   for (const s of SERVICES) {
@@ -54,10 +62,11 @@ const main = async (): Promise<void> => {
       if (Date.now() > deadline) throw new Error(`${s.name} did not become ready; see ${join(logDir, `${s.name}.log`)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    console.log(`  ✓ ${s.name.padEnd(9)} ready   http://127.0.0.1:${s.port}/metrics`);
+    console.log(`  ✓ ${s.name.padEnd(9)} ready   http://127.0.0.1:${s.port}${s.name === 'api' ? '/docs' : '/metrics'}`);
   }
   console.log(`
 Fixlify Automation is running.
+  web app:  http://127.0.0.1:8080   (sign in as ${DEMO_USER.email} / ${DEMO_USER.password})
   try it:   psql ${stackConfig().DATABASE_URL} -c "INSERT INTO jobs (organization_id, client_id, title, status) SELECT '${DEMO_ORG_ID}', id, 'Fix the sink', 'completed' FROM clients WHERE organization_id = '${DEMO_ORG_ID}' LIMIT 1"
   outbox:   SMS  http://127.0.0.1:${LOCAL_PROVIDER_PORTS.telnyx}/outbox   email http://127.0.0.1:${LOCAL_PROVIDER_PORTS.mailgun}/outbox
   logs:     ${logDir}

@@ -84,6 +84,30 @@ const propagateTrace = <T>(items: PipelineItem<T>[], out: OutMessage[]): void =>
   }
 };
 
+/** Bytes of output per produce request of a transaction (well under the broker's default 1 MiB per record batch). */
+const MAX_SEND_BYTES = 512 * 1024;
+
+const sizeOf = (m: OutMessage): number => (m.value?.length ?? 0) + (m.key?.length ?? 0) + 64 + Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
+
+/** Splits output into consecutive chunks of at most `max` bytes (a larger message goes alone); order is kept. */
+export const chunksOf = (out: readonly OutMessage[], max: number): OutMessage[][] => {
+  const chunks: OutMessage[][] = [];
+  let cur: OutMessage[] = [];
+  let size = 0;
+  for (const m of out) {
+    const s = sizeOf(m);
+    if (cur.length > 0 && size + s > max) {
+      chunks.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(m);
+    size += s;
+  }
+  if (cur.length > 0) chunks.push(cur);
+  return chunks;
+};
+
 const headersOf = (m: KafkaMessage): Record<string, string> => {
   const h: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) h[k] = Array.isArray(v) ? String(v[0]) : String(v);
@@ -191,9 +215,12 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
       const tHandled = Date.now();
       const txn = await producer.transaction();
       try {
-        if (out.length > 0) {
+        // one produce request per chunk: what one partition receives in a request is one record batch, which
+        // must stay under the broker's max.message.bytes (1 MiB by default) — and co-partitioned keys (commands
+        // and their results share the execution id) send a whole batch's output to one partition
+        for (const chunk of chunksOf(out, MAX_SEND_BYTES)) {
           const byTopic = new Map<string, { key: string | null; value: string | null; headers?: Record<string, string> }[]>();
-          for (const m of out) {
+          for (const m of chunk) {
             const list = byTopic.get(m.topic) ?? [];
             list.push({ key: m.key, value: m.value, headers: m.headers });
             byTopic.set(m.topic, list);

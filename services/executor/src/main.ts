@@ -12,6 +12,19 @@ const log = createLogger('executor');
 const executions = new Counter({ name: 'fixlify_executions_total', help: 'Commands run, by the state the execution reached', labelNames: ['state'] as const, registers: [registry] });
 
 const main = async (): Promise<void> => {
+  if (process.env.EXECUTOR_CPU_PROFILE) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const inspector = require('node:inspector') as typeof import('node:inspector');
+    const session = new inspector.Session();
+    session.connect();
+    session.post('Profiler.enable', () => session.post('Profiler.start'));
+    process.prependOnceListener('SIGTERM', () => {
+      session.post('Profiler.stop', (_e, r) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('node:fs') as typeof import('node:fs')).writeFileSync(process.env.EXECUTOR_CPU_PROFILE!, JSON.stringify(r.profile));
+      });
+    });
+  }
   const env = kafkaEnv();
   const cfg = executorConfig();
   const pool = createPool();
@@ -54,7 +67,6 @@ const main = async (): Promise<void> => {
         concurrency: cfg.EXECUTOR_CONCURRENCY,
         orgShare: cfg.EXECUTOR_ORG_BATCH_SHARE,
         topic: cfg.EXECUTOR_COMMANDS_TOPIC,
-        flush: actions.flush,
       }).catch((e: unknown) => {
         throw asTransient(e);
       });
@@ -63,12 +75,6 @@ const main = async (): Promise<void> => {
       executions.inc({ state: 'waiting' }, stats.waiting);
       executions.inc({ state: 'duplicate' }, stats.duplicates);
       executions.inc({ state: 'parked' }, stats.parked);
-      if (process.env.EXECUTOR_DEBUG_SIZES) {
-        const bytes = out.reduce((n, m) => n + (m.value?.length ?? 0), 0);
-        const topics: Record<string, number> = {};
-        for (const m of out) topics[m.topic] = (topics[m.topic] ?? 0) + (m.value?.length ?? 0);
-        log.warn({ items: items.length, out: out.length, bytes, topics, maxValue: Math.max(0, ...out.map((m) => m.value?.length ?? 0)) }, 'batch sizes');
-      }
       return out;
     },
   });

@@ -10,9 +10,13 @@ const log = createLogger('matcher');
 const starts = new Counter({ name: 'fixlify_matcher_starts_total', help: 'Start commands emitted, per trigger type', labelNames: ['trigger'] as const, registers: [registry] });
 const skips = new Counter({ name: 'fixlify_matcher_skipped_total', help: 'Events that started nothing for a reason worth seeing', labelNames: ['reason'] as const, registers: [registry] });
 
+/** names the consumer group whose transaction wrote a command (several deployments may share a cluster) */
+const ORIGIN_HEADER = 'fixlify-origin';
+
 const main = async (): Promise<void> => {
   const env = kafkaEnv();
   const cfg = matcherConfig();
+  const groupId = `${env.FIXLIFY_GROUP_PREFIX}-matcher`;
   const kafka = createKafka('fixlify-matcher', log);
   const index = new WorkflowIndex();
   const follower = await followWorkflows(kafka, index, log);
@@ -22,7 +26,7 @@ const main = async (): Promise<void> => {
     name: 'matcher',
     kafka,
     log,
-    groupId: `${env.FIXLIFY_GROUP_PREFIX}-matcher`,
+    groupId,
     transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-matcher-${env.FIXLIFY_INSTANCE_ID}`,
     topics: [TOPICS.events],
     decode: jsonDecoder(DomainEvent),
@@ -38,7 +42,7 @@ const main = async (): Promise<void> => {
             continue;
           }
           starts.inc({ trigger: item.value.type });
-          out.push({ topic: TOPICS.commands, key: m.command.executionId, value: JSON.stringify(m.command), headers: item.trace ? traceHeaders(item.trace) : undefined });
+          out.push({ topic: TOPICS.commands, key: m.command.executionId, value: JSON.stringify(m.command), headers: { [ORIGIN_HEADER]: groupId, ...(item.trace ? traceHeaders(item.trace) : {}) } });
         }
       }
       return out;

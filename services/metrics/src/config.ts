@@ -19,6 +19,8 @@ const MetricsEnv = z.object({
   METRICS_TOPIC: z.string().min(1).max(249).default(TOPICS.stepResults),
   /** partitions projected at once, each in its own PostgreSQL transaction */
   METRICS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** fetch size per partition: bigger batches mean fewer, larger transactions */
+  METRICS_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
 });
 export type MetricsConfig = z.infer<typeof MetricsEnv>;
 

@@ -26,6 +26,7 @@ const main = async (): Promise<void> => {
     fromBeginning: env.FIXLIFY_START_FROM === 'earliest',
     pauseDuringRebuild: true,
     concurrency: cfg.METRICS_CONCURRENCY,
+    maxBytesPerPartition: cfg.METRICS_MAX_BYTES_PER_PARTITION,
   });
   log.info({ topic: cfg.METRICS_TOPIC, schema: target.schema, projection: consumerName, groupId }, 'projecting step results');
   await runService({

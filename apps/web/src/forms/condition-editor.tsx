@@ -25,7 +25,7 @@ interface Leaf {
   to?: unknown;
 }
 
-const one = (x: unknown): string => (x === null ? 'null' : typeof x === 'object' ? JSON.stringify(x) : String(x as string | number | boolean));
+const one = (x: unknown): string => (typeof x === 'string' ? x : typeof x === 'number' || typeof x === 'boolean' ? `${x}` : (JSON.stringify(x) ?? ''));
 const show = (v: unknown): string => (v === undefined ? '' : Array.isArray(v) ? v.map(one).join(', ') : one(v));
 
 const isLeaf = (c: unknown): c is Leaf => !!c && typeof c === 'object' && !('all' in c) && !('any' in c) && !('not' in c);

@@ -9,7 +9,19 @@ export interface FieldContext {
 }
 
 /** Text of a scalar for an input; objects as JSON (never "[object Object]"). */
-const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean));
+const text = (v: unknown): string => {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'boolean':
+      return `${v}`;
+    case 'undefined':
+      return '';
+    default:
+      return v === null ? '' : (JSON.stringify(v) ?? '');
+  }
+};
 
 const MULTILINE = new Set(['text', 'html', 'body', 'payload', 'description']);
 const isTemplateField = (key: string, s: JsonSchema): boolean => s.type === 'string' && !s.enum && s.const === undefined && !['saveAs', 'as', 'over', 'name', 'type'].includes(key);

@@ -14,10 +14,10 @@ import {
 } from '@fixlify/channels';
 import type { ExecutorConfig } from '../config';
 import type { ActionOutcome, ActionRequest } from '../execution/run-execution';
-import { beginDelivery, recordDelivered, recordFailed, recordSuppressed } from '../ledger/delivery-ledger';
+import { createDeliveryLedger } from '../ledger/delivery-ledger';
 import { quietHoursUntil, suppressionReason, type PeopleChannel } from './messaging';
 import { RateLimiter } from './rate-limit';
-import { assignTechnician, createTask, updateRecord } from './records';
+import { assignTechnician, createRecordWriter, createTask } from './records';
 
 export interface ActionDeps {
   pool: Pool;
@@ -32,13 +32,13 @@ const failed = (code: string, message: string, retryable = false): ActionOutcome
 
 export interface ActionPerformer {
   perform: (req: ActionRequest) => Promise<ActionOutcome>;
-  /** writes what the ledger buffered for this batch (before the batch's Kafka commit) */
-  flush: () => Promise<void>;
   close: () => void;
 }
 
 export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
   const { pool, cfg } = deps;
+  const ledger = createDeliveryLedger(pool);
+  const records = createRecordWriter(pool);
   const limiter = new RateLimiter((key) => cfg.EXECUTOR_CHANNEL_RATE_LIMITS[key.slice(key.indexOf('/') + 1) as DeliveryChannel] ?? 0);
   /** The organization's send rate on this channel: null to go, or when to come back. */
   const throttle = (req: ActionRequest, channel: DeliveryChannel): ActionOutcome | null => {
@@ -66,7 +66,7 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
     channel: DeliveryChannel,
     send: () => Promise<{ providerMessageId: string | null; output: Record<string, unknown> }>,
   ): Promise<ActionOutcome> => {
-    const decision = await beginDelivery(pool, { stepKey: req.stepKey, organizationId: req.organizationId, executionId: req.executionId, channel });
+    const decision = await ledger.begin({ stepKey: req.stepKey, organizationId: req.organizationId, executionId: req.executionId, channel });
     switch (decision.kind) {
       case 'already_delivered':
         return { kind: 'ok', output: { ...(decision.response ?? {}), providerMessageId: decision.providerMessageId, deduplicated: true }, delivery: 'deduplicated' };
@@ -79,14 +79,14 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
     }
     try {
       const r = await send();
-      await recordDelivered(pool, req.stepKey, r.providerMessageId, r.output);
+      await ledger.delivered(req.stepKey, r.providerMessageId, r.output);
       return { kind: 'ok', output: { ...r.output, providerMessageId: r.providerMessageId }, delivery: 'delivered' };
     } catch (e) {
       if (!isChannelError(e)) {
-        await recordFailed(pool, req.stepKey, e instanceof Error ? e.message : String(e), false, channel);
+        await ledger.failed(req.stepKey, e instanceof Error ? e.message : String(e), false, channel);
         throw e;
       }
-      await recordFailed(pool, req.stepKey, `${e.code}: ${e.message}`, e.maybeDelivered, channel);
+      await ledger.failed(req.stepKey, `${e.code}: ${e.message}`, e.maybeDelivered, channel);
       return {
         kind: 'failed',
         error: { code: e.code, message: e.detail ? `${e.message} (${e.detail})` : e.message, retryable: mayRetry(channel, e) },
@@ -100,7 +100,7 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
     if (!address) return failed('recipient_missing', `no ${channel} recipient (the template rendered empty)`);
     const reason = await suppressionReason(pool, req.organizationId, channel, address, req.context);
     if (reason) {
-      await recordSuppressed(pool, { stepKey: req.stepKey, organizationId: req.organizationId, executionId: req.executionId, channel, reason });
+      await ledger.suppressed({ stepKey: req.stepKey, organizationId: req.organizationId, executionId: req.executionId, channel, reason });
       return { kind: 'ok', output: { suppressed: true, reason, to: address }, delivery: 'suppressed' };
     }
     if (channel !== 'push') {
@@ -201,7 +201,7 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
         });
       }
       case 'update_record':
-        return updateRecord(pool, { organizationId: req.organizationId, table: s(c.table), id: s(c.id), set: (c.set ?? {}) as Record<string, unknown>, stepKey: req.stepKey, depth: req.depth });
+        return records.update({ organizationId: req.organizationId, table: s(c.table), id: s(c.id), set: (c.set ?? {}) as Record<string, unknown>, stepKey: req.stepKey, depth: req.depth });
       case 'create_task': {
         const hours = node.config.dueInHours;
         return createTask(pool, {
@@ -226,5 +226,5 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
         });
     }
   };
-  return { perform, flush: () => Promise.resolve(), close: () => smtp?.close() };
+  return { perform, close: () => smtp?.close() };
 };

@@ -1,14 +1,37 @@
 import type { Pool } from 'pg';
+import { Batcher } from '../db/batcher';
 import type { ActionOutcome } from '../execution/run-execution';
 
-/** Columns an automation may set, per table; anything else is refused before SQL is built. */
-export const UPDATABLE_COLUMNS: Record<string, ReadonlySet<string>> = {
-  jobs: new Set(['status', 'title', 'description', 'scheduled_start', 'scheduled_end', 'technician_id', 'total', 'address', 'completed_at']),
-  invoices: new Set(['status', 'due_date', 'sent_at', 'paid_at', 'amount_paid']),
-  clients: new Set(['name', 'email', 'phone', 'address', 'time_zone', 'email_consent', 'sms_consent', 'push_consent', 'tags']),
-  estimates: new Set(['status', 'valid_until', 'sent_at']),
-  tasks: new Set(['status', 'title', 'description', 'due_at', 'technician_id']),
+/** Columns an automation may set, per table, with their SQL types; anything else is refused before SQL is built. */
+export const COLUMN_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  jobs: {
+    status: 'text',
+    title: 'text',
+    description: 'text',
+    scheduled_start: 'timestamptz',
+    scheduled_end: 'timestamptz',
+    technician_id: 'uuid',
+    total: 'numeric',
+    address: 'text',
+    completed_at: 'timestamptz',
+  },
+  invoices: { status: 'text', due_date: 'date', sent_at: 'timestamptz', paid_at: 'timestamptz', amount_paid: 'numeric' },
+  clients: {
+    name: 'text',
+    email: 'text',
+    phone: 'text',
+    address: 'text',
+    time_zone: 'text',
+    email_consent: 'boolean',
+    sms_consent: 'boolean',
+    push_consent: 'boolean',
+    tags: 'text[]',
+  },
+  estimates: { status: 'text', valid_until: 'date', sent_at: 'timestamptz' },
+  tasks: { status: 'text', title: 'text', description: 'text', due_at: 'timestamptz', technician_id: 'uuid' },
 };
+
+export const UPDATABLE_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(Object.entries(COLUMN_TYPES).map(([t, cols]) => [t, new Set(Object.keys(cols))]));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fail = (code: string, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: { code, message, retryable } });
@@ -47,6 +70,78 @@ export const planUpdate = (p: { organizationId: string; table: string; id: strin
     text: `UPDATE ${p.table} SET ${assignments.join(', ')}, automation_execution_id = $3, automation_depth = $4, updated_at = now()
         WHERE id = $1 AND organization_id = $2 RETURNING id`,
     values: [p.id, p.organizationId, p.stepKey, p.depth, ...values],
+  };
+};
+
+type UpdateRequest = { organizationId: string; table: string; id: string; set: Record<string, unknown>; stepKey: string; depth: number };
+
+/**
+ * update_record steps of concurrent executions that set the same columns of the same table go
+ * in one statement (group commit); a statement a value breaks is retried row by row, so each
+ * step gets its own answer.
+ */
+export const createRecordWriter = (pool: Pool): { update: (p: UpdateRequest) => Promise<ActionOutcome> } => {
+  const batchers = new Map<string, Batcher<UpdateRequest, ActionOutcome>>();
+  const runGroup = async (table: string, cols: string[], group: UpdateRequest[]): Promise<ActionOutcome[]> => {
+    // one row twice in a statement would be updated once: such rows wait for a later round
+    const out = new Array<ActionOutcome>(group.length);
+    let rest = group.map((p, i) => ({ p, i }));
+    while (rest.length > 0) {
+      const seen = new Set<string>();
+      const round: typeof rest = [];
+      const later: typeof rest = [];
+      for (const r of rest) {
+        const id = r.p.id.toLowerCase();
+        (seen.has(id) ? later : round).push(r);
+        seen.add(id);
+      }
+      const types = COLUMN_TYPES[table]!;
+      const assignments = cols.map((c, k) => `${c} = u.c${k}::${types[c]!}`);
+      const res = await pool.query<{ id: string }>(
+        `UPDATE ${table} AS t SET ${assignments.join(', ')}, automation_execution_id = u.step_key, automation_depth = u.depth, updated_at = now()
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[]${cols.map((_, k) => `, $${k + 5}::text[]`).join('')}) AS u(id, org, step_key, depth${cols.map((_, k) => `, c${k}`).join('')})
+          WHERE t.id = u.id AND t.organization_id = u.org
+          RETURNING t.id`,
+        [
+          round.map((r) => r.p.id),
+          round.map((r) => r.p.organizationId),
+          round.map((r) => r.p.stepKey),
+          round.map((r) => r.p.depth),
+          ...cols.map((c) =>
+            round.map((r) => {
+              const v = r.p.set[c];
+              return v === '' || v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v);
+            }),
+          ),
+        ],
+      );
+      const found = new Set(res.rows.map((x) => x.id));
+      for (const r of round)
+        out[r.i] = found.has(r.p.id.toLowerCase()) ? { kind: 'ok', output: { table, id: r.p.id, set: r.p.set }, delivery: 'none' } : fail('record_not_found', `${table} ${r.p.id} not found in this organization`);
+      rest = later;
+    }
+    return out;
+  };
+  return {
+    update: async (p) => {
+      const plan = planUpdate(p);
+      if (plan.kind === 'refused') return plan.outcome;
+      const cols = Object.keys(p.set).sort();
+      const key = `${p.table}:${cols.join(',')}`;
+      let b = batchers.get(key);
+      if (!b) {
+        b = new Batcher((group) =>
+          runGroup(p.table, cols, group).catch(async (e: unknown) => {
+            // a value the column refuses (class 22/23) fails its own step only
+            const code = (e as { code?: string }).code ?? '';
+            if (group.length > 1 && (code.startsWith('22') || code.startsWith('23'))) return Promise.all(group.map((g) => updateRecord(pool, g)));
+            return group.map(() => dbFailure(e));
+          }),
+        );
+        batchers.set(key, b);
+      }
+      return b.submit(p);
+    },
   };
 };
 

@@ -24,8 +24,6 @@ export interface BatchOptions {
   orgShare: number;
   /** the commands topic (parked commands come back to it) */
   topic: string;
-  /** called once the batch's own database writes are done, before the Kafka commit (for batching ledger writes) */
-  flush?: () => Promise<void>;
 }
 
 type RunnableCommand = Extract<Command, { kind: 'start' | 'resume' }>;
@@ -115,7 +113,6 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
   await mapLimit(ordered, o.concurrency, async (group) => {
     for (const cmd of group) outcomes.set(cmd, await runExecution(cmd, ctxOf.get(cmd) ?? null, deps));
   });
-  await o.flush?.();
 
   const timers: TimerRow[] = [];
   const states: { id: string; state: 'waiting' | 'completed' | 'failed' }[] = [];

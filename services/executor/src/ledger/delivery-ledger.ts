@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { UNKNOWN_OUTCOME_POLICY, type DeliveryChannel } from '@fixlify/channels';
+import { Batcher } from '../db/batcher';
 
 export type LedgerDecision =
   | { kind: 'send'; attempt: number }
@@ -7,63 +8,123 @@ export type LedgerDecision =
   | { kind: 'already_suppressed'; reason: string | null }
   | { kind: 'unknown_outcome' };
 
-/**
- * Every side effect leaves through this ledger, keyed by the step key. A redelivered command whose
- * step already delivered does not deliver again. A row left in `sending` means the process died
- * between the send and its record: the channel's policy decides (people: never twice; machines:
- * resend with the same Idempotency-Key).
- */
-export const beginDelivery = async (pool: Pool, p: { stepKey: string; organizationId: string; executionId: string; channel: DeliveryChannel }): Promise<LedgerDecision> => {
-  const ins = await pool.query(
-    `INSERT INTO automation_deliveries (step_key, organization_id, execution_id, channel, status, attempts)
-     VALUES ($1, $2, $3, $4, 'sending', 1) ON CONFLICT (step_key) DO NOTHING RETURNING attempts`,
-    [p.stepKey, p.organizationId, p.executionId, p.channel],
-  );
-  if (ins.rowCount === 1) return { kind: 'send', attempt: 1 };
-  const cur = await pool.query<{ status: string; provider_message_id: string | null; response: Record<string, unknown> | null; error: string | null }>(
-    'SELECT status, provider_message_id, response, error FROM automation_deliveries WHERE step_key = $1',
-    [p.stepKey],
-  );
-  const row = cur.rows[0];
-  if (!row) return { kind: 'send', attempt: 1 };
+export interface DeliveryKey {
+  stepKey: string;
+  organizationId: string;
+  executionId: string;
+  channel: DeliveryChannel;
+}
+
+interface Existing {
+  status: string;
+  provider_message_id: string | null;
+  response: Record<string, unknown> | null;
+  error: string | null;
+}
+
+/** What to do about a step that already has a ledger row: null means "send again". */
+export const decideExisting = (row: Existing, channel: DeliveryChannel): LedgerDecision | null => {
   switch (row.status) {
     case 'delivered':
       return { kind: 'already_delivered', providerMessageId: row.provider_message_id, response: row.response };
     case 'suppressed':
       return { kind: 'already_suppressed', reason: row.error };
     case 'sending':
-      if (UNKNOWN_OUTCOME_POLICY[p.channel] === 'never_resend') return { kind: 'unknown_outcome' };
-      break;
+      return UNKNOWN_OUTCOME_POLICY[channel] === 'never_resend' ? { kind: 'unknown_outcome' } : null;
     default:
-      break;
+      return null;
   }
-  const upd = await pool.query<{ attempts: number }>(
-    `UPDATE automation_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = now()
-      WHERE step_key = $1 RETURNING attempts`,
-    [p.stepKey],
-  );
-  return { kind: 'send', attempt: upd.rows[0]?.attempts ?? 1 };
 };
 
-export const recordDelivered = async (pool: Pool, stepKey: string, providerMessageId: string | null, response: Record<string, unknown>): Promise<void> => {
-  await pool.query(
-    `UPDATE automation_deliveries SET status = 'delivered', provider_message_id = $2, response = $3, error = NULL, updated_at = now() WHERE step_key = $1`,
-    [stepKey, providerMessageId, JSON.stringify(response)],
-  );
-};
+export interface DeliveryLedger {
+  /** Before a send: claims the step key, or says why not to send. */
+  begin(p: DeliveryKey): Promise<LedgerDecision>;
+  delivered(stepKey: string, providerMessageId: string | null, response: Record<string, unknown>): Promise<void>;
+  failed(stepKey: string, error: string, maybeDelivered: boolean, channel: DeliveryChannel): Promise<void>;
+  suppressed(p: DeliveryKey & { reason: string }): Promise<void>;
+}
 
-export const recordFailed = async (pool: Pool, stepKey: string, error: string, maybeDelivered: boolean, channel: DeliveryChannel): Promise<void> => {
-  // a send that may have reached a person stays "sending" (unknown), so it is never repeated
-  const status = maybeDelivered && UNKNOWN_OUTCOME_POLICY[channel] === 'never_resend' ? 'sending' : 'failed';
-  await pool.query(`UPDATE automation_deliveries SET status = $2, error = $3, updated_at = now() WHERE step_key = $1`, [stepKey, status, error.slice(0, 2000)]);
-};
-
-export const recordSuppressed = async (pool: Pool, p: { stepKey: string; organizationId: string; executionId: string; channel: DeliveryChannel; reason: string }): Promise<void> => {
-  await pool.query(
-    `INSERT INTO automation_deliveries (step_key, organization_id, execution_id, channel, status, attempts, error)
-     VALUES ($1, $2, $3, $4, 'suppressed', 0, $5)
-     ON CONFLICT (step_key) DO UPDATE SET status = 'suppressed', error = EXCLUDED.error, updated_at = now()
-       WHERE automation_deliveries.status <> 'delivered'`,
-    [p.stepKey, p.organizationId, p.executionId, p.channel, p.reason],
+/**
+ * Every side effect leaves through this ledger, keyed by the step key. A redelivered command whose
+ * step already delivered does not deliver again. A row left in `sending` means the process died
+ * between the send and its record: the channel's policy decides (people: never twice; machines:
+ * resend with the same Idempotency-Key).
+ *
+ * Writes of concurrent executions go together (group commit, see Batcher): a batch of executions
+ * costs a few statements, not a few per execution. Each caller still waits for its own row to be
+ * written before it sends or reports, so what survives a crash is the same as one statement each.
+ */
+export const createDeliveryLedger = (pool: Pool): DeliveryLedger => {
+  const begins = new Batcher<DeliveryKey, LedgerDecision>(
+    async (keys) => {
+      const res = await pool.query<Existing & { step_key: string; inserted: boolean }>(
+        `WITH input AS (
+           SELECT DISTINCT ON (step_key) * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[]) AS t(step_key, organization_id, execution_id, channel)
+         ), ins AS (
+           INSERT INTO automation_deliveries (step_key, organization_id, execution_id, channel, status, attempts)
+           SELECT step_key, organization_id, execution_id, channel, 'sending', 1 FROM input
+           ON CONFLICT (step_key) DO NOTHING RETURNING step_key
+         )
+         SELECT i.step_key, ins.step_key IS NOT NULL AS inserted, d.status, d.provider_message_id, d.response, d.error
+           FROM input i LEFT JOIN ins ON ins.step_key = i.step_key LEFT JOIN automation_deliveries d ON d.step_key = i.step_key`,
+        [keys.map((k) => k.stepKey), keys.map((k) => k.organizationId), keys.map((k) => k.executionId), keys.map((k) => k.channel)],
+      );
+      const rows = new Map(res.rows.map((r) => [r.step_key, r]));
+      const seen = new Set<string>();
+      const resend: string[] = [];
+      const out: (LedgerDecision | null)[] = keys.map((k) => {
+        const row = rows.get(k.stepKey);
+        // the same step twice in one group (two consumers of one command): only the first may send
+        if (seen.has(k.stepKey)) return decideExisting({ status: 'sending', provider_message_id: null, response: null, error: null }, k.channel) ?? { kind: 'unknown_outcome' };
+        seen.add(k.stepKey);
+        if (!row || row.inserted) return { kind: 'send', attempt: 1 };
+        // a row another transaction wrote while this statement ran: someone is sending it now
+        const d = decideExisting(row.status === null ? { ...row, status: 'sending' } : row, k.channel);
+        if (!d) resend.push(k.stepKey);
+        return d;
+      });
+      const attempts = new Map<string, number>();
+      if (resend.length > 0) {
+        const upd = await pool.query<{ step_key: string; attempts: number }>(
+          `UPDATE automation_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = now() WHERE step_key = ANY($1::text[]) RETURNING step_key, attempts`,
+          [resend],
+        );
+        for (const r of upd.rows) attempts.set(r.step_key, r.attempts);
+      }
+      return keys.map((k, i) => out[i] ?? { kind: 'send', attempt: attempts.get(k.stepKey) ?? 1 });
+    },
+    { maxInFlight: 2 },
   );
+
+  const deliveries = new Batcher<{ stepKey: string; providerMessageId: string | null; response: Record<string, unknown> }, void>(
+    async (rows) => {
+      await pool.query(
+        `UPDATE automation_deliveries d SET status = 'delivered', provider_message_id = u.provider_message_id, response = u.response, error = NULL, updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(step_key, provider_message_id, response)
+          WHERE d.step_key = u.step_key`,
+        [rows.map((r) => r.stepKey), rows.map((r) => r.providerMessageId), rows.map((r) => JSON.stringify(r.response))],
+      );
+      return rows.map(() => undefined);
+    },
+    { maxInFlight: 2 },
+  );
+
+  return {
+    begin: (p) => begins.submit(p),
+    delivered: (stepKey, providerMessageId, response) => deliveries.submit({ stepKey, providerMessageId, response }),
+    failed: async (stepKey, error, maybeDelivered, channel) => {
+      // a send that may have reached a person stays "sending" (unknown), so it is never repeated
+      const status = maybeDelivered && UNKNOWN_OUTCOME_POLICY[channel] === 'never_resend' ? 'sending' : 'failed';
+      await pool.query(`UPDATE automation_deliveries SET status = $2, error = $3, updated_at = now() WHERE step_key = $1`, [stepKey, status, error.slice(0, 2000)]);
+    },
+    suppressed: async (p) => {
+      await pool.query(
+        `INSERT INTO automation_deliveries (step_key, organization_id, execution_id, channel, status, attempts, error)
+         VALUES ($1, $2, $3, $4, 'suppressed', 0, $5)
+         ON CONFLICT (step_key) DO UPDATE SET status = 'suppressed', error = EXCLUDED.error, updated_at = now()
+           WHERE automation_deliveries.status <> 'delivered'`,
+        [p.stepKey, p.organizationId, p.executionId, p.channel, p.reason],
+      );
+    },
+  };
 };

@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Batch, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { StepResult } from '@fixlify/contracts';
 import {
@@ -16,7 +16,7 @@ import {
   TRACEPARENT_HEADER,
   type Logger,
 } from '@fixlify/kafka';
-import { projectBatch } from './project-batch';
+import { projectBatch, type ProjectionInput } from './project-batch';
 import { rebuildLockKey, type ProjectionTarget } from './target';
 
 export interface ProjectorOptions {
@@ -92,9 +92,17 @@ const inTransaction = async <R>(pool: Pool, log: Logger, asyncCommit: boolean, f
 /**
  * Exactly-once projection: rows and consumed offsets commit in one PostgreSQL transaction (the
  * offsets table is the truth; Kafka's committed offsets only make restarts start close by).
+ *
+ * Pipelined: eachBatch only decodes a batch and queues its transaction behind the previous one of
+ * the same partition, then returns, so kafkajs fetches the next batches while PostgreSQL works
+ * (kafkajs waits for every batch of a fetch to be handled before fetching again). At most
+ * `concurrency` transactions run at once, and at most twice that many batches wait. When a
+ * transaction fails for good, the partition is rewound to that batch (kafkajs seek) and the
+ * batches queued behind it are dropped: they are fetched again.
  */
 export const startProjector = async (o: ProjectorOptions): Promise<Projector> => {
   const decode = jsonDecoder(StepResult);
+  const concurrency = o.concurrency ?? 1;
   const consumer = o.kafka.consumer({
     groupId: o.groupId,
     readUncommitted: false,
@@ -106,28 +114,97 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
   });
   const progress: ProjectorProgress = { consumed: 0, applied: 0, batches: 0 };
   let joined = false;
+  let stopping = false;
   const done = new Map<number, bigint>();
+  /** per partition: the tail of its queue of transactions */
+  const tails = new Map<number, Promise<void>>();
+  /** per partition: bumped on a rewind, so batches queued before it are dropped */
+  const epochs = new Map<number, number>();
+  let queued = 0;
+  let running = 0;
+  const wakeups: (() => void)[] = [];
+  const wake = (): void => {
+    for (const w of wakeups.splice(0)) w();
+  };
+  const until = async (ok: () => boolean): Promise<void> => {
+    while (!ok()) await new Promise<void>((r) => wakeups.push(r));
+  };
+  const enqueue = (partition: number, job: (epoch: number) => Promise<void>): void => {
+    const epoch = epochs.get(partition) ?? 0;
+    queued++;
+    const tail = (tails.get(partition) ?? Promise.resolve()).then(async () => {
+      try {
+        if ((epochs.get(partition) ?? 0) === epoch && !stopping) await job(epoch);
+      } finally {
+        queued--;
+        wake();
+      }
+    });
+    tails.set(partition, tail);
+  };
+
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
   });
   consumer.on(consumer.events.CRASH, (e) => {
     o.log.error({ err: e.payload.error }, 'projector consumer crashed');
   });
-  // batches holding only transaction markers never reach eachBatch but still move the position
+  // batches holding only transaction markers never reach eachBatch but still move the position,
+  // once the batches queued before them have committed
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    if (payload.topic === o.topic && payload.batchSize === 0) done.set(payload.partition, BigInt(payload.lastOffset) + 1n);
+    if (payload.topic !== o.topic || payload.batchSize !== 0) return;
+    enqueue(payload.partition, async () => {
+      done.set(payload.partition, BigInt(payload.lastOffset) + 1n);
+    });
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning });
+
+  const project = async (batch: Batch, items: ProjectionInput['items'], newestByOrg: Map<string, number>): Promise<void> => {
+    const end = batchDuration.startTimer({ consumer: o.consumerName, topic: batch.topic });
+    await until(() => running < concurrency);
+    running++;
+    let outcome;
+    try {
+      outcome = await inTransaction(o.pool, o.log, o.asyncCommit ?? false, async (client) => {
+        if (o.pauseDuringRebuild) await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1), 0)', [rebuildLockKey(o.target)]);
+        return projectBatch(client, o.consumerName, { topic: batch.topic, partition: batch.partition, items }, o.target);
+      });
+    } finally {
+      running--;
+      wake();
+    }
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    done.set(batch.partition, BigInt(next));
+    progress.consumed += batch.messages.length;
+    progress.applied += outcome.applied;
+    progress.batches++;
+    for (const [status, n] of outcome.statuses) executionsByStatus.inc({ status }, n);
+    for (const [k, n] of outcome.deliveries) {
+      const [channel, result] = k.split('|');
+      deliveries.inc({ channel, outcome: result }, n);
+    }
+    const now = Date.now();
+    recordOrganizationLag(o.consumerName, newestByOrg, now);
+    messageAge.observe({ consumer: o.consumerName, topic: batch.topic }, Math.max(0, now - Number(batch.messages[0]!.timestamp)) / 1000);
+    messagesProcessed.inc({ consumer: o.consumerName, topic: batch.topic }, batch.messages.length);
+    consumerLag.set({ consumer: o.consumerName, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    end();
+    // Kafka's offsets are only a hint for restarts (the offsets table is the truth): a failed commit is harmless
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]).catch((e: unknown) => {
+      o.log.warn({ err: e }, 'could not commit the consumer offset (the offsets table keeps the position)');
+    });
+  };
+
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: o.concurrency ?? 1,
+    partitionsConsumedConcurrently: 1,
     eachBatch: async (payload) => {
       const { batch } = payload;
       if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
-      const end = batchDuration.startTimer({ consumer: o.consumerName, topic: batch.topic });
-      const tStart = performance.now();
+      // back-pressure: decoded batches waiting for PostgreSQL hold memory
+      await until(() => queued < 2 * concurrency || stopping);
       const newestByOrg = new Map<string, number>();
       const items = batch.messages.map((m) => {
         const d = decode(m);
@@ -146,33 +223,25 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
           );
         return { offset: m.offset, value: d.value };
       });
-      const tDecoded = performance.now();
-      const outcome = await inTransaction(o.pool, o.log, o.asyncCommit ?? false, async (client) => {
-        if (o.pauseDuringRebuild) await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1), 0)', [rebuildLockKey(o.target)]);
-        return projectBatch(client, o.consumerName, { topic: batch.topic, partition: batch.partition, items }, o.target);
+      const first = batch.messages[0]!.offset;
+      enqueue(batch.partition, async (epoch) => {
+        try {
+          await project(batch, items, newestByOrg);
+        } catch (e) {
+          if (stopping) return;
+          // drop what is queued behind this batch and fetch it all again from here
+          epochs.set(batch.partition, epoch + 1);
+          o.log.error({ err: e, partition: batch.partition, offset: first }, 'projection batch failed; rewinding the partition');
+          try {
+            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first });
+          } catch (err) {
+            o.log.warn({ err, partition: batch.partition }, 'could not rewind (partition revoked?); the next owner resumes from the offsets table');
+          }
+          await new Promise((r) => setTimeout(r, 1000));
+        }
       });
-      if (process.env.TMP_TIMING) console.error(JSON.stringify({ p: batch.partition, n: batch.messages.length, at: Math.round(tStart), decode: Math.round(tDecoded - tStart), tx: Math.round(performance.now() - tDecoded) }));
-      const last = batch.lastOffset();
-      payload.resolveOffset(last);
-      done.set(batch.partition, BigInt(last) + 1n);
-      progress.consumed += batch.messages.length;
-      progress.applied += outcome.applied;
-      progress.batches++;
-      for (const [status, n] of outcome.statuses) executionsByStatus.inc({ status }, n);
-      for (const [k, n] of outcome.deliveries) {
-        const [channel, result] = k.split('|');
-        deliveries.inc({ channel, outcome: result }, n);
-      }
-      const now = Date.now();
-      recordOrganizationLag(o.consumerName, newestByOrg, now);
-      messageAge.observe({ consumer: o.consumerName, topic: batch.topic }, Math.max(0, now - Number(batch.messages[0]!.timestamp)) / 1000);
-      messagesProcessed.inc({ consumer: o.consumerName, topic: batch.topic }, batch.messages.length);
-      consumerLag.set({ consumer: o.consumerName, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
-      end();
-      // Kafka's offsets are only a hint for restarts (the offsets table is the truth): a failed commit is harmless
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] }).catch((e: unknown) => {
-        o.log.warn({ err: e }, 'could not commit the consumer offset (the offsets table keeps the position)');
-      });
+      // the fetch position moves on now; commits to Kafka follow the PostgreSQL commits
+      payload.resolveOffset(batch.lastOffset());
       await payload.heartbeat().catch(() => undefined);
     },
   });
@@ -187,6 +256,11 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    stop: () => consumer.disconnect(),
+    stop: async () => {
+      stopping = true;
+      wake();
+      await consumer.disconnect();
+      await Promise.all([...tails.values()]);
+    },
   };
 };
