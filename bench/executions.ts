@@ -15,6 +15,8 @@
  * Figures are noisy on a shared 2-core machine.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
 import { TOPICS, WorkflowDefinition, type Command, type StepResult } from '@fixlify/contracts';
@@ -36,6 +38,18 @@ const percentile = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
 };
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+const cpuMs = (pid: number | undefined): number => {
+  if (!pid) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const main = async (): Promise<void> => {
@@ -167,6 +181,8 @@ const main = async (): Promise<void> => {
     if (!values['skip-throughput'] && total > 0) {
       // throughput: all jobs as fast as PostgreSQL takes them, spread over the organizations
       const before = completions.seen.length;
+      const cpuBefore = services.map((sv) => cpuMs(sv.child.pid));
+      const benchCpuBefore = process.cpuUsage();
       const t0 = Date.now();
       const chunk = 500;
       for (let i = 0; i < total; i += chunk) await insertJobs(orgs[(i / chunk) % orgs.length]!, Math.min(chunk, total - i), `${tag}-t`);
@@ -189,7 +205,19 @@ const main = async (): Promise<void> => {
       const t90 = times[Math.floor(times.length * 0.9)]!;
       executionsPerS = round((Math.floor(times.length * 0.9) - Math.floor(times.length * 0.1)) / ((t90 - t10) / 1000));
       const failed = completions.seen.slice(before).filter((c) => !c.ok).length;
-      throughput = { executions: total, failed, insert_ms: insertedMs, first_completion_ms: times[0]! - t0, all_done_ms: times.at(-1)! - t0, sustained_per_s: executionsPerS };
+      // where the time goes: CPU each service used per execution (less sensitive to a busy machine than rates)
+      const cpuPerExecution = Object.fromEntries(services.map((sv, i) => [sv.name, round((cpuMs(sv.child.pid) - cpuBefore[i]!) / total, 3)]));
+      const benchCpu = process.cpuUsage(benchCpuBefore);
+      throughput = {
+        executions: total,
+        failed,
+        insert_ms: insertedMs,
+        first_completion_ms: times[0]! - t0,
+        all_done_ms: times.at(-1)! - t0,
+        sustained_per_s: executionsPerS,
+        cpu_ms_per_execution: { ...cpuPerExecution, bench_process: round((benchCpu.user + benchCpu.system) / 1000 / total, 3) },
+        load_average: loadavg().map((x) => round(x, 2)),
+      };
       console.log(JSON.stringify({ phase: 'throughput', ...throughput }));
       await sleep(2000);
     }

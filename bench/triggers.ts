@@ -111,7 +111,7 @@ const main = async (): Promise<void> => {
   const prefix = `bench-trg-${Date.now()}`;
   const services: ServiceProcess[] = [];
   const orgs: string[] = [];
-  let commands: TopicTail<number> | undefined;
+  let commands: TopicTail<string> | undefined;
   let latencyTail: TopicTail<number> | undefined;
 
   // consumer groups of their own, positioned at the end of the log: nothing before the run, nothing missed
@@ -166,8 +166,16 @@ const main = async (): Promise<void> => {
 
     const origin = `${prefix}-matcher`;
     const orgSet = new Set(orgs);
-    // counts this run's start commands (header only: the count must not slow the pipeline down)
-    commands = await tailTopic(kafka, TOPICS.commands, (m: KafkaMessage) => (m.headers?.['fixlify-origin']?.toString() === origin ? 1 : undefined));
+    // counts this run's start commands by execution id (the key; header and key only, so counting does not slow the
+    // pipeline down). Other ingests on the shared stack may emit the same events again: distinct ids are what count.
+    const distinct = new Set<string>();
+    commands = await tailTopic(kafka, TOPICS.commands, (m: KafkaMessage) => {
+      if (m.headers?.['fixlify-origin']?.toString() !== origin || !m.key) return undefined;
+      const k = m.key.toString('utf8');
+      if (distinct.has(k)) return undefined;
+      distinct.add(k);
+      return k;
+    });
     await commands.ready;
 
     // ---- 1. capacity
@@ -190,7 +198,7 @@ const main = async (): Promise<void> => {
     const sampler = (async () => {
       while (sampling) {
         const [i, m] = await Promise.all([committedOf(`${prefix}-ingest-cdc`, cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'jobs')), committedOf(`${prefix}-matcher`, TOPICS.events)]);
-        samples.push({ t: Date.now(), ingest: i.committed - ingestStart.committed, matcher: m.committed - matcherStart.committed, starts: commands!.seen.length - before, ingestLag: i.end - i.committed, matcherLag: m.end - m.committed });
+        samples.push({ t: Date.now(), ingest: i.committed - ingestStart.committed, matcher: m.committed - matcherStart.committed, starts: commands.seen.length - before, ingestLag: i.end - i.committed, matcherLag: m.end - m.committed });
         await sleep(500);
       }
     })();
@@ -279,14 +287,26 @@ const main = async (): Promise<void> => {
     // ---- 3. latency at a fixed offered load
     const latencySeconds = Number(values['latency-seconds']);
     const lat: number[] = [];
+    // where the time goes: commit → ingest handled it (Debezium, broker, ingest fetch) → matcher handled it (ingest's
+    // transaction, matcher fetch) → visible to a read_committed reader (matcher's transaction, reader fetch)
+    const toIngest: number[] = [];
+    const toMatcher: number[] = [];
+    const toVisible: number[] = [];
     const lStart = Date.now() + 2000; // warm-up excluded
+    const seenIds = new Set<string>();
     latencyTail = await tailTopic(kafka, TOPICS.commands, (m: KafkaMessage) => {
       if (m.headers?.['fixlify-origin']?.toString() !== origin || !m.value) return undefined;
       const seenAt = Date.now();
       const c = JSON.parse(m.value.toString('utf8')) as StartCommand;
-      if (!orgSet.has(c.organizationId)) return undefined;
+      if (!orgSet.has(c.organizationId) || seenIds.has(c.executionId)) return undefined;
+      seenIds.add(c.executionId);
       const committedAt = Date.parse(c.triggeredAt);
-      if (committedAt >= lStart) lat.push(seenAt - committedAt);
+      if (committedAt >= lStart) {
+        lat.push(seenAt - committedAt);
+        toIngest.push(Date.parse(c.event.emittedAt) - committedAt);
+        toMatcher.push(Date.parse(c.issuedAt) - Date.parse(c.event.emittedAt));
+        toVisible.push(seenAt - Date.parse(c.issuedAt));
+      }
       return 1;
     });
     await latencyTail.ready;
@@ -308,6 +328,11 @@ const main = async (): Promise<void> => {
       p90_ms: percentile(lat, 90),
       p99_ms: percentile(lat, 99),
       max_ms: Math.max(...lat),
+      stages_p50_p99_ms: {
+        commit_to_ingest: [percentile(toIngest, 50), percentile(toIngest, 99)],
+        ingest_to_matcher: [percentile(toMatcher, 50), percentile(toMatcher, 99)],
+        matcher_to_visible: [percentile(toVisible, 50), percentile(toVisible, 99)],
+      },
     };
     log('latency', latency);
 

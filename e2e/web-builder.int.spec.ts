@@ -28,6 +28,16 @@ const ensureWebBuilt = (): void => {
 const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<true> => waitFor(async () => (await check()) || undefined, timeoutMs, what, 200);
 const hasCount = (l: Locator, n: number) => eventually(`${n} × ${l.toString()}`, async () => (await l.count()) === n);
 const hasText = (l: Locator, text: string) => eventually(`"${text}" in ${l.toString()}`, async () => ((await l.textContent()) ?? '').trim() === text);
+/** A pointer drag in small steps, as a person connects two handles. */
+const dragBetween = async (page: Page, from: Locator, to: Locator): Promise<void> => {
+  const a = await from.boundingBox();
+  const b = await to.boundingBox();
+  if (!a || !b) throw new Error('a handle to connect is not visible');
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 15 });
+  await page.mouse.up();
+};
 const isChecked = (l: Locator) => eventually(`${l.toString()} checked`, () => l.isChecked());
 
 /**
@@ -108,11 +118,15 @@ describe('web app in a real browser', () => {
     await page.locator('[data-palette="send_sms"]').click();
     const body = page.locator('.inspector textarea').first();
     await body.fill('Thanks {{ client.name }}! Your job "{{ job.title }}" is complete.');
-    await page.locator('.react-flow__node[data-id="condition"]').click();
+    // the "no" path by hand: a free step, then a drag from the condition's No handle onto it
+    await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
     await page.locator('[data-palette="create_task"]').click();
     await hasCount(page.locator('.react-flow__node'), 4);
+    await hasCount(page.locator('.react-flow__edge'), 2);
+    await dragBetween(page, page.locator('.react-flow__handle[data-nodeid="condition"][data-handleid="false"]'), page.locator('.react-flow__handle[data-nodeid="create_task"][data-handleid="in"]'));
     await hasCount(page.locator('.react-flow__edge'), 3);
     await page.getByTestId('validity').filter({ hasText: 'Ready to publish' }).waitFor();
+    await page.getByRole('button', { name: 'Arrange' }).click();
     await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
     await page.screenshot({ path: join(SHOTS, 'builder.png') });
 

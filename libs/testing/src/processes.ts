@@ -44,6 +44,8 @@ export interface ServiceProcess {
  */
 export const startService = async (name: ServiceName, env: Record<string, string> = {}, label: string = name): Promise<ServiceProcess> => {
   const port = await freePort();
+  // ingest also serves trigger endpoints (manual, inbound webhooks) on a port of their own
+  const extraPorts: Record<string, string> = name === 'ingest' ? { INGEST_TRIGGER_PORT: String(await freePort()) } : {};
   const dir = join(REPO_ROOT, 'artifacts', 'logs');
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, `${label}-${Date.now()}.log`);
@@ -53,6 +55,7 @@ export const startService = async (name: ServiceName, env: Record<string, string
     env: {
       ...process.env,
       [PORT_VAR[name]]: String(port),
+      ...extraPorts,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       // each test run gets its own consumer groups, starting at the end of the log
       FIXLIFY_GROUP_PREFIX: `t-${process.pid}`,

@@ -1,9 +1,10 @@
 import { Counter } from 'prom-client';
-import { Command } from '@fixlify/contracts';
+import type { Command } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, jsonDecoder, kafkaEnv, registry, runExactlyOncePipeline, runService } from '@fixlify/kafka';
+import { createKafka, createLogger, kafkaEnv, registry, runExactlyOncePipeline, runService } from '@fixlify/kafka';
 import { createActionPerformer } from './actions/perform-action';
 import { executorConfig } from './config';
+import { createCommandDecoder } from './execution/decode-command';
 import { asTransient } from './execution/infra-error';
 import { processCommandBatch } from './execution/process-batch';
 import { startTimerPoller, TIMER_HEADER } from './timers/timer-poller';
@@ -57,7 +58,7 @@ const main = async (): Promise<void> => {
     groupId: `${env.FIXLIFY_GROUP_PREFIX}-executor`,
     transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-executor-${env.FIXLIFY_INSTANCE_ID}`,
     topics: [cfg.EXECUTOR_COMMANDS_TOPIC],
-    decode: jsonDecoder(Command),
+    decode: createCommandDecoder(),
     // timer re-emits carry no traceparent: continue the trace of the execution's event
     traceIdOf: (c) => (c.kind === 'cancel' ? null : c.event.eventId),
     maxBytesPerPartition: cfg.EXECUTOR_MAX_BYTES_PER_PARTITION,

@@ -1,4 +1,4 @@
-import { addStep, connect, freeBranch, removeNodes, renameNode, setTrigger } from './edit';
+import { addStep, arrange, connect, freeBranch, removeNodes, renameNode, setTrigger } from './edit';
 import { autoLayout } from './layout';
 import { emptyDraft, normalizeDraft, type Draft } from './model';
 import { issuesByNode, subtitleOf, toFlowEdges, toFlowNodes } from './to-flow';
@@ -83,6 +83,15 @@ describe('editing a draft', () => {
     const r = renameNode(sample(), 'sms', 'thank_you');
     expect(r.edges.find((e) => e.id === 'e2')!.target).toBe('thank_you');
     expect(renameNode(sample(), 'sms', 'big')).toEqual(sample());
+  });
+  it('arranges steps from the trigger down, branches side by side', () => {
+    const d = sample();
+    d.nodes.forEach((n) => (n.position = { x: 0, y: 0 }));
+    const a = arrange(d);
+    const pos = Object.fromEntries(a.nodes.map((n) => [n.id, n.position!]));
+    expect(pos.trigger!.y).toBeLessThan(pos.big!.y);
+    expect(pos.sms!.y).toBe(pos.task!.y);
+    expect(pos.sms!.x).toBeLessThan(pos.task!.x);
   });
   it('normalizes whatever the API stored', () => {
     expect(normalizeDraft(null)).toEqual(emptyDraft());

@@ -1,5 +1,5 @@
 import type { EdgeBranch } from '@fixlify/contracts';
-import { ROW_HEIGHT } from './layout';
+import { autoLayout, ROW_HEIGHT } from './layout';
 import { branchesOf, flowKindOf, type Draft, type DraftNode } from './model';
 
 /** Pure edits of a draft: each returns a new draft (the builder keeps history by value). */
@@ -85,4 +85,10 @@ export const renameNode = (draft: Draft, from: string, to: string): Draft => {
     nodes: draft.nodes.map((n) => (n.id === from ? { ...n, id: to } : n)),
     edges: draft.edges.map((e) => ({ ...e, source: e.source === from ? to : e.source, target: e.target === from ? to : e.target })),
   };
+};
+
+/** Lays every step out again from the trigger down (rows by depth, yes left of no). */
+export const arrange = (draft: Draft): Draft => {
+  const layout = autoLayout({ ...draft, nodes: draft.nodes.map(({ position: _p, ...n }) => n) });
+  return { ...draft, nodes: draft.nodes.map((n) => ({ ...n, position: layout.get(n.id) ?? n.position ?? { x: 0, y: 0 } })) };
 };

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Background, Controls, MiniMap, ReactFlow, applyEdgeChanges, applyNodeChanges, useReactFlow, type Connection, type EdgeChange, type NodeChange } from '@xyflow/react';
 import type { EdgeBranch } from '@fixlify/contracts';
 import { api, ApiFailure, type Catalog, type CatalogEntry, type ExecutionDetail, type WorkflowDetail } from '../api';
-import { addStep, connect, moveNode, removeEdges, removeNodes, renameNode, setTrigger, updateNode } from '../diagram/edit';
+import { addStep, arrange, connect, moveNode, removeEdges, removeNodes, renameNode, setTrigger, updateNode } from '../diagram/edit';
 import { normalizeDraft, type Draft, type DraftNode, type Issue } from '../diagram/model';
 import { toFlowEdges, toFlowNodes, type BranchEdge, type StepData, type StepFlowNode } from '../diagram/to-flow';
 import { ConditionEditor } from '../forms/condition-editor';
@@ -43,7 +43,7 @@ const Palette = ({ catalog, onTrigger, onStep, disabled }: { catalog: Catalog; o
         </details>
       ))}
       <h2>Actions</h2>
-      <p className="muted small">Added after the selected step.</p>
+      <p className="muted small">Added after the selected step (or unconnected when none is).</p>
       <div className="palette-items">
         {catalog.actions.map((a) => (
           <button key={a.type} type="button" className="palette-item" data-palette={a.type} disabled={disabled} onClick={() => onStep(a)}>
@@ -425,6 +425,12 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
         <div className="spacer" />
         {canEdit && (
           <>
+            <button type="button" className="btn btn-ghost" disabled={!!busy || draft.nodes.length < 2} onClick={() => {
+              setDraft(arrange(draft));
+              setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.3, duration: 200 }), 50);
+            }}>
+              Arrange
+            </button>
             <button type="button" className="btn" disabled={!!busy || !dirty} onClick={() => void save().then((ok) => ok && toast('ok', 'Draft saved'))}>
               {busy === 'save' ? 'Saving…' : dirty ? 'Save draft' : 'Saved'}
             </button>
@@ -451,7 +457,8 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
             setSelectedId(r.id);
           }}
           onStep={(a) => {
-            const r = addStep(draft, a.type, a.defaultConfig ?? {}, selectedId ?? draft.nodes[draft.nodes.length - 1]?.id ?? null);
+            // hangs from the selected step's free path; with nothing selected it is placed free, to connect by hand
+            const r = addStep(draft, a.type, a.defaultConfig ?? {}, selectedId);
             setDraft(r.draft);
             setSelectedId(r.id);
           }}

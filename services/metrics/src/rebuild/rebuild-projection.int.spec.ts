@@ -6,10 +6,10 @@ import type { Pool } from 'pg';
 import type { StepResult } from '@fixlify/contracts';
 import { REPO_ROOT, startService, testKafka, testPool, waitFor, type ServiceProcess } from '@fixlify/testing';
 import { createLogger } from '@fixlify/kafka';
-import { dropProjectionSchema, projectionTarget } from '../services/metrics/src/projection/target';
-import { rebuildProjection } from '../services/metrics/src/rebuild/rebuild-projection';
-import { expectedProjection, snapshotProjection } from '../services/metrics/src/testing/projection-snapshot';
-import { syntheticStepResults } from '../services/metrics/src/testing/synthetic-step-results';
+import { dropProjectionSchema, projectionTarget } from '../projection/target';
+import { rebuildProjection } from './rebuild-projection';
+import { expectedProjection, snapshotProjection } from '../testing/projection-snapshot';
+import { syntheticStepResults } from '../testing/synthetic-step-results';
 
 /**
  * Exactly-once projection under a crash, and the rebuild, on a private topic (so the expected

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import { parsePrometheusText, sampleSum } from './prometheus-text';
+import { parsePrometheusText, sampleSum } from './observability';
 
 describe('parsePrometheusText', () => {
   it('parses what prom-client writes, histograms and escaped labels included', async () => {
