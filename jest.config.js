@@ -18,7 +18,7 @@ const common = {
   transform: { '^.+\\.tsx?$': swc },
   moduleNameMapper,
   testEnvironment: 'node',
-  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/infra', '<rootDir>/e2e'],
+  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/infra', '<rootDir>/e2e', '<rootDir>/apps'],
 };
 module.exports = {
   projects: [

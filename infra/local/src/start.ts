@@ -45,6 +45,17 @@ const main = async (): Promise<void> => {
     return child;
   };
   let stopping = false;
+  // stop the children on Ctrl-C at any moment, and when starting fails
+  const stop = (code = 0): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) c.kill('SIGTERM');
+    setTimeout(() => process.exit(code), 5000).unref();
+    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code), () => process.exit(1));
+  };
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
+  failStart = (): void => stop(1);
   launch('providers', ['infra/local/src/providers.ts'], {});
   if (!existsSync(join(REPO_ROOT, 'apps', 'web', 'dist', 'index.html'))) {
     console.log('building the web app (npm run build:web)…');
@@ -72,18 +83,16 @@ Fixlify Automation is running.
   logs:     ${logDir}
   stack:    npm run stack -- status
 Ctrl-C stops the services.`);
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    for (const c of children) c.kill('SIGTERM');
-    setTimeout(() => process.exit(0), 5000).unref();
-    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 };
 
+let failStart: (() => void) | null = null;
+
 main().catch((e: unknown) => {
+  if (failStart) {
+    console.error(e instanceof Error ? e.message : e);
+    failStart();
+    return;
+  }
   if (e instanceof StackError) console.error(`✗ ${e.part} failed: ${e.message}${e.logFile ? `\n  log: ${e.logFile}` : ''}`);
   else console.error(e instanceof Error ? e.message : e);
   process.exit(1);
