@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
-import { TOPICS, WorkflowDefinition, type Command, type StepResult } from '@fixlify/contracts';
+import { TOPICS, WorkflowDefinition, type Command, type DomainEvent, type StepResult } from '@fixlify/contracts';
 import {
   createActiveWorkflow,
   createClient,
@@ -95,14 +95,6 @@ const main = async (): Promise<void> => {
           { id: 'c', source: 'notify', target: 'mark' },
         ],
       });
-    const tag = `bench-${process.pid}`;
-    const def = definition(tag);
-    for (let i = 0; i < orgCount; i++) {
-      const org = await createOrganization(pool, { name: `Executions bench ${i}` });
-      const client = await createClient(pool, org, { name: `Client ${i}` });
-      orgs.push({ org, client, wf: await createActiveWorkflow(pool, org, def) });
-    }
-    const orgSet = new Set(orgs.map((o) => o.org));
 
     if (direct) {
       const admin = kafka.admin();
@@ -114,6 +106,14 @@ const main = async (): Promise<void> => {
     for (const name of direct ? (['executor'] as const) : (['ingest', 'matcher', 'executor', 'metrics'] as const))
       services.push(await startService(name, name === 'executor' ? { ...env, ...extraEnv } : env, `bench-exec-${name}`));
     await Promise.all(services.map((s) => s.waitReady(90_000)));
+    const tag = `bench-${process.pid}`;
+    const def = definition(tag);
+    for (let i = 0; i < orgCount; i++) {
+      const org = await createOrganization(pool, { name: `Executions bench ${i}` });
+      const client = await createClient(pool, org, { name: `Client ${i}` });
+      orgs.push({ org, client, wf: await createActiveWorkflow(pool, org, def) });
+    }
+    const orgSet = new Set(orgs.map((o) => o.org));
     const matcher = services.find((s) => s.name === 'matcher');
     if (matcher)
       for (const o of orgs)
@@ -126,7 +126,16 @@ const main = async (): Promise<void> => {
       if (r.kind === 'execution_failed') console.error(`execution failed: ${JSON.stringify(r.error)}`);
       return r.kind === 'execution_completed' || r.kind === 'execution_failed' ? { id: r.executionId, at: Date.now(), ok: r.kind === 'execution_completed' } : undefined;
     });
-    await completions.ready;
+    // each execution's update_record comes back through CDC (job_status_changed): count those echoes,
+    // so the latency phase starts only when the pipeline has drained them
+    const echoes = direct
+      ? null
+      : await tailTopic(kafka, TOPICS.events, (m) => {
+          if (!m.value) return undefined;
+          const e = JSON.parse(m.value.toString('utf8')) as DomainEvent;
+          return orgSet.has(e.organizationId) && e.type === 'job_status_changed' ? 1 : undefined;
+        });
+    await Promise.all([completions.ready, echoes?.ready]);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     if (direct) await producer.connect();
 
@@ -219,6 +228,7 @@ const main = async (): Promise<void> => {
         load_average: loadavg().map((x) => round(x, 2)),
       };
       console.log(JSON.stringify({ phase: 'throughput', ...throughput }));
+      if (echoes) await echoes.until((es) => es.length >= total, 300_000, 'the CDC echoes of the updates');
       await sleep(2000);
     }
 
@@ -268,6 +278,7 @@ const main = async (): Promise<void> => {
     // duplicates would show as more than one request per Idempotency-Key
     const dup = [...receiver.deliveriesByKey().values()].filter((v) => v > 1).length;
     await completions.stop();
+    await echoes?.stop();
     if (direct) await producer.disconnect();
     console.log(JSON.stringify({ bench: 'executions', executions_per_s: executionsPerS, p50_ms: p50, p99_ms: p99, mode: direct ? 'direct-commands' : 'cdc', duplicate_keys: dup, orgs: orgCount, throughput, latency }));
   } finally {

@@ -313,13 +313,17 @@ const main = async (): Promise<void> => {
     const perTick = Math.max(1, Math.round(rate / 50));
     const lBegin = Date.now();
     let lOffered = 0;
+    // a statement every 20 ms whatever the previous one is doing (up to `writers` in flight), so the offered load holds
+    const inFlight = new Set<Promise<void>>();
     for (let k = 0; Date.now() - lBegin < (latencySeconds + 2) * 1000; k++) {
-      const target = lBegin + k * 20;
-      const wait = target - Date.now();
+      const wait = lBegin + k * 20 - Date.now();
       if (wait > 0) await sleep(wait);
-      await insertJobs(perTick, k);
+      if (inFlight.size >= writers) await Promise.race(inFlight);
+      const p = insertJobs(perTick, k).finally(() => inFlight.delete(p));
+      inFlight.add(p);
       lOffered += perTick;
     }
+    await Promise.all(inFlight);
     await latencyTail.until((s) => s.length >= lOffered, 300_000, 'the latency phase to drain');
     const latency = {
       offered_per_s: round(lOffered / ((Date.now() - lBegin) / 1000)),

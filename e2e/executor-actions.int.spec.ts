@@ -32,7 +32,7 @@ import {
  * running as processes.
  */
 // the project's testTimeout does not reach hooks in every jest mode: set it here
-jest.setTimeout(180_000);
+jest.setTimeout(240_000);
 
 describe('executor: every action on the real stack', () => {
   let pool: Pool;
@@ -113,7 +113,7 @@ describe('executor: every action on the real stack', () => {
   };
 
   /** All results of the workflow's (single) execution once it has ended, in seq order. */
-  const finished = async (workflowId: string, timeoutMs = 60_000): Promise<StepResult[]> => {
+  const finished = async (workflowId: string, timeoutMs = 150_000): Promise<StepResult[]> => {
     await results.until((rs) => rs.some((r) => r.workflowId === workflowId && ['execution_completed', 'execution_failed', 'execution_cancelled'].includes(r.kind)), timeoutMs, `the end of workflow ${workflowId}`);
     return results.seen.filter((r) => r.workflowId === workflowId).sort((a, b) => a.seq - b.seq);
   };

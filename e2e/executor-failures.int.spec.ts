@@ -32,7 +32,7 @@ type Succeeded = Extract<StepResult, { kind: 'step_succeeded' }>;
  * error and keep running.
  */
 // the project's testTimeout does not reach hooks in every jest mode: set it here
-jest.setTimeout(180_000);
+jest.setTimeout(240_000);
 
 describe('executor: retries, consent, quiet hours, cancel and bad input', () => {
   let pool: Pool;
@@ -95,7 +95,7 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
     (await pool.query<{ id: string }>(`INSERT INTO jobs (organization_id, client_id, title) VALUES ($1, $2, $3) RETURNING id`, [org, client, title])).rows[0]!.id;
 
   const ofWorkflow = (workflowId: string) => results.seen.filter((r) => r.workflowId === workflowId).sort((a, b) => a.seq - b.seq);
-  const ended = async (workflowId: string, timeoutMs = 60_000): Promise<{ all: StepResult[]; end: Ended }> => {
+  const ended = async (workflowId: string, timeoutMs = 150_000): Promise<{ all: StepResult[]; end: Ended }> => {
     await results.until((rs) => rs.some((r) => r.workflowId === workflowId && r.kind.startsWith('execution_') && !['execution_started', 'execution_waiting'].includes(r.kind)), timeoutMs, `the end of ${workflowId}`);
     const all = ofWorkflow(workflowId);
     return { all, end: all.find((r): r is Ended => r.kind === 'execution_completed' || r.kind === 'execution_failed' || r.kind === 'execution_cancelled')! };

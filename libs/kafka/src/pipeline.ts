@@ -215,7 +215,7 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
   };
 
   // group commit: partition batches that finish while a transaction is running share the next one
-  let queued: { out: OutMessage[]; offsets: CommitOffset[]; done: (e?: unknown) => void }[] = [];
+  let queued: { out: OutMessage[]; offsets: CommitOffset[]; done: (e?: Error) => void }[] = [];
   let committing = false;
   const drain = async (): Promise<void> => {
     committing = true;
@@ -232,7 +232,8 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
           );
           for (const g of group) g.done();
         } catch (e) {
-          for (const g of group) g.done(e);
+          const err = e instanceof Error ? e : new Error('transaction failed', { cause: e });
+          for (const g of group) g.done(err);
         }
       }
     } finally {
@@ -243,7 +244,7 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
   const commit = (out: OutMessage[], offsets: CommitOffset[]): Promise<void> => {
     if (!groupCommit) return commitTransaction(out, offsets);
     return new Promise<void>((resolve, reject) => {
-      queued.push({ out, offsets, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
+      queued.push({ out, offsets, done: (e) => (e === undefined ? resolve() : reject(e)) });
       if (!committing) void drain();
     });
   };

@@ -33,7 +33,7 @@ const ExecutorEnv = z.object({
   /** most timer-released commands (due delays, retries, parked fairness excess) waiting in the log at once */
   EXECUTOR_TIMER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(500),
   /** executions of one batch run at the same time (each holds at most one outbound request) */
-  EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(256),
   /**
    * Per organization and channel, per executor instance: most sends per second (0 = no limit).
    * A message over the limit waits (durable timer) for its turn, so one tenant cannot exhaust a provider account.
@@ -59,6 +59,13 @@ const ExecutorEnv = z.object({
    * cluster runs them.
    */
   EXECUTOR_COMMANDS_TOPIC: z.string().min(1).max(249).default('automation.commands.v1'),
+  /**
+   * Partition batches handled at once; their outputs and offsets share one Kafka transaction (group
+   * commit), so the transaction's fixed cost is paid once per fetch, not once per partition.
+   */
+  EXECUTOR_GROUP_COMMIT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
+  /** first back-off of the transactional producer's retries (ms): CONCURRENT_TRANSACTIONS answers cost this much */
+  EXECUTOR_TXN_RETRY_MS: z.coerce.number().int().min(1).max(1000).default(20),
   /** fetch size per partition: bounds a batch, and so the step results one transaction writes to a partition */
   EXECUTOR_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(16_384).max(16_777_216).default(1_048_576),
 });

@@ -62,6 +62,9 @@ const main = async (): Promise<void> => {
     // timer re-emits carry no traceparent: continue the trace of the execution's event
     traceIdOf: (c) => (c.kind === 'cancel' ? null : c.event.eventId),
     maxBytesPerPartition: cfg.EXECUTOR_MAX_BYTES_PER_PARTITION,
+    groupCommitPartitions: cfg.EXECUTOR_GROUP_COMMIT_PARTITIONS,
+    transactionRetryMs: cfg.EXECUTOR_TXN_RETRY_MS,
+    traceIdOf: (c) => c.executionId,
     handle: async (items) => {
       poller.consumed(items.reduce((n, i) => n + (i.headers[TIMER_HEADER] ? 1 : 0), 0));
       const { out, stats } = await processCommandBatch(pool, items, deps, {

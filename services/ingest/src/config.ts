@@ -17,6 +17,13 @@ const IngestEnv = z
     WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
     /** inbound webhooks: largest accepted body */
     WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+    /**
+     * CDC partitions handled concurrently whose outputs commit in one Kafka transaction (group commit);
+     * 1 = a transaction per partition batch
+     */
+    INGEST_GROUP_COMMIT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(1),
+    /** first back-off of the transactional producer's retries (ms) */
+    INGEST_TXN_RETRY_MS: z.coerce.number().int().min(1).max(1000).default(100),
     /** clock triggers on/off (an instance may leave the clock to others; two or more are safe) */
     CLOCK_ENABLED: flag.default(true),
     /** how often scheduled and recurring triggers are checked (ms) */

@@ -38,6 +38,8 @@ const main = async (): Promise<void> => {
     transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-ingest-cdc-${env.FIXLIFY_INSTANCE_ID}`,
     topics: [...tableOfTopic.keys()],
     decode,
+    groupCommitPartitions: cfg.INGEST_GROUP_COMMIT_PARTITIONS,
+    transactionRetryMs: cfg.INGEST_TXN_RETRY_MS,
     handle: async (items) => {
       const now = new Date();
       const out: OutMessage[] = [];

@@ -30,6 +30,8 @@ const main = async (): Promise<void> => {
     transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-matcher-${env.FIXLIFY_INSTANCE_ID}`,
     topics: [TOPICS.events],
     decode: jsonDecoder(DomainEvent),
+    groupCommitPartitions: cfg.MATCHER_GROUP_COMMIT_PARTITIONS,
+    transactionRetryMs: cfg.MATCHER_TXN_RETRY_MS,
     traceIdOf: (ev) => ev.eventId,
     handle: async (items) => {
       const now = new Date();

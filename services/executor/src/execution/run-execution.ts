@@ -70,6 +70,18 @@ export const MAX_OUTPUT_FIELD_CHARS = 4000;
 /** A continuation command must fit in one Kafka message (the broker's default limit is 1 MiB). */
 export const MAX_COMMAND_BYTES = 900_000;
 
+// many results share a millisecond: format each millisecond once
+let lastMs = Number.NaN;
+let lastIso = '';
+const isoOf = (d: Date): string => {
+  const ms = d.getTime();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = d.toISOString();
+  }
+  return lastIso;
+};
+
 const errorOf = (e: unknown, code: string, retryable = false): StepError => ({
   code: typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code.slice(0, 100) : code,
   message: (e instanceof Error ? e.message : String(e)).slice(0, 2000),
@@ -194,7 +206,7 @@ export const runExecution = async (cmd: Extract<Command, { kind: 'start' | 'resu
       stepId: n.id,
       stepType: n.type,
       attempt: cont.attempt,
-      startedAt: stepStarted.toISOString(),
+      startedAt: isoOf(stepStarted),
       durationMs: Math.max(0, deps.now().getTime() - stepStarted.getTime()),
     });
     try {
@@ -313,7 +325,7 @@ const resultBase = (cmd: Command, cont: Continuation, deps: RunDeps) => {
     workflowId: cmd.workflowId,
     versionId: cmd.versionId,
     seq,
-    at: deps.now().toISOString(),
+    at: isoOf(deps.now()),
   };
 };
 

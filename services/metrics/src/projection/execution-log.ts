@@ -68,66 +68,80 @@ const TERMINAL: ReadonlySet<ExecutionStatus> = new Set(['completed', 'failed', '
 /**
  * Folds one step result into an execution log. Pure and deterministic (times come from the
  * results, not the clock), so replaying the topic rebuilds the same rows. A result at or below
- * `lastSeq` was applied already and changes nothing.
+ * `lastSeq` was applied already and changes nothing (the same row is returned).
  */
 export const applyStepResult = (log: ExecutionLogRow, r: StepResult): ExecutionLogRow => {
-  if (r.seq <= log.lastSeq && r.kind !== 'execution_cancelled') return log;
-  const next: ExecutionLogRow = { ...log, lastSeq: Math.max(log.lastSeq, r.seq), updatedAt: r.at };
+  const next: ExecutionLogRow = { ...log, actionsExecuted: [...log.actionsExecuted] };
+  return foldIntoLog(next, r) ? next : log;
+};
+
+/**
+ * The same fold IN PLACE, returning whether the result changed the row: for a batch that owns its
+ * rows (read from the database for this batch) and would otherwise copy them once per result.
+ */
+export const foldIntoLog = (log: ExecutionLogRow, r: StepResult): boolean => {
+  if (r.seq <= log.lastSeq && r.kind !== 'execution_cancelled') return false;
+  const terminal = TERMINAL.has(log.status);
+  if (r.kind === 'execution_cancelled' && terminal) return false;
+  log.lastSeq = Math.max(log.lastSeq, r.seq);
+  log.updatedAt = r.at;
   switch (r.kind) {
     case 'execution_started':
-      next.status = TERMINAL.has(log.status) ? log.status : 'processing';
-      next.triggerType = r.triggerType;
-      next.triggerData = r.triggerData;
-      next.triggeredAt = r.triggeredAt;
-      next.startedAt = r.at;
-      next.createdAt = r.at;
-      return next;
+      if (!terminal) log.status = 'processing';
+      log.triggerType = r.triggerType;
+      log.triggerData = r.triggerData;
+      log.triggeredAt = r.triggeredAt;
+      log.startedAt = r.at;
+      log.createdAt = r.at;
+      return true;
     case 'step_succeeded':
-      next.status = TERMINAL.has(log.status) ? log.status : 'processing';
-      next.actionsExecuted = [
-        ...log.actionsExecuted,
-        { stepId: r.stepId, type: r.stepType, status: 'succeeded', attempt: r.attempt, startedAt: r.startedAt, durationMs: r.durationMs, output: summarize(r.output), delivery: r.delivery },
-      ];
-      return next;
+      if (!terminal) log.status = 'processing';
+      log.actionsExecuted.push({
+        stepId: r.stepId,
+        type: r.stepType,
+        status: 'succeeded',
+        attempt: r.attempt,
+        startedAt: r.startedAt,
+        durationMs: r.durationMs,
+        output: summarize(r.output),
+        delivery: r.delivery,
+      });
+      return true;
     case 'step_failed':
-      next.actionsExecuted = [
-        ...log.actionsExecuted,
-        {
-          stepId: r.stepId,
-          type: r.stepType,
-          status: r.retryAt ? 'retrying' : 'failed',
-          attempt: r.attempt,
-          startedAt: r.startedAt,
-          durationMs: r.durationMs,
-          error: { code: r.error.code, message: r.error.message },
-        },
-      ];
-      next.errorMessage = r.error.message;
+      log.actionsExecuted.push({
+        stepId: r.stepId,
+        type: r.stepType,
+        status: r.retryAt ? 'retrying' : 'failed',
+        attempt: r.attempt,
+        startedAt: r.startedAt,
+        durationMs: r.durationMs,
+        error: { code: r.error.code, message: r.error.message },
+      });
+      log.errorMessage = r.error.message;
       if (r.retryAt) {
-        next.retryCount = log.retryCount + 1;
-        if (!TERMINAL.has(log.status)) next.status = 'retry';
+        log.retryCount++;
+        if (!terminal) log.status = 'retry';
       }
-      return next;
+      return true;
     case 'execution_waiting':
-      if (!TERMINAL.has(log.status) && log.status !== 'retry') next.status = 'waiting';
-      return next;
+      if (!terminal && log.status !== 'retry') log.status = 'waiting';
+      return true;
     case 'execution_completed':
-      next.status = 'completed';
-      next.completedAt = r.at;
-      next.executionTimeMs = Math.round(r.durationMs);
-      next.errorMessage = null;
-      return next;
+      log.status = 'completed';
+      log.completedAt = r.at;
+      log.executionTimeMs = Math.round(r.durationMs);
+      log.errorMessage = null;
+      return true;
     case 'execution_failed':
-      next.status = 'failed';
-      next.completedAt = r.at;
-      next.executionTimeMs = Math.round(r.durationMs);
-      next.errorMessage = r.error.message;
-      return next;
+      log.status = 'failed';
+      log.completedAt = r.at;
+      log.executionTimeMs = Math.round(r.durationMs);
+      log.errorMessage = r.error.message;
+      return true;
     case 'execution_cancelled':
-      if (TERMINAL.has(log.status)) return log;
-      next.status = 'cancelled';
-      next.completedAt = r.at;
-      next.errorMessage = r.reason;
-      return next;
+      log.status = 'cancelled';
+      log.completedAt = r.at;
+      log.errorMessage = r.reason;
+      return true;
   }
 };

@@ -74,7 +74,7 @@ export const affectsMetrics = (r: StepResult): boolean =>
   r.kind === 'execution_completed' || r.kind === 'execution_failed' || (r.kind === 'step_succeeded' && (r.delivery === 'delivered' || r.delivery === 'suppressed'));
 
 /** The later of two ISO times (string comparison when both are canonical UTC, which is the usual case). */
-const later = (a: string, b: string): string => ((isUtcIso(a) && isUtcIso(b) ? a > b : Date.parse(a) > Date.parse(b)) ? a : b);
+export const laterIso = (a: string, b: string): string => ((isUtcIso(a) && isUtcIso(b) ? a > b : Date.parse(a) > Date.parse(b)) ? a : b);
 
 /** Folds one step result into a period row (pure). */
 export const applyToMetrics = (m: MetricsRow, r: StepResult): MetricsRow => {
@@ -88,7 +88,7 @@ export const applyToMetrics = (m: MetricsRow, r: StepResult): MetricsRow => {
  * database for this batch) and would otherwise copy them once per result.
  */
 export const foldIntoMetrics = (next: MetricsRow, r: StepResult): MetricsRow => {
-  next.updatedAt = later(r.at, next.updatedAt);
+  next.updatedAt = laterIso(r.at, next.updatedAt);
   switch (r.kind) {
     case 'execution_completed':
     case 'execution_failed': {

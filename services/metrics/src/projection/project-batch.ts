@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { CHANNEL_OF_ACTION, type ActionType, type StepResult } from '@fixlify/contracts';
-import { applyStepResult, emptyLog, type ExecutionLogRow, type ExecutionStatus } from './execution-log';
-import { affectsMetrics, emptyMetrics, foldIntoMetrics, metricsKey, p95Of, periodStart, type MetricsRow, type Period } from './metrics';
+import { emptyLog, foldIntoLog, type ExecutionLogRow, type ExecutionStatus } from './execution-log';
+import { affectsMetrics, emptyMetrics, foldIntoMetrics, laterIso, metricsKey, p95Of, periodStart, type MetricsRow, type Period } from './metrics';
 import { partitionLockKey, table, type ProjectionTarget } from './target';
 
 export interface ProjectionInput {
@@ -108,23 +108,59 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
     input.partition,
   ]);
   const from = BigInt(off.rows[0]?.next_offset ?? '0');
-  const fresh = input.items.filter((i) => BigInt(i.offset) >= from);
-  outcome.skipped = input.items.length - fresh.length;
+  // items are in offset order: usually all of them are new
+  let firstFresh = 0;
+  while (firstFresh < input.items.length && BigInt(input.items[firstFresh]!.offset) < from) firstFresh++;
+  const fresh = firstFresh === 0 ? input.items : input.items.slice(firstFresh);
+  outcome.skipped = firstFresh;
   if (fresh.length === 0) return outcome;
   const results: StepResult[] = [];
   for (const i of fresh) if (i.value !== null) results.push(i.value);
 
-  const execIds = [...new Set(results.map((r) => r.executionId))];
+  // 1. execution logs: rows of this partition only, serialised by the partition lock
   const logs = new Map<string, ExecutionLogRow>();
+  const execIds = [...new Set(results.map((r) => r.executionId))];
   if (execIds.length) {
     const res = await db.query(`SELECT * FROM ${T.logs} WHERE id = ANY($1::uuid[]) FOR UPDATE`, [execIds]);
     for (const r of res.rows) logs.set(r.id, rowFromDb(r));
   }
-  // Metrics rows are shared by partitions (one workflow's executions spread over all of them), so
-  // concurrent batches must not fold from the same stale row: make every row exist and lock it in
-  // one statement, in key order (no deadlocks), reading the latest committed version.
+  const changedLogs = new Set<string>();
+  const applied: StepResult[] = [];
+  const counters = new Map<string, CounterDelta>();
+  const counter = (r: StepResult): CounterDelta => {
+    let c = counters.get(r.workflowId);
+    if (!c) counters.set(r.workflowId, (c = { organizationId: r.organizationId, executions: 0, successes: 0, failures: 0, lastTriggeredAt: null }));
+    return c;
+  };
+  for (const r of results) {
+    let log = logs.get(r.executionId);
+    if (!log) logs.set(r.executionId, (log = emptyLog(r)));
+    const status = log.status;
+    // rows read for this batch are its own: folded in place, not copied per result
+    if (!foldIntoLog(log, r)) {
+      outcome.skipped++; // already applied (a duplicate result)
+      continue;
+    }
+    changedLogs.add(r.executionId);
+    applied.push(r);
+    if (log.status !== status) bump(outcome.statuses, log.status);
+    const d = deliveryOf(r);
+    if (d) bump(outcome.deliveries, `${d.channel}|${d.outcome}`);
+    if (r.kind === 'execution_started') {
+      const c = counter(r);
+      c.executions++;
+      if (!c.lastTriggeredAt || laterIso(r.triggeredAt, c.lastTriggeredAt) === r.triggeredAt) c.lastTriggeredAt = r.triggeredAt;
+    } else if (r.kind === 'execution_completed') counter(r).successes++;
+    else if (r.kind === 'execution_failed') counter(r).failures++;
+  }
+  outcome.applied = applied.length;
+
+  // 2. metrics rows are shared by partitions (one workflow's executions spread over all of them),
+  // so concurrent batches must not fold from the same stale row: make every row exist and lock it
+  // in one statement, in key order (no deadlocks), reading the latest committed version
+  const counted = applied.filter(affectsMetrics).map((r) => ({ r, keys: PERIODS.map((p) => metricsKey(r.workflowId, p, periodStart(r.at, p))) }));
   const metricKeys = new Map<string, string>();
-  for (const r of results) if (affectsMetrics(r)) for (const p of PERIODS) metricKeys.set(metricsKey(r.workflowId, p, periodStart(r.at, p)), r.organizationId);
+  for (const { r, keys } of counted) for (const k of keys) metricKeys.set(k, r.organizationId);
   const metrics = new Map<string, MetricsRow>();
   if (metricKeys.size) {
     const keys = [...metricKeys].map(([k, org]) => [...k.split('|'), org] as [string, string, string, string]);
@@ -140,43 +176,13 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
       metrics.set(metricsKey(m.workflowId, m.period, m.periodStart), m);
     }
   }
-  const counters = new Map<string, CounterDelta>();
-  const counter = (r: StepResult): CounterDelta => {
-    let c = counters.get(r.workflowId);
-    if (!c) counters.set(r.workflowId, (c = { organizationId: r.organizationId, executions: 0, successes: 0, failures: 0, lastTriggeredAt: null }));
-    return c;
-  };
-
-  const changedLogs = new Set<string>();
-  const changedMetrics = new Set<string>();
-  for (const r of results) {
-    const before = logs.get(r.executionId) ?? emptyLog(r);
-    const after = applyStepResult(before, r);
-    if (after === before) {
-      outcome.skipped++; // already applied (a duplicate result)
-      continue;
-    }
-    logs.set(r.executionId, after);
-    changedLogs.add(r.executionId);
-    outcome.applied++;
-    if (after.status !== before.status) bump(outcome.statuses, after.status);
-    const d = deliveryOf(r);
-    if (d) bump(outcome.deliveries, `${d.channel}|${d.outcome}`);
-    if (affectsMetrics(r))
-      for (const p of PERIODS) {
-        const k = metricsKey(r.workflowId, p, periodStart(r.at, p));
-        let m = metrics.get(k);
-        if (!m) metrics.set(k, (m = emptyMetrics(r, p)));
-        foldIntoMetrics(m, r); // rows read for this batch are its own: no copy per result
-        changedMetrics.add(k);
-      }
-    if (r.kind === 'execution_started') {
-      const c = counter(r);
-      c.executions++;
-      if (!c.lastTriggeredAt || Date.parse(r.triggeredAt) > Date.parse(c.lastTriggeredAt)) c.lastTriggeredAt = r.triggeredAt;
-    } else if (r.kind === 'execution_completed') counter(r).successes++;
-    else if (r.kind === 'execution_failed') counter(r).failures++;
-  }
+  for (const { r, keys } of counted)
+    keys.forEach((k, i) => {
+      let m = metrics.get(k);
+      if (!m) metrics.set(k, (m = emptyMetrics(r, PERIODS[i]!)));
+      foldIntoMetrics(m, r);
+    });
+  const changedMetrics = metricKeys.keys();
 
   // Rows travel as one JSON document per statement: JSON.stringify is native, whereas pg's
   // array-literal escaping of 17 arrays (JSON text inside) cost more than the fold itself.

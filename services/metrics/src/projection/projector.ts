@@ -206,6 +206,7 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       // back-pressure: decoded batches waiting for PostgreSQL hold memory
       await until(() => queued < 2 * concurrency || stopping);
       const newestByOrg = new Map<string, number>();
+      const debug = o.log.isLevelEnabled('debug');
       const items = batch.messages.map((m) => {
         const d = decode(m);
         if (d.ok === false) {
@@ -216,7 +217,7 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
         }
         if (d.ok !== true) return { offset: m.offset, value: null };
         newestByOrg.set(d.value.organizationId, Number(m.timestamp));
-        if (o.log.isLevelEnabled('debug'))
+        if (debug)
           o.log.debug(
             { organizationId: d.value.organizationId, workflowId: d.value.workflowId, executionId: d.value.executionId, seq: d.value.seq, kind: d.value.kind, ...traceFields(parseTraceparent(headerString(m, TRACEPARENT_HEADER))) },
             'step result',
