@@ -128,14 +128,27 @@ const main = async (): Promise<void> => {
     });
     // each execution's update_record comes back through CDC (job_status_changed): count those echoes,
     // so the latency phase starts only when the pipeline has drained them
+    // when each job's event and start command became visible (read_committed): where latency goes, stage by stage
+    const seenEvent = new Map<string, number>();
+    const seenCommand = new Map<string, number>();
     const echoes = direct
       ? null
       : await tailTopic(kafka, TOPICS.events, (m) => {
           if (!m.value) return undefined;
           const e = JSON.parse(m.value.toString('utf8')) as DomainEvent;
-          return orgSet.has(e.organizationId) && e.type === 'job_status_changed' ? 1 : undefined;
+          if (!orgSet.has(e.organizationId)) return undefined;
+          if (e.type === 'job_created' && e.entityId && !seenEvent.has(e.entityId)) seenEvent.set(e.entityId, Date.now());
+          return e.type === 'job_status_changed' ? 1 : undefined;
         });
-    await Promise.all([completions.ready, echoes?.ready]);
+    const commands = direct
+      ? null
+      : await tailTopic(kafka, TOPICS.commands, (m) => {
+          if (!m.value) return undefined;
+          const c = JSON.parse(m.value.toString('utf8')) as Command;
+          if (c.kind === 'start' && orgSet.has(c.organizationId) && c.event.entityId && !seenCommand.has(c.event.entityId)) seenCommand.set(c.event.entityId, Date.now());
+          return undefined;
+        });
+    await Promise.all([completions.ready, echoes?.ready, commands?.ready]);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     if (direct) await producer.connect();
 
@@ -271,7 +284,26 @@ const main = async (): Promise<void> => {
       const lat = [...committed].map(([id, at]) => firstAt.get(id)! - at);
       p50 = percentile(lat, 50);
       p99 = percentile(lat, 99);
-      latency = { offered_per_s: offeredPerS, events: n, p50_ms: p50, p90_ms: percentile(lat, 90), p99_ms: p99, max_ms: Math.max(...lat) };
+      const stage = (from: (id: string, at: number) => number | undefined, to: (id: string, at: number) => number | undefined) => {
+        const xs = [...committed].map(([id, at]) => (to(id, at) ?? NaN) - (from(id, at) ?? NaN)).filter((x) => Number.isFinite(x));
+        return { p50: percentile(xs, 50), p99: percentile(xs, 99) };
+      };
+      latency = {
+        offered_per_s: offeredPerS,
+        events: n,
+        p50_ms: p50,
+        p90_ms: percentile(lat, 90),
+        p99_ms: p99,
+        max_ms: Math.max(...lat),
+        // commit → event visible (Debezium + ingest), → start command visible (matcher), → webhook (executor)
+        stages_ms: direct
+          ? undefined
+          : {
+              cdc_and_ingest: stage((_id, at) => at, (id) => seenEvent.get(id)),
+              matcher: stage((id) => seenEvent.get(id), (id) => seenCommand.get(id)),
+              executor_to_first_action: stage((id) => seenCommand.get(id), (id) => firstAt.get(id)),
+            },
+      };
       console.log(JSON.stringify({ phase: 'latency', ...latency }));
     }
 
@@ -279,6 +311,7 @@ const main = async (): Promise<void> => {
     const dup = [...receiver.deliveriesByKey().values()].filter((v) => v > 1).length;
     await completions.stop();
     await echoes?.stop();
+    await commands?.stop();
     if (direct) await producer.disconnect();
     console.log(JSON.stringify({ bench: 'executions', executions_per_s: executionsPerS, p50_ms: p50, p99_ms: p99, mode: direct ? 'direct-commands' : 'cdc', duplicate_keys: dup, orgs: orgCount, throughput, latency }));
   } finally {

@@ -1,18 +1,21 @@
 /**
- * `npm run bench -- projections [--results N] [--partitions P] [--concurrency C] [--keep]`
+ * `npm run bench -- projections [--results N] [--partitions P] [--concurrency C] [--fetch-mb M] [--keep]`
  *
  * Rebuilds the execution-log / metrics / counters projection from a dedicated topic
  * (`bench.step-results.v1`, never the shared one) holding N synthetic step results (default
  * 1,000,000; every result kind: retries, give-ups, delays, suppressed messages, cancellations),
- * into a scratch schema, with the same code as `npm run rebuild-projections`. The topic is
- * filled once and reused while it holds exactly N results. Prints one JSON line last.
+ * into a scratch schema, by running `npm run rebuild-projections`' script as an operator would. The
+ * topic is filled once and reused while it holds exactly N results. Prints one JSON line last, with
+ * the load average: the machine is shared, so figures are noisy.
  */
-import { parseArgs } from 'node:util';
+import { execFile } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
 import { CompressionTypes } from 'kafkajs';
 import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, ensureTopics } from '@fixlify/kafka';
 import { dropProjectionSchema, projectionTarget } from '../services/metrics/src/projection/target';
-import { rebuildProjection } from '../services/metrics/src/rebuild/rebuild-projection';
 import { seededUuid, syntheticStepResults } from '../services/metrics/src/testing/synthetic-step-results';
 
 const TOPIC = 'bench.step-results.v1';
@@ -24,6 +27,7 @@ const main = async (): Promise<void> => {
       results: { type: 'string', default: '1000000' },
       partitions: { type: 'string', default: '6' },
       concurrency: { type: 'string', default: '3' },
+      'fetch-mb': { type: 'string', default: '16' },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
@@ -76,35 +80,36 @@ const main = async (): Promise<void> => {
   const inTopic = await count();
   await admin.disconnect();
 
+  // the rebuild command itself, as an operator runs it
   const target = projectionTarget('bench_projections');
-  const pool = createPool(undefined, concurrency + 2);
+  const args = ['-r', '@swc-node/register', 'services/metrics/src/rebuild.ts', '--schema', target.schema, '--topic', TOPIC, '--name', 'bench-projections'];
+  args.push('--concurrency', String(concurrency), '--fetch-mb', values['fetch-mb']);
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: join(__dirname, '..'), env: process.env, maxBuffer: 256 * 1024 * 1024 });
+  const report = JSON.parse(stdout.trim().split('\n').pop()!) as { results: number; applied: number; executionLogs: number; metricsRows: number; seconds: number; resultsPerSecond: number };
+  const pool = createPool(undefined, 1);
   try {
-    const report = await rebuildProjection({
-      pool,
-      kafka,
-      log,
-      command: { topic: TOPIC, target, consumerName: 'bench-projections', groupId: `fixlify-bench-projections-${Date.now()}`, concurrency },
-    });
     if (!values.keep) await dropProjectionSchema(pool, target);
-    console.log(
-      JSON.stringify({
-        bench: 'projections',
-        topic: TOPIC,
-        results_in_topic: inTopic,
-        partitions,
-        concurrency,
-        produce_seconds: produceSeconds,
-        results: report.results,
-        applied: report.applied,
-        execution_logs: report.executionLogs,
-        metrics_rows: report.metricsRows,
-        seconds: Number(report.seconds.toFixed(2)),
-        step_results_per_s: report.resultsPerSecond,
-      }),
-    );
   } finally {
     await pool.end();
   }
+  console.log(
+    JSON.stringify({
+      bench: 'projections',
+      topic: TOPIC,
+      results_in_topic: inTopic,
+      partitions,
+      concurrency,
+      fetch_mb: Number(values['fetch-mb']),
+      produce_seconds: produceSeconds,
+      results: report.results,
+      applied: report.applied,
+      execution_logs: report.executionLogs,
+      metrics_rows: report.metricsRows,
+      seconds: Number(report.seconds.toFixed(2)),
+      load_average: loadavg().map((l) => Number(l.toFixed(2))),
+      step_results_per_s: report.resultsPerSecond,
+    }),
+  );
 };
 
 main().then(

@@ -4,6 +4,7 @@ import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, kafkaEnv, registry, runExactlyOncePipeline, runService } from '@fixlify/kafka';
 import { createActionPerformer } from './actions/perform-action';
 import { executorConfig } from './config';
+import { profileUntilSigterm } from './diagnostics/cpu-profile';
 import { createCommandDecoder } from './execution/decode-command';
 import { asTransient } from './execution/infra-error';
 import { processCommandBatch } from './execution/process-batch';
@@ -13,19 +14,7 @@ const log = createLogger('executor');
 const executions = new Counter({ name: 'fixlify_executions_total', help: 'Commands run, by the state the execution reached', labelNames: ['state'] as const, registers: [registry] });
 
 const main = async (): Promise<void> => {
-  if (process.env.EXECUTOR_CPU_PROFILE) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const inspector = require('node:inspector') as typeof import('node:inspector');
-    const session = new inspector.Session();
-    session.connect();
-    session.post('Profiler.enable', () => session.post('Profiler.start'));
-    process.prependOnceListener('SIGTERM', () => {
-      session.post('Profiler.stop', (_e, r) => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        (require('node:fs') as typeof import('node:fs')).writeFileSync(process.env.EXECUTOR_CPU_PROFILE!, JSON.stringify(r.profile));
-      });
-    });
-  }
+  if (process.env.EXECUTOR_CPU_PROFILE) profileUntilSigterm(process.env.EXECUTOR_CPU_PROFILE);
   const env = kafkaEnv();
   const cfg = executorConfig();
   const pool = createPool();
@@ -64,7 +53,6 @@ const main = async (): Promise<void> => {
     maxBytesPerPartition: cfg.EXECUTOR_MAX_BYTES_PER_PARTITION,
     groupCommitPartitions: cfg.EXECUTOR_GROUP_COMMIT_PARTITIONS,
     transactionRetryMs: cfg.EXECUTOR_TXN_RETRY_MS,
-    traceIdOf: (c) => c.executionId,
     handle: async (items) => {
       poller.consumed(items.reduce((n, i) => n + (i.headers[TIMER_HEADER] ? 1 : 0), 0));
       const { out, stats } = await processCommandBatch(pool, items, deps, {

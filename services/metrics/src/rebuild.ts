@@ -1,5 +1,5 @@
 /**
- * `npm run rebuild-projections -- [--schema <name>] [--topic <topic>] [--name <projection>] [--concurrency <n>]`
+ * `npm run rebuild-projections -- [--schema <name>] [--topic <topic>] [--name <projection>] [--concurrency <n>] [--fetch-mb <n>]`
  *
  * Drops the execution-log, metrics and workflow-counter projection of `--schema` (default
  * METRICS_SCHEMA, i.e. `public`) and replays the step-results topic from the beginning with a
@@ -27,11 +27,14 @@ const main = async (): Promise<void> => {
       topic: { type: 'string', default: cfg.METRICS_TOPIC },
       name: { type: 'string', default: projectionName(cfg, env.FIXLIFY_GROUP_PREFIX) },
       concurrency: { type: 'string', default: '3' },
+      'fetch-mb': { type: 'string', default: '16' },
     },
     strict: true,
   });
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error('--concurrency must be an integer between 1 and 64');
+  const fetchMb = Number(values['fetch-mb']);
+  if (!Number.isInteger(fetchMb) || fetchMb < 1 || fetchMb > 64) throw new Error('--fetch-mb must be an integer between 1 and 64');
   const target = projectionTarget(values.schema);
   const pool = createPool(undefined, concurrency + 2);
   const kafka = createKafka('fixlify-rebuild-projections', log);
@@ -40,7 +43,7 @@ const main = async (): Promise<void> => {
       pool,
       kafka,
       log,
-      command: { topic: values.topic, target, consumerName: values.name, groupId: `${env.FIXLIFY_GROUP_PREFIX}-rebuild-${target.schema}-${Date.now()}`, concurrency },
+      command: { topic: values.topic, target, consumerName: values.name, groupId: `${env.FIXLIFY_GROUP_PREFIX}-rebuild-${target.schema}-${Date.now()}`, concurrency, maxBytesPerPartition: fetchMb * 1024 * 1024 },
     });
     process.stdout.write(`${JSON.stringify({ rebuild: 'projections', ...report })}\n`);
   } finally {

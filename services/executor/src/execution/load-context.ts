@@ -22,43 +22,70 @@ const rowJson = (r: Record<string, unknown>): Record<string, unknown> => {
   return out;
 };
 
-const fetchRows = async (pool: Pool, table: string, ids: Set<string>): Promise<Map<string, Record<string, unknown>>> => {
-  const list = [...ids].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-  if (list.length === 0) return new Map();
-  // table names come from the fixed map above, never from input
-  const res = await pool.query(`SELECT * FROM ${table} WHERE id = ANY($1::uuid[])`, [list]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuids = (ids: Set<string>): string[] => [...ids].filter((id) => UUID.test(id));
+
+const rowsOf = async (pool: Pool, sql: string, params: string[][]): Promise<Map<string, Record<string, unknown>>> => {
+  const res = await pool.query(sql, params);
   return new Map(res.rows.map((r: Record<string, unknown>) => [String(r.id), rowJson(r)]));
 };
+const none = Promise.resolve(new Map<string, Record<string, unknown>>());
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
 /**
  * Loads what templates and conditions may refer to — the entity, its client, job, invoice,
- * estimate, technician and organization — for all the executions of a batch in a few queries.
+ * estimate, technician and organization — for all the executions of a batch in one round trip
+ * (a few queries in parallel; what entities point at is found by subqueries, not a second round).
+ * A row of another organization than the event's is never used.
  */
 export const loadContexts = async (pool: Pool, events: DomainEvent[]): Promise<ExecutionContext[]> => {
-  const want: Record<string, Set<string>> = { jobs: new Set(), invoices: new Set(), estimates: new Set(), clients: new Set(), technicians: new Set(), organizations: new Set() };
+  const want: Record<string, Set<string>> = { jobs: new Set(), invoices: new Set(), estimates: new Set(), clients: new Set(), technicians: new Set() };
+  const orgs = new Set<string>();
   for (const ev of events) {
-    want.organizations!.add(ev.organizationId);
+    orgs.add(ev.organizationId);
     const table = TABLE_OF_ENTITY[ev.entityType];
     if (table && ev.entityId) want[table]!.add(ev.entityId);
   }
-  // first round: the entities; second: what they point at
-  const first = Object.fromEntries(await Promise.all(Object.entries(want).map(async ([t, ids]) => [t, await fetchRows(pool, t, ids)] as const)));
-  const second: Record<string, Set<string>> = { jobs: new Set(), clients: new Set(), technicians: new Set() };
-  for (const t of ['jobs', 'invoices', 'estimates'] as const)
-    for (const r of first[t]!.values()) {
-      const c = str(r.client_id);
-      if (c) second.clients!.add(c);
-      const j = str(r.job_id);
-      if (j) second.jobs!.add(j);
-      const tech = str(r.technician_id);
-      if (tech) second.technicians!.add(tech);
-    }
-  const more = Object.fromEntries(await Promise.all(Object.entries(second).map(async ([t, ids]) => [t, await fetchRows(pool, t, ids)] as const)));
-  const get = (t: string, id: string | null): Record<string, unknown> | null => (id ? (first[t]?.get(id) ?? more[t]?.get(id) ?? null) : null);
+  const [jobIds, invoiceIds, estimateIds, clientIds, techIds, orgIds] = [
+    uuids(want.jobs!),
+    uuids(want.invoices!),
+    uuids(want.estimates!),
+    uuids(want.clients!),
+    uuids(want.technicians!),
+    uuids(orgs),
+  ];
+  const anyJobs = jobIds.length + invoiceIds.length + estimateIds.length > 0;
+  // the jobs of the batch: the entities, and those the invoices and estimates belong to
+  const jobSet = `(SELECT unnest($1::uuid[]) UNION SELECT job_id FROM invoices WHERE id = ANY($2::uuid[]) UNION SELECT job_id FROM estimates WHERE id = ANY($3::uuid[]))`;
+  const [jobs, invoices, estimates, clients, technicians, organizations] = await Promise.all([
+    anyJobs ? rowsOf(pool, `SELECT * FROM jobs WHERE id IN ${jobSet}`, [jobIds, invoiceIds, estimateIds]) : none,
+    invoiceIds.length ? rowsOf(pool, 'SELECT * FROM invoices WHERE id = ANY($1::uuid[])', [invoiceIds]) : none,
+    estimateIds.length ? rowsOf(pool, 'SELECT * FROM estimates WHERE id = ANY($1::uuid[])', [estimateIds]) : none,
+    anyJobs || clientIds.length
+      ? rowsOf(
+          pool,
+          `SELECT * FROM clients WHERE id = ANY($4::uuid[])
+              OR id IN (SELECT client_id FROM jobs WHERE id IN ${jobSet})
+              OR id IN (SELECT client_id FROM invoices WHERE id = ANY($2::uuid[]))
+              OR id IN (SELECT client_id FROM estimates WHERE id = ANY($3::uuid[]))`,
+          [jobIds, invoiceIds, estimateIds, clientIds],
+        )
+      : none,
+    anyJobs || techIds.length
+      ? rowsOf(pool, `SELECT * FROM technicians WHERE id = ANY($4::uuid[]) OR id IN (SELECT technician_id FROM jobs WHERE id IN ${jobSet})`, [jobIds, invoiceIds, estimateIds, techIds])
+      : none,
+    orgIds.length ? rowsOf(pool, 'SELECT * FROM organizations WHERE id = ANY($1::uuid[])', [orgIds]) : none,
+  ]);
+  const tables: Record<string, Map<string, Record<string, unknown>>> = { jobs, invoices, estimates, clients, technicians, organizations };
 
   return events.map((ev) => {
+    const org = ev.organizationId;
+    const get = (t: string, id: string | null): Record<string, unknown> | null => {
+      const row = id ? tables[t]?.get(id.toLowerCase()) : undefined;
+      if (!row) return null;
+      return (t === 'organizations' ? row.id : row.organization_id) === org ? row : null;
+    };
     const table = TABLE_OF_ENTITY[ev.entityType];
     const entity = table ? (get(table, ev.entityId) ?? ev.after) : null;
     const job = ev.entityType === 'job' ? entity : get('jobs', str(entity?.job_id));
@@ -68,7 +95,7 @@ export const loadContexts = async (pool: Pool, events: DomainEvent[]): Promise<E
       trigger: ev.data,
       before: ev.before,
       after: ev.after,
-      organization: get('organizations', ev.organizationId),
+      organization: get('organizations', org),
       client,
       job,
       invoice: ev.entityType === 'invoice' ? entity : null,

@@ -13,6 +13,8 @@ export interface RebuildCommand {
   groupId: string;
   /** partitions projected at once */
   concurrency: number;
+  /** fetch size per partition (bytes); default 16 MiB */
+  maxBytesPerPartition?: number;
 }
 
 export interface RebuildReport {
@@ -88,7 +90,7 @@ export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logg
         pauseDuringRebuild: false,
         asyncCommit: true,
         concurrency: c.concurrency,
-        maxBytesPerPartition: 16 * 1024 * 1024,
+        maxBytesPerPartition: c.maxBytesPerPartition ?? 16 * 1024 * 1024,
       });
       const ticker = setInterval(() => {
         const p = projector.progress();
