@@ -14,7 +14,8 @@
  * Prints one JSON line last: {"bench":"executions","executions_per_s":…,"p50_ms":…,"p99_ms":…}.
  * Figures are noisy on a shared 2-core machine.
  */
-import { randomUUID } from 'node:crypto';
+import { fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -23,7 +24,6 @@ import { TOPICS, WorkflowDefinition, type Command, type DomainEvent, type StepRe
 import {
   createActiveWorkflow,
   createClient,
-  createOrganization,
   startService,
   startWebhookReceiver,
   tailTopic,
@@ -73,7 +73,7 @@ const main = async (): Promise<void> => {
   const direct = values.direct;
   const pool: Pool = testPool();
   const kafka = testKafka();
-  const receiver = await startWebhookReceiver();
+  const receiver = await startReceiverProcess();
   const services: ServiceProcess[] = [];
   const commandsTopic = direct ? `bench.executions.${process.pid}-${Date.now()}.commands` : TOPICS.commands;
   const extraEnv = Object.fromEntries(values['executor-env'].split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
@@ -108,8 +108,12 @@ const main = async (): Promise<void> => {
     await Promise.all(services.map((s) => s.waitReady(90_000)));
     const tag = `bench-${process.pid}`;
     const def = definition(tag);
+    // organization ids share a prefix, so the readers skip everyone else's messages without parsing them
+    const prefix = randomBytes(4).toString('hex');
+    const needle = Buffer.from(`"organizationId":"${prefix}`);
     for (let i = 0; i < orgCount; i++) {
-      const org = await createOrganization(pool, { name: `Executions bench ${i}` });
+      const org = `${prefix}-${randomBytes(2).toString('hex')}-4${randomBytes(2).toString('hex').slice(1)}-8${randomBytes(2).toString('hex').slice(1)}-${randomBytes(6).toString('hex')}`;
+      await pool.query('INSERT INTO organizations (id, name) VALUES ($1, $2)', [org, `Executions bench ${i}`]);
       const client = await createClient(pool, org, { name: `Client ${i}` });
       orgs.push({ org, client, wf: await createActiveWorkflow(pool, org, def) });
     }
@@ -120,7 +124,7 @@ const main = async (): Promise<void> => {
         await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${o.wf.workflowId}`)).json()) as { present: boolean }).present, 60_000, 'matcher index');
 
     const completions = await tailTopic(kafka, TOPICS.stepResults, (m) => {
-      if (!m.value) return undefined;
+      if (!m.value?.includes(needle)) return undefined;
       const r = JSON.parse(m.value.toString('utf8')) as StepResult;
       if (!orgSet.has(r.organizationId)) return undefined;
       if (r.kind === 'execution_failed') console.error(`execution failed: ${JSON.stringify(r.error)}`);
@@ -134,7 +138,7 @@ const main = async (): Promise<void> => {
     const echoes = direct
       ? null
       : await tailTopic(kafka, TOPICS.events, (m) => {
-          if (!m.value) return undefined;
+          if (!m.value?.includes(needle)) return undefined;
           const e = JSON.parse(m.value.toString('utf8')) as DomainEvent;
           if (!orgSet.has(e.organizationId)) return undefined;
           if (e.type === 'job_created' && e.entityId && !seenEvent.has(e.entityId)) seenEvent.set(e.entityId, Date.now());
@@ -143,7 +147,7 @@ const main = async (): Promise<void> => {
     const commands = direct
       ? null
       : await tailTopic(kafka, TOPICS.commands, (m) => {
-          if (!m.value) return undefined;
+          if (!m.value?.includes(needle)) return undefined;
           const c = JSON.parse(m.value.toString('utf8')) as Command;
           if (c.kind === 'start' && orgSet.has(c.organizationId) && c.event.entityId && !seenCommand.has(c.event.entityId)) seenCommand.set(c.event.entityId, Date.now());
           return undefined;
@@ -267,9 +271,11 @@ const main = async (): Promise<void> => {
       }
       await Promise.all(pending);
       const offeredPerS = round(n / ((Date.now() - t0) / 1000));
+      let received: Received[] = [];
       await waitFor(
         async () => {
-          const got = new Set(receiver.received.map((r) => r.path));
+          received = await receiver.dump();
+          const got = new Set(received.map((r) => r.path));
           return [...committed.keys()].every((id) => got.has(`/bench/${id}`)) || undefined;
         },
         120_000,
@@ -277,9 +283,9 @@ const main = async (): Promise<void> => {
         500,
       );
       const firstAt = new Map<string, number>();
-      for (const r of receiver.received) {
+      for (const r of received) {
         const id = r.path.slice('/bench/'.length);
-        if (committed.has(id) && !firstAt.has(id)) firstAt.set(id, new Date(r.receivedAt).getTime());
+        if (committed.has(id) && !firstAt.has(id)) firstAt.set(id, r.at);
       }
       const lat = [...committed].map(([id, at]) => firstAt.get(id)! - at);
       p50 = percentile(lat, 50);
@@ -308,7 +314,9 @@ const main = async (): Promise<void> => {
     }
 
     // duplicates would show as more than one request per Idempotency-Key
-    const dup = [...receiver.deliveriesByKey().values()].filter((v) => v > 1).length;
+    const byKey = new Map<string, number>();
+    for (const r of await receiver.dump()) if (r.key) byKey.set(r.key, (byKey.get(r.key) ?? 0) + 1);
+    const dup = [...byKey.values()].filter((v) => v > 1).length;
     await completions.stop();
     await echoes?.stop();
     await commands?.stop();
@@ -322,7 +330,48 @@ const main = async (): Promise<void> => {
   }
 };
 
-main().catch((e: unknown) => {
+interface Received {
+  path: string;
+  at: number;
+  key: string | null;
+}
+
+/** The webhook receiver runs in a process of its own: the bench's consumers must not delay its answers. */
+const startReceiverProcess = async (): Promise<{ url: string; dump: () => Promise<Received[]>; close: () => Promise<void> }> => {
+  const child = fork(__filename, [], { env: { ...process.env, BENCH_EXECUTIONS_ROLE: 'receiver' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = <T>(): Promise<T> => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
+  const { url } = await next<{ url: string }>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const ask = <T>(what: string): Promise<T> => {
+    const p = queue.then(() => {
+      const answer = next<T>();
+      child.send(what);
+      return answer;
+    });
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  return {
+    url,
+    dump: () => ask<Received[]>('dump'),
+    close: async () => {
+      await ask<unknown>('close');
+      child.disconnect();
+    },
+  };
+};
+
+const runReceiver = async (): Promise<void> => {
+  const receiver = await startWebhookReceiver();
+  process.on('message', (m) => {
+    if (m === 'dump') process.send!(receiver.received.map((r) => ({ path: r.path, at: new Date(r.receivedAt).getTime(), key: r.idempotencyKey ?? null })));
+    if (m === 'close') void receiver.close().then(() => process.send!('closed'));
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ url: receiver.url });
+};
+
+(process.env.BENCH_EXECUTIONS_ROLE === 'receiver' ? runReceiver() : main()).catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

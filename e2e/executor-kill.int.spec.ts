@@ -60,6 +60,8 @@ describe('executor: SIGKILL at random moments loses and repeats nothing', () => 
       FIXLIFY_START_FROM: 'earliest',
       EXECUTOR_TIMER_POLL_MS: '50',
       EXECUTOR_CONCURRENCY: String(CONCURRENCY),
+      // small batches: many transactions commit between the kills, so a kill lands anywhere among them
+      EXECUTOR_MAX_BYTES_PER_PARTITION: '65536',
       LOG_LEVEL: 'warn',
     };
   });

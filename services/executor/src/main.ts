@@ -59,6 +59,7 @@ const main = async (): Promise<void> => {
         concurrency: cfg.EXECUTOR_CONCURRENCY,
         orgShare: cfg.EXECUTOR_ORG_BATCH_SHARE,
         topic: cfg.EXECUTOR_COMMANDS_TOPIC,
+        flush: actions.flush,
       }).catch((e: unknown) => {
         throw asTransient(e);
       });

@@ -2,7 +2,7 @@ import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, kafkaEnv, runService } from '@fixlify/kafka';
 import { metricsConfig, projectionName } from './config';
 import { startProjector } from './projection/projector';
-import { ensureProjectionSchema, projectionTarget } from './projection/target';
+import { ensureProjectionSchema, projectionTarget, restoreIndexesLeftByDeadRebuild } from './projection/target';
 
 const log = createLogger('metrics');
 
@@ -13,6 +13,8 @@ const main = async (): Promise<void> => {
   const kafka = createKafka('fixlify-metrics', log);
   const target = projectionTarget(cfg.METRICS_SCHEMA);
   await ensureProjectionSchema(pool, target);
+  const restored = await restoreIndexesLeftByDeadRebuild(pool, target);
+  if (restored.length) log.warn({ schema: target.schema, indexes: restored }, 'indexes left dropped by an interrupted rebuild were created again');
   const groupId = `${env.FIXLIFY_GROUP_PREFIX}-metrics`;
   const consumerName = projectionName(cfg, env.FIXLIFY_GROUP_PREFIX);
   const projector = await startProjector({

@@ -8,6 +8,7 @@ import {
   sendTelnyxSms,
   sendWebPush,
   sendWebhook,
+  UNKNOWN_OUTCOME_POLICY,
   type DeliveryChannel,
   type OutboundPolicy,
   type SmtpSender,
@@ -32,6 +33,8 @@ const failed = (code: string, message: string, retryable = false): ActionOutcome
 
 export interface ActionPerformer {
   perform: (req: ActionRequest) => Promise<ActionOutcome>;
+  /** waits for the ledger records left trailing (see deliver); the batch's Kafka commit comes after */
+  flush: () => Promise<void>;
   close: () => void;
 }
 
@@ -39,6 +42,19 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
   const { pool, cfg } = deps;
   const ledger = createDeliveryLedger(pool);
   const records = createRecordWriter(pool);
+  // Records of webhook/api_call deliveries trail the send: the execution goes on at once, and the batch
+  // waits for them before its Kafka commit. A crash in between leaves the row "sending", which for these
+  // channels means resend with the same Idempotency-Key — what a crash right after the send means anyway.
+  const trailing = new Set<Promise<void>>();
+  let trailingFailure: { error: unknown } | null = null;
+  const trail = (p: Promise<void>): void => {
+    const q: Promise<void> = p
+      .catch((e: unknown) => {
+        trailingFailure ??= { error: e };
+      })
+      .finally(() => trailing.delete(q));
+    trailing.add(q);
+  };
   const limiter = new RateLimiter((key) => cfg.EXECUTOR_CHANNEL_RATE_LIMITS[key.slice(key.indexOf('/') + 1) as DeliveryChannel] ?? 0);
   /** The organization's send rate on this channel: null to go, or when to come back. */
   const throttle = (req: ActionRequest, channel: DeliveryChannel): ActionOutcome | null => {
@@ -66,20 +82,29 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
     channel: DeliveryChannel,
     send: () => Promise<{ providerMessageId: string | null; output: Record<string, unknown> }>,
   ): Promise<ActionOutcome> => {
-    const decision = await ledger.begin({ stepKey: req.stepKey, organizationId: req.organizationId, executionId: req.executionId, channel });
-    switch (decision.kind) {
-      case 'already_delivered':
-        return { kind: 'ok', output: { ...(decision.response ?? {}), providerMessageId: decision.providerMessageId, deduplicated: true }, delivery: 'deduplicated' };
-      case 'already_suppressed':
-        return { kind: 'ok', output: { suppressed: true, reason: decision.reason }, delivery: 'suppressed' };
-      case 'unknown_outcome':
-        return failed('outcome_unknown', `an earlier attempt of this ${channel} may have been delivered (the process stopped before recording it); not sent again so nobody receives it twice`);
-      case 'send':
-        break;
+    const key = { stepKey: req.stepKey, organizationId: req.organizationId, executionId: req.executionId, channel };
+    const resendable = UNKNOWN_OUTCOME_POLICY[channel] === 'resend_same_key';
+    // A command never taken on before cannot have delivered its steps; for machines (same-key resend) a
+    // missing ledger row means what "sending" means, so the pre-send write is skipped. People: always.
+    if (!(resendable && req.firstRun)) {
+      const decision = await ledger.begin(key);
+      switch (decision.kind) {
+        case 'already_delivered':
+          return { kind: 'ok', output: { ...(decision.response ?? {}), providerMessageId: decision.providerMessageId, deduplicated: true }, delivery: 'deduplicated' };
+        case 'already_suppressed':
+          return { kind: 'ok', output: { suppressed: true, reason: decision.reason }, delivery: 'suppressed' };
+        case 'unknown_outcome':
+          return failed('outcome_unknown', `an earlier attempt of this ${channel} may have been delivered (the process stopped before recording it); not sent again so nobody receives it twice`);
+        case 'send':
+          break;
+      }
     }
     try {
       const r = await send();
-      await ledger.delivered(req.stepKey, r.providerMessageId, r.output);
+      const recorded = ledger.delivered(key, r.providerMessageId, r.output);
+      // a person's message is recorded before anything else happens: never twice, even after a crash
+      if (resendable) trail(recorded);
+      else await recorded;
       return { kind: 'ok', output: { ...r.output, providerMessageId: r.providerMessageId }, delivery: 'delivered' };
     } catch (e) {
       if (!isChannelError(e)) {
@@ -226,5 +251,13 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
         });
     }
   };
-  return { perform, close: () => smtp?.close() };
+  const flush = async (): Promise<void> => {
+    await Promise.all([...trailing]);
+    if (trailingFailure) {
+      const { error } = trailingFailure;
+      trailingFailure = null;
+      throw error;
+    }
+  };
+  return { perform, flush, close: () => smtp?.close() };
 };

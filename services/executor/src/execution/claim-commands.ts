@@ -21,15 +21,20 @@ export const progressOf = (c: Command): number => {
 
 export const commandIdOf = (c: Command): string => (c.kind === 'start' ? `start:${c.executionId}` : c.commandId);
 
+/** How a command to run was claimed: `rerun` when the same message was taken on before (a crash came in between). */
+export interface Claimed {
+  rerun: boolean;
+}
+
 /**
  * Decides, in one round trip, which commands of a batch to run. A command runs when it moves its
  * execution forward, or when it is the very message whose processing was interrupted before its
- * Kafka transaction committed (same command at the same position). Replayed starts, late timer
- * re-emits and anything after a cancel are dropped. Returns the positions to run.
+ * Kafka transaction committed (same command at the same position: a re-run). Replayed starts,
+ * late timer re-emits and anything after a cancel are dropped. Returns the positions to run.
  */
-export const claimCommands = async (pool: Pool, claims: CommandClaim[]): Promise<Set<string>> => {
+export const claimCommands = async (pool: Pool, claims: CommandClaim[]): Promise<Map<string, Claimed>> => {
   // one statement cannot upsert a row twice: commands of one execution go in successive rounds
-  const out = new Set<string>();
+  const out = new Map<string, Claimed>();
   let rest = claims;
   while (rest.length > 0) {
     const seen = new Set<string>();
@@ -42,18 +47,21 @@ export const claimCommands = async (pool: Pool, claims: CommandClaim[]): Promise
         round.push(c);
       }
     }
-    for (const p of await claimRound(pool, round)) out.add(p);
+    for (const r of await claimRound(pool, round)) out.set(r.position, { rerun: r.rerun });
     rest = later;
   }
   return out;
 };
 
-const claimRound = async (pool: Pool, claims: CommandClaim[]): Promise<string[]> => {
+const claimRound = async (pool: Pool, claims: CommandClaim[]): Promise<{ position: string; rerun: boolean }[]> => {
   if (claims.length === 0) return [];
-  const res = await pool.query<{ position: string }>(
+  const res = await pool.query<{ position: string; rerun: boolean }>(
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[])
          AS t(id, organization_id, workflow_id, command_id, position, progress, kind)
+     ), before AS (
+       -- the statement's snapshot: the rows as they were before this upsert
+       SELECT e.id, e.last_command_id, e.last_command_position FROM automation_executions e JOIN input USING (id)
      ), upserted AS (
        INSERT INTO automation_executions AS e (id, organization_id, workflow_id, state, last_command_id, last_command_position, progress)
        SELECT id, organization_id, workflow_id, CASE WHEN kind = 'cancel' THEN 'cancelled' ELSE 'running' END, command_id, position, progress FROM input
@@ -68,9 +76,10 @@ const claimRound = async (pool: Pool, claims: CommandClaim[]): Promise<string[]>
                 e.state IN ('running','waiting')
                 -- only a person's retry brings a failed execution back
                 OR (e.state = 'failed' AND (SELECT kind FROM input WHERE input.id = e.id) = 'manual_retry')))
-       RETURNING e.last_command_position AS position
+       RETURNING e.id, e.last_command_id, e.last_command_position AS position
      )
-     SELECT position FROM upserted`,
+     SELECT u.position, (b.last_command_id = u.last_command_id AND b.last_command_position = u.position) IS TRUE AS rerun
+       FROM upserted u LEFT JOIN before b ON b.id = u.id`,
     [
       claims.map((c) => c.command.executionId),
       claims.map((c) => c.command.organizationId),

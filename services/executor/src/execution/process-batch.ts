@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { TOPICS, type Command, type StepResult } from '@fixlify/contracts';
 import type { OutMessage, PipelineItem } from '@fixlify/kafka';
-import { cancelTimers, insertTimers, type TimerRow } from '../timers/timer-store';
+import { cancelTimers, insertTimers, replaceTimers, type TimerRow } from '../timers/timer-store';
 import { claimCommands, commandIdOf, markExecutionStates } from './claim-commands';
 import { interleaveByOrg, splitByShare } from './fair-share';
 import { loadContexts, type ExecutionContext } from './load-context';
@@ -24,6 +24,8 @@ export interface BatchOptions {
   orgShare: number;
   /** the commands topic (parked commands come back to it) */
   topic: string;
+  /** waits for the writes the actions left pending (ledger records that may trail the send) */
+  flush?: () => Promise<void>;
 }
 
 type RunnableCommand = Extract<Command, { kind: 'start' | 'resume' }>;
@@ -66,15 +68,26 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
   }
 
   const claims = taken.map((i) => ({ command: i.value, position: positionOf(i) }));
-  const claimed = await claimCommands(pool, claims);
+  // contexts load while the claim runs (one round trip for both); a dropped duplicate's context is unused
+  const starts = taken.flatMap((i) => (i.value.kind === 'start' ? [i.value] : []));
+  const [claimed, contexts] = await Promise.all([
+    claimCommands(pool, claims),
+    loadContexts(
+      pool,
+      starts.map((c) => c.event),
+    ),
+  ]);
   const toRun: RunnableCommand[] = [];
   const cancelled: string[] = [];
+  const rerunOf = new Map<Command, boolean>();
   for (const c of claims) {
-    if (!claimed.has(c.position)) {
+    const claim = claimed.get(c.position);
+    if (!claim) {
       stats.duplicates++;
       continue;
     }
     const cmd = c.command;
+    rerunOf.set(cmd, claim.rerun);
     if (cmd.kind === 'cancel') {
       cancelled.push(cmd.executionId);
       emit({
@@ -93,11 +106,6 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
   }
   await cancelTimers(pool, cancelled);
 
-  const starts = toRun.filter((c) => c.kind === 'start');
-  const contexts = await loadContexts(
-    pool,
-    starts.map((c) => c.event),
-  );
   const ctxOf = new Map<Command, ExecutionContext>();
   starts.forEach((c, i) => ctxOf.set(c, contexts[i]!));
 
@@ -111,7 +119,7 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
   const ordered = interleaveByOrg([...groups.values()], (g) => g[0]!.organizationId);
   const outcomes = new Map<RunnableCommand, RunOutcome>();
   await mapLimit(ordered, o.concurrency, async (group) => {
-    for (const cmd of group) outcomes.set(cmd, await runExecution(cmd, ctxOf.get(cmd) ?? null, deps));
+    for (const cmd of group) outcomes.set(cmd, await runExecution(cmd, ctxOf.get(cmd) ?? null, deps, { rerun: rerunOf.get(cmd) ?? true }));
   });
 
   const timers: TimerRow[] = [];
@@ -124,7 +132,15 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
     stats[outcome.state]++;
     states.push({ id: cmd.executionId, state: outcome.state });
   }
-  await insertTimers(pool, o.topic, timers);
-  await markExecutionStates(pool, states);
+  await Promise.all([
+    replaceTimers(
+      pool,
+      o.topic,
+      [...new Set(toRun.map((c) => c.executionId))],
+      timers,
+    ),
+    markExecutionStates(pool, states),
+    o.flush?.(),
+  ]);
   return { out, stats };
 };

@@ -47,6 +47,8 @@ export interface ActionRequest {
   attempt: number;
   context: ExecutionContext;
   depth: number;
+  /** the command was never taken on before (not a re-run after a crash) */
+  firstRun: boolean;
 }
 
 export interface RunDeps {
@@ -143,7 +145,12 @@ const TIMER_REASON_TO_COMMAND: Record<TimerReason, ResumeCommand['reason']> = {
  * offset. Never throws for anything a definition or its data can cause: a broken graph, a bad
  * template or an oversized state fail the execution with a coded reason.
  */
-export const runExecution = async (cmd: Extract<Command, { kind: 'start' | 'resume' }>, loaded: ExecutionContext | null, deps: RunDeps): Promise<RunOutcome> => {
+export const runExecution = async (
+  cmd: Extract<Command, { kind: 'start' | 'resume' }>,
+  loaded: ExecutionContext | null,
+  deps: RunDeps,
+  opts: { rerun?: boolean } = {},
+): Promise<RunOutcome> => {
   const def: WorkflowDefinition = cmd.definition;
   const now = deps.now();
   const results: StepResult[] = [];
@@ -233,7 +240,7 @@ export const runExecution = async (cmd: Extract<Command, { kind: 'start' | 'resu
       let outcome: ActionOutcome;
       try {
         const config = renderDeep(node.config, scope, renderOptions(context)) as Record<string, unknown>;
-        outcome = await deps.performAction({ node, config, executionId: cmd.executionId, organizationId: cmd.organizationId, workflowId: cmd.workflowId, stepKey, attempt: cont.attempt, context, depth });
+        outcome = await deps.performAction({ node, config, executionId: cmd.executionId, organizationId: cmd.organizationId, workflowId: cmd.workflowId, stepKey, attempt: cont.attempt, context, depth, firstRun: !opts.rerun });
       } catch (e) {
         outcome = { kind: 'failed', error: errorOf(e, 'action_error') };
       }

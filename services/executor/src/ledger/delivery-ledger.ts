@@ -39,7 +39,11 @@ export const decideExisting = (row: Existing, channel: DeliveryChannel): LedgerD
 export interface DeliveryLedger {
   /** Before a send: claims the step key, or says why not to send. */
   begin(p: DeliveryKey): Promise<LedgerDecision>;
-  delivered(stepKey: string, providerMessageId: string | null, response: Record<string, unknown>): Promise<void>;
+  /**
+   * After a send: the step is delivered. Also valid without begin (no row yet) — for channels whose
+   * policy resends with the same Idempotency-Key, a missing row means what "sending" means.
+   */
+  delivered(p: DeliveryKey, providerMessageId: string | null, response: Record<string, unknown>): Promise<void>;
   failed(stepKey: string, error: string, maybeDelivered: boolean, channel: DeliveryChannel): Promise<void>;
   suppressed(p: DeliveryKey & { reason: string }): Promise<void>;
 }
@@ -96,13 +100,24 @@ export const createDeliveryLedger = (pool: Pool): DeliveryLedger => {
     { maxInFlight: 2 },
   );
 
-  const deliveries = new Batcher<{ stepKey: string; providerMessageId: string | null; response: Record<string, unknown> }, void>(
+  const deliveries = new Batcher<DeliveryKey & { providerMessageId: string | null; response: Record<string, unknown> }, void>(
     async (rows) => {
+      // an upsert: a send that skipped begin (see DeliveryLedger.delivered) has no row yet
+      const last = new Map(rows.map((r) => [r.stepKey, r]));
+      const unique = [...last.values()];
       await pool.query(
-        `UPDATE automation_deliveries d SET status = 'delivered', provider_message_id = u.provider_message_id, response = u.response, error = NULL, updated_at = now()
-           FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(step_key, provider_message_id, response)
-          WHERE d.step_key = u.step_key`,
-        [rows.map((r) => r.stepKey), rows.map((r) => r.providerMessageId), rows.map((r) => JSON.stringify(r.response))],
+        `INSERT INTO automation_deliveries AS d (step_key, organization_id, execution_id, channel, status, attempts, provider_message_id, response)
+         SELECT step_key, organization_id, execution_id, channel, 'delivered', 1, provider_message_id, response
+           FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[]) AS u(step_key, organization_id, execution_id, channel, provider_message_id, response)
+         ON CONFLICT (step_key) DO UPDATE SET status = 'delivered', provider_message_id = EXCLUDED.provider_message_id, response = EXCLUDED.response, error = NULL, updated_at = now()`,
+        [
+          unique.map((r) => r.stepKey),
+          unique.map((r) => r.organizationId),
+          unique.map((r) => r.executionId),
+          unique.map((r) => r.channel),
+          unique.map((r) => r.providerMessageId),
+          unique.map((r) => JSON.stringify(r.response)),
+        ],
       );
       return rows.map(() => undefined);
     },
@@ -111,7 +126,7 @@ export const createDeliveryLedger = (pool: Pool): DeliveryLedger => {
 
   return {
     begin: (p) => begins.submit(p),
-    delivered: (stepKey, providerMessageId, response) => deliveries.submit({ stepKey, providerMessageId, response }),
+    delivered: (p, providerMessageId, response) => deliveries.submit({ ...p, providerMessageId, response }),
     failed: async (stepKey, error, maybeDelivered, channel) => {
       // a send that may have reached a person stays "sending" (unknown), so it is never repeated
       const status = maybeDelivered && UNKNOWN_OUTCOME_POLICY[channel] === 'never_resend' ? 'sending' : 'failed';

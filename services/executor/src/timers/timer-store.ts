@@ -36,6 +36,36 @@ export const insertTimers = async (pool: Pool, topic: string, timers: readonly T
 };
 
 /**
+ * Writes the pending continuations of the executions a batch ran, replacing whatever else they had
+ * pending: an execution waits on one continuation at a time, so another one is a leftover of an
+ * attempt that crashed before its Kafka commit (and then took a different turn) — or the very
+ * timer that delivered this command. Parked copies of commands (fairness) are kept.
+ */
+export const replaceTimers = async (pool: Pool, topic: string, executionIds: readonly string[], timers: readonly TimerRow[]): Promise<void> => {
+  if (executionIds.length === 0 && timers.length === 0) return;
+  await pool.query(
+    `WITH stale AS (
+       DELETE FROM automation_timers
+        WHERE execution_id = ANY($8::uuid[]) AND fired_at IS NULL AND id NOT LIKE 'fair:%' AND NOT (id = ANY($1::text[]))
+     )
+     INSERT INTO automation_timers (id, organization_id, execution_id, due_at, command, reason, topic)
+     SELECT t.id, t.organization_id, t.execution_id, t.due_at, t.command, t.reason, $7
+       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::jsonb[], $6::text[]) AS t(id, organization_id, execution_id, due_at, command, reason)
+     ON CONFLICT (id) DO NOTHING`,
+    [
+      timers.map((t) => t.id),
+      timers.map((t) => t.organizationId),
+      timers.map((t) => t.executionId),
+      timers.map((t) => t.dueAt.toISOString()),
+      timers.map((t) => JSON.stringify(t.command)),
+      timers.map((t) => t.reason),
+      topic,
+      executionIds,
+    ],
+  );
+};
+
+/**
  * Claims due timers of one topic for a lease (SKIP LOCKED, so several executors share the work),
  * interleaving organizations: rows are taken round-robin — every organization's first due timer,
  * then every organization's second… — so a flood of one organization cannot hold back another's

@@ -9,6 +9,13 @@ export interface ProjectionInput {
   partition: number;
   /** offsets and results of this partition, in order */
   items: { offset: string; value: StepResult | null }[];
+  /**
+   * The position after this batch (its last offset + 1, transaction markers included): what the
+   * next fetch asks for, stored as the projection's position. Defaults to the last item + 1.
+   */
+  nextOffset?: string;
+  /** the offset the fetch asked for: ahead of the stored position means records were skipped */
+  fetchedOffset?: string;
 }
 
 export interface BatchOutcome {
@@ -20,6 +27,11 @@ export interface BatchOutcome {
   statuses: Map<ExecutionStatus, number>;
   /** `channel|outcome` → deliveries (outcome: delivered, suppressed, deduplicated, failed, retrying) */
   deliveries: Map<string, number>;
+  /**
+   * Set when the consumer is ahead of the stored position (its Kafka offset outran PostgreSQL, e.g.
+   * after an interrupted rebuild): nothing was applied; fetch again from here.
+   */
+  rewindTo?: string;
 }
 
 interface CounterDelta {
@@ -108,6 +120,8 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
     input.partition,
   ]);
   const from = BigInt(off.rows[0]?.next_offset ?? '0');
+  // the offsets table is the truth: never apply a batch that starts beyond it
+  if (off.rows[0] && input.fetchedOffset !== undefined && BigInt(input.fetchedOffset) > from) return { ...outcome, rewindTo: from.toString() };
   // items are in offset order: usually all of them are new
   let firstFresh = 0;
   while (firstFresh < input.items.length && BigInt(input.items[firstFresh]!.offset) < from) firstFresh++;
@@ -249,11 +263,11 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
         [...params, cs.map(([, c]) => c.organizationId)],
       );
   }
-  const last = fresh[fresh.length - 1]!.offset;
+  const next = input.nextOffset ?? (BigInt(fresh[fresh.length - 1]!.offset) + 1n).toString();
   await db.query(
     `INSERT INTO ${T.offsets} (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
      ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-    [consumer, input.topic, input.partition, (BigInt(last) + 1n).toString()],
+    [consumer, input.topic, input.partition, next],
   );
   return outcome;
 };

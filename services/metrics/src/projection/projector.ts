@@ -17,7 +17,7 @@ import {
   type Logger,
 } from '@fixlify/kafka';
 import { projectBatch, type ProjectionInput } from './project-batch';
-import { rebuildLockKey, type ProjectionTarget } from './target';
+import { rebuildLockKey, table, type ProjectionTarget } from './target';
 
 export interface ProjectorOptions {
   kafka: Kafka;
@@ -65,6 +65,19 @@ const headerString = (m: KafkaMessage, name: string): string | undefined => {
   const v = m.headers?.[name];
   if (v === undefined) return undefined;
   return (Array.isArray(v) ? v[0] : v)?.toString();
+};
+
+/** The consumer is ahead of the stored position: fetch again from `offset`. */
+class Rewind extends Error {
+  constructor(readonly offset: string) {
+    super(`rewind to ${offset}`);
+  }
+}
+
+/** The offset a fetch asked for (kafkajs keeps it on the batch but does not type it). */
+const fetchedOffsetOf = (batch: Batch): string | undefined => {
+  const v = (batch as unknown as { fetchedOffset?: unknown }).fetchedOffset;
+  return typeof v === 'string' ? v : undefined;
 };
 
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']); // deadlock, serialization failure
@@ -153,8 +166,17 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
   // once the batches queued before them have committed
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     if (payload.topic !== o.topic || payload.batchSize !== 0) return;
+    const next = (BigInt(payload.lastOffset) + 1n).toString();
     enqueue(payload.partition, async () => {
-      done.set(payload.partition, BigInt(payload.lastOffset) + 1n);
+      // move the stored position over the markers, only when contiguous with it (never over a gap)
+      await o.pool
+        .query(
+          `UPDATE ${table(o.target, 'automation_projection_offsets')} SET next_offset = $4, updated_at = now()
+           WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset >= $5 AND next_offset < $4`,
+          [o.consumerName, o.topic, payload.partition, next, payload.firstOffset ?? next],
+        )
+        .catch((e: unknown) => o.log.warn({ err: e }, 'could not move the projection over transaction markers'));
+      done.set(payload.partition, BigInt(next));
     });
   });
   await consumer.connect();
@@ -162,19 +184,20 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
 
   const project = async (batch: Batch, items: ProjectionInput['items'], newestByOrg: Map<string, number>): Promise<void> => {
     const end = batchDuration.startTimer({ consumer: o.consumerName, topic: batch.topic });
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
     await until(() => running < concurrency);
     running++;
     let outcome;
     try {
       outcome = await inTransaction(o.pool, o.log, o.asyncCommit ?? false, async (client) => {
         if (o.pauseDuringRebuild) await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1), 0)', [rebuildLockKey(o.target)]);
-        return projectBatch(client, o.consumerName, { topic: batch.topic, partition: batch.partition, items }, o.target);
+        return projectBatch(client, o.consumerName, { topic: batch.topic, partition: batch.partition, items, nextOffset: next, fetchedOffset: fetchedOffsetOf(batch) }, o.target);
       });
     } finally {
       running--;
       wake();
     }
-    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    if (outcome.rewindTo !== undefined) throw new Rewind(outcome.rewindTo);
     done.set(batch.partition, BigInt(next));
     progress.consumed += batch.messages.length;
     progress.applied += outcome.applied;
@@ -230,15 +253,17 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
           await project(batch, items, newestByOrg);
         } catch (e) {
           if (stopping) return;
-          // drop what is queued behind this batch and fetch it all again from here
+          // drop what is queued behind this batch and fetch it all again from the stored position
           epochs.set(batch.partition, epoch + 1);
-          o.log.error({ err: e, partition: batch.partition, offset: first }, 'projection batch failed; rewinding the partition');
+          const to = e instanceof Rewind ? e.offset : first;
+          if (e instanceof Rewind) o.log.warn({ partition: batch.partition, fetched: fetchedOffsetOf(batch), to }, 'consumer ahead of the stored projection position; rewinding');
+          else o.log.error({ err: e, partition: batch.partition, offset: first }, 'projection batch failed; rewinding the partition');
           try {
-            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first });
+            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: to });
           } catch (err) {
             o.log.warn({ err, partition: batch.partition }, 'could not rewind (partition revoked?); the next owner resumes from the offsets table');
           }
-          await new Promise((r) => setTimeout(r, 1000));
+          if (!(e instanceof Rewind)) await new Promise((r) => setTimeout(r, 1000));
         }
       });
       // the fetch position moves on now; commits to Kafka follow the PostgreSQL commits

@@ -59,3 +59,59 @@ export const dropProjectionSchema = async (pool: Pool, t: ProjectionTarget): Pro
   if (t.schema === 'public') throw new Error('refusing to drop the public schema');
   await pool.query(`DROP SCHEMA IF EXISTS "${t.schema}" CASCADE`);
 };
+
+/** Tables a rebuild refills, whose secondary indexes it builds once at the end instead of row by row. */
+const REFILLED = ['automation_execution_logs', 'automation_metrics'];
+const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Records the definitions of the refilled tables' secondary indexes (not those behind a primary
+ * key or constraint) in automation_projection_deferred_indexes, then drops them. In the caller's
+ * transaction, so the record and the drop go together.
+ */
+export const deferSecondaryIndexes = async (db: PoolClient, t: ProjectionTarget): Promise<string[]> => {
+  await db.query(
+    `INSERT INTO public.automation_projection_deferred_indexes (schema_name, index_name, definition)
+     SELECT i.schemaname, i.indexname, i.indexdef FROM pg_indexes i
+     WHERE i.schemaname = $1 AND i.tablename = ANY($2::text[])
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = i.schemaname AND c.conname = i.indexname)
+     ON CONFLICT DO NOTHING`,
+    [t.schema, REFILLED],
+  );
+  const rows = await db.query<{ index_name: string }>('SELECT index_name FROM public.automation_projection_deferred_indexes WHERE schema_name = $1 ORDER BY index_name', [t.schema]);
+  for (const r of rows.rows) await db.query(`DROP INDEX IF EXISTS ${ident(t.schema)}.${ident(r.index_name)}`);
+  return rows.rows.map((r) => r.index_name);
+};
+
+/** Creates the deferred indexes of a projection again and forgets them; returns their names. */
+export const restoreDeferredIndexes = async (pool: Pool, t: ProjectionTarget): Promise<string[]> => {
+  const rows = await pool.query<{ index_name: string; definition: string }>(
+    'SELECT index_name, definition FROM public.automation_projection_deferred_indexes WHERE schema_name = $1 ORDER BY index_name',
+    [t.schema],
+  );
+  for (const r of rows.rows) {
+    // a rebuild that died after creating some of them: IF NOT EXISTS makes this repeatable
+    await pool.query(r.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS '));
+    await pool.query('DELETE FROM public.automation_projection_deferred_indexes WHERE schema_name = $1 AND index_name = $2', [t.schema, r.index_name]);
+  }
+  return rows.rows.map((r) => r.index_name);
+};
+
+/**
+ * At a live projector's start: indexes deferred by a rebuild that died are created again, unless a
+ * rebuild of this projection is running right now (it will create them when it ends).
+ */
+export const restoreIndexesLeftByDeadRebuild = async (pool: Pool, t: ProjectionTarget): Promise<string[]> => {
+  const db = await pool.connect();
+  try {
+    const got = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), 0) AS ok', [rebuildLockKey(t)]);
+    if (!got.rows[0]?.ok) return [];
+    try {
+      return await restoreDeferredIndexes(pool, t);
+    } finally {
+      await db.query('SELECT pg_advisory_unlock(hashtext($1), 0)', [rebuildLockKey(t)]);
+    }
+  } finally {
+    db.release();
+  }
+};

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Admin, Kafka, Producer } from 'kafkajs';
@@ -121,5 +121,38 @@ describe('projection: crash, restart and rebuild', () => {
     await waitFor(async () => (await projected()) === total, 180_000, 'the live projector to catch up after the rebuild');
     expect(projector!.exited()).toBe(false);
     expect(await snapshotProjection(pool, live, 'all')).toEqual(expectedProjection(produced));
+  });
+
+  it('a rebuild killed half-way is finished by the live projector, and its deferred indexes come back', async () => {
+    await produce(5000, 'fourth');
+    const total = await ends();
+    const rebuild = spawn(process.execPath, ['-r', '@swc-node/register', 'services/metrics/src/rebuild.ts', '--schema', live.schema, '--topic', topic, '--name', env.METRICS_PROJECTION_NAME, '--fetch-mb', '1', '--concurrency', '1'], {
+      cwd: REPO_ROOT,
+      env: process.env,
+      stdio: 'ignore',
+    });
+    const gone = new Promise((r) => rebuild.once('exit', r));
+    // wait until the rebuild has cleared the projection and projected a part of it
+    await waitFor(async () => {
+      const n = await projected();
+      return n > 0 && n < total * 0.5;
+    }, 120_000, 'the rebuild to be part-way');
+    rebuild.kill('SIGKILL');
+    await gone;
+    expect(await projected()).toBeLessThan(total);
+    const deferred = await pool.query('SELECT index_name FROM automation_projection_deferred_indexes WHERE schema_name = $1', [live.schema]);
+    expect(deferred.rows.length).toBeGreaterThanOrEqual(3);
+
+    // the live projector, ahead in Kafka, rewinds to the stored position and finishes the job
+    await waitFor(async () => (await projected()) === total, 180_000, 'the live projector to finish the interrupted rebuild');
+    expect(await snapshotProjection(pool, live, 'all')).toEqual(expectedProjection(produced));
+
+    // its next start creates the indexes the dead rebuild had dropped
+    await projector!.kill('SIGTERM');
+    projector = await startService('metrics', env, 'projection-crash-3');
+    await projector.waitReady(90_000);
+    const indexes = await pool.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'automation_execution_logs'`, [live.schema]);
+    expect(indexes.rows.length).toBe(4);
+    expect((await pool.query('SELECT 1 FROM automation_projection_deferred_indexes WHERE schema_name = $1', [live.schema])).rowCount).toBe(0);
   });
 });

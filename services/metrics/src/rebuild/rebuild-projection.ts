@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '@fixlify/kafka';
 import { startProjector } from '../projection/projector';
-import { ensureProjectionSchema, rebuildLockKey, table, type ProjectionTarget } from '../projection/target';
+import { deferSecondaryIndexes, ensureProjectionSchema, rebuildLockKey, restoreDeferredIndexes, table, type ProjectionTarget } from '../projection/target';
 
 export interface RebuildCommand {
   topic: string;
@@ -31,11 +31,15 @@ export interface RebuildReport {
   resultsPerSecond: number;
 }
 
-/** Clears a projection: its rows, its counters and every consumer's offsets (they all point into the cleared rows). */
-const clearProjection = async (db: PoolClient, t: ProjectionTarget): Promise<void> => {
+/**
+ * Clears a projection: its rows, its counters and every consumer's offsets (they all point into the
+ * cleared rows), and defers the secondary indexes of the tables about to be refilled.
+ */
+const clearProjection = async (db: PoolClient, t: ProjectionTarget): Promise<string[]> => {
   await db.query('BEGIN');
   try {
     await db.query(`TRUNCATE ${table(t, 'automation_execution_logs')}, ${table(t, 'automation_metrics')}, ${table(t, 'automation_projection_offsets')}`);
+    const deferred = await deferSecondaryIndexes(db, t);
     if (t.counters === 'automation_workflows')
       // only rows that moved: every update is a change event the CDC pipeline has to carry
       await db.query(
@@ -44,6 +48,7 @@ const clearProjection = async (db: PoolClient, t: ProjectionTarget): Promise<voi
       );
     else await db.query(`TRUNCATE ${table(t, 'automation_workflow_counters')}`);
     await db.query('COMMIT');
+    return deferred;
   } catch (e) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw e;
@@ -73,7 +78,7 @@ export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logg
     const ends = new Map<number, bigint>();
     for (const p of offsets) if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
     log.info({ topic: c.topic, schema: c.target.schema, ends: Object.fromEntries([...ends].map(([p, e]) => [p, e.toString()])) }, 'rebuilding projection');
-    await clearProjection(lock, c.target);
+    const deferred = await clearProjection(lock, c.target);
 
     let results = 0;
     let applied = 0;
@@ -107,6 +112,10 @@ export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logg
         await admin.deleteGroups([c.groupId]).catch((e: unknown) => log.warn({ err: e, groupId: c.groupId }, 'could not delete the rebuild consumer group'));
       }
     }
+    // bulk load done: each index built once from the full table
+    const tIndexes = process.hrtime.bigint();
+    await restoreDeferredIndexes(o.pool, c.target);
+    log.info({ indexes: deferred, seconds: Number(process.hrtime.bigint() - tIndexes) / 1e9 }, 'secondary indexes built');
     // one synchronous commit flushes the WAL of every asynchronous one before it
     await lock.query(`UPDATE ${table(c.target, 'automation_projection_offsets')} SET updated_at = now() WHERE consumer = $1`, [c.consumerName]);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
