@@ -72,8 +72,9 @@ describe('matcher: SIGKILL in the middle of 10,000 events, exactly once', () => 
     return { org, workflowId: w.workflowId, versionId: w.versionId };
   };
 
-  const startMatcher = async (prefix: string, label: string): Promise<ServiceProcess> => {
-    const m = await startService('matcher', { FIXLIFY_GROUP_PREFIX: prefix, FIXLIFY_INSTANCE_ID: label, LOG_LEVEL: 'warn' }, label);
+  /** `holdTxnMs`: the instance to be killed keeps each transaction open a while after writing, so the kill lands inside one */
+  const startMatcher = async (prefix: string, label: string, holdTxnMs = 0): Promise<ServiceProcess> => {
+    const m = await startService('matcher', { FIXLIFY_GROUP_PREFIX: prefix, FIXLIFY_INSTANCE_ID: label, LOG_LEVEL: 'warn', FIXLIFY_TEST_HOLD_TXN_MS: String(holdTxnMs) }, label);
     started.push(m);
     return m;
   };
@@ -122,6 +123,24 @@ describe('matcher: SIGKILL in the middle of 10,000 events, exactly once', () => 
     return t;
   };
 
+  /**
+   * Streams events in small sends and SIGKILLs the matcher at a moment when output it wrote is not
+   * committed yet (the read_uncommitted reader is ahead of the read_committed one): mid-transaction.
+   */
+  const killMidTransaction = async (victim: ServiceProcess, evs: DomainEvent[], committed: TopicTail<StartCommand>, inFlight: TopicTail<StartCommand>): Promise<void> => {
+    let sent = 0;
+    while (sent < evs.length) {
+      await produceAll(evs.slice(sent, sent + 100));
+      sent += 100;
+      if (inFlight.seen.length > committed.seen.length + 20) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await inFlight.until((s) => s.length > committed.seen.length + 20, 60_000, 'uncommitted output');
+    // the victim holds each transaction open for 300 ms after writing: output seen only uncommitted is in an open one
+    await victim.kill('SIGKILL');
+    await produceAll(evs.slice(sent));
+  };
+
   /** exactly N committed commands: all the events' executions, each once */
   const expectExactlyOnce = async (committed: TopicTail<StartCommand>, evs: DomainEvent[]): Promise<void> => {
     await committed.until((s) => s.length >= N, 600_000, `${N} committed start commands`);
@@ -136,7 +155,7 @@ describe('matcher: SIGKILL in the middle of 10,000 events, exactly once', () => 
   it('one matcher, killed with SIGKILL mid-batch and restarted with the same instance id', async () => {
     const { org, workflowId } = await setup();
     const prefix = await freshGroup();
-    const first = await startMatcher(prefix, 'mk-solo');
+    const first = await startMatcher(prefix, 'mk-solo', 300);
     await first.waitReady(120_000);
     await indexed(first, workflowId);
     const committed = await commandsOf(prefix, org);
@@ -145,17 +164,16 @@ describe('matcher: SIGKILL in the middle of 10,000 events, exactly once', () => 
       const evs = events(org);
       // kill while transactions are being written (the uncommitted reader already sees output), then
       // produce the rest while it is down
-      await produceAll(evs.slice(0, 3000));
-      await inFlight.until((s) => s.length >= 300, 300_000, 'the matcher to be into the batch');
-      await first.kill('SIGKILL');
+      await killMidTransaction(first, evs.slice(0, 3000), committed, inFlight);
       const committedAtKill = committed.seen.length;
       await produceAll(evs.slice(3000));
       const second = await startMatcher(prefix, 'mk-solo');
       await second.waitReady(120_000);
       await expectExactlyOnce(committed, evs);
-      // writes of the transaction the kill interrupted (visible to read_uncommitted only) were aborted
+      // writes of the transaction the kill interrupted (visible to read_uncommitted only) were aborted, not committed
       console.log(JSON.stringify({ measure: 'matcher_kill_solo', committedAtKill, uncommittedWritesDiscarded: inFlight.seen.length - N }));
       expect(committedAtKill).toBeLessThan(N);
+      expect(inFlight.seen.length).toBeGreaterThan(N);
     } finally {
       await committed.stop();
       await inFlight.stop();
@@ -165,7 +183,7 @@ describe('matcher: SIGKILL in the middle of 10,000 events, exactly once', () => 
   it('two matchers sharing the load, one killed mid-batch and restarted', async () => {
     const { org, workflowId } = await setup();
     const prefix = await freshGroup();
-    const a = await startMatcher(prefix, 'mk-a');
+    const a = await startMatcher(prefix, 'mk-a', 300);
     const b = await startMatcher(prefix, 'mk-b');
     await Promise.all([a.waitReady(120_000), b.waitReady(120_000)]);
     await Promise.all([indexed(a, workflowId), indexed(b, workflowId)]);
@@ -175,15 +193,14 @@ describe('matcher: SIGKILL in the middle of 10,000 events, exactly once', () => 
     const inFlight = await commandsOf(prefix, org, true);
     try {
       const evs = events(org);
-      await produceAll(evs.slice(0, 3000));
-      await inFlight.until((s) => s.length >= 300, 300_000, 'the matchers to be into the batch');
-      await a.kill('SIGKILL');
+      await killMidTransaction(a, evs.slice(0, 3000), committed, inFlight);
       const committedAtKill = committed.seen.length;
       await produceAll(evs.slice(3000));
       const a2 = await startMatcher(prefix, 'mk-a');
       await a2.waitReady(120_000);
       await expectExactlyOnce(committed, evs);
       console.log(JSON.stringify({ measure: 'matcher_kill_pair', committedAtKill, uncommittedWritesDiscarded: inFlight.seen.length - N }));
+      expect(inFlight.seen.length).toBeGreaterThan(N);
     } finally {
       await committed.stop();
       await inFlight.stop();

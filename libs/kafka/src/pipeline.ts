@@ -188,6 +188,7 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
     return out;
   };
 
+  const holdOpenMs = Number(process.env.FIXLIFY_TEST_HOLD_TXN_MS ?? 0) || 0;
   /** one transaction: the outputs, then the consumed offsets, then commit (abort on any failure) */
   const commitTransaction = async (out: OutMessage[], offsets: CommitOffset[]): Promise<void> => {
     const txn = await producer.transaction();
@@ -204,6 +205,8 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
         }
         await txn.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
       }
+      // fault injection for crash tests: hold the transaction open after its output is in the log
+      if (holdOpenMs > 0) await new Promise((r) => setTimeout(r, holdOpenMs));
       const byTopic = new Map<string, { partition: number; offset: string }[]>();
       for (const c of offsets) byTopic.set(c.topic, [...(byTopic.get(c.topic) ?? []), { partition: c.partition, offset: c.offset }]);
       await txn.sendOffsets({ consumerGroupId: o.groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });

@@ -32,6 +32,12 @@ const ExecutorEnv = z.object({
   EXECUTOR_ORG_BATCH_SHARE: z.coerce.number().int().min(1).max(100_000).default(200),
   /** most timer-released commands (due delays, retries, parked fairness excess) waiting in the log at once */
   EXECUTOR_TIMER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(500),
+  /**
+   * Time budget of a batch (ms). An action still running then (a slow endpoint) is detached: it finishes
+   * in the background and its execution resumes through a timer, so it holds neither the batch's other
+   * executions nor its commit. 0: no budget.
+   */
+  EXECUTOR_BATCH_DEADLINE_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
   /** executions of one batch run at the same time (each holds at most one outbound request) */
   EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(256),
   /**

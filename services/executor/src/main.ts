@@ -60,6 +60,7 @@ const main = async (): Promise<void> => {
         orgShare: cfg.EXECUTOR_ORG_BATCH_SHARE,
         topic: cfg.EXECUTOR_COMMANDS_TOPIC,
         flush: actions.flush,
+        ...(cfg.EXECUTOR_BATCH_DEADLINE_MS > 0 ? { deadlineMs: cfg.EXECUTOR_BATCH_DEADLINE_MS } : {}),
       }).catch((e: unknown) => {
         throw asTransient(e);
       });

@@ -21,9 +21,9 @@ const IngestEnv = z
      * CDC partitions handled concurrently whose outputs commit in one Kafka transaction (group commit);
      * 1 = a transaction per partition batch
      */
-    INGEST_GROUP_COMMIT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(1),
+    INGEST_GROUP_COMMIT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(32),
     /** first back-off of the transactional producer's retries (ms) */
-    INGEST_TXN_RETRY_MS: z.coerce.number().int().min(1).max(1000).default(100),
+    INGEST_TXN_RETRY_MS: z.coerce.number().int().min(1).max(1000).default(10),
     /** clock triggers on/off (an instance may leave the clock to others; two or more are safe) */
     CLOCK_ENABLED: flag.default(true),
     /** how often scheduled and recurring triggers are checked (ms) */

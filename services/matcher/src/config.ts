@@ -6,9 +6,9 @@ const MatcherEnv = z.object({
   /** events caused by automations at this depth or deeper start nothing (loop protection) */
   MATCHER_MAX_CAUSATION_DEPTH: z.coerce.number().int().min(1).max(50).default(3),
   /** event partitions handled concurrently whose start commands commit in one Kafka transaction; 1 = one per partition batch */
-  MATCHER_GROUP_COMMIT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(1),
+  MATCHER_GROUP_COMMIT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(32),
   /** first back-off of the transactional producer's retries (ms) */
-  MATCHER_TXN_RETRY_MS: z.coerce.number().int().min(1).max(1000).default(100),
+  MATCHER_TXN_RETRY_MS: z.coerce.number().int().min(1).max(1000).default(10),
 });
 export type MatcherConfig = z.infer<typeof MatcherEnv>;
 

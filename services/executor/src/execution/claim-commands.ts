@@ -90,7 +90,7 @@ const claimRound = async (pool: Pool, claims: CommandClaim[]): Promise<{ positio
       claims.map((c) => (c.command.kind === 'resume' && c.command.reason === 'manual_retry' ? 'manual_retry' : c.command.kind)),
     ],
   );
-  return res.rows.map((r) => r.position);
+  return res.rows;
 };
 
 export const markExecutionStates = async (pool: Pool, states: { id: string; state: 'waiting' | 'completed' | 'failed' | 'running' }[]): Promise<void> => {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { TOPICS, type Command, type StepResult } from '@fixlify/contracts';
 import type { OutMessage, PipelineItem } from '@fixlify/kafka';
-import { cancelTimers, insertTimers, replaceTimers, type TimerRow } from '../timers/timer-store';
+import { cancelTimers, insertTimers, makeTimersDue, replaceTimers, type TimerRow } from '../timers/timer-store';
 import { claimCommands, commandIdOf, markExecutionStates } from './claim-commands';
 import { interleaveByOrg, splitByShare } from './fair-share';
 import { loadContexts, type ExecutionContext } from './load-context';
@@ -26,6 +26,8 @@ export interface BatchOptions {
   topic: string;
   /** waits for the writes the actions left pending (ledger records that may trail the send) */
   flush?: () => Promise<void>;
+  /** time budget of a batch: actions still running then are detached (default: none) */
+  deadlineMs?: number;
 }
 
 type RunnableCommand = Extract<Command, { kind: 'start' | 'resume' }>;
@@ -118,9 +120,34 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
   }
   const ordered = interleaveByOrg([...groups.values()], (g) => g[0]!.organizationId);
   const outcomes = new Map<RunnableCommand, RunOutcome>();
-  await mapLimit(ordered, o.concurrency, async (group) => {
-    for (const cmd of group) outcomes.set(cmd, await runExecution(cmd, ctxOf.get(cmd) ?? null, deps, { rerun: rerunOf.get(cmd) ?? true }));
+  // the batch's time budget: one slow endpoint must not hold everyone's executions (and the commit)
+  let passed = false;
+  let budget: NodeJS.Timeout | undefined;
+  const reached = new Promise<void>((resolve) => {
+    if (o.deadlineMs === undefined) return;
+    budget = setTimeout(() => {
+      passed = true;
+      resolve();
+    }, o.deadlineMs);
   });
+  // a detached action that finishes pulls its resume forward, once the resume's timer is written
+  let timersWritten = false;
+  const doneEarly: string[] = [];
+  const onDetachedDone = (timerId: string): void => {
+    if (timersWritten) void makeTimersDue(pool, [timerId]).catch(() => undefined);
+    else doneEarly.push(timerId);
+  };
+  const runOpts = (cmd: RunnableCommand) => ({
+    rerun: rerunOf.get(cmd) ?? true,
+    ...(o.deadlineMs !== undefined ? { deadline: { passed: () => passed, reached }, onDetachedDone } : {}),
+  });
+  try {
+    await mapLimit(ordered, o.concurrency, async (group) => {
+      for (const cmd of group) outcomes.set(cmd, await runExecution(cmd, ctxOf.get(cmd) ?? null, deps, runOpts(cmd)));
+    });
+  } finally {
+    clearTimeout(budget);
+  }
 
   const timers: TimerRow[] = [];
   const states: { id: string; state: 'waiting' | 'completed' | 'failed' }[] = [];
@@ -142,5 +169,7 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
     markExecutionStates(pool, states),
     o.flush?.(),
   ]);
+  timersWritten = true;
+  await makeTimersDue(pool, doneEarly.splice(0));
   return { out, stats };
 };

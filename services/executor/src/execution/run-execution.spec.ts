@@ -1,7 +1,7 @@
 import { WorkflowDefinition, type DomainEvent, type ResumeCommand, type StartCommand, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import { progressOf } from './claim-commands';
 import type { ExecutionContext } from './load-context';
-import { MAX_COMMAND_BYTES, MAX_SAVED_RESPONSE_BYTES, boundOutput, runExecution, type ActionOutcome, type ActionRequest, type RunDeps } from './run-execution';
+import { DETACHED_RESUME_AFTER_MS, MAX_COMMAND_BYTES, MAX_SAVED_RESPONSE_BYTES, boundOutput, runExecution, type ActionOutcome, type ActionRequest, type RunDeps } from './run-execution';
 
 const ORG = '11111111-1111-4111-8111-111111111111';
 const WF = '22222222-2222-4222-8222-222222222222';
@@ -374,6 +374,65 @@ describe('runExecution', () => {
     const r = await runExecution(start(def([webhook('hook', '{{ after.title }}')], [['t', 'hook']])), null, depsWith(a.perform));
     expect(r.state).toBe('completed');
     expect(a.calls[0]!.config.payload).toBe('Boiler');
+  });
+
+  it('tells actions whether the command is a re-run after a crash (the ledger is consulted first then)', async () => {
+    const a = fakeActions();
+    const cmd = start(def([webhook('hook')], [['t', 'hook']]));
+    await runExecution(cmd, context(), depsWith(a.perform));
+    await runExecution(cmd, context(), depsWith(a.perform), { rerun: true });
+    expect(a.calls.map((c) => c.firstRun)).toEqual([true, false]);
+  });
+
+  it('detaches an action still running at the batch deadline, and is told when it finished', async () => {
+    let finish!: () => void;
+    const slow = new Promise<void>((r) => (finish = r));
+    const a = fakeActions([
+      async () => {
+        await slow;
+        return { kind: 'ok', output: {}, delivery: 'delivered' };
+      },
+    ]);
+    let reach!: () => void;
+    const reached = new Promise<void>((r) => (reach = r));
+    let passed = false;
+    const done: string[] = [];
+    const running = runExecution(start(def([webhook('hook'), webhook('next')], [['t', 'hook'], ['hook', 'next']])), context(), depsWith(a.perform), {
+      deadline: { passed: () => passed, reached },
+      onDetachedDone: (id) => done.push(id),
+    });
+    await new Promise((r) => setImmediate(r));
+    passed = true;
+    reach();
+    const r = await running;
+    expect(r.state).toBe('waiting');
+    const w = r.results.at(-1)!;
+    expect(w.kind === 'execution_waiting' && w.reason).toBe('slow_action');
+    const t = r.timers[0]!;
+    expect(t.reason).toBe('slow_action');
+    expect(t.command.continuation.cursor).toBe('hook');
+    expect(t.dueAt.getTime()).toBe(T0.getTime() + DETACHED_RESUME_AFTER_MS);
+    expect(done).toEqual([]);
+    finish();
+    await new Promise((r2) => setImmediate(r2));
+    expect(done).toEqual([t.id]);
+    // the resume runs the step again (the ledger deduplicates it) and goes on
+    const b = fakeActions();
+    const again = await runExecution(t.command, null, depsWith(b.perform));
+    expect(again.state).toBe('completed');
+    expect(b.calls.map((c) => [c.node.id, c.firstRun])).toEqual([
+      ['hook', false],
+      ['next', false],
+    ]);
+  });
+
+  it('starts no action once the batch deadline has passed', async () => {
+    const a = fakeActions();
+    const r = await runExecution(start(def([webhook('hook')], [['t', 'hook']])), context(), depsWith(a.perform), { deadline: { passed: () => true, reached: Promise.resolve() } });
+    expect(a.calls).toHaveLength(0);
+    expect(r.state).toBe('waiting');
+    expect(r.timers[0]!.dueAt).toEqual(T0);
+    expect(r.timers[0]!.command.reason).toBe('fairness');
   });
 
   it('passes the causation depth one deeper than the event that started it', async () => {

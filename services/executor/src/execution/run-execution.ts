@@ -136,7 +136,21 @@ const TIMER_REASON_TO_COMMAND: Record<TimerReason, ResumeCommand['reason']> = {
   quiet_hours: 'quiet_hours',
   rate_limit: 'fairness',
   fairness: 'fairness',
+  slow_action: 'fairness',
 };
+
+const DETACHED: unique symbol = Symbol('detached');
+/** A detached action's resume is due this long after (sooner: its completion pulls the timer forward). */
+export const DETACHED_RESUME_AFTER_MS = 90_000;
+
+export interface RunOptions {
+  /** the same message was taken on before (a crash came in between) */
+  rerun?: boolean;
+  /** the batch's time budget: actions still running when it is reached are detached */
+  deadline?: { passed: () => boolean; reached: Promise<void> };
+  /** a detached action finished: its resume timer may fire now */
+  onDetachedDone?: (timerId: string) => void;
+}
 
 /**
  * Runs one start or resume command: the steps that can run now, until the execution ends or
@@ -149,7 +163,7 @@ export const runExecution = async (
   cmd: Extract<Command, { kind: 'start' | 'resume' }>,
   loaded: ExecutionContext | null,
   deps: RunDeps,
-  opts: { rerun?: boolean } = {},
+  opts: RunOptions = {},
 ): Promise<RunOutcome> => {
   const def: WorkflowDefinition = cmd.definition;
   const now = deps.now();
@@ -237,13 +251,40 @@ export const runExecution = async (
       }
       const iteration = iterationKey(cont);
       const stepKey = `${cmd.executionId}:${node.id}${iteration ? `:${iteration}` : ''}`;
-      let outcome: ActionOutcome;
+      const deadline = opts.deadline;
+      if (deadline?.passed()) {
+        // the batch is out of time: start no new work, come back through a timer (due now)
+        const at = deps.now();
+        results.push({ ...base(), kind: 'execution_waiting', stepId: node.id, until: isoOf(at), reason: 'batch_deadline' });
+        return park({ ...cont, steps: cont.steps + 1 }, 'fairness', at) ?? { results, timers, state: 'waiting' };
+      }
+      let pending: Promise<ActionOutcome>;
       try {
         const config = renderDeep(node.config, scope, renderOptions(context)) as Record<string, unknown>;
-        outcome = await deps.performAction({ node, config, executionId: cmd.executionId, organizationId: cmd.organizationId, workflowId: cmd.workflowId, stepKey, attempt: cont.attempt, context, depth, firstRun: !opts.rerun });
+        // only a start taken on for the first time may skip the ledger's pre-send check (see perform-action)
+        const firstRun = !opts.rerun && cmd.kind === 'start';
+        pending = deps
+          .performAction({ node, config, executionId: cmd.executionId, organizationId: cmd.organizationId, workflowId: cmd.workflowId, stepKey, attempt: cont.attempt, context, depth, firstRun })
+          .catch((e: unknown): ActionOutcome => ({ kind: 'failed', error: errorOf(e, 'action_error') }));
       } catch (e) {
-        outcome = { kind: 'failed', error: errorOf(e, 'action_error') };
+        pending = Promise.resolve({ kind: 'failed', error: errorOf(e, 'action_error') });
       }
+      const raced = deadline ? await Promise.race([pending, deadline.reached.then((): typeof DETACHED => DETACHED)]) : await pending;
+      if (raced === DETACHED) {
+        // Slow: the action finishes in the background (its ledger record is what counts) and the execution
+        // waits for a resume that runs the step again — deduplicated by the ledger — so one slow endpoint
+        // does not hold the batch, and every other organization's executions in it, until its timeout.
+        const at = deps.now();
+        const until = new Date(at.getTime() + DETACHED_RESUME_AFTER_MS);
+        const resumeCont = { ...cont, steps: cont.steps + 1 };
+        results.push({ ...base(), kind: 'execution_waiting', stepId: node.id, until: isoOf(until), reason: 'slow_action' });
+        const parked = park(resumeCont, 'slow_action', until);
+        if (parked) return parked;
+        const timerId = timers[timers.length - 1]!.id;
+        void pending.then(() => opts.onDetachedDone?.(timerId));
+        return { results, timers, state: 'waiting' };
+      }
+      const outcome: ActionOutcome = raced;
       const channel = CHANNEL_OF_ACTION[node.type] ?? null;
       switch (outcome.kind) {
         case 'ok': {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Command } from '@fixlify/contracts';
 
-export type TimerReason = 'delay' | 'retry' | 'quiet_hours' | 'rate_limit' | 'fairness';
+export type TimerReason = 'delay' | 'retry' | 'quiet_hours' | 'rate_limit' | 'fairness' | 'slow_action';
 
 export interface TimerRow {
   id: string;
@@ -90,6 +90,12 @@ export const claimDueTimers = async (pool: Pool, p: { owner: string; topic: stri
     [p.owner, p.topic, p.limit, String(p.leaseMs ?? 30_000)],
   );
   return res.rows;
+};
+
+/** Timers whose wait is over early (a detached action finished): due now. */
+export const makeTimersDue = async (pool: Pool, ids: readonly string[]): Promise<void> => {
+  if (ids.length === 0) return;
+  await pool.query('UPDATE automation_timers SET due_at = now() WHERE id = ANY($1::text[]) AND fired_at IS NULL AND due_at > now()', [ids]);
 };
 
 /** A fired timer is gone: a late duplicate of its command is dropped by the executor's claim, not by this table. */

@@ -40,6 +40,8 @@ export interface ProjectorOptions {
    * projector must not: Kafka's committed offset could then run ahead of what PostgreSQL kept.
    */
   asyncCommit?: boolean;
+  /** how often a live projector compares its position with the stored one (default 5 s) */
+  positionCheckMs?: number;
   /** partitions projected at once (each in its own transaction); default 1 */
   concurrency?: number;
   maxBytesPerPartition?: number;
@@ -134,6 +136,8 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
   /** per partition: bumped on a rewind, so batches queued before it are dropped */
   const epochs = new Map<number, number>();
   let queued = 0;
+  const queuedByPartition = new Map<number, number>();
+  const queuedFor = (p: number): number => queuedByPartition.get(p) ?? 0;
   let running = 0;
   const wakeups: (() => void)[] = [];
   const wake = (): void => {
@@ -145,19 +149,24 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
   const enqueue = (partition: number, job: (epoch: number) => Promise<void>): void => {
     const epoch = epochs.get(partition) ?? 0;
     queued++;
+    queuedByPartition.set(partition, queuedFor(partition) + 1);
     const tail = (tails.get(partition) ?? Promise.resolve()).then(async () => {
       try {
         if ((epochs.get(partition) ?? 0) === epoch && !stopping) await job(epoch);
       } finally {
         queued--;
+        queuedByPartition.set(partition, queuedFor(partition) - 1);
         wake();
       }
     });
     tails.set(partition, tail);
   };
 
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  const assigned = new Set<number>();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
+    assigned.clear();
+    for (const p of payload.memberAssignment[o.topic] ?? []) assigned.add(p);
   });
   consumer.on(consumer.events.CRASH, (e) => {
     o.log.error({ err: e.payload.error }, 'projector consumer crashed');
@@ -271,6 +280,54 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       await payload.heartbeat().catch(() => undefined);
     },
   });
+  // A live projector watches its stored positions: when a rebuild resets them behind its back
+  // (e.g. one that died half-way) and no new data arrives to notice it, it goes back to them.
+  let watching: Promise<void> = Promise.resolve();
+  const watch = o.pauseDuringRebuild
+    ? setInterval(() => {
+        watching = watching.then(() => checkPositions().catch((e: unknown) => o.log.warn({ err: e }, 'could not check the projection positions')));
+      }, o.positionCheckMs ?? 5000)
+    : undefined;
+  const checkPositions = async (): Promise<void> => {
+    if (stopping || !joined) return;
+    const mine = [...assigned].filter((p) => done.has(p) && queuedFor(p) === 0);
+    if (mine.length === 0) return;
+    const stored = await inTransaction(o.pool, o.log, false, async (db) => {
+      // a rebuild in progress owns the positions: look again later
+      const free = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock_shared(hashtext($1), 0) AS ok', [rebuildLockKey(o.target)]);
+      if (!free.rows[0]?.ok) return null;
+      const r = await db.query<{ partition: number; next_offset: string }>(
+        `SELECT partition, next_offset FROM ${table(o.target, 'automation_projection_offsets')} WHERE consumer = $1 AND topic = $2 AND partition = ANY($3::int[])`,
+        [o.consumerName, o.topic, mine],
+      );
+      return new Map(r.rows.map((x) => [x.partition, BigInt(x.next_offset)]));
+    });
+    if (!stored) return;
+    let lows: Map<number, string> | undefined;
+    for (const p of mine) {
+      const at = done.get(p)!;
+      let to = stored.get(p);
+      if (to !== undefined && to >= at) continue;
+      if (to === undefined) {
+        // the row is gone (cleared by a rebuild that never got to this partition): start over
+        if (!lows) {
+          const admin = o.kafka.admin();
+          await admin.connect();
+          try {
+            lows = new Map((await admin.fetchTopicOffsets(o.topic)).map((x) => [x.partition, x.low]));
+          } finally {
+            await admin.disconnect();
+          }
+        }
+        to = BigInt(lows.get(p) ?? '0');
+      }
+      o.log.warn({ partition: p, at: at.toString(), to: to.toString() }, 'stored projection position moved back (a rebuild?); rewinding');
+      epochs.set(p, (epochs.get(p) ?? 0) + 1);
+      done.set(p, to);
+      consumer.seek({ topic: o.topic, partition: p, offset: to.toString() });
+    }
+  };
+
   return {
     isReady: () => joined,
     progress: () => ({ ...progress }),
@@ -284,6 +341,8 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
     },
     stop: async () => {
       stopping = true;
+      if (watch) clearInterval(watch);
+      await watching;
       wake();
       await consumer.disconnect();
       await Promise.all([...tails.values()]);

@@ -58,6 +58,7 @@ export const ensureProjectionSchema = async (pool: Pool, t: ProjectionTarget): P
 export const dropProjectionSchema = async (pool: Pool, t: ProjectionTarget): Promise<void> => {
   if (t.schema === 'public') throw new Error('refusing to drop the public schema');
   await pool.query(`DROP SCHEMA IF EXISTS "${t.schema}" CASCADE`);
+  await pool.query('DELETE FROM public.automation_projection_deferred_indexes WHERE schema_name = $1', [t.schema]);
 };
 
 /** Tables a rebuild refills, whose secondary indexes it builds once at the end instead of row by row. */

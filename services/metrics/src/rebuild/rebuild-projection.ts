@@ -35,10 +35,16 @@ export interface RebuildReport {
  * Clears a projection: its rows, its counters and every consumer's offsets (they all point into the
  * cleared rows), and defers the secondary indexes of the tables about to be refilled.
  */
-const clearProjection = async (db: PoolClient, t: ProjectionTarget): Promise<string[]> => {
+const clearProjection = async (db: PoolClient, t: ProjectionTarget, c: { consumerName: string; topic: string; starts: Map<number, string> }): Promise<string[]> => {
   await db.query('BEGIN');
   try {
     await db.query(`TRUNCATE ${table(t, 'automation_execution_logs')}, ${table(t, 'automation_metrics')}, ${table(t, 'automation_projection_offsets')}`);
+    // the projection's position is the start of the log, not "unknown": a live projector of this
+    // name that is further on (paused meanwhile, or after this rebuild dies) goes back to it
+    await db.query(
+      `INSERT INTO ${table(t, 'automation_projection_offsets')} (consumer, topic, partition, next_offset) SELECT $1, $2, p, o FROM unnest($3::int[], $4::bigint[]) AS x(p, o)`,
+      [c.consumerName, c.topic, [...c.starts.keys()], [...c.starts.values()]],
+    );
     const deferred = await deferSecondaryIndexes(db, t);
     if (t.counters === 'automation_workflows')
       // only rows that moved: every update is a change event the CDC pipeline has to carry
@@ -78,7 +84,7 @@ export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logg
     const ends = new Map<number, bigint>();
     for (const p of offsets) if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
     log.info({ topic: c.topic, schema: c.target.schema, ends: Object.fromEntries([...ends].map(([p, e]) => [p, e.toString()])) }, 'rebuilding projection');
-    const deferred = await clearProjection(lock, c.target);
+    const deferred = await clearProjection(lock, c.target, { consumerName: c.consumerName, topic: c.topic, starts: new Map(offsets.map((p) => [p.partition, p.low])) });
 
     let results = 0;
     let applied = 0;

@@ -1,0 +1,37 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { REPO_ROOT, startService, testKafka, testPool, waitFor } from '@fixlify/testing';
+import { syntheticStepResults } from '../services/metrics/src/testing/synthetic-step-results';
+(async () => {
+  const tag = `dbg${Date.now().toString(36)}`;
+  const topic = `test.projection-dbg.${tag}`;
+  const schema = `t_dbg_${tag}`;
+  const pool = testPool(); const kafka = testKafka(); const admin = kafka.admin(); await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 }); await producer.connect();
+  const orgs = [randomUUID()];
+  const produce = async (n: number, seed: string) => { const b = [...syntheticStepResults({ organizationIds: orgs, workflowsPerOrg: 4, executions: n, startMs: Date.now() - 3600000, seed })]; for (let i = 0; i < b.length; i += 2000) await producer.send({ topic, messages: b.slice(i, i + 2000).map((r) => ({ key: r.executionId, value: JSON.stringify(r) })) }); };
+  const ends = async () => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  const name = `dbg-${tag}`;
+  const rows = async () => (await pool.query(`SELECT partition, next_offset FROM "${schema}".automation_projection_offsets WHERE consumer = $1 ORDER BY 1`, [name]).catch(() => ({ rows: [] }))).rows.map((r) => `${r.partition}:${r.next_offset}`).join(' ');
+  const projected = async () => Number((await pool.query(`SELECT coalesce(sum(next_offset),0) n FROM "${schema}".automation_projection_offsets WHERE consumer = $1`, [name]).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n);
+  await produce(8000, 'a');
+  const env = { METRICS_TOPIC: topic, METRICS_SCHEMA: schema, METRICS_PROJECTION_NAME: name, FIXLIFY_START_FROM: 'earliest', METRICS_MAX_BYTES_PER_PARTITION: '32768', METRICS_CONCURRENCY: '2', LOG_LEVEL: 'info' };
+  const p = await startService('metrics', env, 'dbg-live');
+  let total = await ends();
+  await waitFor(async () => (await projected()) === total, 120000, 'caught up');
+  console.log('caught up', total, await rows(), (await admin.fetchTopicOffsets(topic)).map((x) => `${x.partition}:${x.high}`).join(' '));
+  await produce(5000, 'b'); total = await ends();
+  const rb = spawn(process.execPath, ['-r', '@swc-node/register', 'services/metrics/src/rebuild.ts', '--schema', schema, '--topic', topic, '--name', name, '--fetch-mb', '1', '--concurrency', '1'], { cwd: REPO_ROOT, env: process.env, stdio: 'ignore' });
+  const gone = new Promise((r) => rb.once('exit', r));
+  await waitFor(async () => { const n = await projected(); return n > 0 && n < total * 0.5; }, 120000, 'part-way', 10);
+  rb.kill('SIGKILL'); await gone;
+  console.log('killed at', await rows(), 'ends', (await admin.fetchTopicOffsets(topic)).map((x) => `${x.partition}:${x.high}`).join(' '));
+  await new Promise((r) => setTimeout(r, 3000));
+  console.log((await pool.query(`select a.pid, a.application_name, a.state, a.wait_event_type, a.wait_event, left(a.query, 80) q, l.mode, l.granted, l.locktype from pg_locks l join pg_stat_activity a using (pid) where l.locktype = 'advisory'`)).rows);
+  for (let i = 0; i < 30; i++) { await new Promise((r) => setTimeout(r, 2000)); console.log(i, await rows()); if ((await projected()) === total) break; }
+  await p.kill('SIGTERM');
+  console.log('log', p.logFile);
+  await pool.query(`DROP SCHEMA "${schema}" CASCADE`); await pool.query('DELETE FROM automation_projection_deferred_indexes WHERE schema_name = $1', [schema]);
+  await producer.disconnect(); await admin.disconnect(); await pool.end(); process.exit(0);
+})();
