@@ -26,7 +26,7 @@ const main = async (): Promise<void> => {
     options: {
       results: { type: 'string', default: '1000000' },
       partitions: { type: 'string', default: '6' },
-      concurrency: { type: 'string', default: '3' },
+      concurrency: { type: 'string', default: '4' },
       'fetch-mb': { type: 'string', default: '16' },
       keep: { type: 'boolean', default: false },
     },

@@ -26,7 +26,7 @@ const main = async (): Promise<void> => {
       schema: { type: 'string', default: cfg.METRICS_SCHEMA },
       topic: { type: 'string', default: cfg.METRICS_TOPIC },
       name: { type: 'string', default: projectionName(cfg, env.FIXLIFY_GROUP_PREFIX) },
-      concurrency: { type: 'string', default: '3' },
+      concurrency: { type: 'string', default: '4' },
       'fetch-mb': { type: 'string', default: '16' },
     },
     strict: true,

@@ -294,6 +294,7 @@ describe('runExecution', () => {
     const r = await runExecution(start(def([webhook('hook')], [['t', 'hook']])), context(), depsWith(a.perform));
     expect(r.timers[0]!.reason).toBe('rate_limit');
     expect(r.timers[0]!.command.reason).toBe('fairness');
+    expect(r.timers[0]!.command.continuation.seq).toBe(r.results.at(-1)!.seq + 1);
   });
 
   it('turns a throwing action into a failed step, not a crash', async () => {
@@ -420,6 +421,8 @@ describe('runExecution', () => {
     const b = fakeActions();
     const again = await runExecution(t.command, null, depsWith(b.perform));
     expect(again.state).toBe('completed');
+    // sequence numbers go on after the waiting result, never reused
+    expect([...r.results, ...again.results].map((x) => x.seq)).toEqual([0, 1, 2, 3, 4]);
     expect(b.calls.map((c) => [c.node.id, c.firstRun])).toEqual([
       ['hook', false],
       ['next', false],
@@ -433,6 +436,7 @@ describe('runExecution', () => {
     expect(r.state).toBe('waiting');
     expect(r.timers[0]!.dueAt).toEqual(T0);
     expect(r.timers[0]!.command.reason).toBe('fairness');
+    expect(r.timers[0]!.command.continuation.seq).toBe(r.results.at(-1)!.seq + 1);
   });
 
   it('passes the causation depth one deeper than the event that started it', async () => {

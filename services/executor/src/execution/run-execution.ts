@@ -276,9 +276,9 @@ export const runExecution = async (
         // does not hold the batch, and every other organization's executions in it, until its timeout.
         const at = deps.now();
         const until = new Date(at.getTime() + DETACHED_RESUME_AFTER_MS);
-        const resumeCont = { ...cont, steps: cont.steps + 1 };
         results.push({ ...base(), kind: 'execution_waiting', stepId: node.id, until: isoOf(until), reason: 'slow_action' });
-        const parked = park(resumeCont, 'slow_action', until);
+        // copied after the waiting result took its seq, so the resume's results come after it
+        const parked = park({ ...cont, steps: cont.steps + 1 }, 'slow_action', until);
         if (parked) return parked;
         const timerId = timers[timers.length - 1]!.id;
         void pending.then(() => opts.onDetachedDone?.(timerId));

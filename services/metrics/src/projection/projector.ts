@@ -111,7 +111,7 @@ const inTransaction = async <R>(pool: Pool, log: Logger, asyncCommit: boolean, f
  * Pipelined: eachBatch only decodes a batch and queues its transaction behind the previous one of
  * the same partition, then returns, so kafkajs fetches the next batches while PostgreSQL works
  * (kafkajs waits for every batch of a fetch to be handled before fetching again). At most
- * `concurrency` transactions run at once, and at most twice that many batches wait. When a
+ * `concurrency` transactions run at once, and at most two more batches wait. When a
  * transaction fails for good, the partition is rewound to that batch (kafkajs seek) and the
  * batches queued behind it are dropped: they are fetched again.
  */
@@ -236,7 +236,7 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       const { batch } = payload;
       if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
       // back-pressure: decoded batches waiting for PostgreSQL hold memory
-      await until(() => queued < 2 * concurrency || stopping);
+      await until(() => queued < concurrency + 2 || stopping);
       const newestByOrg = new Map<string, number>();
       const debug = o.log.isLevelEnabled('debug');
       const items = batch.messages.map((m) => {
