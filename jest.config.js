@@ -23,6 +23,6 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$', '/node_modules/'] },
-    { ...common, displayName: 'integration', testMatch: ['**/*.int.spec.ts'], testTimeout: 180000 },
+    { ...common, displayName: 'integration', testMatch: ['**/*.int.spec.ts'], testTimeout: 180000, setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-integration-setup.ts'] },
   ],
 };

@@ -10,6 +10,8 @@
  * job_status_changed to 'dispatched' and to other states, invoice_created): every row change
  * written starts exactly one workflow, and every event is checked against four to five filters.
  *
+ * Events and commands go to topics of the bench's own (bench.triggers.*), see below.
+ *
  * 1. capacity: N row changes (half multi-row INSERTs of jobs, half multi-row UPDATEs of their
  *    status) written as fast as PostgreSQL takes them; row changes/s = N / (first commit → last
  *    start command visible to a read_committed consumer). Stage rates from the consumer groups'
@@ -28,8 +30,17 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Admin, KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
-import { BUSINESS_TABLES, TOPICS, cdcTopic, type StartCommand, type WorkflowDefinitionInput } from '@fixlify/contracts';
+import { BUSINESS_TABLES, cdcTopic, type StartCommand, type WorkflowDefinitionInput } from '@fixlify/contracts';
+import { ensureTopics } from '@fixlify/kafka';
 import { createActiveWorkflow, startService, tailTopic, testKafka, testPool, waitFor, type ServiceProcess, type TopicTail } from '@fixlify/testing';
+
+/**
+ * Events and start commands of the run go to topics of their own: on the shared stack, other
+ * running ingests emit our changes' events again and other executors would run our commands; the
+ * bench must measure its own pipeline, and must not flood the others.
+ */
+const EVENTS_TOPIC = 'bench.triggers.events.v1';
+const COMMANDS_TOPIC = 'bench.triggers.commands.v1';
 
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -129,10 +140,14 @@ const main = async (): Promise<void> => {
   };
 
   try {
+    await ensureTopics(admin, [
+      { topic: EVENTS_TOPIC, numPartitions: 6, configEntries: [{ name: 'retention.ms', value: String(6 * 3600_000) }] },
+      { topic: COMMANDS_TOPIC, numPartitions: 6, configEntries: [{ name: 'retention.ms', value: String(6 * 3600_000) }] },
+    ]);
     await preset(`${prefix}-ingest-cdc`, cdcTopics);
     await preset(`${prefix}-ingest-workflows`, [cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'automation_workflows')]);
-    await preset(`${prefix}-matcher`, [TOPICS.events]);
-    const common = { FIXLIFY_GROUP_PREFIX: prefix, LOG_LEVEL: 'warn', CLOCK_ENABLED: 'false' };
+    await preset(`${prefix}-matcher`, [EVENTS_TOPIC]);
+    const common = { FIXLIFY_GROUP_PREFIX: prefix, LOG_LEVEL: 'warn', CLOCK_ENABLED: 'false', INGEST_EVENTS_TOPIC: EVENTS_TOPIC, MATCHER_EVENTS_TOPIC: EVENTS_TOPIC, MATCHER_COMMANDS_TOPIC: COMMANDS_TOPIC };
     services.push(await startService('ingest', { ...common, ...envList(values['ingest-env']) }, 'bench-trg-ingest'));
     services.push(await startService('matcher', { ...common, ...envList(values['matcher-env']) }, 'bench-trg-matcher'));
     await Promise.all(services.map((s) => s.waitReady(120_000)));
@@ -169,7 +184,7 @@ const main = async (): Promise<void> => {
     // counts this run's start commands by execution id (the key; header and key only, so counting does not slow the
     // pipeline down). Other ingests on the shared stack may emit the same events again: distinct ids are what count.
     const distinct = new Set<string>();
-    commands = await tailTopic(kafka, TOPICS.commands, (m: KafkaMessage) => {
+    commands = await tailTopic(kafka, COMMANDS_TOPIC, (m: KafkaMessage) => {
       if (m.headers?.['fixlify-origin']?.toString() !== origin || !m.key) return undefined;
       const k = m.key.toString('utf8');
       if (distinct.has(k)) return undefined;
@@ -192,12 +207,12 @@ const main = async (): Promise<void> => {
     const half = Math.floor(N / 2);
     const before = commands.seen.length;
     const ingestStart = await committedOf(`${prefix}-ingest-cdc`, cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'jobs'));
-    const matcherStart = await committedOf(`${prefix}-matcher`, TOPICS.events);
+    const matcherStart = await committedOf(`${prefix}-matcher`, EVENTS_TOPIC);
     const samples: { t: number; ingest: number; matcher: number; starts: number; ingestLag: number; matcherLag: number }[] = [];
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const [i, m] = await Promise.all([committedOf(`${prefix}-ingest-cdc`, cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'jobs')), committedOf(`${prefix}-matcher`, TOPICS.events)]);
+        const [i, m] = await Promise.all([committedOf(`${prefix}-ingest-cdc`, cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'jobs')), committedOf(`${prefix}-matcher`, EVENTS_TOPIC)]);
         samples.push({ t: Date.now(), ingest: i.committed - ingestStart.committed, matcher: m.committed - matcherStart.committed, starts: commands.seen.length - before, ingestLag: i.end - i.committed, matcherLag: m.end - m.committed });
         await sleep(500);
       }
@@ -265,7 +280,7 @@ const main = async (): Promise<void> => {
         offered += due;
       }
       if (Date.now() >= sampleAt) {
-        const [i, m] = await Promise.all([committedOf(`${prefix}-ingest-cdc`, cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'jobs')), committedOf(`${prefix}-matcher`, TOPICS.events)]);
+        const [i, m] = await Promise.all([committedOf(`${prefix}-ingest-cdc`, cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'jobs')), committedOf(`${prefix}-matcher`, EVENTS_TOPIC)]);
         lagPts.push([(Date.now() - sStart) / 1000, i.end - i.committed + (m.end - m.committed)]);
         sampleAt += 1000;
       }
@@ -294,7 +309,7 @@ const main = async (): Promise<void> => {
     const toVisible: number[] = [];
     const lStart = Date.now() + 2000; // warm-up excluded
     const seenIds = new Set<string>();
-    latencyTail = await tailTopic(kafka, TOPICS.commands, (m: KafkaMessage) => {
+    latencyTail = await tailTopic(kafka, COMMANDS_TOPIC, (m: KafkaMessage) => {
       if (m.headers?.['fixlify-origin']?.toString() !== origin || !m.value) return undefined;
       const seenAt = Date.now();
       const c = JSON.parse(m.value.toString('utf8')) as StartCommand;

@@ -1,12 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { generateVAPIDKeys } from 'web-push';
 import { TOPICS, type DomainEvent, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import {
   createActiveWorkflow,
   createClient,
-  createOrganization,
-  jsonWhere,
   startMailgunStandin,
   startPushStandin,
   startService,
@@ -48,6 +47,20 @@ describe('executor: every action on the real stack', () => {
   const services: ServiceProcess[] = [];
   const secret = 'executor-actions-signing-secret';
 
+  // this file's organizations share an id prefix: readers skip everyone else's messages without parsing them
+  const prefix = randomBytes(4).toString('hex');
+  const needle = Buffer.from(`"organizationId":"${prefix}`);
+  let orgCount = 0;
+  const createOrganization = async (db: Pool, o: { name: string; timeZone?: string; locale?: string; currency?: string; quietHours?: [string, string] }): Promise<string> => {
+    const id = `${prefix}-${(orgCount++).toString(16).padStart(4, '0')}-4000-8000-${randomBytes(6).toString('hex')}`;
+    await db.query(
+      'INSERT INTO organizations (id, name, time_zone, locale, currency, quiet_hours_start, quiet_hours_end) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [id, o.name, o.timeZone ?? 'UTC', o.locale ?? 'en-US', o.currency ?? 'USD', o.quietHours?.[0] ?? null, o.quietHours?.[1] ?? null],
+    );
+    return id;
+  };
+  const ours = <T>(m: KafkaMessage): T | undefined => (m.value?.includes(needle) ? (JSON.parse(m.value.toString('utf8')) as T) : undefined);
+
   beforeAll(async () => {
     pool = testPool();
     kafka = testKafka();
@@ -72,8 +85,8 @@ describe('executor: every action on the real stack', () => {
       VAPID_PRIVATE_KEY: vapid.privateKey,
       EXECUTOR_TIMER_POLL_MS: '50',
     };
-    results = await tailTopic(kafka, TOPICS.stepResults, jsonWhere<StepResult>(() => true));
-    events = await tailTopic(kafka, TOPICS.events, jsonWhere<DomainEvent>(() => true));
+    results = await tailTopic(kafka, TOPICS.stepResults, ours<StepResult>);
+    events = await tailTopic(kafka, TOPICS.events, ours<DomainEvent>);
     for (const name of ['ingest', 'matcher', 'executor', 'metrics'] as const) services.push(await startService(name, env, `exec-actions-${name}`));
     await Promise.all([...services.map((s) => s.waitReady(90_000)), results.ready, events.ready]);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOPICS } from '@fixlify/contracts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -24,6 +25,8 @@ const IngestEnv = z
     INGEST_GROUP_COMMIT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(32),
     /** first back-off of the transactional producer's retries (ms) */
     INGEST_TXN_RETRY_MS: z.coerce.number().int().min(1).max(1000).default(10),
+    /** where domain events go; only benchmarks and tests on a shared cluster change it (a topic of their own) */
+    INGEST_EVENTS_TOPIC: z.string().min(1).default(TOPICS.events),
     /** clock triggers on/off (an instance may leave the clock to others; two or more are safe) */
     CLOCK_ENABLED: flag.default(true),
     /** how often scheduled and recurring triggers are checked (ms) */

@@ -47,7 +47,7 @@ const main = async (): Promise<void> => {
         const table = tableOfTopic.get(item.topic) as BusinessTable;
         for (const ev of mapChange(table, item.value, now)) {
           // the trace of an event starts here, its id derived from the event id (deterministic, like the event)
-          out.push({ topic: TOPICS.events, key: `${ev.organizationId}:${ev.entityId ?? ''}`, value: JSON.stringify(ev), headers: traceHeaders(childSpan(null, traceIdFromUuid(ev.eventId))) });
+          out.push({ topic: cfg.INGEST_EVENTS_TOPIC, key: `${ev.organizationId}:${ev.entityId ?? ''}`, value: JSON.stringify(ev), headers: traceHeaders(childSpan(null, traceIdFromUuid(ev.eventId))) });
         }
       }
       return out;
@@ -77,7 +77,7 @@ const main = async (): Promise<void> => {
 
   // clock, manual and webhook triggers: produced with their own idempotent producer, not in a consumer's transaction
   const pool = createPool();
-  const emitter = await createEventEmitter(kafka);
+  const emitter = await createEventEmitter(kafka, cfg.INGEST_EVENTS_TOPIC);
   const clock = cfg.CLOCK_ENABLED
     ? new ClockScanner({
         pool,

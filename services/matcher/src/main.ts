@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import { DomainEvent, TOPICS } from '@fixlify/contracts';
+import { DomainEvent } from '@fixlify/contracts';
 import { createKafka, createLogger, jsonDecoder, kafkaEnv, registry, runExactlyOncePipeline, runService, traceFields, traceHeaders, type OutMessage } from '@fixlify/kafka';
 import { matcherConfig } from './config';
 import { followWorkflows } from './index/load-workflows';
@@ -28,7 +28,7 @@ const main = async (): Promise<void> => {
     log,
     groupId,
     transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-matcher-${env.FIXLIFY_INSTANCE_ID}`,
-    topics: [TOPICS.events],
+    topics: [cfg.MATCHER_EVENTS_TOPIC],
     decode: jsonDecoder(DomainEvent),
     groupCommitPartitions: cfg.MATCHER_GROUP_COMMIT_PARTITIONS,
     transactionRetryMs: cfg.MATCHER_TXN_RETRY_MS,
@@ -44,7 +44,7 @@ const main = async (): Promise<void> => {
             continue;
           }
           starts.inc({ trigger: item.value.type });
-          out.push({ topic: TOPICS.commands, key: m.command.executionId, value: JSON.stringify(m.command), headers: { [ORIGIN_HEADER]: groupId, ...(item.trace ? traceHeaders(item.trace) : {}) } });
+          out.push({ topic: cfg.MATCHER_COMMANDS_TOPIC, key: m.command.executionId, value: JSON.stringify(m.command), headers: { [ORIGIN_HEADER]: groupId, ...(item.trace ? traceHeaders(item.trace) : {}) } });
         }
       }
       return out;

@@ -16,14 +16,14 @@ export const eventKey = (ev: DomainEvent): string => `${ev.organizationId}:${ev.
  * replicas. Events produced outside a consumer's transaction (clock, manual, webhook) rely on their
  * deterministic ids: a second emission of the same event yields the same execution id downstream.
  */
-export const createEventEmitter = async (kafka: Kafka): Promise<EventEmitter> => {
+export const createEventEmitter = async (kafka: Kafka, topic: string = TOPICS.events): Promise<EventEmitter> => {
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   return {
     emit: async (events) => {
       if (events.length === 0) return;
       await producer.send({
-        topic: TOPICS.events,
+        topic,
         acks: -1,
         // the trace of an event starts where the event does, its id derived from the event id (as for CDC events)
         messages: events.map((ev) => ({ key: eventKey(ev), value: JSON.stringify(ev), headers: traceHeaders(childSpan(null, traceIdFromUuid(ev.eventId))) })),
