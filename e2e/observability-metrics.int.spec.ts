@@ -22,7 +22,7 @@ import {
  * when work flows; one trace id follows an event from ingest to the step results; log lines are
  * JSON and carry the execution's identity; health says ready.
  */
-jest.setTimeout(240_000);
+jest.setTimeout(420_000);
 
 interface Traced<T> {
   value: T;
@@ -103,7 +103,7 @@ describe('observability: metrics, traces, logs and health of every service', () 
     });
     await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${svc('matcher').port}/index/${wf.workflowId}`)).json()) as { present: boolean }).present, 60_000, 'the matcher');
     await pool.query(`INSERT INTO jobs (organization_id, title) VALUES ($1, 'observed')`, [org]);
-    await results.until((rs) => rs.some((r) => r.value.kind === 'execution_completed'), 90_000, 'the execution to complete');
+    await results.until((rs) => rs.some((r) => r.value.kind === 'execution_completed'), 240_000, 'the execution to complete');
     const executionId = results.seen[0]!.value.executionId;
     // the projector has projected it
     await waitFor(

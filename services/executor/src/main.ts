@@ -40,11 +40,12 @@ const main = async (): Promise<void> => {
     log,
   });
 
+  const groupId = `${env.FIXLIFY_GROUP_PREFIX}-executor`;
   const pipeline = await runExactlyOncePipeline<Command>({
     name: 'executor',
     kafka,
     log,
-    groupId: `${env.FIXLIFY_GROUP_PREFIX}-executor`,
+    groupId,
     transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-executor-${env.FIXLIFY_INSTANCE_ID}`,
     topics: [cfg.EXECUTOR_COMMANDS_TOPIC],
     decode: createCommandDecoder(),
@@ -59,6 +60,7 @@ const main = async (): Promise<void> => {
         concurrency: cfg.EXECUTOR_CONCURRENCY,
         orgShare: cfg.EXECUTOR_ORG_BATCH_SHARE,
         topic: cfg.EXECUTOR_COMMANDS_TOPIC,
+        group: groupId,
         flush: actions.flush,
         ...(cfg.EXECUTOR_BATCH_DEADLINE_MS > 0 ? { deadlineMs: cfg.EXECUTOR_BATCH_DEADLINE_MS } : {}),
       }).catch((e: unknown) => {

@@ -31,8 +31,11 @@ export interface Claimed {
  * execution forward, or when it is the very message whose processing was interrupted before its
  * Kafka transaction committed (same command at the same position: a re-run). Replayed starts,
  * late timer re-emits and anything after a cancel are dropped. Returns the positions to run.
+ *
+ * An execution belongs to the consumer group (`group`, the deployment) that claimed it first: another
+ * group reading the same topic drops its commands instead of running them a second time.
  */
-export const claimCommands = async (pool: Pool, claims: CommandClaim[]): Promise<Map<string, Claimed>> => {
+export const claimCommands = async (pool: Pool, claims: CommandClaim[], group: string): Promise<Map<string, Claimed>> => {
   // one statement cannot upsert a row twice: commands of one execution go in successive rounds
   const out = new Map<string, Claimed>();
   let rest = claims;
@@ -47,13 +50,13 @@ export const claimCommands = async (pool: Pool, claims: CommandClaim[]): Promise
         round.push(c);
       }
     }
-    for (const r of await claimRound(pool, round)) out.set(r.position, { rerun: r.rerun });
+    for (const r of await claimRound(pool, round, group)) out.set(r.position, { rerun: r.rerun });
     rest = later;
   }
   return out;
 };
 
-const claimRound = async (pool: Pool, claims: CommandClaim[]): Promise<{ position: string; rerun: boolean }[]> => {
+const claimRound = async (pool: Pool, claims: CommandClaim[], group: string): Promise<{ position: string; rerun: boolean }[]> => {
   if (claims.length === 0) return [];
   const res = await pool.query<{ position: string; rerun: boolean }>(
     `WITH input AS (
@@ -63,19 +66,21 @@ const claimRound = async (pool: Pool, claims: CommandClaim[]): Promise<{ positio
        -- the statement's snapshot: the rows as they were before this upsert
        SELECT e.id, e.last_command_id, e.last_command_position FROM automation_executions e JOIN input USING (id)
      ), upserted AS (
-       INSERT INTO automation_executions AS e (id, organization_id, workflow_id, state, last_command_id, last_command_position, progress)
-       SELECT id, organization_id, workflow_id, CASE WHEN kind = 'cancel' THEN 'cancelled' ELSE 'running' END, command_id, position, progress FROM input
+       INSERT INTO automation_executions AS e (id, organization_id, workflow_id, state, last_command_id, last_command_position, progress, owner_group)
+       SELECT id, organization_id, workflow_id, CASE WHEN kind = 'cancel' THEN 'cancelled' ELSE 'running' END, command_id, position, progress, $8 FROM input
        ON CONFLICT (id) DO UPDATE SET
+         owner_group = coalesce(e.owner_group, EXCLUDED.owner_group),
          last_command_id = EXCLUDED.last_command_id,
          last_command_position = EXCLUDED.last_command_position,
          progress = GREATEST(e.progress, EXCLUDED.progress),
          state = CASE WHEN EXCLUDED.state = 'cancelled' AND e.state IN ('running','waiting') THEN 'cancelled' ELSE e.state END,
          updated_at = now()
-       WHERE (e.last_command_id = EXCLUDED.last_command_id AND e.last_command_position = EXCLUDED.last_command_position)
+       WHERE (e.owner_group IS NULL OR e.owner_group = EXCLUDED.owner_group) AND (
+             (e.last_command_id = EXCLUDED.last_command_id AND e.last_command_position = EXCLUDED.last_command_position)
           OR (e.progress < EXCLUDED.progress AND (
                 e.state IN ('running','waiting')
                 -- only a person's retry brings a failed execution back
-                OR (e.state = 'failed' AND (SELECT kind FROM input WHERE input.id = e.id) = 'manual_retry')))
+                OR (e.state = 'failed' AND (SELECT kind FROM input WHERE input.id = e.id) = 'manual_retry'))))
        RETURNING e.id, e.last_command_id, e.last_command_position AS position
      )
      SELECT u.position, (b.last_command_id = u.last_command_id AND b.last_command_position = u.position) IS TRUE AS rerun
@@ -88,6 +93,7 @@ const claimRound = async (pool: Pool, claims: CommandClaim[]): Promise<{ positio
       claims.map((c) => c.position),
       claims.map((c) => progressOf(c.command)),
       claims.map((c) => (c.command.kind === 'resume' && c.command.reason === 'manual_retry' ? 'manual_retry' : c.command.kind)),
+      group,
     ],
   );
   return res.rows;

@@ -24,6 +24,8 @@ export interface BatchOptions {
   orgShare: number;
   /** the commands topic (parked commands come back to it) */
   topic: string;
+  /** this deployment's consumer group: it owns the executions it starts */
+  group: string;
   /** waits for the writes the actions left pending (ledger records that may trail the send) */
   flush?: () => Promise<void>;
   /** time budget of a batch: actions still running then are detached (default: none) */
@@ -73,7 +75,7 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
   // contexts load while the claim runs (one round trip for both); a dropped duplicate's context is unused
   const starts = taken.flatMap((i) => (i.value.kind === 'start' ? [i.value] : []));
   const [claimed, contexts] = await Promise.all([
-    claimCommands(pool, claims),
+    claimCommands(pool, claims, o.group),
     loadContexts(
       pool,
       starts.map((c) => c.event),
