@@ -3,3 +3,4 @@ export * from './data-source';
 export * from './entities/business.entities';
 export * from './entities/automation.entities';
 export * from './workflow-store';
+export * from './execution-context';

@@ -1,3 +1,4 @@
+import { loadContexts } from '@fixlify/db';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { Command, TOPICS, TriggerType, WorkflowDefinition } from '@fixlify/contracts';
@@ -8,7 +9,6 @@ import { Doc } from '../http/doc';
 import { ApiError, notFound } from '../http/errors';
 import { idOr404, zod } from '../http/zod.pipe';
 import { cancelCommand, manualRetryCommand, rebuildEvent, type ExecutionRef } from './commands';
-import { loadContext } from './load-context';
 
 export const EXECUTION_STATUSES = ['pending', 'processing', 'completed', 'failed', 'retry', 'waiting', 'cancelled'] as const;
 export const ExecutionsQuery = z.object({
@@ -149,7 +149,7 @@ export class ExecutionsController {
         after: null,
         now: new Date(),
       });
-      rebuilt = { definition: definition.data, event: ev, context: await loadContext(this.deps.pool, ev), startedAt: log.startedAt ? new Date(log.startedAt).toISOString() : null };
+      rebuilt = { definition: definition.data, event: ev, context: (await loadContexts(this.deps.pool, [ev]))[0]!, startedAt: log.startedAt ? new Date(log.startedAt).toISOString() : null };
     }
     const cmd = manualRetryCommand({ execution: ref, last, rebuilt, recordedProgress: Number(progress.rows[0]?.progress ?? 0), lastSeq: log.lastSeq, now: new Date() });
     await this.deps.publisher.send(TOPICS.commands, cmd.executionId, JSON.stringify(cmd));

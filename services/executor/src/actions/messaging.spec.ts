@@ -1,4 +1,4 @@
-import type { ExecutionContext } from '../execution/load-context';
+import type { ExecutionContext } from '@fixlify/db';
 import { quietHoursUntil } from './messaging';
 
 const ctx = (organization: Record<string, unknown> | null, client: Record<string, unknown> | null = null): ExecutionContext => ({

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { quietHoursWindowEnd } from '@fixlify/workflow';
-import type { ExecutionContext } from '../execution/load-context';
+import type { ExecutionContext } from '@fixlify/db';
 
 export type PeopleChannel = 'email' | 'sms' | 'push';
 

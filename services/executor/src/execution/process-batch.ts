@@ -4,7 +4,7 @@ import type { OutMessage, PipelineItem } from '@fixlify/kafka';
 import { cancelTimers, insertTimers, makeTimersDue, replaceTimers, type TimerRow } from '../timers/timer-store';
 import { claimCommands, commandIdOf, markExecutionStates } from './claim-commands';
 import { interleaveByOrg, splitByShare } from './fair-share';
-import { loadContexts, type ExecutionContext } from './load-context';
+import { loadContexts, type ExecutionContext } from '@fixlify/db';
 import { mapLimit } from './map-limit';
 import { runExecution, type RunDeps, type RunOutcome } from './run-execution';
 

@@ -1,6 +1,6 @@
 import { WorkflowDefinition, type DomainEvent, type ResumeCommand, type StartCommand, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import { progressOf } from './claim-commands';
-import type { ExecutionContext } from './load-context';
+import type { ExecutionContext } from '@fixlify/db';
 import { DETACHED_RESUME_AFTER_MS, MAX_COMMAND_BYTES, MAX_SAVED_RESPONSE_BYTES, boundOutput, runExecution, type ActionOutcome, type ActionRequest, type RunDeps } from './run-execution';
 
 const ORG = '11111111-1111-4111-8111-111111111111';

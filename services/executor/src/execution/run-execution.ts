@@ -25,7 +25,7 @@ import {
   type StepOutcome,
 } from '@fixlify/workflow';
 import type { TimerReason, TimerRow } from '../timers/timer-store';
-import type { ExecutionContext } from './load-context';
+import type { ExecutionContext } from '@fixlify/db';
 
 export type ActionNode = Extract<WorkflowNode, { type: ActionType }>;
 type ControlNode = Exclude<WorkflowNode, ActionNode | { type: 'trigger' }>;
