@@ -29,10 +29,20 @@ const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_
 const hasCount = (l: Locator, n: number) => eventually(`${n} × ${l.toString()}`, async () => (await l.count()) === n);
 const hasText = (l: Locator, text: string) => eventually(`"${text}" in ${l.toString()}`, async () => ((await l.textContent()) ?? '').trim() === text);
 /** A pointer drag in small steps, as a person connects two handles. */
+/** A locator's box once it has stopped moving (the canvas may still be fitting its view after a change). */
+const stableBox = async (l: Locator): Promise<{ x: number; y: number; width: number; height: number }> => {
+  let last = await l.boundingBox();
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const cur = await l.boundingBox();
+    if (cur && last && cur.x === last.x && cur.y === last.y) return cur;
+    last = cur;
+  }
+  throw new Error(`${l.toString()} did not stop moving`);
+};
 const dragBetween = async (page: Page, from: Locator, to: Locator): Promise<void> => {
-  const a = await from.boundingBox();
-  const b = await to.boundingBox();
-  if (!a || !b) throw new Error('a handle to connect is not visible');
+  const a = await stableBox(from);
+  const b = await stableBox(to);
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
   await page.mouse.down();
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 15 });
@@ -98,7 +108,8 @@ describe('web app in a real browser', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
 
-    // sign in
+    // sign in (a retry of this test starts signed out too)
+    await context.clearCookies();
     await page.goto(`${base}/`);
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill(password);
