@@ -173,6 +173,10 @@ describe('API: tenant isolation, validation, roles, templates', () => {
       'the re-driven event on its original topic',
     );
     await reader.stop();
+    // the re-drive is recorded (PostgreSQL: every API instance and a restart show it), for A only
+    const listed = (await call(keys.A.viewer, 'GET', '/api/dead-letters')).body.items.find((e: { id: string }) => e.id === entry.id);
+    expect(listed.redrive).toMatchObject({ count: expect.any(Number), lastBy: 'api-key:test editor' });
+    expect(listed.redrive.count).toBeGreaterThanOrEqual(1);
   });
 
   it('rejects bad bodies with a clear 400 naming the field', async () => {
@@ -294,7 +298,46 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     expect(after.body.usageCount).toBeGreaterThanOrEqual(before + 1);
     const rated = await call(E, 'POST', `/api/templates/${t.body.id}/rate`, { rating: 5 });
     expect(rated.status).toBe(200);
-    expect(rated.body.ratingCount).toBeGreaterThanOrEqual(1);
+    expect(rated.body).toMatchObject({ myRating: 5, ratingCount: expect.any(Number) });
+    // one rating per organization: rating again replaces it; another organization's rating counts
+    const again = await call(keys.A.owner, 'POST', `/api/templates/${t.body.id}/rate`, { rating: 1 });
+    expect(again.body.ratingCount).toBe(rated.body.ratingCount);
+    const byB = await call(keys.B.editor, 'POST', `/api/templates/${t.body.id}/rate`, { rating: 4 });
+    expect(byB.body.ratingCount).toBe(rated.body.ratingCount + 1);
+    const stored = await pool.query('SELECT organization_id, rating FROM automation_template_ratings WHERE template_id = $1 AND organization_id = ANY($2::uuid[]) ORDER BY rating', [t.body.id, [orgA, orgB]]);
+    expect(stored.rows).toEqual([
+      { organization_id: orgA, rating: 1 },
+      { organization_id: orgB, rating: 4 },
+    ]);
+  });
+
+  it('lets owners set the organization’s own provider accounts; secrets are encrypted and never shown; other organizations see nothing', async () => {
+    const O = keys.A.owner;
+    const put = await call(O, 'PUT', '/api/channels/telnyx', { secret: 'KEY_alpha_secret_1234', settings: { from: '+15550001111' } });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ provider: 'telnyx', settings: { from: '+15550001111' }, secretHint: '••••1234' });
+    expect(JSON.stringify(put.body)).not.toContain('KEY_alpha_secret');
+    const stored = await pool.query<{ secret_ciphertext: string }>('SELECT secret_ciphertext FROM organization_channel_credentials WHERE organization_id = $1 AND provider = $2', [orgA, 'telnyx']);
+    expect(stored.rows[0]!.secret_ciphertext).toMatch(/^v1:/);
+    expect(stored.rows[0]!.secret_ciphertext).not.toContain('KEY_alpha');
+    const list = await call(O, 'GET', '/api/channels');
+    expect(list.body.items).toEqual([expect.objectContaining({ provider: 'telnyx', secretHint: '••••1234' })]);
+    expect(JSON.stringify(list.body)).not.toContain('KEY_alpha_secret');
+    // other organizations: nothing to see, nothing to delete
+    expect((await call(keys.B.owner, 'GET', '/api/channels')).body.items).toEqual([]);
+    expect((await call(keys.B.owner, 'DELETE', '/api/channels/telnyx')).status).toBe(404);
+    // owners only
+    expect((await call(keys.A.editor, 'GET', '/api/channels')).status).toBe(403);
+    expect((await call(keys.A.editor, 'PUT', '/api/channels/telnyx', { secret: 'x', settings: { from: '+15550001111' } })).status).toBe(403);
+    // bad input: a clear 400 naming the field; unknown providers 404
+    const bad = await call(O, 'PUT', '/api/channels/telnyx', { secret: 'KEY', settings: { from: '555-0101' } });
+    expect([bad.status, bad.body.code]).toEqual([400, 'validation_failed']);
+    expect(bad.body.message).toMatch(/settings\.from: an E\.164 number/);
+    const mismatch = await call(O, 'PUT', '/api/channels/webhook', { provider: 'mailgun', secret: 'a-long-enough-secret!', settings: {} });
+    expect([mismatch.status, mismatch.body.message]).toEqual([400, expect.stringMatching(/path says "webhook"/)]);
+    expect((await call(O, 'PUT', '/api/channels/fax', { secret: 'x', settings: {} })).status).toBe(404);
+    expect((await call(O, 'DELETE', '/api/channels/telnyx')).status).toBe(200);
+    expect((await call(O, 'GET', '/api/channels')).body.items).toEqual([]);
   });
 
   it('serves the OpenAPI document and the catalogue', async () => {

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { generateVAPIDKeys } from 'web-push';
-import { TOPICS, type DomainEvent, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
+import { credentialsKey, sealCredential } from '@fixlify/channels';
+import { ChannelCredentialsInput, TOPICS, type DomainEvent, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
+import { upsertChannelCredential } from '@fixlify/db';
 import {
   createActiveWorkflow,
   createClient,
@@ -39,6 +41,8 @@ describe('executor: every action on the real stack', () => {
   let results: TopicTail<StepResult>;
   let events: TopicTail<DomainEvent>;
   let mailgun: MailgunStandin;
+  /** an organization's own Mailgun account (its own key and domain) */
+  let ownMailgun: MailgunStandin;
   let telnyx: TelnyxStandin;
   let smtp: SmtpStandin;
   let push: PushStandin;
@@ -64,9 +68,11 @@ describe('executor: every action on the real stack', () => {
   beforeAll(async () => {
     pool = testPool();
     kafka = testKafka();
-    [mailgun, telnyx, smtp, push, hooks, api] = await Promise.all([
+    [mailgun, ownMailgun, telnyx, smtp, push, hooks, api] = await Promise.all([
       startMailgunStandin(),
-      startTelnyxStandin(),
+      startMailgunStandin({ apiKey: 'key-own-account', domains: ['mg.own.test'] }),
+      // the deployment's Telnyx account and an organization's own
+      startTelnyxStandin({ apiKey: ['KEY_test', 'KEY_own'] }),
       startSmtpStandin(),
       startPushStandin(),
       startWebhookReceiver(),
@@ -95,7 +101,7 @@ describe('executor: every action on the real stack', () => {
     await Promise.all(services.map((s) => s.kill('SIGTERM')));
     await results?.stop();
     await events?.stop();
-    await Promise.all([mailgun, telnyx, smtp, push, hooks, api].map((s) => s?.close()));
+    await Promise.all([mailgun, ownMailgun, telnyx, smtp, push, hooks, api].map((s) => s?.close()));
     await pool?.end();
   });
 
@@ -179,6 +185,45 @@ describe('executor: every action on the real stack', () => {
     const got = telnyx.received.filter((m) => m.to === '+15557654321');
     expect(got.map((m) => m.text)).toEqual(['Hi Ada, sms-me is booked']);
     expect(stepOf(rs, 'sms')!.delivery).toBe('delivered');
+  });
+
+  it("sends through the organization's own accounts: its Mailgun key and domain, its Telnyx number, its webhook secret", async () => {
+    const org = await createOrganization(pool, { name: 'Own Accounts Co' });
+    const client = await createClient(pool, org, { name: 'Olga', email: 'olga@example.com', phone: '+15550102030' });
+    const ownSecret = 'own-signing-secret-0123456789';
+    // sealed as the API seals them (the executor runs with the same development key: CREDENTIALS_ENCRYPTION_KEY unset)
+    for (const input of [
+      { provider: 'mailgun', secret: 'key-own-account', settings: { domain: 'mg.own.test', from: 'Own Co <hi@own.test>', apiBase: ownMailgun.url } },
+      { provider: 'telnyx', secret: 'KEY_own', settings: { from: '+15559990000' } },
+      { provider: 'webhook', secret: ownSecret, settings: {} },
+    ]) {
+      const sealed = sealCredential(org, ChannelCredentialsInput.parse(input), credentialsKey({}));
+      await upsertChannelCredential(pool, { organizationId: org, provider: sealed.provider, secretCiphertext: sealed.secretCiphertext, settings: sealed.settings });
+    }
+    const wf = await publish(org, {
+      nodes: [
+        onJobCreated('own-accounts'),
+        { id: 'mail', type: 'send_email', config: { subject: 'Hello {{ client.name }}', text: 'From our own domain' } },
+        { id: 'sms', type: 'send_sms', config: { body: 'Hi {{ client.name }}' } },
+        { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/own/${org}`, payload: '{"own":true}' } },
+      ],
+      edges: chain('t', 'mail', 'sms', 'hook'),
+    });
+    await insertJob(org, client, 'own-accounts');
+    const rs = await finished(wf.workflowId);
+    expect(rs.at(-1)!.kind).toBe('execution_completed');
+    const executionId = rs[0]!.executionId;
+    const mails = ownMailgun.received.filter((m) => m.idempotencyKey === `${executionId}:mail`);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]).toMatchObject({ domain: 'mg.own.test', from: 'Own Co <hi@own.test>', to: ['olga@example.com'] });
+    expect(mailgun.received.some((m) => m.idempotencyKey === `${executionId}:mail`)).toBe(false);
+    expect(stepOf(rs, 'mail')!.output).toMatchObject({ provider: 'mailgun', account: 'organization' });
+    const texts = telnyx.received.filter((m) => m.to === '+15550102030');
+    expect(texts.map((m) => [m.from, m.text])).toEqual([['+15559990000', 'Hi Olga']]);
+    const hook = hooks.received.filter((r) => r.path === `/own/${org}`);
+    expect(hook).toHaveLength(1);
+    expect(hooks.verify(hook[0]!, ownSecret)).toBe(true);
+    expect(hooks.verify(hook[0]!, secret)).toBe(false);
   });
 
   it('send_push_notification through Web Push to each subscription of the person', async () => {

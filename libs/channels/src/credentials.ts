@@ -55,3 +55,18 @@ export function keyFromEnv(value: string | undefined, name = 'CREDENTIALS_ENCRYP
   }
   throw new Error(`${name} must be 32 bytes as 64 hex characters or 44 base64 characters (got ${v.length} characters)`);
 }
+
+/** Key used when CREDENTIALS_ENCRYPTION_KEY is unset outside production: local development and tests only. */
+const DEVELOPMENT_KEY = Buffer.from('fixlify-local-development-key-32', 'utf8');
+
+/**
+ * The credentials key of a process: CREDENTIALS_ENCRYPTION_KEY, required in production
+ * (NODE_ENV=production); elsewhere a fixed development key when unset, so `npm start` works as is.
+ */
+export function credentialsKey(env: NodeJS.ProcessEnv = process.env): Buffer {
+  if (!env.CREDENTIALS_ENCRYPTION_KEY?.trim()) {
+    if (env.NODE_ENV === 'production') throw new Error('CREDENTIALS_ENCRYPTION_KEY is required in production (openssl rand -base64 32)');
+    return DEVELOPMENT_KEY;
+  }
+  return keyFromEnv(env.CREDENTIALS_ENCRYPTION_KEY);
+}

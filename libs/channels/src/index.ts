@@ -8,3 +8,4 @@ export * from './telnyx';
 export * from './push';
 export * from './credentials';
 export * from './delivery-policy';
+export * from './org-credentials';

@@ -6,3 +6,4 @@ export * from './debezium';
 export * from './ids';
 export * from './json-schema';
 export * from './triggers';
+export * from './channel-credentials';

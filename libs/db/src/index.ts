@@ -4,3 +4,4 @@ export * from './entities/business.entities';
 export * from './entities/automation.entities';
 export * from './workflow-store';
 export * from './execution-context';
+export * from './channel-credentials';

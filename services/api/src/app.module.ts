@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeysController, AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
+import { ChannelsController } from './channels/channels.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DEPS, type ApiDeps } from './deps';
 import { ExecutionsController } from './executions/executions.controller';
@@ -16,6 +17,7 @@ import { CatalogController, WorkflowsController } from './workflows/workflows.co
 export const CONTROLLERS: Type[] = [
   AuthController,
   ApiKeysController,
+  ChannelsController,
   CatalogController,
   WorkflowsController,
   TemplatesController,

@@ -17,6 +17,8 @@ export interface ApiDeps {
   publisher: Publisher;
   live: LiveHub;
   deadLetters: DeadLetterBuffer;
+  /** encrypts the organizations' provider secrets (CREDENTIALS_ENCRYPTION_KEY) */
+  credentialsKey: Buffer;
   /** true once the Kafka consumers have joined their groups */
   kafkaReady: () => boolean;
 }

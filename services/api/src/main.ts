@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { credentialsKey } from '@fixlify/channels';
 import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, kafkaEnv } from '@fixlify/kafka';
 import { AppModule } from './app.module';
@@ -34,7 +35,7 @@ const main = async (): Promise<void> => {
   const live = new LiveHub();
   const deadLetters = new DeadLetterBuffer(cfg.API_DLQ_BUFFER);
   const readers: Reader[] = [];
-  const deps: ApiDeps = { cfg, pool, log, publisher, live, deadLetters, kafkaReady: () => readers.length === 2 && readers.every((r) => r.ready()) };
+  const deps: ApiDeps = { cfg, pool, log, publisher, live, deadLetters, credentialsKey: credentialsKey(), kafkaReady: () => readers.length === 2 && readers.every((r) => r.ready()) };
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), { logger: ['error', 'warn'], bodyParser: false });
   app.disable('x-powered-by');

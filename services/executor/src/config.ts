@@ -24,6 +24,8 @@ const ExecutorEnv = z.object({
   TELNYX_API_BASE: z.string().url().default('https://api.telnyx.com'),
   TELNYX_API_KEY: z.string().default(''),
   TELNYX_FROM: z.string().default('+15550000000'),
+  /** how long an organization's own provider accounts (set through the API) are cached: a change reaches sends within this time */
+  EXECUTOR_CREDENTIALS_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Web Push VAPID keys */
   VAPID_PUBLIC_KEY: z.string().default(''),
   VAPID_PRIVATE_KEY: z.string().default(''),

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { applyFault, FaultQueue, header, sendJson, startHttpServer, type StandinOptions } from './http-standin';
 
 export interface TelnyxStandinOptions extends StandinOptions {
-  /** The accepted Bearer key (default 'KEY_test'). */
-  apiKey?: string;
+  /** The accepted Bearer key(s) (default 'KEY_test'): several stand for several Telnyx accounts. */
+  apiKey?: string | string[];
 }
 
 export interface TelnyxRecordedMessage {
@@ -38,7 +38,7 @@ const errors = (...e: TelnyxError[]) => ({ errors: e });
 
 /** Speaks Telnyx's Messages API v2 (POST /v2/messages, Bearer auth, JSON). */
 export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promise<TelnyxStandin> {
-  const apiKey = opts.apiKey ?? 'KEY_test';
+  const apiKeys = new Set([opts.apiKey ?? 'KEY_test'].flat());
   const faults = new FaultQueue();
   const received: TelnyxRecordedMessage[] = [];
   const optedOut = new Set<string>();
@@ -63,7 +63,7 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
       return;
     }
     const auth = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '');
-    if (auth?.[1] !== apiKey) {
+    if (!auth?.[1] || !apiKeys.has(auth[1])) {
       return sendJson(
         res,
         401,

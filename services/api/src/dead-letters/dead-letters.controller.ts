@@ -7,6 +7,13 @@ import { Doc } from '../http/doc';
 import { ApiError, notFound } from '../http/errors';
 import { zod } from '../http/zod.pipe';
 
+interface Redrive {
+  count: number;
+  firstAt: Date;
+  lastAt: Date;
+  lastBy: string;
+}
+
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 const entryId = { transform: (v: unknown): string => (typeof v === 'string' && /^\d{1,5}:\d{1,20}$/.test(v) ? v : (() => { throw notFound('dead letter'); })()) };
 
@@ -16,8 +23,21 @@ export class DeadLettersController {
 
   @Get()
   @Doc({ summary: "The organization's messages on the dead-letter topic (origin, consumer, reason, value), newest first", query: ListQuery, role: 'viewer' })
-  list(@Caller() p: Principal, @Query(zod(ListQuery, 'query')) q: z.infer<typeof ListQuery>): unknown {
-    return { items: this.deps.deadLetters.list(p.organizationId, q.limit) };
+  async list(@Caller() p: Principal, @Query(zod(ListQuery, 'query')) q: z.infer<typeof ListQuery>): Promise<unknown> {
+    const entries = this.deps.deadLetters.list(p.organizationId, q.limit);
+    const redrives = await this.redrives(p.organizationId, entries.map((e) => e.id));
+    return { items: entries.map((e) => ({ ...e, redrive: redrives.get(e.id) ?? null })) };
+  }
+
+  /** Re-drives already made of these entries (any API instance, any time), by entry id. */
+  private async redrives(organizationId: string, ids: string[]): Promise<Map<string, Redrive>> {
+    if (ids.length === 0) return new Map();
+    const r = await this.deps.pool.query<Redrive & { id: string }>(
+      `SELECT dlq_partition || ':' || dlq_offset AS id, redrive_count AS count, first_redriven_at AS "firstAt", last_redriven_at AS "lastAt", last_redriven_by AS "lastBy"
+         FROM automation_dead_letter_redrives WHERE organization_id = $1 AND dlq_partition || ':' || dlq_offset = ANY($2::text[])`,
+      [organizationId, ids],
+    );
+    return new Map(r.rows.map(({ id, ...rest }) => [id, rest]));
   }
 
   @Post(':id/redrive')
@@ -28,8 +48,16 @@ export class DeadLettersController {
     if (!e) throw notFound('dead letter');
     if (e.deadLetter.value === null) throw new ApiError('conflict', 'this dead letter has no value to re-drive');
     await this.deps.publisher.send(e.deadLetter.origin.topic, e.deadLetter.origin.key, e.deadLetter.value);
-    const at = new Date();
-    this.deps.deadLetters.markRedriven(id, at);
-    return { id, topic: e.deadLetter.origin.topic, redrivenAt: at.toISOString() };
+    // recorded after the send: a crash in between loses the record, not the message (consumers deduplicate by id)
+    const [partition, offset] = id.split(':');
+    const r = await this.deps.pool.query<Redrive>(
+      `INSERT INTO automation_dead_letter_redrives (dlq_partition, dlq_offset, organization_id, origin_topic, last_redriven_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (dlq_partition, dlq_offset) DO UPDATE SET redrive_count = automation_dead_letter_redrives.redrive_count + 1, last_redriven_at = now(), last_redriven_by = EXCLUDED.last_redriven_by
+       RETURNING redrive_count AS count, first_redriven_at AS "firstAt", last_redriven_at AS "lastAt", last_redriven_by AS "lastBy"`,
+      [Number(partition), offset, p.organizationId, e.deadLetter.origin.topic, p.actor],
+    );
+    this.deps.log.info({ organizationId: p.organizationId, deadLetter: id, topic: e.deadLetter.origin.topic, actor: p.actor }, 'dead letter re-driven');
+    const rec = r.rows[0]!;
+    return { id, topic: e.deadLetter.origin.topic, redrivenAt: rec.lastAt, redrive: rec };
   }
 }

@@ -5,7 +5,6 @@ export interface DeadLetterEntry {
   id: string;
   organizationId: string | null;
   deadLetter: DeadLetter;
-  redrivenAt: string | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,7 +32,7 @@ export const organizationOf = (value: string | null): string | null => {
   }
 };
 
-/** The newest dead letters, in memory (the topic is the record); re-drives are remembered for this process. */
+/** The newest dead letters, in memory (the topic is the record; re-drives are recorded in PostgreSQL). */
 export class DeadLetterBuffer {
   private readonly entries = new Map<string, DeadLetterEntry>();
 
@@ -43,7 +42,7 @@ export class DeadLetterBuffer {
     const parsed = DeadLetter.safeParse(JSON.parse(raw));
     if (!parsed.success) return;
     const id = `${partition}:${offset}`;
-    this.entries.set(id, { id, organizationId: organizationOf(parsed.data.value), deadLetter: parsed.data, redrivenAt: null });
+    this.entries.set(id, { id, organizationId: organizationOf(parsed.data.value), deadLetter: parsed.data });
     while (this.entries.size > this.max) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
@@ -60,10 +59,5 @@ export class DeadLetterBuffer {
   get(organizationId: string, id: string): DeadLetterEntry | null {
     const e = this.entries.get(id);
     return e && e.organizationId === organizationId ? e : null;
-  }
-
-  markRedriven(id: string, at: Date): void {
-    const e = this.entries.get(id);
-    if (e) e.redrivenAt = at.toISOString();
   }
 }

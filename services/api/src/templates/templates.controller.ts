@@ -76,10 +76,33 @@ export class TemplatesController {
 
   @Post(':id/rate')
   @HttpCode(200)
-  @Doc({ summary: 'Rate a template from 1 to 5', body: RateBody, role: 'editor' })
-  async rate(@Caller() _p: Principal, @Param('id') id: string, @Body(zod(RateBody)) b: z.infer<typeof RateBody>): Promise<unknown> {
+  @Doc({ summary: "Rate a template from 1 to 5: one rating per organization (rating again replaces the organization's rating)", body: RateBody, role: 'editor' })
+  async rate(@Caller() p: Principal, @Param('id') id: string, @Body(zod(RateBody)) b: z.infer<typeof RateBody>): Promise<unknown> {
     const t = await this.find(id);
-    await this.deps.pool.query('UPDATE automation_templates SET rating_sum = rating_sum + $2, rating_count = rating_count + 1, updated_at = now() WHERE id = $1', [t.id, b.rating]);
-    return this.find(t.id);
+    const client = await this.deps.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // the template row's lock serialises ratings of one template, so sum and count stay exact
+      await client.query('SELECT 1 FROM automation_templates WHERE id = $1 FOR UPDATE', [t.id]);
+      const prev = await client.query<{ rating: number }>('SELECT rating FROM automation_template_ratings WHERE template_id = $1 AND organization_id = $2', [t.id, p.organizationId]);
+      const old = prev.rows[0]?.rating;
+      await client.query(
+        `INSERT INTO automation_template_ratings (template_id, organization_id, rating, rated_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (template_id, organization_id) DO UPDATE SET rating = EXCLUDED.rating, rated_by = EXCLUDED.rated_by, rated_at = now()`,
+        [t.id, p.organizationId, b.rating, p.actor],
+      );
+      await client.query('UPDATE automation_templates SET rating_sum = rating_sum + $2, rating_count = rating_count + $3, updated_at = now() WHERE id = $1', [
+        t.id,
+        b.rating - (old ?? 0),
+        old === undefined ? 1 : 0,
+      ]);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+    return { ...(await this.find(t.id)), myRating: b.rating };
   }
 }
