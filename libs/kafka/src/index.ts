@@ -6,3 +6,4 @@ export * from './pipeline';
 export * from './observability';
 export * from './service';
 export * from './trace';
+export * from './tracing';

@@ -4,7 +4,8 @@ import { deadLetter } from './dead-letter';
 import { kafkaEnv } from './env';
 import type { Logger } from './logger';
 import { batchDuration, consumerLag, identityOf, messageAge, messagesFailed, messagesProcessed, recordOrganizationLag } from './observability';
-import { childSpan, parseTraceparent, traceFields, traceHeaders, TRACEPARENT_HEADER, traceIdFromUuid, type TraceContext } from './trace';
+import { parseTraceparent, traceFields, traceHeaders, TRACEPARENT_HEADER, traceIdFromUuid, type TraceContext } from './trace';
+import { contextOnly, identityAttributes, startSpan, tracingEnabled, type ActiveSpan } from './tracing';
 
 export interface OutMessage {
   topic: string;
@@ -60,6 +61,11 @@ export interface ExactlyOncePipelineOptions<T> {
    * deriving it from the event id keeps every hop of one event in one trace.
    */
   traceIdOf?: (value: T) => string | null | undefined;
+  /**
+   * Record a span per consumed item (default true). False where the handler starts the traces itself
+   * (ingest: each event a CDC row yields is the root of its own trace); items then carry a context only.
+   */
+  traceItems?: boolean;
   /**
    * Group commit (opt-in): batches of up to this many partitions are handled concurrently and their
    * outputs and offsets commit in one shared transaction, instead of one transaction per partition
@@ -264,12 +270,31 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
       const items: PipelineItem<T>[] = [];
       const out: OutMessage[] = [];
       const raw = new Map<string, KafkaMessage>();
+      // one span per item, from its decoding to the commit of what it caused (exported when a collector is configured)
+      const spans: ActiveSpan[] = [];
+      const recording = tracingEnabled() && o.traceItems !== false;
       for (const m of batch.messages) {
         const d = o.decode(m, batch.topic);
         if (d.ok === true) {
           raw.set(m.offset, m);
           const headers = headersOf(m);
           const parent = parseTraceparent(headers[TRACEPARENT_HEADER]);
+          const span = (recording ? startSpan : contextOnly)(`${o.name} process`, parent, {
+            traceId: parent ? null : traceIdFromUuid(o.traceIdOf?.(d.value) ?? ''),
+            kind: 'consumer',
+            ...(recording
+              ? {
+                  attributes: {
+                    'messaging.system': 'kafka',
+                    'messaging.destination.name': batch.topic,
+                    'messaging.destination.partition.id': String(batch.partition),
+                    'messaging.kafka.offset': Number(m.offset),
+                    ...identityAttributes(identityOf(d.value)),
+                  },
+                }
+              : {}),
+          });
+          spans.push(span);
           items.push({
             topic: batch.topic,
             partition: batch.partition,
@@ -278,7 +303,7 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
             value: d.value,
             headers,
             timestamp: Number(m.timestamp),
-            trace: childSpan(parent, parent ? null : traceIdFromUuid(o.traceIdOf?.(d.value) ?? '')),
+            trace: span.context,
           });
         } else if (d.ok === false) {
           messagesFailed.inc({ consumer: o.name, topic: batch.topic, reason: 'invalid' });
@@ -286,19 +311,26 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
           out.push(deadLetter({ topic: batch.topic, partition: batch.partition, message: m, consumer: o.name, reason: d.reason }));
         }
       }
-      if (items.length > 0) {
-        try {
-          out.push(...(await o.handle(items)));
-        } catch (e) {
-          if (e instanceof TransientError) throw e;
-          o.log.warn({ err: e }, `${o.name}: batch handler failed; isolating messages`);
-          out.push(...(await handleIsolated(items, raw, batch.topic, batch.partition)));
-        }
-      }
-      propagateTrace(items, out);
       const last = batch.messages[batch.messages.length - 1]!.offset;
-      const tHandled = Date.now();
-      await commit(out, [{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      let tHandled = 0;
+      try {
+        if (items.length > 0) {
+          try {
+            out.push(...(await o.handle(items)));
+          } catch (e) {
+            if (e instanceof TransientError) throw e;
+            o.log.warn({ err: e }, `${o.name}: batch handler failed; isolating messages`);
+            out.push(...(await handleIsolated(items, raw, batch.topic, batch.partition)));
+          }
+        }
+        propagateTrace(items, out);
+        tHandled = Date.now();
+        await commit(out, [{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      } catch (e) {
+        for (const s of spans) s.end(e);
+        throw e;
+      }
+      for (const s of spans) s.end();
       if (process.env.FIXLIFY_TRACE_TIMING === '1')
         o.log.info({ topic: batch.topic, partition: batch.partition, n: batch.messages.length, handleMs: tHandled - tStart, txnMs: Date.now() - tHandled, brokerTs: Date.now() - Number(batch.messages[0]!.timestamp) }, 'batch timing');
       payload.resolveOffset(last);

@@ -1,5 +1,6 @@
 import type { Logger } from './logger';
 import { startServiceHttp } from './observability';
+import { shutdownTracing } from './tracing';
 
 /**
  * Common process wiring of a service: /metrics and /health on its port, graceful stop on
@@ -23,6 +24,7 @@ export const runService = async (o: {
     const timer = setTimeout(() => process.exit(1), 15_000);
     timer.unref();
     o.stop()
+      .then(() => shutdownTracing())
       .then(() => http.close())
       .then(() => process.exit(0))
       .catch((e: unknown) => {

@@ -1,7 +1,9 @@
 import { Counter } from 'prom-client';
 import type { Command } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, kafkaEnv, registry, runExactlyOncePipeline, runService } from '@fixlify/kafka';
+import { createKafka, createLogger, kafkaEnv, registry, runExactlyOncePipeline, runService, initTracing } from '@fixlify/kafka';
+import { credentialsKey } from '@fixlify/channels';
+import { OrgAccounts } from './actions/org-accounts';
 import { createActionPerformer } from './actions/perform-action';
 import { executorConfig } from './config';
 import { profileUntilSigterm } from './diagnostics/cpu-profile';
@@ -14,6 +16,7 @@ const log = createLogger('executor');
 const executions = new Counter({ name: 'fixlify_executions_total', help: 'Commands run, by the state the execution reached', labelNames: ['state'] as const, registers: [registry] });
 
 const main = async (): Promise<void> => {
+  initTracing('executor');
   if (process.env.EXECUTOR_CPU_PROFILE) profileUntilSigterm(process.env.EXECUTOR_CPU_PROFILE);
   const env = kafkaEnv();
   const cfg = executorConfig();
@@ -24,7 +27,8 @@ const main = async (): Promise<void> => {
     allowedHosts: cfg.OUTBOUND_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean),
   };
   const now = (): Date => new Date();
-  const actions = createActionPerformer({ pool, cfg, policy, now });
+  const accounts = new OrgAccounts(pool, credentialsKey(), cfg.EXECUTOR_CREDENTIALS_TTL_MS);
+  const actions = createActionPerformer({ pool, cfg, policy, now, accounts });
   const deps = { now, random: Math.random, performAction: actions.perform };
 
   // the poller starts first: the pipeline hands it credits back as it sees re-emitted commands

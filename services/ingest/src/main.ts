@@ -6,22 +6,22 @@ import {
   kafkaEnv,
   runExactlyOncePipeline,
   runService,
-  childSpan,
-  traceHeaders,
-  traceIdFromUuid,
   type OutMessage,
+  initTracing,
 } from '@fixlify/kafka';
 import { createPool } from '@fixlify/db';
 import { mapChange } from './cdc/map-change';
 import { ClockScanner } from './clock/clock-scanner';
 import { ingestConfig } from './config';
 import { createEventEmitter } from './emit/event-emitter';
+import { eventTraceHeaders } from './emit/event-trace';
 import { startTriggerServer } from './inbound/trigger-server';
 import { publicationOf } from './workflows/publish-workflow';
 
 const log = createLogger('ingest');
 
 const main = async (): Promise<void> => {
+  initTracing('ingest');
   const env = kafkaEnv();
   const cfg = ingestConfig();
   const kafka = createKafka('fixlify-ingest', log);
@@ -40,14 +40,15 @@ const main = async (): Promise<void> => {
     decode,
     groupCommitPartitions: cfg.INGEST_GROUP_COMMIT_PARTITIONS,
     transactionRetryMs: cfg.INGEST_TXN_RETRY_MS,
+    // each event a row yields starts a trace of its own (eventTraceHeaders), not the row
+    traceItems: false,
     handle: async (items) => {
       const now = new Date();
       const out: OutMessage[] = [];
       for (const item of items) {
         const table = tableOfTopic.get(item.topic) as BusinessTable;
         for (const ev of mapChange(table, item.value, now)) {
-          // the trace of an event starts here, its id derived from the event id (deterministic, like the event)
-          out.push({ topic: cfg.INGEST_EVENTS_TOPIC, key: `${ev.organizationId}:${ev.entityId ?? ''}`, value: JSON.stringify(ev), headers: traceHeaders(childSpan(null, traceIdFromUuid(ev.eventId))) });
+          out.push({ topic: cfg.INGEST_EVENTS_TOPIC, key: `${ev.organizationId}:${ev.entityId ?? ''}`, value: JSON.stringify(ev), headers: eventTraceHeaders(ev, { 'messaging.destination.name': item.topic, 'messaging.kafka.offset': Number(item.offset) }) });
         }
       }
       return out;

@@ -5,3 +5,4 @@ export { startTelnyxStandin, type TelnyxStandin, type TelnyxStandinOptions, type
 export { startSmtpStandin, type SmtpStandin, type SmtpStandinOptions, type SmtpRecordedMessage } from './smtp-standin';
 export { startWebhookReceiver, verifyFixlifySignature, type WebhookReceiver, type ReceivedRequest } from './webhook-receiver';
 export { startPushStandin, type PushStandin, type ReceivedPush, type StandinPushSubscription } from './push-standin';
+export { startOtlpCollector, type OtlpCollector, type CollectedSpan } from './otlp-collector';

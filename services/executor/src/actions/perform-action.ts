@@ -11,11 +11,15 @@ import {
   UNKNOWN_OUTCOME_POLICY,
   type DeliveryChannel,
   type OutboundPolicy,
+  type OrgCredentials,
+  type SmtpConfig,
   type SmtpSender,
 } from '@fixlify/channels';
+import { formatTraceparent, identityAttributes, startSpan } from '@fixlify/kafka';
 import type { ExecutorConfig } from '../config';
 import type { ActionOutcome, ActionRequest } from '../execution/run-execution';
 import { createDeliveryLedger } from '../ledger/delivery-ledger';
+import type { OrgAccounts } from './org-accounts';
 import { quietHoursUntil, suppressionReason, type PeopleChannel } from './messaging';
 import { RateLimiter } from './rate-limit';
 import { assignTechnician, createRecordWriter, createTask } from './records';
@@ -25,6 +29,8 @@ export interface ActionDeps {
   cfg: ExecutorConfig;
   policy: OutboundPolicy;
   now: () => Date;
+  /** the organizations' own provider accounts; the environment's account is used where an organization has none */
+  accounts: OrgAccounts;
 }
 
 const s = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
@@ -61,23 +67,58 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
     const a = limiter.admit(`${req.organizationId}/${channel}`, req.stepKey, deps.now().getTime());
     return a.kind === 'go' ? null : { kind: 'wait', until: a.until, reason: 'rate_limit' };
   };
-  let smtp: SmtpSender | null = null;
-  const smtpSender = (): SmtpSender => {
-    if (!smtp) {
-      const u = new URL(cfg.SMTP_URL);
-      smtp = createSmtpSender({
-        host: u.hostname,
-        port: Number(u.port || 25),
-        secure: u.protocol === 'smtps:',
-        from: cfg.MAIL_FROM,
-        ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
-      });
-    }
-    return smtp;
+  // one SMTP connection pool per account (the deployment's, and each organization's own)
+  const smtpSenders = new Map<string, { fingerprint: string; sender: SmtpSender }>();
+  const envSmtp = (): SmtpConfig | null => {
+    if (!cfg.SMTP_URL) return null;
+    const u = new URL(cfg.SMTP_URL);
+    return {
+      host: u.hostname,
+      port: Number(u.port || 25),
+      secure: u.protocol === 'smtps:',
+      from: cfg.MAIL_FROM,
+      ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
+    };
   };
+  const smtpSender = (owner: string, config: SmtpConfig): SmtpSender => {
+    const fingerprint = JSON.stringify(config);
+    const cur = smtpSenders.get(owner);
+    if (cur?.fingerprint === fingerprint) return cur.sender;
+    cur?.sender.close();
+    const sender = createSmtpSender(config);
+    smtpSenders.set(owner, { fingerprint, sender });
+    return sender;
+  };
+  /** The organization's accounts; a stored account that cannot be opened fails the step (retryable: the key may be fixed). */
+  const accountsOf = async (req: ActionRequest): Promise<OrgCredentials | ActionOutcome> => {
+    try {
+      return await deps.accounts.of(req.organizationId);
+    } catch (e) {
+      return failed('credentials_unreadable', `the organization's provider credentials cannot be read: ${e instanceof Error ? e.message : String(e)}`, true);
+    }
+  };
+  const isOutcome = (v: OrgCredentials | ActionOutcome): v is ActionOutcome => 'kind' in v && typeof (v as { kind: unknown }).kind === 'string';
 
   /** Ledger around one send: at most once for people, same Idempotency-Key for machines. */
   const deliver = async (
+    req: ActionRequest,
+    channel: DeliveryChannel,
+    send: (traceparent: string) => Promise<{ providerMessageId: string | null; output: Record<string, unknown> }>,
+  ): Promise<ActionOutcome> => {
+    // a span per delivery attempt, child of the command's span; HTTP deliveries carry it on as their traceparent
+    const span = startSpan(`deliver ${channel}`, req.trace ?? null, {
+      kind: 'client',
+      attributes: { 'fixlify.channel': channel, 'fixlify.step_key': req.stepKey, 'fixlify.attempt': req.attempt, ...identityAttributes(req) },
+    });
+    const outcome = await deliverOnce(req, channel, () => send(formatTraceparent(span.context))).catch((e: unknown) => {
+      span.end(e);
+      throw e;
+    });
+    span.setAttributes({ 'fixlify.delivery': outcome.kind === 'ok' ? (outcome.delivery ?? 'delivered') : outcome.kind });
+    span.end(outcome.kind === 'failed' ? new Error(`${outcome.error.code}: ${outcome.error.message}`) : undefined);
+    return outcome;
+  };
+  const deliverOnce = async (
     req: ActionRequest,
     channel: DeliveryChannel,
     send: () => Promise<{ providerMessageId: string | null; output: Record<string, unknown> }>,
@@ -144,21 +185,38 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
         const held = await gate(req, 'email', to);
         if (held) return held;
         const msg = { to, subject: s(c.subject), ...(c.text !== undefined ? { text: s(c.text) } : {}), ...(c.html !== undefined ? { html: s(c.html) } : {}) };
-        const useSmtp = c.provider === 'smtp' || (c.provider === undefined && cfg.SMTP_URL !== '' && cfg.MAILGUN_API_KEY === '');
+        const acc = await accountsOf(req);
+        if (isOutcome(acc)) return acc;
+        const own = acc.smtp;
+        const smtpConfig: SmtpConfig | null = own
+          ? { host: own.settings.host, port: own.settings.port, secure: own.settings.secure, from: own.settings.from, auth: { user: own.settings.user, pass: own.secret } }
+          : envSmtp();
+        // an explicit provider wins; otherwise the organization's own account, then the deployment's
+        const useSmtp =
+          c.provider === 'smtp' || (c.provider === undefined && !acc.mailgun && (own !== undefined || (smtpConfig !== null && cfg.MAILGUN_API_KEY === '')));
+        if (useSmtp && !smtpConfig) return failed('smtp_not_configured', 'this email asks for SMTP but neither the organization nor the deployment has an SMTP account');
+        const mailgun = acc.mailgun
+          ? { apiBase: acc.mailgun.settings.apiBase ?? cfg.MAILGUN_API_BASE, domain: acc.mailgun.settings.domain, apiKey: acc.mailgun.secret, from: acc.mailgun.settings.from }
+          : { apiBase: cfg.MAILGUN_API_BASE, domain: cfg.MAILGUN_DOMAIN, apiKey: cfg.MAILGUN_API_KEY, from: cfg.MAIL_FROM };
+        const account = useSmtp ? (own ? 'organization' : 'deployment') : acc.mailgun ? 'organization' : 'deployment';
         return deliver(req, 'email', async () => {
-          const r = useSmtp
-            ? await smtpSender().send(msg, req.stepKey)
-            : await sendMailgun({ apiBase: cfg.MAILGUN_API_BASE, domain: cfg.MAILGUN_DOMAIN, apiKey: cfg.MAILGUN_API_KEY, from: cfg.MAIL_FROM }, msg, req.stepKey);
-          return { providerMessageId: r.providerMessageId, output: { to, subject: msg.subject, provider: useSmtp ? 'smtp' : 'mailgun' } };
+          const r = useSmtp ? await smtpSender(own ? req.organizationId : '', smtpConfig!).send(msg, req.stepKey) : await sendMailgun(mailgun, msg, req.stepKey);
+          return { providerMessageId: r.providerMessageId, output: { to, subject: msg.subject, provider: useSmtp ? 'smtp' : 'mailgun', account } };
         });
       }
       case 'send_sms': {
         const to = s(c.to).trim();
         const held = await gate(req, 'sms', to);
         if (held) return held;
+        const acc = await accountsOf(req);
+        if (isOutcome(acc)) return acc;
+        const own = acc.telnyx;
+        const telnyx = own
+          ? { apiBase: cfg.TELNYX_API_BASE, apiKey: own.secret, from: own.settings.from, ...(own.settings.messagingProfileId ? { messagingProfileId: own.settings.messagingProfileId } : {}) }
+          : { apiBase: cfg.TELNYX_API_BASE, apiKey: cfg.TELNYX_API_KEY, from: cfg.TELNYX_FROM };
         return deliver(req, 'sms', async () => {
-          const r = await sendTelnyxSms({ apiBase: cfg.TELNYX_API_BASE, apiKey: cfg.TELNYX_API_KEY, from: cfg.TELNYX_FROM }, { to, text: s(c.body) });
-          return { providerMessageId: r.providerMessageId, output: { to, body: s(c.body) } };
+          const r = await sendTelnyxSms(telnyx, { to, text: s(c.body) });
+          return { providerMessageId: r.providerMessageId, output: { to, body: s(c.body), from: telnyx.from, account: own ? 'organization' : 'deployment' } };
         });
       }
       case 'send_push_notification': {
@@ -170,13 +228,18 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
           [req.organizationId, userRef],
         );
         if (subs.rowCount === 0) return { kind: 'ok', output: { userRef, sent: 0, reason: 'no push subscription' }, delivery: 'none' };
-        if (!cfg.VAPID_PUBLIC_KEY || !cfg.VAPID_PRIVATE_KEY) return failed('push_not_configured', 'VAPID keys are not configured');
+        const acc = await accountsOf(req);
+        if (isOutcome(acc)) return acc;
+        const vapid = acc.webpush
+          ? { publicKey: acc.webpush.settings.publicKey, privateKey: acc.webpush.secret, subject: acc.webpush.settings.subject }
+          : { publicKey: cfg.VAPID_PUBLIC_KEY, privateKey: cfg.VAPID_PRIVATE_KEY, subject: cfg.VAPID_SUBJECT };
+        if (!vapid.publicKey || !vapid.privateKey) return failed('push_not_configured', 'VAPID keys are not configured (neither the organization nor the deployment has a webpush account)');
         return deliver(req, 'push', async () => {
           const payload = JSON.stringify({ title: s(c.title), body: s(c.body), url: c.url === undefined ? undefined : s(c.url) });
           let last: string | null = null;
           for (const sub of subs.rows) {
             const r = await sendWebPush(
-              { publicKey: cfg.VAPID_PUBLIC_KEY, privateKey: cfg.VAPID_PRIVATE_KEY, subject: cfg.VAPID_SUBJECT },
+              vapid,
               { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
               payload,
               { idempotencyKey: req.stepKey, policy: deps.policy },
@@ -193,13 +256,16 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
           c.payload !== undefined && s(c.payload).trim() !== ''
             ? s(c.payload)
             : JSON.stringify({ executionId: req.executionId, workflowId: req.workflowId, organizationId: req.organizationId, event: req.context.event, after: req.context.after });
-        return deliver(req, 'webhook', async () => {
+        const acc = await accountsOf(req);
+        if (isOutcome(acc)) return acc;
+        const signingSecret = acc.webhook?.secret ?? cfg.WEBHOOK_SIGNING_SECRET;
+        return deliver(req, 'webhook', async (traceparent) => {
           const r = await sendWebhook({
             url: s(c.url),
             body,
-            secret: cfg.WEBHOOK_SIGNING_SECRET,
+            secret: signingSecret,
             idempotencyKey: req.stepKey,
-            headers: (c.headers as Record<string, string> | undefined) ?? {},
+            headers: { traceparent, ...((c.headers as Record<string, string> | undefined) ?? {}) },
             timeoutMs: 10_000,
             policy: deps.policy,
             now: deps.now(),
@@ -211,11 +277,11 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
         const held = throttle(req, 'api_call');
         if (held) return held;
         const cfgApi = node.config;
-        return deliver(req, 'api_call', async () => {
+        return deliver(req, 'api_call', async (traceparent) => {
           const r = await apiCall({
             url: s(c.url),
             method: cfgApi.method,
-            headers: (c.headers as Record<string, string> | undefined) ?? {},
+            headers: { traceparent, ...((c.headers as Record<string, string> | undefined) ?? {}) },
             ...(c.body !== undefined ? { body: s(c.body) } : {}),
             ...(c.auth ? { auth: c.auth as never } : {}),
             timeoutMs: cfgApi.timeoutMs,
@@ -259,5 +325,11 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
       throw error;
     }
   };
-  return { perform, flush, close: () => smtp?.close() };
+  return {
+    perform,
+    flush,
+    close: () => {
+      for (const { sender } of smtpSenders.values()) sender.close();
+    },
+  };
 };

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { TOPICS, type Command, type StepResult } from '@fixlify/contracts';
-import type { OutMessage, PipelineItem } from '@fixlify/kafka';
+import type { OutMessage, PipelineItem, TraceContext } from '@fixlify/kafka';
 import { cancelTimers, insertTimers, makeTimersDue, replaceTimers, type TimerRow } from '../timers/timer-store';
 import { claimCommands, commandIdOf, markExecutionStates } from './claim-commands';
 import { interleaveByOrg, splitByShare } from './fair-share';
@@ -139,8 +139,11 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
     if (timersWritten) void makeTimersDue(pool, [timerId]).catch(() => undefined);
     else doneEarly.push(timerId);
   };
+  const traceOf = new Map<Command, TraceContext>();
+  for (const i of items) if (i.trace) traceOf.set(i.value, i.trace);
   const runOpts = (cmd: RunnableCommand) => ({
     rerun: rerunOf.get(cmd) ?? true,
+    ...(traceOf.has(cmd) ? { trace: traceOf.get(cmd)! } : {}),
     ...(o.deadlineMs !== undefined ? { deadline: { passed: () => passed, reached }, onDetachedDone } : {}),
   });
   try {

@@ -26,6 +26,7 @@ import {
 } from '@fixlify/workflow';
 import type { TimerReason, TimerRow } from '../timers/timer-store';
 import type { ExecutionContext } from '@fixlify/db';
+import type { TraceContext } from '@fixlify/kafka';
 
 export type ActionNode = Extract<WorkflowNode, { type: ActionType }>;
 type ControlNode = Exclude<WorkflowNode, ActionNode | { type: 'trigger' }>;
@@ -49,6 +50,8 @@ export interface ActionRequest {
   depth: number;
   /** the command was never taken on before (not a re-run after a crash) */
   firstRun: boolean;
+  /** the span of the command being run: deliveries are its children */
+  trace?: TraceContext;
 }
 
 export interface RunDeps {
@@ -150,6 +153,8 @@ export interface RunOptions {
   deadline?: { passed: () => boolean; reached: Promise<void> };
   /** a detached action finished: its resume timer may fire now */
   onDetachedDone?: (timerId: string) => void;
+  /** the span of the consumed command */
+  trace?: TraceContext;
 }
 
 /**
@@ -264,7 +269,7 @@ export const runExecution = async (
         // only a start taken on for the first time may skip the ledger's pre-send check (see perform-action)
         const firstRun = !opts.rerun && cmd.kind === 'start';
         pending = deps
-          .performAction({ node, config, executionId: cmd.executionId, organizationId: cmd.organizationId, workflowId: cmd.workflowId, stepKey, attempt: cont.attempt, context, depth, firstRun })
+          .performAction({ node, config, executionId: cmd.executionId, organizationId: cmd.organizationId, workflowId: cmd.workflowId, stepKey, attempt: cont.attempt, context, depth, firstRun, ...(opts.trace ? { trace: opts.trace } : {}) })
           .catch((e: unknown): ActionOutcome => ({ kind: 'failed', error: errorOf(e, 'action_error') }));
       } catch (e) {
         pending = Promise.resolve({ kind: 'failed', error: errorOf(e, 'action_error') });

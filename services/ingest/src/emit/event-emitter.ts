@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { TOPICS, type DomainEvent } from '@fixlify/contracts';
-import { childSpan, traceHeaders, traceIdFromUuid } from '@fixlify/kafka';
+import { eventTraceHeaders } from './event-trace';
 
 /** Puts domain events on automation.events.v1 and resolves once the broker has acknowledged them all. */
 export interface EventEmitter {
@@ -25,8 +25,7 @@ export const createEventEmitter = async (kafka: Kafka, topic: string = TOPICS.ev
       await producer.send({
         topic,
         acks: -1,
-        // the trace of an event starts where the event does, its id derived from the event id (as for CDC events)
-        messages: events.map((ev) => ({ key: eventKey(ev), value: JSON.stringify(ev), headers: traceHeaders(childSpan(null, traceIdFromUuid(ev.eventId))) })),
+        messages: events.map((ev) => ({ key: eventKey(ev), value: JSON.stringify(ev), headers: eventTraceHeaders(ev) })),
       });
     },
     stop: () => producer.disconnect(),

@@ -6,14 +6,18 @@ import {
   consumerLag,
   deliveries,
   executionsByStatus,
+  identityAttributes,
   jsonDecoder,
   messageAge,
   messagesFailed,
   messagesProcessed,
   parseTraceparent,
   recordOrganizationLag,
+  startSpan,
   traceFields,
   TRACEPARENT_HEADER,
+  tracingEnabled,
+  type ActiveSpan,
   type Logger,
 } from '@fixlify/kafka';
 import { projectBatch, type ProjectionInput } from './project-batch';
@@ -239,6 +243,9 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       await until(() => queued < concurrency + 2 || stopping);
       const newestByOrg = new Map<string, number>();
       const debug = o.log.isLevelEnabled('debug');
+      // spans only when a collector is configured: a rebuild of a million results must not pay for them
+      const spans: ActiveSpan[] = [];
+      const recording = tracingEnabled();
       const items = batch.messages.map((m) => {
         const d = decode(m);
         if (d.ok === false) {
@@ -249,6 +256,13 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
         }
         if (d.ok !== true) return { offset: m.offset, value: null };
         newestByOrg.set(d.value.organizationId, Number(m.timestamp));
+        if (recording)
+          spans.push(
+            startSpan(`${o.consumerName} project`, parseTraceparent(headerString(m, TRACEPARENT_HEADER)), {
+              kind: 'consumer',
+              attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': batch.topic, 'messaging.kafka.offset': Number(m.offset), ...identityAttributes(d.value) },
+            }),
+          );
         if (debug)
           o.log.debug(
             { organizationId: d.value.organizationId, workflowId: d.value.workflowId, executionId: d.value.executionId, seq: d.value.seq, kind: d.value.kind, ...traceFields(parseTraceparent(headerString(m, TRACEPARENT_HEADER))) },
@@ -260,7 +274,9 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       enqueue(batch.partition, async (epoch) => {
         try {
           await project(batch, items, newestByOrg);
+          for (const sp of spans) sp.end();
         } catch (e) {
+          for (const sp of spans) sp.end(e);
           if (stopping) return;
           // drop what is queued behind this batch and fetch it all again from the stored position
           epochs.set(batch.partition, epoch + 1);
