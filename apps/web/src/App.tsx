@@ -3,7 +3,9 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { api, ApiFailure, type Me } from './api';
 import { ErrorBox, Spinner, Toasts } from './components/ui';
 import { Builder } from './pages/Builder';
+import { Channels } from './pages/Channels';
 import { Dashboard } from './pages/Dashboard';
+import { DeadLetters } from './pages/DeadLetters';
 import { Executions } from './pages/Executions';
 import { Login } from './pages/Login';
 import { Outbox } from './pages/Outbox';
@@ -13,8 +15,10 @@ import { matchRoute, navigate, usePath } from './router';
 const NAV = [
   { to: '/', label: 'Dashboard', page: 'dashboard' },
   { to: '/executions', label: 'Executions', page: 'executions' },
+  { to: '/dead-letters', label: 'Dead letters', page: 'dead_letters' },
   { to: '/templates', label: 'Templates', page: 'templates' },
   { to: '/outbox', label: 'Outbox', page: 'outbox' },
+  { to: '/settings/channels', label: 'Settings · Channels', page: 'channels' },
 ] as const;
 
 export const App = () => {
@@ -98,6 +102,8 @@ export const App = () => {
         {route.page === 'executions' && <Executions selectedId={route.id} canEdit={canEdit} />}
         {route.page === 'templates' && <Templates canEdit={canEdit} />}
         {route.page === 'outbox' && <Outbox />}
+        {route.page === 'dead_letters' && <DeadLetters canEdit={canEdit} />}
+        {route.page === 'channels' && <Channels role={me.role} />}
         {route.page === 'not_found' && <ErrorBox error="This page does not exist." onRetry={() => navigate('/')} />}
       </main>
       <Toasts />

@@ -1,3 +1,5 @@
+import type { ChannelProvider } from '@fixlify/contracts';
+
 /** The web app's only way to the API: same origin, session cookie, JSON errors `{code, message, details}`. */
 export class ApiFailure extends Error {
   constructor(
@@ -180,4 +182,46 @@ export interface LiveEvent {
   durationMs?: number;
   testRun?: boolean;
   error?: { message: string };
+}
+
+/** An organization's own provider account (GET/PUT /api/channels); the secret is never returned, only a hint. */
+export interface ChannelAccount {
+  provider: ChannelProvider;
+  settings: Record<string, unknown>;
+  secretHint: string;
+  updatedAt: string;
+}
+
+export interface ChannelAccounts {
+  items: ChannelAccount[];
+  providers: ChannelProvider[];
+}
+
+export interface Redrive {
+  count: number;
+  firstAt: string;
+  lastAt: string;
+  lastBy: string;
+}
+
+/** A message on the dead-letter topic; `id` is `<dlq partition>:<dlq offset>`. */
+export interface DeadLetterEntry {
+  id: string;
+  organizationId: string | null;
+  deadLetter: {
+    origin: { topic: string; partition: number; offset: string; key: string | null };
+    consumer: string;
+    reason: string;
+    /** the original value, as text (may not be JSON) */
+    value: string | null;
+    failedAt: string;
+  };
+  redrive: Redrive | null;
+}
+
+export interface RedriveResult {
+  id: string;
+  topic: string;
+  redrivenAt: string;
+  redrive: Redrive;
 }

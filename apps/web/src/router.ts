@@ -23,6 +23,8 @@ export type Route =
   | { page: 'executions'; id: string | null }
   | { page: 'templates' }
   | { page: 'outbox' }
+  | { page: 'dead_letters' }
+  | { page: 'channels' }
   | { page: 'not_found' };
 
 export const matchRoute = (path: string): Route => {
@@ -35,5 +37,7 @@ export const matchRoute = (path: string): Route => {
   if (m) return { page: 'executions', id: decodeURIComponent(m[1]!) };
   if (p === '/templates') return { page: 'templates' };
   if (p === '/outbox') return { page: 'outbox' };
+  if (p === '/dead-letters') return { page: 'dead_letters' };
+  if (p === '/settings/channels') return { page: 'channels' };
   return { page: 'not_found' };
 };
