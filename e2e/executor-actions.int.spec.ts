@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { generateVAPIDKeys } from 'web-push';
 import { credentialsKey, sealCredential } from '@fixlify/channels';
 import { ChannelCredentialsInput, TOPICS, type DomainEvent, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import { upsertChannelCredential } from '@fixlify/db';
 import {
+  organizationFamily,
   createActiveWorkflow,
   createClient,
   startMailgunStandin,
@@ -52,18 +52,9 @@ describe('executor: every action on the real stack', () => {
   const secret = 'executor-actions-signing-secret';
 
   // this file's organizations share an id prefix: readers skip everyone else's messages without parsing them
-  const prefix = randomBytes(4).toString('hex');
-  const needle = Buffer.from(`"organizationId":"${prefix}`);
-  let orgCount = 0;
-  const createOrganization = async (db: Pool, o: { name: string; timeZone?: string; locale?: string; currency?: string; quietHours?: [string, string] }): Promise<string> => {
-    const id = `${prefix}-${(orgCount++).toString(16).padStart(4, '0')}-4000-8000-${randomBytes(6).toString('hex')}`;
-    await db.query(
-      'INSERT INTO organizations (id, name, time_zone, locale, currency, quiet_hours_start, quiet_hours_end) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [id, o.name, o.timeZone ?? 'UTC', o.locale ?? 'en-US', o.currency ?? 'USD', o.quietHours?.[0] ?? null, o.quietHours?.[1] ?? null],
-    );
-    return id;
-  };
-  const ours = <T>(m: KafkaMessage): T | undefined => (m.value?.includes(needle) ? (JSON.parse(m.value.toString('utf8')) as T) : undefined);
+  const family = organizationFamily();
+  const createOrganization = family.create;
+  const ours = family.ours;
 
   beforeAll(async () => {
     pool = testPool();
