@@ -169,7 +169,29 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
   }
   outcome.applied = applied.length;
 
-  // 2. metrics rows are shared by partitions (one workflow's executions spread over all of them),
+  // 2. the execution logs are written before any shared row is locked: the slow statement of a batch
+  // holds no lock another partition's batch waits for.
+  // Rows travel as one JSON document per statement: JSON.stringify is native, whereas pg's
+  // array-literal escaping of 17 arrays (JSON text inside) cost more than the fold itself.
+  const rows = [...changedLogs].map((id) => logs.get(id)!);
+  if (rows.length) {
+    await db.query(
+      `INSERT INTO ${T.logs} AS l (id, organization_id, workflow_id, version_id, status, trigger_type, trigger_data,
+         actions_executed, error_message, retry_count, last_seq, triggered_at, started_at, completed_at, execution_time_ms, created_at, updated_at)
+       SELECT id, "organizationId", "workflowId", "versionId", status, "triggerType", "triggerData", "actionsExecuted", "errorMessage",
+         "retryCount", "lastSeq", "triggeredAt", "startedAt", "completedAt", "executionTimeMs", "createdAt", "updatedAt"
+       FROM json_to_recordset($1::json) AS x(id uuid, "organizationId" uuid, "workflowId" uuid, "versionId" uuid, status text, "triggerType" text,
+         "triggerData" jsonb, "actionsExecuted" jsonb, "errorMessage" text, "retryCount" int, "lastSeq" int, "triggeredAt" timestamptz,
+         "startedAt" timestamptz, "completedAt" timestamptz, "executionTimeMs" int, "createdAt" timestamptz, "updatedAt" timestamptz)
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, trigger_type = EXCLUDED.trigger_type, trigger_data = EXCLUDED.trigger_data,
+         actions_executed = EXCLUDED.actions_executed, error_message = EXCLUDED.error_message, retry_count = EXCLUDED.retry_count,
+         last_seq = EXCLUDED.last_seq, triggered_at = EXCLUDED.triggered_at, started_at = EXCLUDED.started_at,
+         completed_at = EXCLUDED.completed_at, execution_time_ms = EXCLUDED.execution_time_ms, created_at = EXCLUDED.created_at,
+         updated_at = EXCLUDED.updated_at`,
+      [JSON.stringify(rows)],
+    );
+  }
+  // 3. metrics rows are shared by partitions (one workflow's executions spread over all of them),
   // so concurrent batches must not fold from the same stale row: make every row exist and lock it
   // in one statement, in key order (no deadlocks), reading the latest committed version
   const counted = applied.filter(affectsMetrics).map((r) => ({ r, keys: PERIODS.map((p) => metricsKey(r.workflowId, p, periodStart(r.at, p))) }));
@@ -198,26 +220,6 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
     });
   const changedMetrics = metricKeys.keys();
 
-  // Rows travel as one JSON document per statement: JSON.stringify is native, whereas pg's
-  // array-literal escaping of 17 arrays (JSON text inside) cost more than the fold itself.
-  const rows = [...changedLogs].map((id) => logs.get(id)!);
-  if (rows.length) {
-    await db.query(
-      `INSERT INTO ${T.logs} AS l (id, organization_id, workflow_id, version_id, status, trigger_type, trigger_data,
-         actions_executed, error_message, retry_count, last_seq, triggered_at, started_at, completed_at, execution_time_ms, created_at, updated_at)
-       SELECT id, "organizationId", "workflowId", "versionId", status, "triggerType", "triggerData", "actionsExecuted", "errorMessage",
-         "retryCount", "lastSeq", "triggeredAt", "startedAt", "completedAt", "executionTimeMs", "createdAt", "updatedAt"
-       FROM json_to_recordset($1::json) AS x(id uuid, "organizationId" uuid, "workflowId" uuid, "versionId" uuid, status text, "triggerType" text,
-         "triggerData" jsonb, "actionsExecuted" jsonb, "errorMessage" text, "retryCount" int, "lastSeq" int, "triggeredAt" timestamptz,
-         "startedAt" timestamptz, "completedAt" timestamptz, "executionTimeMs" int, "createdAt" timestamptz, "updatedAt" timestamptz)
-       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, trigger_type = EXCLUDED.trigger_type, trigger_data = EXCLUDED.trigger_data,
-         actions_executed = EXCLUDED.actions_executed, error_message = EXCLUDED.error_message, retry_count = EXCLUDED.retry_count,
-         last_seq = EXCLUDED.last_seq, triggered_at = EXCLUDED.triggered_at, started_at = EXCLUDED.started_at,
-         completed_at = EXCLUDED.completed_at, execution_time_ms = EXCLUDED.execution_time_ms, created_at = EXCLUDED.created_at,
-         updated_at = EXCLUDED.updated_at`,
-      [JSON.stringify(rows)],
-    );
-  }
   const ms = [...changedMetrics].map((k) => {
     const m = metrics.get(k)!;
     return { ...m, avg: m.totalExecutions ? Math.round(m.totalExecutionTimeMs / m.totalExecutions) : 0, p95: p95Of(m.durationHistogram) };
