@@ -28,7 +28,7 @@ const ensureWebBuilt = (): void => {
 const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<true> => waitFor(async () => (await check()) || undefined, timeoutMs, what, 200);
 const hasCount = (l: Locator, n: number) => eventually(`${n} × ${l.toString()}`, async () => (await l.count()) === n);
 const hasText = (l: Locator, text: string) => eventually(`"${text}" in ${l.toString()}`, async () => ((await l.textContent()) ?? '').trim() === text);
-/** A pointer drag in small steps, as a person connects two handles. */
+const containsText = (l: Locator, text: string) => eventually(`"${text}" within ${l.toString()}`, async () => ((await l.textContent()) ?? '').includes(text));
 /** A locator's box once it has stopped moving (the canvas may still be fitting its view after a change). */
 const stableBox = async (l: Locator): Promise<{ x: number; y: number; width: number; height: number }> => {
   let last = await l.boundingBox();
@@ -40,6 +40,7 @@ const stableBox = async (l: Locator): Promise<{ x: number; y: number; width: num
   }
   throw new Error(`${l.toString()} did not stop moving`);
 };
+/** A pointer drag in small steps, as a person connects two handles. */
 const dragBetween = async (page: Page, from: Locator, to: Locator): Promise<void> => {
   const a = await stableBox(from);
   const b = await stableBox(to);
@@ -104,17 +105,21 @@ describe('web app in a real browser', () => {
     await pool?.end();
   });
 
-  it('builds, publishes and watches a workflow run live, then finds the SMS in the outbox', async () => {
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-
-    // sign in (a retry of this test starts signed out too)
+  /** Signs in from a signed-out browser (each test, and a retry of one, starts signed out). */
+  const signIn = async (): Promise<void> => {
     await context.clearCookies();
     await page.goto(`${base}/`);
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  };
+
+  it('builds, publishes and watches a workflow run live, then finds the SMS in the outbox', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    await signIn();
 
     // build on the canvas: trigger job_completed → condition → (yes) send_sms / (no) create_task
     await page.getByRole('button', { name: 'New workflow' }).click();
@@ -184,5 +189,37 @@ describe('web app in a real browser', () => {
     await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
-});
 
+  it('lets the owner give the organization its own Telnyx account (bad input explained, secret never shown back) and browse dead letters', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await signIn();
+    await page.getByRole('link', { name: 'Settings · Channels' }).click();
+    const card = page.locator('section[data-provider="telnyx"]');
+    await containsText(card, "deployment's account");
+    await card.getByRole('button', { name: 'Use own account' }).click();
+    await card.getByLabel('API key').fill('KEY_browser_5678');
+    await card.getByLabel('From number').fill('555-0109');
+    await card.getByRole('button', { name: 'Save' }).click();
+    await containsText(card, 'E.164');
+    await card.getByLabel('API key').fill('KEY_browser_5678');
+    await card.getByLabel('From number').fill('+15550109999');
+    await card.getByRole('button', { name: 'Save' }).click();
+    await containsText(card, 'own account');
+    await containsText(card, '••••5678');
+    await containsText(card, '+15550109999');
+    expect(await card.textContent()).not.toContain('KEY_browser');
+    const stored = await pool.query<{ secret_ciphertext: string; settings: { from: string } }>(
+      `SELECT secret_ciphertext, settings FROM organization_channel_credentials WHERE organization_id = $1 AND provider = 'telnyx'`,
+      [org],
+    );
+    expect(stored.rows[0]!.settings.from).toBe('+15550109999');
+    expect(stored.rows[0]!.secret_ciphertext).not.toContain('KEY_browser');
+    await page.screenshot({ path: join(SHOTS, 'channels.png'), fullPage: true });
+
+    // nothing of this organization went wrong: the dead-letter page says so
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    await page.getByText('No dead letters').waitFor();
+    expect(errors).toEqual([]);
+  });
+});
