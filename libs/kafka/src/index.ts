@@ -7,3 +7,4 @@ export * from './observability';
 export * from './service';
 export * from './trace';
 export * from './tracing';
+export * from './cpu-profile';

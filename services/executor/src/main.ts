@@ -1,12 +1,11 @@
 import { Counter } from 'prom-client';
 import type { Command } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, kafkaEnv, registry, runExactlyOncePipeline, runService, initTracing } from '@fixlify/kafka';
+import { createKafka, createLogger, kafkaEnv, registry, runExactlyOncePipeline, runService, initTracing, profileUntilSigterm } from '@fixlify/kafka';
 import { credentialsKey } from '@fixlify/channels';
 import { OrgAccounts } from './actions/org-accounts';
 import { createActionPerformer } from './actions/perform-action';
 import { executorConfig } from './config';
-import { profileUntilSigterm } from './diagnostics/cpu-profile';
 import { createCommandDecoder } from './execution/decode-command';
 import { asTransient } from './execution/infra-error';
 import { processCommandBatch } from './execution/process-batch';
@@ -17,7 +16,7 @@ const executions = new Counter({ name: 'fixlify_executions_total', help: 'Comman
 
 const main = async (): Promise<void> => {
   initTracing('executor');
-  if (process.env.EXECUTOR_CPU_PROFILE) profileUntilSigterm(process.env.EXECUTOR_CPU_PROFILE);
+  profileUntilSigterm();
   const env = kafkaEnv();
   const cfg = executorConfig();
   const pool = createPool();

@@ -7,7 +7,7 @@ import {
   runExactlyOncePipeline,
   runService,
   type OutMessage,
-  initTracing,
+  initTracing, profileUntilSigterm,
 } from '@fixlify/kafka';
 import { createPool } from '@fixlify/db';
 import { mapChange } from './cdc/map-change';
@@ -21,6 +21,7 @@ import { publicationOf } from './workflows/publish-workflow';
 const log = createLogger('ingest');
 
 const main = async (): Promise<void> => {
+  profileUntilSigterm();
   initTracing('ingest');
   const env = kafkaEnv();
   const cfg = ingestConfig();

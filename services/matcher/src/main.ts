@@ -1,6 +1,6 @@
 import { Counter } from 'prom-client';
 import { DomainEvent } from '@fixlify/contracts';
-import { createKafka, createLogger, jsonDecoder, kafkaEnv, registry, runExactlyOncePipeline, runService, traceFields, traceHeaders, type OutMessage, initTracing } from '@fixlify/kafka';
+import { createKafka, createLogger, jsonDecoder, kafkaEnv, registry, runExactlyOncePipeline, runService, traceFields, traceHeaders, type OutMessage, initTracing, profileUntilSigterm } from '@fixlify/kafka';
 import { matcherConfig } from './config';
 import { followWorkflows } from './index/load-workflows';
 import { WorkflowIndex } from './index/workflow-index';
@@ -14,6 +14,7 @@ const skips = new Counter({ name: 'fixlify_matcher_skipped_total', help: 'Events
 const ORIGIN_HEADER = 'fixlify-origin';
 
 const main = async (): Promise<void> => {
+  profileUntilSigterm();
   initTracing('matcher');
   const env = kafkaEnv();
   const cfg = matcherConfig();

@@ -1,5 +1,5 @@
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, kafkaEnv, runService, initTracing } from '@fixlify/kafka';
+import { createKafka, createLogger, kafkaEnv, runService, initTracing, profileUntilSigterm } from '@fixlify/kafka';
 import { metricsConfig, projectionName } from './config';
 import { startProjector } from './projection/projector';
 import { ensureProjectionSchema, projectionTarget, restoreIndexesLeftByDeadRebuild } from './projection/target';
@@ -7,6 +7,7 @@ import { ensureProjectionSchema, projectionTarget, restoreIndexesLeftByDeadRebui
 const log = createLogger('metrics');
 
 const main = async (): Promise<void> => {
+  profileUntilSigterm();
   initTracing('metrics');
   const env = kafkaEnv();
   const cfg = metricsConfig();
