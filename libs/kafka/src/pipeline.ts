@@ -111,7 +111,7 @@ const propagateTrace = <T>(items: PipelineItem<T>[], out: OutMessage[]): void =>
 };
 
 /** Bytes of output per produce request of a transaction (well under the broker's default 1 MiB per record batch). */
-const MAX_SEND_BYTES = 512 * 1024;
+export const MAX_SEND_BYTES = 512 * 1024;
 
 const sizeOf = (m: OutMessage): number => (m.value?.length ?? 0) + (m.key?.length ?? 0) + 64 + Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
 

@@ -31,11 +31,13 @@ const main = async (): Promise<void> => {
   const deps = { now, random: Math.random, performAction: actions.perform };
 
   // the poller starts first: the pipeline hands it credits back as it sees re-emitted commands
-  const timerProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await timerProducer.connect();
   const poller = startTimerPoller({
     pool,
-    producer: timerProducer,
+    connectProducer: async () => {
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await p.connect();
+      return p;
+    },
     topic: cfg.EXECUTOR_COMMANDS_TOPIC,
     owner: `${env.FIXLIFY_INSTANCE_ID}:${process.pid}`,
     intervalMs: cfg.EXECUTOR_TIMER_POLL_MS,
@@ -44,6 +46,7 @@ const main = async (): Promise<void> => {
   });
 
   const groupId = `${env.FIXLIFY_GROUP_PREFIX}-executor`;
+  const traceTiming = process.env.FIXLIFY_TRACE_TIMING === '1';
   const pipeline = await runExactlyOncePipeline<Command>({
     name: 'executor',
     kafka,
@@ -74,6 +77,7 @@ const main = async (): Promise<void> => {
       executions.inc({ state: 'waiting' }, stats.waiting);
       executions.inc({ state: 'duplicate' }, stats.duplicates);
       executions.inc({ state: 'parked' }, stats.parked);
+      if (traceTiming) log.info({ n: items.length, ...stats }, 'executor batch phases');
       return out;
     },
   });
@@ -86,7 +90,6 @@ const main = async (): Promise<void> => {
     stop: async () => {
       await poller.stop();
       await pipeline.stop();
-      await timerProducer.disconnect();
       actions.close();
       await pool.end();
     },

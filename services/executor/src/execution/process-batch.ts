@@ -15,6 +15,8 @@ export interface BatchStats {
   completed: number;
   failed: number;
   waiting: number;
+  /** wall time of the batch's phases (ms): park and claim with context loading, running the steps, writing timers and states */
+  phaseMs: { claim: number; run: number; write: number };
 }
 
 export interface BatchOptions {
@@ -42,7 +44,8 @@ const positionOf = (i: PipelineItem<Command>): string => `${i.topic}:${i.partiti
  * interleaved), persist timers, and return the step results to commit with the offsets.
  */
 export const processCommandBatch = async (pool: Pool, items: PipelineItem<Command>[], deps: RunDeps, o: BatchOptions): Promise<{ out: OutMessage[]; stats: BatchStats }> => {
-  const stats: BatchStats = { executed: 0, duplicates: 0, parked: 0, completed: 0, failed: 0, waiting: 0 };
+  const stats: BatchStats = { executed: 0, duplicates: 0, parked: 0, completed: 0, failed: 0, waiting: 0, phaseMs: { claim: 0, run: 0, write: 0 } };
+  const t0 = performance.now();
   const out: OutMessage[] = [];
   const emit = (r: StepResult): void => {
     out.push({ topic: TOPICS.stepResults, key: r.executionId, value: JSON.stringify(r) });
@@ -146,6 +149,8 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
     ...(traceOf.has(cmd) ? { trace: traceOf.get(cmd)! } : {}),
     ...(o.deadlineMs !== undefined ? { deadline: { passed: () => passed, reached }, onDetachedDone } : {}),
   });
+  const t1 = performance.now();
+  stats.phaseMs.claim = t1 - t0;
   try {
     await mapLimit(ordered, o.concurrency, async (group) => {
       for (const cmd of group) outcomes.set(cmd, await runExecution(cmd, ctxOf.get(cmd) ?? null, deps, runOpts(cmd)));
@@ -154,6 +159,8 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
     clearTimeout(budget);
   }
 
+  const t2 = performance.now();
+  stats.phaseMs.run = t2 - t1;
   const timers: TimerRow[] = [];
   const states: { id: string; state: 'waiting' | 'completed' | 'failed' }[] = [];
   for (const cmd of toRun) {
@@ -176,5 +183,6 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
   ]);
   timersWritten = true;
   await makeTimersDue(pool, doneEarly.splice(0));
+  stats.phaseMs.write = performance.now() - t2;
   return { out, stats };
 };

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Producer } from 'kafkajs';
-import type { Logger } from '@fixlify/kafka';
+import { chunksOf, MAX_SEND_BYTES, type Logger } from '@fixlify/kafka';
 import { claimDueTimers, deleteFiredTimers } from './timer-store';
 
 /** Header on commands re-emitted by a timer, so the consumer can hand the credit back. */
@@ -19,6 +19,11 @@ export interface TimerPoller {
  * dies between the send and the delete, the lease expires and the command is sent again, with the
  * same command id, which the executor's claim drops as a duplicate.
  *
+ * Sends are cut into requests of at most MAX_SEND_BYTES (parked commands carry their definition and
+ * context: 500 of them exceed the broker's 1 MiB per record batch). After a failed send the
+ * producer is replaced: an idempotent producer whose batch was refused keeps answering
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, and the timers would never fire again.
+ *
  * Back-pressure: at most `maxInFlight` re-emitted commands wait in the log at a time, so a parked
  * flood is released only as fast as executors run it and a newcomer's command never queues behind
  * more than that. Credits come back when the consumer sees the commands, or after `creditTtlMs`
@@ -26,7 +31,8 @@ export interface TimerPoller {
  */
 export const startTimerPoller = (o: {
   pool: Pool;
-  producer: Producer;
+  /** a connected idempotent producer; called again for a fresh one after a failed send */
+  connectProducer: () => Promise<Producer>;
   topic: string;
   owner: string;
   intervalMs: number;
@@ -35,6 +41,7 @@ export const startTimerPoller = (o: {
   log: Logger;
 }): TimerPoller => {
   let running = true;
+  let producer: Producer | null = null;
   let current: Promise<void> = Promise.resolve();
   let wake: (() => void) | null = null;
   const ttl = o.creditTtlMs ?? 2000;
@@ -54,10 +61,17 @@ export const startTimerPoller = (o: {
       if (due.length === 0) return;
       credits.push({ n: due.length, expiresAt: Date.now() + ttl });
       const issuedAt = new Date().toISOString();
-      await o.producer.send({
-        topic: o.topic,
-        messages: due.map((t) => ({ key: t.command.executionId, value: JSON.stringify({ ...t.command, issuedAt }), headers: { [TIMER_HEADER]: '1' } })),
-      });
+      const messages = due.map((t) => ({ topic: o.topic, key: t.command.executionId, value: JSON.stringify({ ...t.command, issuedAt }), headers: { [TIMER_HEADER]: '1' } }));
+      producer ??= await o.connectProducer();
+      try {
+        for (const chunk of chunksOf(messages, MAX_SEND_BYTES)) await producer.send({ topic: o.topic, messages: chunk });
+      } catch (e) {
+        // the claimed timers stay leased and are sent again when the lease ends (duplicates are dropped by the claim)
+        const broken = producer;
+        producer = null;
+        await broken.disconnect().catch(() => undefined);
+        throw e;
+      }
       await deleteFiredTimers(
         o.pool,
         due.map((t) => t.id),
@@ -102,6 +116,7 @@ export const startTimerPoller = (o: {
       running = false;
       if (wake) wake();
       await current;
+      await producer?.disconnect();
     },
   };
 };
