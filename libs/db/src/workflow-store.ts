@@ -40,6 +40,7 @@ export const publishWorkflowVersion = async (
       `UPDATE automation_workflows SET current_version = $3, published_version_id = $4, published_definition = $5, trigger_type = $6,
          definition = $5, reenrollment = $7,
          is_active = CASE WHEN $8::boolean IS NULL THEN is_active ELSE $8 END,
+         activated_at = CASE WHEN $8::boolean AND NOT is_active THEN now() ELSE activated_at END,
          status = CASE WHEN coalesce($8::boolean, is_active) THEN 'active' ELSE 'inactive' END, updated_at = now()
        WHERE id = $1 AND organization_id = $2`,
       [p.workflowId, p.organizationId, version, versionId, JSON.stringify(p.definition), p.triggerType, settings.reenrollment ?? 'every_time', p.activate ?? null],
@@ -68,7 +69,8 @@ export const createWorkflowDraft = async (
 
 export const setWorkflowActive = async (db: Db, p: { workflowId: string; organizationId: string; active: boolean }): Promise<boolean> => {
   const res = await db.query(
-    `UPDATE automation_workflows SET is_active = $3, status = CASE WHEN $3 THEN 'active' ELSE 'inactive' END, updated_at = now()
+    `UPDATE automation_workflows SET is_active = $3, status = CASE WHEN $3 THEN 'active' ELSE 'inactive' END, updated_at = now(),
+       activated_at = CASE WHEN $3 AND NOT is_active THEN now() ELSE activated_at END
       WHERE id = $1 AND organization_id = $2 AND ($3 = false OR published_version_id IS NOT NULL)`,
     [p.workflowId, p.organizationId, p.active],
   );

@@ -102,6 +102,22 @@ describe('clock scanner (real PostgreSQL and Kafka, controllable clock)', () => 
     expect((await fresh.tick(new Date('2028-03-26T01:35:00Z'))).emitted).toEqual([]);
   });
 
+  it('a workflow switched off and on again does not fire the occurrences it missed while off', async () => {
+    const id = await workflow({ type: 'recurring', config: { cron: '0 * * * *', timezone: 'UTC' } });
+    // switching off and on stamps activated_at (real time)
+    const before = (await pool.query<{ activated_at: Date }>('SELECT activated_at FROM automation_workflows WHERE id = $1', [id])).rows[0]!.activated_at;
+    await new Promise((r) => setTimeout(r, 20));
+    await setWorkflowActive(pool, { workflowId: id, organizationId: org, active: false });
+    await setWorkflowActive(pool, { workflowId: id, organizationId: org, active: true });
+    const after = (await pool.query<{ activated_at: Date }>('SELECT activated_at FROM automation_workflows WHERE id = $1', [id])).rows[0]!.activated_at;
+    expect(after.getTime()).toBeGreaterThan(before.getTime());
+    // as if it had been switched on again at 10:30 on this test's (future) clock, after a day off
+    await pool.query(`UPDATE automation_workflows SET activated_at = '2027-05-01T10:30:00Z' WHERE id = $1`, [id]);
+    const seen: DomainEvent[] = [];
+    await scanner(pool, recording(emitter, seen), 24 * 60 * MIN).tick(new Date('2027-05-01T12:05:00Z'));
+    expect(seen.map((e) => e.occurredAt)).toEqual(['2027-05-01T11:00:00.000Z', '2027-05-01T12:00:00.000Z']);
+  });
+
   it('job_overdue: once per job and scheduled end, with two instances; completed jobs never', async () => {
     const id = await workflow({ type: 'job_overdue', config: { graceMinutes: 30 } });
     const client = await createClient(pool, org);
