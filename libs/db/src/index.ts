@@ -5,3 +5,4 @@ export * from './entities/automation.entities';
 export * from './workflow-store';
 export * from './execution-context';
 export * from './channel-credentials';
+export * from './transaction';

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { randomBytes } from 'node:crypto';
+import { withTransaction } from './transaction';
 
 type Db = Pool | PoolClient;
 
@@ -19,9 +20,7 @@ export const publishWorkflowVersion = async (
   pool: Pool,
   p: { workflowId: string; organizationId: string; definition: Record<string, unknown>; triggerType: string; publishedBy?: string; activate?: boolean },
 ): Promise<PublishedVersion> => {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const cur = await client.query<{ current_version: number }>(
       'SELECT current_version FROM automation_workflows WHERE id = $1 AND organization_id = $2 FOR UPDATE',
       [p.workflowId, p.organizationId],
@@ -45,14 +44,8 @@ export const publishWorkflowVersion = async (
        WHERE id = $1 AND organization_id = $2`,
       [p.workflowId, p.organizationId, version, versionId, JSON.stringify(p.definition), p.triggerType, settings.reenrollment ?? 'every_time', p.activate ?? null],
     );
-    await client.query('COMMIT');
     return { workflowId: p.workflowId, versionId, version };
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
 };
 
 export const createWorkflowDraft = async (

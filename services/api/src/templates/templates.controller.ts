@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { createWorkflowDraft } from '@fixlify/db';
+import { createWorkflowDraft, withTransaction } from '@fixlify/db';
 import { Caller } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { DEPS, type ApiDeps } from '../deps';
@@ -51,10 +51,8 @@ export class TemplatesController {
   @Doc({ summary: 'Create a draft workflow from a template (usage count goes up)', body: InstantiateBody, role: 'editor' })
   async instantiate(@Caller() p: Principal, @Param('id') id: string, @Body(zod(InstantiateBody)) b: z.infer<typeof InstantiateBody>): Promise<unknown> {
     const t = await this.find(id);
-    const client = await this.deps.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const wid = await createWorkflowDraft(client, {
+    const wid = await withTransaction(this.deps.pool, async (client) => {
+      const id = await createWorkflowDraft(client, {
         organizationId: p.organizationId,
         name: b.name ?? t.name,
         description: t.description,
@@ -64,14 +62,10 @@ export class TemplatesController {
         createdBy: p.actor,
       });
       await client.query('UPDATE automation_templates SET usage_count = usage_count + 1 WHERE id = $1', [t.id]);
-      await client.query('COMMIT');
-      return getWorkflow(this.deps.pool, p.organizationId, wid);
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+      return id;
+    });
+    // read after the commit: the pool's other connections see the draft only then
+    return getWorkflow(this.deps.pool, p.organizationId, wid);
   }
 
   @Post(':id/rate')
@@ -79,9 +73,7 @@ export class TemplatesController {
   @Doc({ summary: "Rate a template from 1 to 5: one rating per organization (rating again replaces the organization's rating)", body: RateBody, role: 'editor' })
   async rate(@Caller() p: Principal, @Param('id') id: string, @Body(zod(RateBody)) b: z.infer<typeof RateBody>): Promise<unknown> {
     const t = await this.find(id);
-    const client = await this.deps.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(this.deps.pool, async (client) => {
       // the template row's lock serialises ratings of one template, so sum and count stay exact
       await client.query('SELECT 1 FROM automation_templates WHERE id = $1 FOR UPDATE', [t.id]);
       const prev = await client.query<{ rating: number }>('SELECT rating FROM automation_template_ratings WHERE template_id = $1 AND organization_id = $2', [t.id, p.organizationId]);
@@ -96,13 +88,7 @@ export class TemplatesController {
         b.rating - (old ?? 0),
         old === undefined ? 1 : 0,
       ]);
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
     return { ...(await this.find(t.id)), myRating: b.rating };
   }
 }

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { DomainEvent } from '@fixlify/contracts';
 import type { EventEmitter } from '../emit/event-emitter';
 import { claimKey, clockEvent, type DueOccurrence } from './clock-event';
+import { withTransaction } from '@fixlify/db';
 
 /**
  * Claims due occurrences and emits their events, exactly once across instances and restarts.
@@ -22,9 +23,7 @@ export const claimAndEmit = async (pool: Pool, due: readonly DueOccurrence[], em
   const keys = [...byKey.keys()].sort();
   const sorted = keys.map((k) => byKey.get(k)!);
   const events = sorted.map((d) => clockEvent(d, now));
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const res = await client.query<{ workflow_id: string; entity_id: string; occurrence: string }>(
       `INSERT INTO automation_clock_occurrences (workflow_id, entity_id, occurrence, event_id, emitted_at)
        SELECT w, e, o, id, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) WITH ORDINALITY AS t(w, e, o, id, n)
@@ -36,12 +35,6 @@ export const claimAndEmit = async (pool: Pool, due: readonly DueOccurrence[], em
     const won = new Set(res.rows.map((r) => claimKey({ workflowId: r.workflow_id, entityId: r.entity_id, occurrence: r.occurrence })));
     const mine = events.filter((_, i) => won.has(keys[i]!));
     await emitter.emit(mine);
-    await client.query('COMMIT');
     return mine;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
 };

@@ -4,6 +4,7 @@ import { requestEventId, type DomainEvent, type TriggerAccepted } from '@fixlify
 import type { EventEmitter } from '../emit/event-emitter';
 import { InboundTriggerError } from './errors';
 import { findWorkflow, waitUntilIndexed } from './workflow-lookup';
+import { withTransaction } from '@fixlify/db';
 
 export interface WebhookRequest {
   workflowId: string;
@@ -75,9 +76,7 @@ export const runWebhookTrigger = async (
   const requestId = key && key.length <= 200 ? `key:${key}` : `sig:${signed}`;
   const ev = webhookEvent({ organizationId: wf.organizationId, workflowId: wf.id, requestId, payload, now });
   await waitUntilIndexed(wf, deps.activationGraceMs, now);
-  const client = await deps.pool.connect();
-  try {
-    await client.query('BEGIN');
+  await withTransaction(deps.pool, async (client) => {
     const seen = await client.query(
       `INSERT INTO automation_webhook_signatures (workflow_id, signature, event_id, expires_at)
        VALUES ($1, $2, $3, to_timestamp($4::bigint)) ON CONFLICT (workflow_id, signature) DO NOTHING`,
@@ -85,13 +84,7 @@ export const runWebhookTrigger = async (
     );
     if (seen.rowCount === 0) throw new InboundTriggerError('replayed', 'this signed request was already received; sign each delivery anew');
     await deps.emitter.emit([ev]);
-    await client.query('COMMIT');
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
   return { eventId: ev.eventId, workflowId: wf.id };
 };
 

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@fixlify/db';
 
 /**
  * Where a projection lives. `public` is the live projection (workflow counters on
@@ -30,9 +31,7 @@ export const partitionLockKey = (t: ProjectionTarget, topic: string): string => 
 /** Creates a scratch projection schema (same definitions as the live tables) when missing. */
 export const ensureProjectionSchema = async (pool: Pool, t: ProjectionTarget): Promise<void> => {
   if (t.schema === 'public') return; // the migrations own the live tables
-  const db: PoolClient = await pool.connect();
-  try {
-    await db.query('BEGIN');
+  await withTransaction(pool, async (db) => {
     // concurrent CREATE … IF NOT EXISTS can still collide: serialise them
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`fixlify-projection-schema:${t.schema}`]);
     await db.query(`CREATE SCHEMA IF NOT EXISTS "${t.schema}"`);
@@ -45,13 +44,7 @@ export const ensureProjectionSchema = async (pool: Pool, t: ProjectionTarget): P
       success_count int NOT NULL DEFAULT 0,
       failure_count int NOT NULL DEFAULT 0,
       last_triggered_at timestamptz)`);
-    await db.query('COMMIT');
-  } catch (e) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    db.release();
-  }
+  });
 };
 
 /** Drops a scratch projection schema (never the live one). */
