@@ -5,6 +5,13 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const ExecutorEnv = z.object({
   /** port of /metrics and /health */
   EXECUTOR_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9103),
+  /**
+   * PostgreSQL connections of the executor. Up to EXECUTOR_GROUP_COMMIT_PARTITIONS batches run at
+   * once, each loading contexts with six parallel queries beside its claim and ledger writes: with
+   * the general default of 10 they queue for connections (measured: 24 instead of 10 took the
+   * executions bench from 983 to 1,123/s and commit→first action p50 from 199 to 115 ms).
+   */
+  EXECUTOR_DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(24),
   /** how often due timers (delays, retry back-off, parked commands) are polled */
   EXECUTOR_TIMER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
   /** secret that signs outgoing webhooks (Fixlify-Signature header) unless the organization has its own */

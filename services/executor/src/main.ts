@@ -19,7 +19,7 @@ const main = async (): Promise<void> => {
   profileUntilSigterm();
   const env = kafkaEnv();
   const cfg = executorConfig();
-  const pool = createPool();
+  const pool = createPool(undefined, cfg.EXECUTOR_DB_POOL_MAX);
   const kafka = createKafka('fixlify-executor', log);
   const policy = {
     allowPrivateNetworks: cfg.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
