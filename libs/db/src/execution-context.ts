@@ -62,18 +62,20 @@ export const loadContexts = async (pool: Pool, events: DomainEvent[]): Promise<E
     anyJobs ? rowsOf(pool, `SELECT * FROM jobs WHERE id IN ${jobSet}`, [jobIds, invoiceIds, estimateIds]) : none,
     invoiceIds.length ? rowsOf(pool, 'SELECT * FROM invoices WHERE id = ANY($1::uuid[])', [invoiceIds]) : none,
     estimateIds.length ? rowsOf(pool, 'SELECT * FROM estimates WHERE id = ANY($1::uuid[])', [estimateIds]) : none,
+    // one IN over a UNION of key lookups (an OR of subqueries would make PostgreSQL scan the table)
     anyJobs || clientIds.length
       ? rowsOf(
           pool,
-          `SELECT * FROM clients WHERE id = ANY($4::uuid[])
-              OR id IN (SELECT client_id FROM jobs WHERE id IN ${jobSet})
-              OR id IN (SELECT client_id FROM invoices WHERE id = ANY($2::uuid[]))
-              OR id IN (SELECT client_id FROM estimates WHERE id = ANY($3::uuid[]))`,
+          `SELECT * FROM clients WHERE id IN (
+             SELECT unnest($4::uuid[])
+             UNION SELECT client_id FROM jobs WHERE id IN ${jobSet}
+             UNION SELECT client_id FROM invoices WHERE id = ANY($2::uuid[])
+             UNION SELECT client_id FROM estimates WHERE id = ANY($3::uuid[]))`,
           [jobIds, invoiceIds, estimateIds, clientIds],
         )
       : none,
     anyJobs || techIds.length
-      ? rowsOf(pool, `SELECT * FROM technicians WHERE id = ANY($4::uuid[]) OR id IN (SELECT technician_id FROM jobs WHERE id IN ${jobSet})`, [jobIds, invoiceIds, estimateIds, techIds])
+      ? rowsOf(pool, `SELECT * FROM technicians WHERE id IN (SELECT unnest($4::uuid[]) UNION SELECT technician_id FROM jobs WHERE id IN ${jobSet})`, [jobIds, invoiceIds, estimateIds, techIds])
       : none,
     orgIds.length ? rowsOf(pool, 'SELECT * FROM organizations WHERE id = ANY($1::uuid[])', [orgIds]) : none,
   ]);
