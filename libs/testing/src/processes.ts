@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -43,56 +43,87 @@ export interface ServiceProcess {
  * a restarted instance fences its killed predecessor).
  */
 export const startService = async (name: ServiceName, env: Record<string, string> = {}, label: string = name): Promise<ServiceProcess> => {
-  const port = await freePort();
-  // ingest also serves trigger endpoints (manual, inbound webhooks) on a port of their own
-  const extraPorts: Record<string, string> = name === 'ingest' ? { INGEST_TRIGGER_PORT: String(await freePort()) } : {};
   const dir = join(REPO_ROOT, 'artifacts', 'logs');
   mkdirSync(dir, { recursive: true });
-  const logFile = join(dir, `${label}-${Date.now()}.log`);
-  const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join('services', name, 'src', 'main.ts')], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      [PORT_VAR[name]]: String(port),
-      ...extraPorts,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      // each test run gets its own consumer groups, starting at the end of the log
-      FIXLIFY_GROUP_PREFIX: `t-${process.pid}`,
-      FIXLIFY_START_FROM: 'latest',
-      FIXLIFY_INSTANCE_ID: `${label}-${process.pid}`,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  let exitedFlag = false;
-  child.once('exit', () => {
-    exitedFlag = true;
-  });
+  const portVar = PORT_VAR[name];
+  const state = { port: 0, child: null as unknown as ChildProcess, exited: false, logFile: '' };
+  const spawnOnce = async (): Promise<void> => {
+    state.port = env[portVar] ? Number(env[portVar]) : await freePort();
+    // ingest also serves trigger endpoints (manual, inbound webhooks) on a port of their own
+    const extraPorts: Record<string, string> = name === 'ingest' && !env.INGEST_TRIGGER_PORT ? { INGEST_TRIGGER_PORT: String(await freePort()) } : {};
+    state.logFile = join(dir, `${label}-${Date.now()}.log`);
+    const out = createWriteStream(state.logFile);
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join('services', name, 'src', 'main.ts')], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        [portVar]: String(state.port),
+        ...extraPorts,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+        // each test run gets its own consumer groups, starting at the end of the log
+        FIXLIFY_GROUP_PREFIX: `t-${process.pid}`,
+        FIXLIFY_START_FROM: 'latest',
+        FIXLIFY_INSTANCE_ID: `${label}-${process.pid}`,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+    state.child = child;
+    state.exited = false;
+    child.once('exit', () => {
+      state.exited = true;
+    });
+  };
+  await spawnOnce();
+  /** A free port picked here can be taken by another process before the service binds it: then it is started again on another. */
+  const lostItsPort = async (): Promise<boolean> => {
+    if (env[portVar]) return false;
+    await new Promise((r) => setTimeout(r, 200)); // let the log catch up with the exit
+    try {
+      return readFileSync(state.logFile, 'utf8').includes('EADDRINUSE');
+    } catch {
+      return false;
+    }
+  };
   return {
     name,
-    port,
-    child,
-    logFile,
-    exited: () => exitedFlag,
+    get port() {
+      return state.port;
+    },
+    get child() {
+      return state.child;
+    },
+    get logFile() {
+      return state.logFile;
+    },
+    exited: () => state.exited,
     waitReady: async (timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs;
+      let respawns = 0;
       while (Date.now() < deadline) {
-        if (exitedFlag) throw new Error(`${label} exited before it was ready; see ${logFile}`);
+        if (state.exited) {
+          if (respawns < 3 && (await lostItsPort())) {
+            respawns++;
+            await spawnOnce();
+            continue;
+          }
+          throw new Error(`${label} exited before it was ready; see ${state.logFile}`);
+        }
         try {
-          const r = await fetch(`http://127.0.0.1:${port}/health/ready`);
+          const r = await fetch(`http://127.0.0.1:${state.port}/health/ready`);
           if (r.ok) return;
         } catch {
           // not listening yet
         }
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`${label} not ready after ${timeoutMs} ms; see ${logFile}`);
+      throw new Error(`${label} not ready after ${timeoutMs} ms; see ${state.logFile}`);
     },
     kill: async (signal: NodeJS.Signals = 'SIGTERM') => {
-      if (exitedFlag) return;
+      if (state.exited) return;
+      const child = state.child;
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill(signal);
       const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
