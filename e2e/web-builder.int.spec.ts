@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { REPO_ROOT, createClient, createOrganization, startService, startTelnyxStandin, testPool, waitFor, type ServiceProcess, type TelnyxStandin } from '@fixlify/testing';
+import { TOPICS } from '@fixlify/contracts';
+import { REPO_ROOT, createClient, createOrganization, startService, startTelnyxStandin, testKafka, testPool, waitFor, type ServiceProcess, type TelnyxStandin } from '@fixlify/testing';
 
 jest.setTimeout(600_000);
 
@@ -190,7 +191,7 @@ describe('web app in a real browser', () => {
     expect(errors).toEqual([]);
   });
 
-  it('lets the owner give the organization its own Telnyx account (bad input explained, secret never shown back) and browse dead letters', async () => {
+  it('lets the owner give the organization its own Telnyx account (bad input explained, secret never shown back), then find and re-drive a dead letter', async () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await signIn();
@@ -217,9 +218,47 @@ describe('web app in a real browser', () => {
     expect(stored.rows[0]!.secret_ciphertext).not.toContain('KEY_browser');
     await page.screenshot({ path: join(SHOTS, 'channels.png'), fullPage: true });
 
-    // nothing of this organization went wrong: the dead-letter page says so
+    // nothing of this organization went wrong yet: the dead-letter page says so
     await page.getByRole('link', { name: 'Dead letters' }).click();
     await page.getByText('No dead letters').waitFor();
+    // a message of this organization that a consumer gave up on (a manual event for a workflow that does not exist: harmless to re-drive)
+    const reason = `browser test: unreadable event ${process.pid}`;
+    const producer = testKafka().producer();
+    await producer.connect();
+    await producer.send({
+      topic: TOPICS.dlq,
+      messages: [
+        {
+          key: org,
+          value: JSON.stringify({
+            v: 1,
+            origin: { topic: TOPICS.events, partition: 0, offset: '1', key: `${org}:x` },
+            consumer: 'matcher',
+            reason,
+            value: JSON.stringify({ v: 1, organizationId: org, eventId: randomUUID(), type: 'manual' }),
+            headers: {},
+            failedAt: new Date().toISOString(),
+          }),
+        },
+      ],
+    });
+    await producer.disconnect();
+    const row = page.locator('li.dead-letter').filter({ hasText: reason });
+    await waitFor(
+      async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return row.isVisible();
+      },
+      30_000,
+      'the dead letter on the page',
+      500,
+    );
+    await containsText(row, 'Not re-driven yet');
+    await row.getByRole('button', { name: 'Re-drive' }).click();
+    await containsText(row, 'Re-driven 1×');
+    const recorded = await pool.query<{ redrive_count: number }>('SELECT redrive_count FROM automation_dead_letter_redrives WHERE organization_id = $1', [org]);
+    expect(recorded.rows).toEqual([{ redrive_count: 1 }]);
+    await page.screenshot({ path: join(SHOTS, 'dead-letters.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 });
