@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Kafka, Producer } from 'kafkajs';
-import { TOPICS, WorkflowDefinition, type Command, type StepResult } from '@fixlify/contracts';
+import { TOPICS, WorkflowDefinition, type StepResult } from '@fixlify/contracts';
 import {
   createActiveWorkflow,
   createOrganization,
   jsonWhere,
+  manualStartCommand,
   startService,
   startWebhookReceiver,
   tailTopic,
@@ -62,35 +62,6 @@ describe('executor: fairness between organizations', () => {
     await pool?.end();
   });
 
-  const startCommand = (org: string, wf: { workflowId: string; versionId: string; version: number }, definition: WorkflowDefinition, at: string): Command => ({
-    v: 1,
-    kind: 'start',
-    executionId: randomUUID(),
-    organizationId: org,
-    workflowId: wf.workflowId,
-    versionId: wf.versionId,
-    version: wf.version,
-    issuedAt: at,
-    definition,
-    event: {
-      v: 1,
-      eventId: randomUUID(),
-      type: 'manual',
-      organizationId: org,
-      entityType: 'none',
-      entityId: null,
-      before: null,
-      after: null,
-      occurredAt: at,
-      emittedAt: at,
-      workflowId: wf.workflowId,
-      causation: null,
-      data: {},
-      source: { kind: 'manual' },
-    },
-    triggeredAt: at,
-  });
-
   it(`a single execution of B completes promptly behind ${FLOOD} queued executions of A`, async () => {
     const [a, b] = [await createOrganization(pool, { name: 'Flood A' }), await createOrganization(pool, { name: 'Lone B' })];
     const def = (path: string) =>
@@ -119,7 +90,7 @@ describe('executor: fairness between organizations', () => {
       await producer.send({
         topic,
         messages: Array.from({ length: Math.min(2000, FLOOD - i) }, () => {
-          const c = startCommand(a, wfA, defA, at);
+          const c = manualStartCommand(a, wfA, defA, { at });
           return { key: c.executionId, value: JSON.stringify(c) };
         }),
       });
@@ -140,7 +111,7 @@ describe('executor: fairness between organizations', () => {
     const aDoneBefore = results.seen.filter((r) => r.organizationId === a).length;
     const parked = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM automation_timers WHERE topic = $1', [topic])).rows[0]!.n);
 
-    const lone = startCommand(b, wfB, defB, new Date().toISOString());
+    const lone = manualStartCommand(b, wfB, defB);
     const sent = Date.now();
     await producer.send({ topic, messages: [{ key: lone.executionId, value: JSON.stringify(lone) }] });
     await results.until((rs) => rs.some((r) => r.executionId === lone.executionId), 60_000, "B's execution");

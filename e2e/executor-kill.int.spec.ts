@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Kafka, Producer } from 'kafkajs';
 import { TOPICS, WorkflowDefinition, type Command, type StepResult } from '@fixlify/contracts';
@@ -6,6 +5,7 @@ import {
   createActiveWorkflow,
   createOrganization,
   jsonWhere,
+  manualStartCommand,
   startService,
   startWebhookReceiver,
   tailTopic,
@@ -92,34 +92,7 @@ describe('executor: SIGKILL at random moments loses and repeats nothing', () => 
     await results.ready;
 
     const now = new Date().toISOString();
-    const commands: Command[] = Array.from({ length: EXECUTIONS }, (_, n) => ({
-      v: 1,
-      kind: 'start',
-      executionId: randomUUID(),
-      organizationId: org,
-      workflowId: wf.workflowId,
-      versionId: wf.versionId,
-      version: wf.version,
-      issuedAt: now,
-      definition,
-      event: {
-        v: 1,
-        eventId: randomUUID(),
-        type: 'manual',
-        organizationId: org,
-        entityType: 'none',
-        entityId: null,
-        before: null,
-        after: null,
-        occurredAt: now,
-        emittedAt: now,
-        workflowId: wf.workflowId,
-        causation: null,
-        data: { n },
-        source: { kind: 'manual' },
-      },
-      triggeredAt: now,
-    }));
+    const commands: Command[] = Array.from({ length: EXECUTIONS }, (_, n) => manualStartCommand(org, wf, definition, { at: now, data: { n } }));
     const ids = new Set(commands.map((c) => c.executionId));
     // some deliveries fail first, so retries (durable timers) are in flight during the kills too
     receiver.failNext(50, 503);

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Kafka, Producer } from 'kafkajs';
-import { TOPICS, WorkflowDefinition, type Command, type StepResult } from '@fixlify/contracts';
+import { TOPICS, WorkflowDefinition, type StepResult } from '@fixlify/contracts';
 import {
   createActiveWorkflow,
   createOrganization,
   jsonWhere,
+  manualStartCommand,
   startService,
   startWebhookReceiver,
   tailTopic,
@@ -54,38 +54,6 @@ describe('executor: a slow endpoint does not hold other organizations', () => {
     await pool?.end();
   });
 
-  const command = (org: string, wf: { workflowId: string; versionId: string; version: number }, definition: WorkflowDefinition): Command => {
-    const at = new Date().toISOString();
-    return {
-      v: 1,
-      kind: 'start',
-      executionId: randomUUID(),
-      organizationId: org,
-      workflowId: wf.workflowId,
-      versionId: wf.versionId,
-      version: wf.version,
-      issuedAt: at,
-      definition,
-      event: {
-        v: 1,
-        eventId: randomUUID(),
-        type: 'manual',
-        organizationId: org,
-        entityType: 'none',
-        entityId: null,
-        before: null,
-        after: null,
-        occurredAt: at,
-        emittedAt: at,
-        workflowId: wf.workflowId,
-        causation: null,
-        data: {},
-        source: { kind: 'manual' },
-      },
-      triggeredAt: at,
-    };
-  };
-
   it('B completes while A’s sends to a slow endpoint are still in flight; A’s complete later, once each', async () => {
     const [a, b] = [await createOrganization(pool, { name: 'Slow endpoint A' }), await createOrganization(pool, { name: 'Fast B' })];
     const def = (url: string) =>
@@ -117,8 +85,8 @@ describe('executor: a slow endpoint does not hold other organizations', () => {
 
     // A's endpoint answers after 6 s (well under the 10 s webhook timeout)
     slow.delayNext(30, 6000);
-    const aCommands = Array.from({ length: 30 }, () => command(a, wfA, defA));
-    const bCommand = command(b, wfB, defB);
+    const aCommands = Array.from({ length: 30 }, () => manualStartCommand(a, wfA, defA));
+    const bCommand = manualStartCommand(b, wfB, defB);
     const sent = Date.now();
     await producer.send({ topic, messages: [...aCommands, bCommand].map((c) => ({ key: c.executionId, value: JSON.stringify(c) })) });
 

@@ -1,10 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
+import type { ChannelProvider } from '@fixlify/contracts';
 
 type Db = Pool | PoolClient;
 
 export interface ChannelCredentialRow {
   organizationId: string;
-  provider: 'mailgun' | 'smtp' | 'telnyx' | 'webpush' | 'webhook';
+  provider: ChannelProvider;
   secretCiphertext: string;
   settings: Record<string, unknown>;
   updatedAt: Date;
@@ -30,7 +31,7 @@ export const upsertChannelCredential = async (db: Db, row: Omit<ChannelCredentia
 };
 
 /** true when there was a row to delete */
-export const deleteChannelCredential = async (db: Db, organizationId: string, provider: string): Promise<boolean> => {
+export const deleteChannelCredential = async (db: Db, organizationId: string, provider: ChannelProvider): Promise<boolean> => {
   const r = await db.query('DELETE FROM organization_channel_credentials WHERE organization_id = $1 AND provider = $2', [organizationId, provider]);
   return (r.rowCount ?? 0) > 0;
 };

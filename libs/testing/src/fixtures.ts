@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { Pool } from 'pg';
-import { WorkflowDefinition, type WorkflowDefinitionInput } from '@fixlify/contracts';
+import { randomUUID as uuid } from 'node:crypto';
+import { WorkflowDefinition, type StartCommand, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import { publishWorkflowVersion, createWorkflowDraft, type PublishedVersion } from '@fixlify/db';
 
 export const testPool = (): Pool => new Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/fixlify', max: 5 });
@@ -65,4 +66,45 @@ export const createActiveWorkflow = async (
   const trigger = node?.type === 'trigger' ? node.trigger.type : null;
   const id = await createWorkflowDraft(pool, { organizationId, name, definition, triggerType: trigger });
   return publishWorkflowVersion(pool, { workflowId: id, organizationId, definition, triggerType: trigger ?? 'manual', activate: true });
+};
+
+/**
+ * A start command of a manual event, as the matcher would emit it, for tests that feed the executor
+ * directly (a commands topic of their own): a new execution and event id each call.
+ */
+export const manualStartCommand = (
+  organizationId: string,
+  wf: { workflowId: string; versionId: string; version: number },
+  definition: WorkflowDefinition,
+  o: { at?: string; data?: Record<string, unknown> } = {},
+): StartCommand => {
+  const at = o.at ?? new Date().toISOString();
+  return {
+    v: 1,
+    kind: 'start',
+    executionId: uuid(),
+    organizationId,
+    workflowId: wf.workflowId,
+    versionId: wf.versionId,
+    version: wf.version,
+    issuedAt: at,
+    definition,
+    event: {
+      v: 1,
+      eventId: uuid(),
+      type: 'manual',
+      organizationId,
+      entityType: 'none',
+      entityId: null,
+      before: null,
+      after: null,
+      occurredAt: at,
+      emittedAt: at,
+      workflowId: wf.workflowId,
+      causation: null,
+      data: o.data ?? {},
+      source: { kind: 'manual' },
+    },
+    triggeredAt: at,
+  };
 };

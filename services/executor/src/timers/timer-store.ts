@@ -12,27 +12,29 @@ export interface TimerRow {
   reason: TimerReason;
 }
 
+/** Inserts the timers given as $1–$7 (see timerParams); a timer already there is left as it is. */
+const INSERT_TIMERS = `INSERT INTO automation_timers (id, organization_id, execution_id, due_at, command, reason, topic)
+     SELECT t.id, t.organization_id, t.execution_id, t.due_at, t.command, t.reason, $7
+       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::jsonb[], $6::text[]) AS t(id, organization_id, execution_id, due_at, command, reason)
+     ON CONFLICT (id) DO NOTHING`;
+
+const timerParams = (topic: string, timers: readonly TimerRow[]): unknown[] => [
+  timers.map((t) => t.id),
+  timers.map((t) => t.organizationId),
+  timers.map((t) => t.executionId),
+  timers.map((t) => t.dueAt.toISOString()),
+  timers.map((t) => JSON.stringify(t.command)),
+  timers.map((t) => t.reason),
+  topic,
+];
+
 /**
  * Idempotent: a timer's id is derived from the command that made it (its command id, or the
  * parked command's position), so reprocessing a command re-inserts nothing.
  */
 export const insertTimers = async (pool: Pool, topic: string, timers: readonly TimerRow[]): Promise<void> => {
   if (timers.length === 0) return;
-  await pool.query(
-    `INSERT INTO automation_timers (id, organization_id, execution_id, due_at, command, reason, topic)
-     SELECT t.id, t.organization_id, t.execution_id, t.due_at, t.command, t.reason, $7
-       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::jsonb[], $6::text[]) AS t(id, organization_id, execution_id, due_at, command, reason)
-     ON CONFLICT (id) DO NOTHING`,
-    [
-      timers.map((t) => t.id),
-      timers.map((t) => t.organizationId),
-      timers.map((t) => t.executionId),
-      timers.map((t) => t.dueAt.toISOString()),
-      timers.map((t) => JSON.stringify(t.command)),
-      timers.map((t) => t.reason),
-      topic,
-    ],
-  );
+  await pool.query(INSERT_TIMERS, timerParams(topic, timers));
 };
 
 /**
@@ -48,20 +50,8 @@ export const replaceTimers = async (pool: Pool, topic: string, executionIds: rea
        DELETE FROM automation_timers
         WHERE execution_id = ANY($8::uuid[]) AND fired_at IS NULL AND id NOT LIKE 'fair:%' AND NOT (id = ANY($1::text[]))
      )
-     INSERT INTO automation_timers (id, organization_id, execution_id, due_at, command, reason, topic)
-     SELECT t.id, t.organization_id, t.execution_id, t.due_at, t.command, t.reason, $7
-       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::jsonb[], $6::text[]) AS t(id, organization_id, execution_id, due_at, command, reason)
-     ON CONFLICT (id) DO NOTHING`,
-    [
-      timers.map((t) => t.id),
-      timers.map((t) => t.organizationId),
-      timers.map((t) => t.executionId),
-      timers.map((t) => t.dueAt.toISOString()),
-      timers.map((t) => JSON.stringify(t.command)),
-      timers.map((t) => t.reason),
-      topic,
-      executionIds,
-    ],
+     ${INSERT_TIMERS}`,
+    [...timerParams(topic, timers), executionIds],
   );
 };
 

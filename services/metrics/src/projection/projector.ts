@@ -20,6 +20,7 @@ import {
   type ActiveSpan,
   type Logger,
 } from '@fixlify/kafka';
+import { withTransaction } from '@fixlify/db';
 import { projectBatch, type ProjectionInput } from './project-batch';
 import { rebuildLockKey, table, type ProjectionTarget } from './target';
 
@@ -91,19 +92,12 @@ const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']); // deadlock, serializat
 /** Runs `fn` in a transaction, retrying it (a few times) when PostgreSQL picks it as a deadlock victim. */
 const inTransaction = async <R>(pool: Pool, log: Logger, asyncCommit: boolean, fn: (db: PoolClient) => Promise<R>): Promise<R> => {
   for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
     try {
-      await client.query(asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
-      const r = await fn(client);
-      await client.query('COMMIT');
-      return r;
+      return await withTransaction(pool, fn, asyncCommit ? { begin: 'BEGIN; SET LOCAL synchronous_commit = off' } : {});
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
       const code = (e as { code?: unknown }).code;
       if (attempt >= 5 || typeof code !== 'string' || !RETRYABLE_SQLSTATES.has(code)) throw e;
       log.warn({ code, attempt }, 'projection batch retried after a transaction conflict');
-    } finally {
-      client.release();
     }
   }
 };
