@@ -4,6 +4,7 @@ import { TOPICS, WorkflowDefinition, type StepResult } from '@fixlify/contracts'
 import {
   createActiveWorkflow,
   createOrganization,
+  createPrivateCommandsTopic,
   jsonWhere,
   manualStartCommand,
   startService,
@@ -38,15 +39,12 @@ describe('executor: fairness between organizations', () => {
   let receiver: WebhookReceiver;
   let results: TopicTail<StepResult>;
   let executor: ServiceProcess | null = null;
-  const topic = `test.executor-fairness.${process.pid}-${Date.now()}.commands`;
+  let topic: string;
 
   beforeAll(async () => {
     pool = testPool();
     kafka = testKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
-    await admin.disconnect();
+    topic = await createPrivateCommandsTopic(kafka, 'executor-fairness');
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     receiver = await startWebhookReceiver();

@@ -4,6 +4,7 @@ import { TOPICS, WorkflowDefinition, type Command, type StepResult } from '@fixl
 import {
   createActiveWorkflow,
   createOrganization,
+  createPrivateCommandsTopic,
   jsonWhere,
   manualStartCommand,
   startService,
@@ -38,17 +39,14 @@ describe('executor: SIGKILL at random moments loses and repeats nothing', () => 
   let receiver: WebhookReceiver;
   let results: TopicTail<StepResult>;
   let executor: ServiceProcess | null = null;
-  const topic = `test.executor-kill.${process.pid}-${Date.now()}.commands`;
+  let topic: string;
   const instance = `kill-test-${process.pid}`;
   let env: Record<string, string> = {};
 
   beforeAll(async () => {
     pool = testPool();
     kafka = testKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
-    await admin.disconnect();
+    topic = await createPrivateCommandsTopic(kafka, 'executor-kill');
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     receiver = await startWebhookReceiver();

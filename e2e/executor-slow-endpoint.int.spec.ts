@@ -4,6 +4,7 @@ import { TOPICS, WorkflowDefinition, type StepResult } from '@fixlify/contracts'
 import {
   createActiveWorkflow,
   createOrganization,
+  createPrivateCommandsTopic,
   jsonWhere,
   manualStartCommand,
   startService,
@@ -31,15 +32,12 @@ describe('executor: a slow endpoint does not hold other organizations', () => {
   let fast: WebhookReceiver;
   let results: TopicTail<StepResult>;
   let executor: ServiceProcess | null = null;
-  const topic = `test.executor-slow.${process.pid}-${Date.now()}.commands`;
+  let topic: string;
 
   beforeAll(async () => {
     pool = testPool();
     kafka = testKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
-    await admin.disconnect();
+    topic = await createPrivateCommandsTopic(kafka, 'executor-slow');
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     [slow, fast] = await Promise.all([startWebhookReceiver(), startWebhookReceiver()]);

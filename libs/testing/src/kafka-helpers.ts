@@ -59,3 +59,20 @@ export const jsonWhere =
       return undefined;
     }
   };
+
+/**
+ * A commands topic of the test's own (`test.<name>.<pid>-<time>.commands`, 6 partitions like the
+ * real one, kept an hour): an executor started on it runs only what the test produces, and no other
+ * executor on the shared cluster runs the test's commands.
+ */
+export const createPrivateCommandsTopic = async (kafka: Kafka, name: string): Promise<string> => {
+  const topic = `test.${name}.${process.pid}-${Date.now()}.commands`;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+};
