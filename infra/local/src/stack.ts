@@ -271,7 +271,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
       }
       return created.length > 0
         ? { action: 'created', detail: `${created.length} topics: ${created.join(', ')}` }
-        : { action: 'unchanged', detail: `${AUTOMATION_TOPIC_SPECS.length} automation and ${CAPTURED_TABLES.length} CDC topics exist` };
+        : { action: 'unchanged', detail: `${AUTOMATION_TOPIC_SPECS.length} automation and ${cdcTopicSpecs(config.cdcPrefix).length} CDC topics exist` };
     });
 
     await processStep(

@@ -19,8 +19,8 @@ const SERVICES = [
 
 /**
  * `npm start`: the local stack (if down), migrations, the demo seed, local provider stand-ins
- * and every service as its own process; Ctrl-C stops the services (the stack keeps running:
- * `npm run stack -- down` stops it).
+ * and every service as its own process, supervised (a service that exits is restarted with
+ * back-off); Ctrl-C stops the services (the stack keeps running: `npm run stack -- down` stops it).
  */
 const main = async (): Promise<void> => {
   await stackUp();
@@ -32,17 +32,34 @@ const main = async (): Promise<void> => {
 
   const logDir = join(stackConfig().stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const children: ChildProcess[] = [];
-  const launch = (name: string, args: string[], extra: Record<string, string>): ChildProcess => {
-    const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', ...args], { cwd: REPO_ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    child.once('exit', (code, signal) => {
-      if (!stopping) console.error(`✗ ${name} exited (${signal ?? code}); see ${join(logDir, `${name}.log`)}`);
-    });
-    children.push(child);
-    return child;
+  const children = new Set<ChildProcess>();
+  /**
+   * Runs a process and keeps it running, as a process manager would: one that exits is reported and
+   * started again after a back-off (1 s, doubling to 30 s; back to 1 s once it has stayed up a minute).
+   */
+  const launch = (name: string, args: string[], extra: Record<string, string>): void => {
+    let backoffMs = 1000;
+    const run = (): void => {
+      const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+      const startedAt = Date.now();
+      const child = spawn(process.execPath, ['-r', '@swc-node/register', ...args], { cwd: REPO_ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+      children.add(child);
+      child.once('exit', (code, signal) => {
+        children.delete(child);
+        if (stopping) return;
+        if (Date.now() - startedAt > 60_000) backoffMs = 1000;
+        console.error(`✗ ${name} exited (${signal ?? code}); restarting in ${backoffMs / 1000} s — see ${join(logDir, `${name}.log`)}`);
+        setTimeout(() => {
+          if (stopping) return;
+          run();
+          console.error(`↻ ${name} restarted`);
+        }, backoffMs);
+        backoffMs = Math.min(30_000, backoffMs * 2);
+      });
+    };
+    run();
   };
   let stopping = false;
   // stop the children on Ctrl-C at any moment, and when starting fails
@@ -51,7 +68,7 @@ const main = async (): Promise<void> => {
     stopping = true;
     for (const c of children) c.kill('SIGTERM');
     setTimeout(() => process.exit(code), 5000).unref();
-    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code), () => process.exit(1));
+    Promise.all([...children].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code), () => process.exit(1));
   };
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));

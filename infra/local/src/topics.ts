@@ -1,4 +1,4 @@
-import { CAPTURED_TABLES, TOPICS, cdcTopic } from '@fixlify/contracts';
+import { CAPTURED_TABLES, TOPICS, cdcHeartbeatTopic, cdcTopic } from '@fixlify/contracts';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -24,5 +24,8 @@ export const AUTOMATION_TOPIC_SPECS: readonly TopicSpec[] = [
  * so consumers can subscribe before the first change of a table: kafkajs fails to subscribe to a
  * topic that does not exist yet.
  */
-export const cdcTopicSpecs = (prefix: string): readonly TopicSpec[] =>
-  CAPTURED_TABLES.map((table) => ({ topic: cdcTopic(prefix, table), numPartitions: 3, configs: {} }));
+export const cdcTopicSpecs = (prefix: string): readonly TopicSpec[] => [
+  ...CAPTURED_TABLES.map((table) => ({ topic: cdcTopic(prefix, table), numPartitions: 3, configs: {} })),
+  // ingest follows the heartbeats (change capture's pulse); one partition, a day is plenty
+  { topic: cdcHeartbeatTopic(prefix), numPartitions: 1, configs: { 'retention.ms': String(24 * 3600_000) } },
+];

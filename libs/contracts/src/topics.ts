@@ -32,3 +32,6 @@ export const CAPTURED_TABLES = [...BUSINESS_TABLES, ...WORKFLOW_TABLES] as const
 export type CapturedTable = (typeof CAPTURED_TABLES)[number];
 
 export const cdcTopic = (prefix: string, table: CapturedTable): string => `${prefix}.public.${table}`;
+
+/** Debezium's heartbeat topic (`topic.heartbeat.prefix` default): ingest watches its age to know change capture is alive. */
+export const cdcHeartbeatTopic = (prefix: string): string => `__debezium-heartbeat.${prefix}`;

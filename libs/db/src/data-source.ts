@@ -58,6 +58,22 @@ export const runMigrations = async (url = dbEnv().DATABASE_URL): Promise<string[
   }
 };
 
-/** A plain pg pool for hot paths (batched SQL without ORM overhead). */
-export const createPool = (url = dbEnv().DATABASE_URL, max = dbEnv().DATABASE_POOL_MAX): Pool =>
-  new Pool({ connectionString: url, max, application_name: process.env.FIXLIFY_SERVICE ?? 'fixlify' });
+/**
+ * A plain pg pool for hot paths (batched SQL without ORM overhead). An idle connection that
+ * PostgreSQL drops (a restart, a failover) is an 'error' event on the pool: unhandled, Node ends
+ * the process. Handled here, the pool discards that client and opens a new one on the next query,
+ * so a database restart costs the queries in flight (retried by their callers), not the service.
+ */
+export const createPool = (url = dbEnv().DATABASE_URL, max = dbEnv().DATABASE_POOL_MAX, onError: (e: Error) => void = warnPoolError): Pool => {
+  const pool = new Pool({ connectionString: url, max, application_name: process.env.FIXLIFY_SERVICE ?? 'fixlify', connectionTimeoutMillis: 10_000 });
+  pool.on('error', onError);
+  return pool;
+};
+
+let lastWarned = 0;
+/** one line per 10 s at most: a restart drops every idle client at once */
+const warnPoolError = (e: Error): void => {
+  if (Date.now() - lastWarned < 10_000) return;
+  lastWarned = Date.now();
+  process.stderr.write(`${JSON.stringify({ level: 40, time: Date.now(), msg: 'postgres connection lost (the pool reconnects on demand)', err: e.message })}\n`);
+};

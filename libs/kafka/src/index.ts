@@ -8,3 +8,6 @@ export * from './service';
 export * from './trace';
 export * from './tracing';
 export * from './cpu-profile';
+export * from './health';
+export * from './supervise';
+export * from './resilient-producer';

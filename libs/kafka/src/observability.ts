@@ -97,8 +97,16 @@ export interface ServiceHttp {
   close(): Promise<void>;
 }
 
-/** /metrics (Prometheus text), /health/live and /health/ready (ready only when consumers have joined). */
-export const startServiceHttp = async (port: number, isReady: () => boolean, extra?: (path: string) => unknown): Promise<ServiceHttp> => {
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
+
+/**
+ * /metrics (Prometheus text), /health/live (the process serves requests) and /health/ready (every
+ * consumer running and every dependency answering; 503 with the checks that fail otherwise).
+ */
+export const startServiceHttp = async (port: number, readiness: () => ReadinessReport, extra?: (path: string) => unknown): Promise<ServiceHttp> => {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/metrics') {
@@ -120,9 +128,9 @@ export const startServiceHttp = async (port: number, isReady: () => boolean, ext
       return;
     }
     if (path === '/health/ready' || path === '/health') {
-      const ready = isReady();
+      const { ready, checks } = readiness();
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: ready ? 'ready' : 'starting' }));
+      res.end(JSON.stringify({ status: ready ? 'ready' : 'not_ready', checks }));
       return;
     }
     const body = extra?.(path);

@@ -1,6 +1,8 @@
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import { deadLetter } from './dead-letter';
+import { consumerLastCommit, type CheckResult } from './health';
+import { NO_SELF_RESTART, superviseConsumer, type Incarnation } from './supervise';
 import { kafkaEnv } from './env';
 import type { Logger } from './logger';
 import { batchDuration, consumerLag, identityOf, messageAge, messagesFailed, messagesProcessed, recordOrganizationLag } from './observability';
@@ -89,12 +91,20 @@ interface CommitOffset {
 }
 
 export interface RunningPipeline {
-  consumer: Consumer;
-  producer: Producer;
-  /** true once the consumer has joined its group */
-  isReady(): boolean;
-  stop(): Promise<void>;
+  /** true while the consumer is joined to its group and has not crashed (a crashed one is being restarted) */
+  isReady: () => boolean;
+  /** the same, with the reason when not running: for /health/ready */
+  check: () => CheckResult;
+  stop: () => Promise<void>;
 }
+
+/**
+ * How long a batch whose handler reports a transient failure (PostgreSQL down…) is retried in place,
+ * with the consumer heartbeating, before the consumer gives it up and is restarted from its committed
+ * offsets. In place keeps the group stable through a short outage; a database restart takes a few seconds.
+ */
+const TRANSIENT_RETRY_MS = 60_000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Outputs a handler did not give a traceparent get the span of the item they came from: the
@@ -148,6 +158,16 @@ const headersOf = (m: KafkaMessage): Record<string, string> => {
  */
 export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>): Promise<RunningPipeline> => {
   const env = kafkaEnv();
+  const holdOpenMs = Number(process.env.FIXLIFY_TEST_HOLD_TXN_MS ?? 0) || 0;
+  const supervised = await superviseConsumer({ name: o.name, log: o.log, start: () => incarnate(o, env, holdOpenMs) });
+  return { isReady: supervised.isRunning, check: supervised.check, stop: supervised.stop };
+};
+
+/**
+ * One incarnation of the pipeline: a fresh transactional producer and consumer (a restart after a
+ * crash must not reuse a producer that was fenced or left mid-transaction).
+ */
+const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<typeof kafkaEnv>, holdOpenMs: number): Promise<Incarnation> => {
   const producer = o.kafka.producer({
     transactionalId: o.transactionalId,
     idempotent: true,
@@ -163,18 +183,20 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
     sessionTimeout: 10_000,
     heartbeatInterval: 1000,
     rebalanceTimeout: 20_000,
+    retry: NO_SELF_RESTART,
   });
-  let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joined = true;
-  });
-  consumer.on(consumer.events.CRASH, (e) => {
-    o.log.error({ err: e.payload.error }, `${o.name}: consumer crashed`);
-  });
-
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? env.FIXLIFY_START_FROM === 'earliest' });
+  const close = async (): Promise<void> => {
+    await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+  };
+  try {
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? env.FIXLIFY_START_FROM === 'earliest' });
+  } catch (e) {
+    await close();
+    throw e;
+  }
 
   const handleIsolated = async (items: PipelineItem<T>[], raw: Map<string, KafkaMessage>, topic: string, partition: number): Promise<OutMessage[]> => {
     // isolate the poison message(s): each item alone; failures go to the dead-letter topic
@@ -194,7 +216,6 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
     return out;
   };
 
-  const holdOpenMs = Number(process.env.FIXLIFY_TEST_HOLD_TXN_MS ?? 0) || 0;
   /** one transaction: the outputs, then the consumed offsets, then commit (abort on any failure) */
   const commitTransaction = async (out: OutMessage[], offsets: CommitOffset[]): Promise<void> => {
     const txn = await producer.transaction();
@@ -315,12 +336,24 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
       let tHandled = 0;
       try {
         if (items.length > 0) {
-          try {
-            out.push(...(await o.handle(items)));
-          } catch (e) {
-            if (e instanceof TransientError) throw e;
-            o.log.warn({ err: e }, `${o.name}: batch handler failed; isolating messages`);
-            out.push(...(await handleIsolated(items, raw, batch.topic, batch.partition)));
+          const retryUntil = Date.now() + TRANSIENT_RETRY_MS;
+          for (let backoff = 250; ; backoff = Math.min(5000, backoff * 2)) {
+            try {
+              out.push(...(await o.handle(items)));
+              break;
+            } catch (e) {
+              if (e instanceof TransientError) {
+                // a dependency is away: wait for it with this batch, heartbeating, unless the partition moved on
+                if (Date.now() > retryUntil || !payload.isRunning() || payload.isStale()) throw e;
+                o.log.warn({ err: e, topic: batch.topic, partition: batch.partition, backoffMs: backoff }, `${o.name}: batch failed transiently; retrying it`);
+                await sleep(backoff);
+                await payload.heartbeat();
+                continue;
+              }
+              o.log.warn({ err: e }, `${o.name}: batch handler failed; isolating messages`);
+              out.push(...(await handleIsolated(items, raw, batch.topic, batch.partition)));
+              break;
+            }
           }
         }
         propagateTrace(items, out);
@@ -334,6 +367,7 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
       if (process.env.FIXLIFY_TRACE_TIMING === '1')
         o.log.info({ topic: batch.topic, partition: batch.partition, n: batch.messages.length, handleMs: tHandled - tStart, txnMs: Date.now() - tHandled, brokerTs: Date.now() - Number(batch.messages[0]!.timestamp) }, 'batch timing');
       payload.resolveOffset(last);
+      consumerLastCommit.set({ consumer: o.name }, Date.now() / 1000);
       messagesProcessed.inc({ consumer: o.name, topic: batch.topic }, batch.messages.length);
       consumerLag.set({ consumer: o.name, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
       const now = Date.now();
@@ -349,15 +383,7 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
     },
   });
 
-  return {
-    consumer,
-    producer,
-    isReady: () => joined,
-    stop: async () => {
-      await consumer.disconnect();
-      await producer.disconnect();
-    },
-  };
+  return { consumer, close };
 };
 
 /** Parses a JSON message value with a zod-like schema; never throws. */

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { credentialsKey } from '@fixlify/channels';
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, kafkaEnv } from '@fixlify/kafka';
+import { createKafka, createLogger, createResilientProducer, kafkaEnv } from '@fixlify/kafka';
 import { AppModule } from './app.module';
 import { apiConfig } from './config';
 import { DeadLetterBuffer } from './dead-letters/dlq-buffer';
@@ -18,6 +18,7 @@ import { serveWebApp } from './web/static';
 const log = createLogger('api');
 
 const main = async (): Promise<void> => {
+  process.on('unhandledRejection', (e: unknown) => log.error({ err: e }, 'api: unhandled rejection'));
   const cfg = apiConfig();
   const env = kafkaEnv();
   const pool = createPool();
@@ -25,8 +26,7 @@ const main = async (): Promise<void> => {
   log.info({ templates: seeded }, 'templates seeded');
 
   const kafka = createKafka('fixlify-api', log);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = createResilientProducer(kafka);
   const publisher: Publisher = {
     send: async (topic, key, value) => {
       await producer.send({ topic, acks: -1, messages: [{ key, value }] });
@@ -66,7 +66,7 @@ const main = async (): Promise<void> => {
     setTimeout(() => process.exit(1), 10_000).unref();
     Promise.allSettled(readers.map((r) => r.stop()))
       .then(() => app.close())
-      .then(() => producer.disconnect())
+      .then(() => producer.stop())
       .then(() => pool.end())
       .then(() => process.exit(0))
       .catch((e: unknown) => {

@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import type { Command } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, kafkaEnv, registry, runExactlyOncePipeline, runService, initTracing, profileUntilSigterm } from '@fixlify/kafka';
+import { createKafka, createLogger, Health, kafkaEnv, probeKafka, probePostgres, registry, runExactlyOncePipeline, runService, initTracing, profileUntilSigterm } from '@fixlify/kafka';
 import { credentialsKey } from '@fixlify/channels';
 import { OrgAccounts } from './actions/org-accounts';
 import { createActionPerformer } from './actions/perform-action';
@@ -21,6 +21,8 @@ const main = async (): Promise<void> => {
   const cfg = executorConfig();
   const pool = createPool(undefined, cfg.EXECUTOR_DB_POOL_MAX);
   const kafka = createKafka('fixlify-executor', log);
+  const pg = probePostgres(pool, log);
+  const broker = probeKafka(kafka, log);
   const policy = {
     allowPrivateNetworks: cfg.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
     allowedHosts: cfg.OUTBOUND_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean),
@@ -86,8 +88,10 @@ const main = async (): Promise<void> => {
     name: 'executor',
     log,
     httpPort: cfg.EXECUTOR_HTTP_PORT,
-    isReady: () => pipeline.isReady(),
+    health: new Health().add('consumer executor', pipeline.check).add('postgres', pg.check).add('kafka', broker.check).add('timer poller', poller.check),
     stop: async () => {
+      pg.stop();
+      broker.stop();
       await poller.stop();
       await pipeline.stop();
       actions.close();

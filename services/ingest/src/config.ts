@@ -45,6 +45,18 @@ const IngestEnv = z
     WORKFLOW_ACTIVATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
     /** most occurrences claimed per workflow and tick (the rest follow on the next ticks) */
     CLOCK_BATCH_LIMIT: z.coerce.number().int().min(1).max(10_000).default(500),
+    /** change-capture watchdog on/off: Connect's connector and task state, the slot's retained WAL, heartbeat age */
+    CDC_WATCH_ENABLED: flag.default(true),
+    /** Kafka Connect's REST API (the watchdog reads the connector's status there) */
+    CONNECT_URL: z.string().url().default('http://127.0.0.1:28083'),
+    CDC_CONNECTOR_NAME: z.string().min(1).default('fixlify-postgres'),
+    CDC_SLOT_NAME: z.string().min(1).default('fixlify_slot'),
+    /** the connector's heartbeat.interval.ms (infra/connect): three intervals without a heartbeat mean capture stopped */
+    CDC_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+    /** how often the watchdog checks (ms) */
+    CDC_WATCH_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+    /** a FAILED connector task is restarted through Connect at most this often (ms); 0: never */
+    CDC_RESTART_FAILED_EVERY_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   })
   .superRefine((e, ctx) => {
     if (!LOOPBACK.has(e.INGEST_TRIGGER_HOST) && !e.INGEST_INTERNAL_TOKEN)

@@ -1,8 +1,11 @@
-import { BUSINESS_TABLES, DebeziumChangeEvent, TOPICS, cdcTopic, type BusinessTable, type CapturedTable } from '@fixlify/contracts';
+import { BUSINESS_TABLES, DebeziumChangeEvent, TOPICS, cdcHeartbeatTopic, cdcTopic, type BusinessTable, type CapturedTable } from '@fixlify/contracts';
 import {
   createKafka,
   createLogger,
+  Health,
   jsonDecoder,
+  probeKafka,
+  probePostgres,
   kafkaEnv,
   runExactlyOncePipeline,
   runService,
@@ -10,6 +13,7 @@ import {
   initTracing, profileUntilSigterm,
 } from '@fixlify/kafka';
 import { createPool } from '@fixlify/db';
+import { startCaptureWatchdog } from './cdc/capture-watchdog';
 import { mapChange } from './cdc/map-change';
 import { ClockScanner } from './clock/clock-scanner';
 import { ingestConfig } from './config';
@@ -26,10 +30,26 @@ const main = async (): Promise<void> => {
   const env = kafkaEnv();
   const cfg = ingestConfig();
   const kafka = createKafka('fixlify-ingest', log);
+  const broker = probeKafka(kafka, log);
   const tableOfTopic = new Map<string, CapturedTable>();
   for (const t of BUSINESS_TABLES) tableOfTopic.set(cdcTopic(env.FIXLIFY_CDC_PREFIX, t), t);
   const workflowTopic = cdcTopic(env.FIXLIFY_CDC_PREFIX, 'automation_workflows');
   const decode = jsonDecoder(DebeziumChangeEvent);
+  const heartbeatTopic = cdcHeartbeatTopic(env.FIXLIFY_CDC_PREFIX);
+  const pool = createPool();
+  const pg = probePostgres(pool, log);
+  const watchdog = cfg.CDC_WATCH_ENABLED
+    ? startCaptureWatchdog({
+        pool,
+        log,
+        connectUrl: cfg.CONNECT_URL,
+        connectorName: cfg.CDC_CONNECTOR_NAME,
+        slotName: cfg.CDC_SLOT_NAME,
+        heartbeatIntervalMs: cfg.CDC_HEARTBEAT_INTERVAL_MS,
+        pollMs: cfg.CDC_WATCH_POLL_MS,
+        restartFailedEveryMs: cfg.CDC_RESTART_FAILED_EVERY_MS,
+      })
+    : null;
 
   const cdc = await runExactlyOncePipeline({
     name: 'ingest-cdc',
@@ -37,8 +57,13 @@ const main = async (): Promise<void> => {
     log,
     groupId: `${env.FIXLIFY_GROUP_PREFIX}-ingest-cdc`,
     transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-ingest-cdc-${env.FIXLIFY_INSTANCE_ID}`,
-    topics: [...tableOfTopic.keys()],
-    decode,
+    // the heartbeats ride along: their broker time is change capture's pulse, end to end
+    topics: [...tableOfTopic.keys(), heartbeatTopic],
+    decode: (m, topic) => {
+      if (topic !== heartbeatTopic) return decode(m);
+      watchdog?.heartbeat(Number(m.timestamp));
+      return { ok: 'skip' };
+    },
     groupCommitPartitions: cfg.INGEST_GROUP_COMMIT_PARTITIONS,
     transactionRetryMs: cfg.INGEST_TXN_RETRY_MS,
     // each event a row yields starts a trace of its own (eventTraceHeaders), not the row
@@ -78,7 +103,6 @@ const main = async (): Promise<void> => {
   });
 
   // clock, manual and webhook triggers: produced with their own idempotent producer, not in a consumer's transaction
-  const pool = createPool();
   const emitter = await createEventEmitter(kafka, cfg.INGEST_EVENTS_TOPIC);
   const clock = cfg.CLOCK_ENABLED
     ? new ClockScanner({
@@ -110,8 +134,14 @@ const main = async (): Promise<void> => {
     name: 'ingest',
     log,
     httpPort: cfg.INGEST_HTTP_PORT,
-    isReady: () => cdc.isReady() && workflows.isReady(),
+    health: (() => {
+      const h = new Health().add('consumer ingest-cdc', cdc.check).add('consumer ingest-workflows', workflows.check).add('postgres', pg.check).add('kafka', broker.check);
+      return watchdog ? h.add('change capture', watchdog.check) : h;
+    })(),
     stop: async () => {
+      watchdog?.stop();
+      pg.stop();
+      broker.stop();
       await inbound.close();
       await clock?.stop();
       await cdc.stop();
@@ -119,7 +149,11 @@ const main = async (): Promise<void> => {
       await emitter.stop();
       await pool.end();
     },
-    extraRoutes: (path) => (path === '/triggers' ? { port: inbound.port, clock: cfg.CLOCK_ENABLED } : undefined),
+    extraRoutes: (path) => {
+      if (path === '/triggers') return { port: inbound.port, clock: cfg.CLOCK_ENABLED };
+      if (path === '/status/cdc') return watchdog?.status() ?? { state: 'unknown', reason: 'the change-capture watchdog is off (CDC_WATCH_ENABLED=false)' };
+      return undefined;
+    },
   });
 };
 

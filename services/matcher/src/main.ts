@@ -1,6 +1,6 @@
 import { Counter } from 'prom-client';
 import { DomainEvent } from '@fixlify/contracts';
-import { createKafka, createLogger, jsonDecoder, kafkaEnv, registry, runExactlyOncePipeline, runService, traceFields, traceHeaders, type OutMessage, initTracing, profileUntilSigterm } from '@fixlify/kafka';
+import { createKafka, createLogger, Health, jsonDecoder, probeKafka, kafkaEnv, registry, runExactlyOncePipeline, runService, traceFields, traceHeaders, type OutMessage, initTracing, profileUntilSigterm } from '@fixlify/kafka';
 import { matcherConfig } from './config';
 import { followWorkflows } from './index/load-workflows';
 import { WorkflowIndex } from './index/workflow-index';
@@ -20,6 +20,7 @@ const main = async (): Promise<void> => {
   const cfg = matcherConfig();
   const groupId = `${env.FIXLIFY_GROUP_PREFIX}-matcher`;
   const kafka = createKafka('fixlify-matcher', log);
+  const broker = probeKafka(kafka, log);
   const index = new WorkflowIndex();
   const follower = await followWorkflows(kafka, index, log);
   await follower.caughtUp;
@@ -57,8 +58,9 @@ const main = async (): Promise<void> => {
     name: 'matcher',
     log,
     httpPort: cfg.MATCHER_HTTP_PORT,
-    isReady: () => pipeline.isReady(),
+    health: new Health().add('consumer matcher', pipeline.check).add('workflow index', follower.check).add('kafka', broker.check),
     stop: async () => {
+      broker.stop();
       await pipeline.stop();
       await follower.stop();
     },

@@ -1,5 +1,5 @@
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, kafkaEnv, runService, initTracing, profileUntilSigterm } from '@fixlify/kafka';
+import { createKafka, createLogger, Health, kafkaEnv, probeKafka, probePostgres, runService, initTracing, profileUntilSigterm } from '@fixlify/kafka';
 import { metricsConfig, projectionName } from './config';
 import { startProjector } from './projection/projector';
 import { ensureProjectionSchema, projectionTarget, restoreIndexesLeftByDeadRebuild } from './projection/target';
@@ -13,6 +13,8 @@ const main = async (): Promise<void> => {
   const cfg = metricsConfig();
   const pool = createPool();
   const kafka = createKafka('fixlify-metrics', log);
+  const pg = probePostgres(pool, log);
+  const broker = probeKafka(kafka, log);
   const target = projectionTarget(cfg.METRICS_SCHEMA);
   await ensureProjectionSchema(pool, target);
   const restored = await restoreIndexesLeftByDeadRebuild(pool, target);
@@ -37,8 +39,10 @@ const main = async (): Promise<void> => {
     name: 'metrics',
     log,
     httpPort: cfg.METRICS_HTTP_PORT,
-    isReady: () => projector.isReady(),
+    health: new Health().add(`consumer ${consumerName}`, projector.check).add('postgres', pg.check).add('kafka', broker.check),
     stop: async () => {
+      pg.stop();
+      broker.stop();
       await projector.stop();
       await pool.end();
     },

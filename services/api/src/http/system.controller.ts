@@ -52,6 +52,6 @@ export class SystemController {
     );
     const ready = db && this.deps.kafkaReady();
     res.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'starting', database: db, kafka: this.deps.kafkaReady() };
+    return { status: ready ? 'ready' : 'not_ready', database: db, kafka: this.deps.kafkaReady() };
   }
 }

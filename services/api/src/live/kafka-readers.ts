@@ -1,47 +1,51 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { StepResult, TOPICS } from '@fixlify/contracts';
-import type { Logger } from '@fixlify/kafka';
+import { NO_SELF_RESTART, superviseConsumer, type Incarnation, type Logger } from '@fixlify/kafka';
 import type { DeadLetterBuffer } from '../dead-letters/dlq-buffer';
 import type { LiveHub } from './live-hub';
 
 export interface Reader {
-  ready(): boolean;
-  stop(): Promise<void>;
+  ready: () => boolean;
+  stop: () => Promise<void>;
 }
 
 /**
  * A consumer that reads for this process alone (a group of its own, nothing committed): every API
- * instance sees every partition, so each can serve its own SSE clients.
+ * instance sees every partition, so each can serve its own SSE clients. Supervised: a crashed reader
+ * is replaced by a new one with a new group (the live feed goes on from then; the dead-letter buffer
+ * reads again from the beginning, deduplicated by position).
  */
 const privateReader = async (
   kafka: Kafka,
   log: Logger,
   p: { name: string; groupPrefix: string; topic: string; fromBeginning: boolean; onMessage: (value: Buffer, partition: number, offset: string) => void },
 ): Promise<Reader> => {
-  const consumer: Consumer = kafka.consumer({ groupId: `${p.groupPrefix}-api-${p.name}-${randomUUID()}`, maxWaitTimeInMs: 100, readUncommitted: false });
-  let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joined = true;
-  });
-  consumer.on(consumer.events.CRASH, (e) => {
-    joined = false;
-    log.error({ err: e.payload.error, reader: p.name }, 'reader crashed');
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [p.topic], fromBeginning: p.fromBeginning });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ message, partition }) => {
-      if (!message.value) return;
-      try {
-        p.onMessage(message.value, partition, message.offset);
-      } catch (e) {
-        log.warn({ err: e, reader: p.name }, 'message skipped');
-      }
-    },
-  });
-  return { ready: () => joined, stop: () => consumer.disconnect() };
+  const incarnate = async (): Promise<Incarnation> => {
+    const consumer: Consumer = kafka.consumer({ groupId: `${p.groupPrefix}-api-${p.name}-${randomUUID()}`, maxWaitTimeInMs: 100, readUncommitted: false, retry: NO_SELF_RESTART });
+    const close = () => consumer.disconnect().catch(() => undefined);
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [p.topic], fromBeginning: p.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ message, partition }) => {
+          if (!message.value) return;
+          try {
+            p.onMessage(message.value, partition, message.offset);
+          } catch (e) {
+            log.warn({ err: e, reader: p.name }, 'message skipped');
+          }
+        },
+      });
+    } catch (e) {
+      await close();
+      throw e;
+    }
+    return { consumer, close };
+  };
+  const supervised = await superviseConsumer({ name: `api-${p.name}`, log, start: incarnate });
+  return { ready: supervised.isRunning, stop: supervised.stop };
 };
 
 /** automation.step-results.v1 → the live feed (from now on; history is in the execution logs). */

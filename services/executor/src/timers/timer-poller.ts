@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Producer } from 'kafkajs';
-import { chunksOf, MAX_SEND_BYTES, type Logger } from '@fixlify/kafka';
+import { chunksOf, MAX_SEND_BYTES, type CheckResult, type Logger } from '@fixlify/kafka';
 import { claimDueTimers, deleteFiredTimers } from './timer-store';
 
 /** Header on commands re-emitted by a timer, so the consumer can hand the credit back. */
@@ -8,10 +8,12 @@ export const TIMER_HEADER = 'fixlify-timer';
 
 export interface TimerPoller {
   /** the consumer saw `n` timer-emitted commands: they no longer count as in flight */
-  consumed(n: number): void;
+  consumed: (n: number) => void;
   /** timer-emitted commands not yet seen by a consumer (expired credits excluded) */
-  inFlight(): number;
-  stop(): Promise<void>;
+  inFlight: () => number;
+  /** failing while its last poll failed (PostgreSQL or the broker away): for /health/ready */
+  check: () => CheckResult;
+  stop: () => Promise<void>;
 }
 
 /**
@@ -78,10 +80,21 @@ export const startTimerPoller = (o: {
       );
     }
   };
+  // a dependency that is away fails every poll: say so once, and once when polls succeed again
+  let failing: string | null = null;
   const loop = (): void => {
     if (!running) return;
     current = tick()
-      .catch((e: unknown) => o.log.error({ err: e }, 'timer poll failed'))
+      .then(
+        () => {
+          if (failing !== null) o.log.info('timer polls succeed again');
+          failing = null;
+        },
+        (e: unknown) => {
+          if (failing === null) o.log.error({ err: e }, 'timer poll failed; retrying every interval');
+          failing = e instanceof Error ? e.message : String(e);
+        },
+      )
       .then(
         () =>
           new Promise<void>((r) => {
@@ -112,6 +125,7 @@ export const startTimerPoller = (o: {
       if (n > 0 && wake) wake();
     },
     inFlight,
+    check: () => (failing === null ? { ok: true } : { ok: false, detail: `last poll failed: ${failing}` }),
     stop: async () => {
       running = false;
       if (wake) wake();

@@ -1,4 +1,5 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import { createResilientProducer } from '@fixlify/kafka';
 import { TOPICS, type DomainEvent } from '@fixlify/contracts';
 import { eventTraceHeaders } from './event-trace';
 
@@ -17,8 +18,7 @@ export const eventKey = (ev: DomainEvent): string => `${ev.organizationId}:${ev.
  * deterministic ids: a second emission of the same event yields the same execution id downstream.
  */
 export const createEventEmitter = async (kafka: Kafka, topic: string = TOPICS.events): Promise<EventEmitter> => {
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
+  const producer = createResilientProducer(kafka, { allowAutoTopicCreation: false });
   return {
     emit: async (events) => {
       if (events.length === 0) return;
@@ -28,6 +28,6 @@ export const createEventEmitter = async (kafka: Kafka, topic: string = TOPICS.ev
         messages: events.map((ev) => ({ key: eventKey(ev), value: JSON.stringify(ev), headers: eventTraceHeaders(ev) })),
       });
     },
-    stop: () => producer.disconnect(),
+    stop: () => producer.stop(),
   };
 };

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { PublishedWorkflow, TOPICS } from '@fixlify/contracts';
-import type { Logger } from '@fixlify/kafka';
+import { NO_SELF_RESTART, superviseConsumer, type CheckResult, type Logger } from '@fixlify/kafka';
 import type { WorkflowIndex } from './workflow-index';
 
 /**
  * Follows the compacted workflows topic from the beginning (a private consumer group per
  * instance, never committed), so a new instance builds its index without touching PostgreSQL.
- * Resolves `caughtUp` once it has read up to the end offsets seen at start.
+ * Resolves `caughtUp` once it has read up to the end offsets seen at start. Supervised: a crashed
+ * follower is replaced by one that reads the topic again from the beginning (upserts and removals
+ * in log order leave the same index).
  */
-export const followWorkflows = async (kafka: Kafka, index: WorkflowIndex, log: Logger): Promise<{ caughtUp: Promise<void>; stop: () => Promise<void> }> => {
+export const followWorkflows = async (kafka: Kafka, index: WorkflowIndex, log: Logger): Promise<{ caughtUp: Promise<void>; check: () => CheckResult; stop: () => Promise<void> }> => {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(TOPICS.workflows);
@@ -20,7 +22,8 @@ export const followWorkflows = async (kafka: Kafka, index: WorkflowIndex, log: L
   const caughtUp = new Promise<void>((r) => (markCaughtUp = r));
   if (pending.size === 0) markCaughtUp();
 
-  const consumer = kafka.consumer({ groupId: `fixlify-matcher-index-${randomUUID()}`, maxWaitTimeInMs: 500, readUncommitted: false });
+  const incarnate = async () => {
+  const consumer = kafka.consumer({ groupId: `fixlify-matcher-index-${randomUUID()}`, maxWaitTimeInMs: 500, readUncommitted: false, retry: NO_SELF_RESTART });
   // batch events also cover batches of transaction markers only, which eachMessage never sees
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const end = pending.get(payload.partition);
@@ -32,8 +35,14 @@ export const followWorkflows = async (kafka: Kafka, index: WorkflowIndex, log: L
       }
     }
   });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [TOPICS.workflows], fromBeginning: true });
+  const close = () => consumer.disconnect().catch(() => undefined);
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [TOPICS.workflows], fromBeginning: true });
+  } catch (e) {
+    await close();
+    throw e;
+  }
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ message }) => {
@@ -64,5 +73,8 @@ export const followWorkflows = async (kafka: Kafka, index: WorkflowIndex, log: L
       }
     },
   });
-  return { caughtUp, stop: () => consumer.disconnect() };
+  return { consumer, close };
+  };
+  const supervised = await superviseConsumer({ name: 'matcher-workflow-index', log, start: incarnate });
+  return { caughtUp, check: supervised.check, stop: supervised.stop };
 };

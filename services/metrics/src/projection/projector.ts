@@ -1,4 +1,4 @@
-import type { Batch, Kafka, KafkaMessage } from 'kafkajs';
+import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { StepResult } from '@fixlify/contracts';
 import {
@@ -11,7 +11,12 @@ import {
   messageAge,
   messagesFailed,
   messagesProcessed,
+  NO_SELF_RESTART,
   parseTraceparent,
+  superviseConsumer,
+  consumerLastCommit,
+  type CheckResult,
+  type Incarnation,
   recordOrganizationLag,
   startSpan,
   traceFields,
@@ -61,11 +66,12 @@ export interface ProjectorProgress {
 }
 
 export interface Projector {
-  isReady(): boolean;
-  progress(): ProjectorProgress;
+  isReady: () => boolean;
+  check: () => CheckResult;
+  progress: () => ProjectorProgress;
   /** resolves when every partition has been projected up to the given end offsets (exclusive) */
-  caughtUp(ends: ReadonlyMap<number, bigint>, timeoutMs?: number): Promise<void>;
-  stop(): Promise<void>;
+  caughtUp: (ends: ReadonlyMap<number, bigint>, timeoutMs?: number) => Promise<void>;
+  stop: () => Promise<void>;
 }
 
 const headerString = (m: KafkaMessage, name: string): string | undefined => {
@@ -116,18 +122,11 @@ const inTransaction = async <R>(pool: Pool, log: Logger, asyncCommit: boolean, f
 export const startProjector = async (o: ProjectorOptions): Promise<Projector> => {
   const decode = jsonDecoder(StepResult);
   const concurrency = o.concurrency ?? 1;
-  const consumer = o.kafka.consumer({
-    groupId: o.groupId,
-    readUncommitted: false,
-    maxWaitTimeInMs: 500,
-    maxBytes: 64 * 1024 * 1024,
-    maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 1000,
-  });
   const progress: ProjectorProgress = { consumed: 0, applied: 0, batches: 0 };
   let joined = false;
   let stopping = false;
+  /** the current incarnation's consumer (a crashed one is replaced, see superviseConsumer) */
+  let consumer: Consumer;
   const done = new Map<number, bigint>();
   /** per partition: the tail of its queue of transactions */
   const tails = new Map<number, Promise<void>>();
@@ -161,13 +160,27 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
   };
 
   const assigned = new Set<number>();
+  /** a fresh consumer; queued batches of the crashed one are dropped (fetched again from the stored positions) */
+  const incarnate = async (): Promise<Incarnation> => {
+  const consumer = o.kafka.consumer({
+    groupId: o.groupId,
+    readUncommitted: false,
+    maxWaitTimeInMs: 500,
+    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 1000,
+    retry: NO_SELF_RESTART,
+  });
+  const close = async (): Promise<void> => {
+    for (const p of tails.keys()) epochs.set(p, (epochs.get(p) ?? 0) + 1);
+    await consumer.disconnect().catch(() => undefined);
+    await Promise.all([...tails.values()]);
+  };
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
     assigned.clear();
     for (const p of payload.memberAssignment[o.topic] ?? []) assigned.add(p);
-  });
-  consumer.on(consumer.events.CRASH, (e) => {
-    o.log.error({ err: e.payload.error }, 'projector consumer crashed');
   });
   // batches holding only transaction markers never reach eachBatch but still move the position,
   // once the batches queued before them have committed
@@ -186,8 +199,13 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       done.set(payload.partition, BigInt(next));
     });
   });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning });
+  } catch (e) {
+    await close();
+    throw e;
+  }
 
   const project = async (batch: Batch, items: ProjectionInput['items'], newestByOrg: Map<string, number>): Promise<void> => {
     const end = batchDuration.startTimer({ consumer: o.consumerName, topic: batch.topic });
@@ -220,6 +238,7 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
     messagesProcessed.inc({ consumer: o.consumerName, topic: batch.topic }, batch.messages.length);
     consumerLag.set({ consumer: o.consumerName, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
     end();
+    consumerLastCommit.set({ consumer: o.consumerName }, now / 1000);
     // Kafka's offsets are only a hint for restarts (the offsets table is the truth): a failed commit is harmless
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]).catch((e: unknown) => {
       o.log.warn({ err: e }, 'could not commit the consumer offset (the offsets table keeps the position)');
@@ -290,6 +309,13 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       await payload.heartbeat().catch(() => undefined);
     },
   });
+  return { consumer, close };
+  };
+  const supervised = await superviseConsumer({ name: o.consumerName, log: o.log, start: async () => {
+    const inc = await incarnate();
+    consumer = inc.consumer;
+    return inc;
+  } });
   // A live projector watches its stored positions: when a rebuild resets them behind its back
   // (e.g. one that died half-way) and no new data arrives to notice it, it goes back to them.
   let watching: Promise<void> = Promise.resolve();
@@ -339,7 +365,8 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
   };
 
   return {
-    isReady: () => joined,
+    isReady: supervised.isRunning,
+    check: supervised.check,
     progress: () => ({ ...progress }),
     caughtUp: async (ends, timeoutMs = Number.POSITIVE_INFINITY) => {
       const deadline = Date.now() + timeoutMs;
@@ -354,8 +381,7 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       if (watch) clearInterval(watch);
       await watching;
       wake();
-      await consumer.disconnect();
-      await Promise.all([...tails.values()]);
+      await supervised.stop();
     },
   };
 };
