@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { api, ApiFailure, type Me } from './api';
-import { ErrorBox, Spinner, Toasts } from './components/ui';
+import { ErrorBox, Spinner, Toasts, formatTime } from './components/ui';
+import { pipelineBannerText } from './components/pipeline-banner';
+import type { SystemStatus } from '@fixlify/contracts';
 import { Builder } from './pages/Builder';
 import { Channels } from './pages/Channels';
 import { Dashboard } from './pages/Dashboard';
@@ -20,6 +22,30 @@ const NAV = [
   { to: '/outbox', label: 'Outbox', page: 'outbox' },
   { to: '/settings/channels', label: 'Settings · Channels', page: 'channels' },
 ] as const;
+
+/** A banner while automations cannot run (change capture stopped), polled every 15 s. */
+const PipelineBanner = () => {
+  const [text, setText] = useState<string | null>(null);
+  useEffect(() => {
+    let alive = true;
+    const load = () =>
+      void api.get<SystemStatus>('/api/system/status').then(
+        (s) => alive && setText(pipelineBannerText(s, formatTime)),
+        () => undefined,
+      );
+    load();
+    const t = setInterval(load, 15_000);
+    return () => {
+      alive = false;
+      clearInterval(t);
+    };
+  }, []);
+  return text ? (
+    <div className="notice pipeline-banner" role="alert">
+      {text}
+    </div>
+  ) : null;
+};
 
 export const App = () => {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -93,6 +119,7 @@ export const App = () => {
         </div>
       </nav>
       <main id="main" className={route.page === 'builder' ? 'main main-full' : 'main'}>
+        <PipelineBanner />
         {route.page === 'dashboard' && <Dashboard canEdit={canEdit} />}
         {route.page === 'builder' && (
           <ReactFlowProvider>

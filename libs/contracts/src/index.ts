@@ -7,3 +7,4 @@ export * from './ids';
 export * from './json-schema';
 export * from './triggers';
 export * from './channel-credentials';
+export * from './system-status';

@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import { deadLetter } from './dead-letter';
 import { consumerLastCommit, type CheckResult } from './health';
@@ -159,7 +159,7 @@ const headersOf = (m: KafkaMessage): Record<string, string> => {
 export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>): Promise<RunningPipeline> => {
   const env = kafkaEnv();
   const holdOpenMs = Number(process.env.FIXLIFY_TEST_HOLD_TXN_MS ?? 0) || 0;
-  const supervised = await superviseConsumer({ name: o.name, log: o.log, start: () => incarnate(o, env, holdOpenMs) });
+  const supervised = await superviseConsumer({ name: o.name, log: o.log, start: (watch) => incarnate(o, env, holdOpenMs, watch) });
   return { isReady: supervised.isRunning, check: supervised.check, stop: supervised.stop };
 };
 
@@ -167,7 +167,7 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
  * One incarnation of the pipeline: a fresh transactional producer and consumer (a restart after a
  * crash must not reuse a producer that was fenced or left mid-transaction).
  */
-const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<typeof kafkaEnv>, holdOpenMs: number): Promise<Incarnation> => {
+const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<typeof kafkaEnv>, holdOpenMs: number, watch: (c: Consumer) => void): Promise<Incarnation> => {
   const producer = o.kafka.producer({
     transactionalId: o.transactionalId,
     idempotent: true,
@@ -185,6 +185,7 @@ const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<ty
     rebalanceTimeout: 20_000,
     retry: NO_SELF_RESTART,
   });
+  watch(consumer);
   const close = async (): Promise<void> => {
     await consumer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);

@@ -28,8 +28,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export interface SuperviseOptions {
   name: string;
   log: Logger;
-  /** builds, connects and runs a fresh consumer (and producer); must create its consumer with `retry: NO_SELF_RESTART` */
-  start: () => Promise<Incarnation>;
+  /**
+   * builds, connects and runs a fresh consumer (and producer). It must create its consumer with
+   * `retry: NO_SELF_RESTART` and hand it to `watch` before running it (kafkajs joins the group
+   * inside `run`, so a listener attached afterwards would miss the join).
+   */
+  start: (watch: (consumer: Consumer) => void) => Promise<Incarnation>;
   /** first back-off after a crash (ms); doubles up to maxBackoffMs */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -86,16 +90,17 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
 
   const startOnce = async (): Promise<void> => {
     const gen = ++generation;
-    const inc = await o.start();
-    current = inc;
-    inc.consumer.on(inc.consumer.events.GROUP_JOIN, () => setRunning(gen, true, 'running'));
-    inc.consumer.on(inc.consumer.events.CRASH, (e) => {
-      if (gen !== generation || stopped) return;
-      const err = e.payload.error;
-      o.log.error({ err, consumer: o.name }, `${o.name}: consumer crashed; starting a fresh one`);
-      setRunning(gen, false, `crashed: ${err.message}`);
-      void restart(err);
-    });
+    const watch = (consumer: Consumer): void => {
+      consumer.on(consumer.events.GROUP_JOIN, () => setRunning(gen, true, 'running'));
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (gen !== generation || stopped) return;
+        const err = e.payload.error;
+        o.log.error({ err, consumer: o.name }, `${o.name}: consumer crashed; starting a fresh one`);
+        setRunning(gen, false, `crashed: ${err.message}`);
+        void restart(err);
+      });
+    };
+    current = await o.start(watch);
   };
 
   /** closes the crashed incarnation and starts new ones with back-off until one starts */

@@ -20,6 +20,8 @@ const ApiEnv = z.object({
   /** local Mailgun / Telnyx stand-ins whose outboxes /api/outbox shows (development only) */
   OUTBOX_MAILGUN_URL: z.string().url().optional(),
   OUTBOX_TELNYX_URL: z.string().url().optional(),
+  /** ingest's service port: the API shows its change-capture status (GET <url>/status/cdc) to the web app */
+  INGEST_STATUS_URL: z.string().url().default('http://127.0.0.1:9101'),
   /** dead letters kept in memory for browsing (the newest) */
   API_DLQ_BUFFER: z.coerce.number().int().min(10).max(100_000).default(5000),
   NODE_ENV: z.string().default('development'),

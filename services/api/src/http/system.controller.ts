@@ -3,6 +3,8 @@ import type { Response } from './express-types';
 import { Public } from '../auth/auth.guard';
 import { DEPS, type ApiDeps } from '../deps';
 import { Doc } from './doc';
+import type { SystemStatus } from '@fixlify/contracts';
+import { readSystemStatus } from '../system/read-system-status';
 
 export const OPENAPI = 'FIXLIFY_OPENAPI';
 
@@ -33,6 +35,12 @@ export class SystemController {
   @Doc({ summary: 'The OpenAPI 3.1 document', role: 'public' })
   docsJson(): unknown {
     return this.openapi();
+  }
+
+  @Get('api/system/status')
+  @Doc({ summary: 'Whether automations are flowing: change capture (connector, tasks, slot, heartbeat) as ingest watches it', role: 'viewer' })
+  status(): Promise<SystemStatus> {
+    return readSystemStatus(this.deps.cfg.INGEST_STATUS_URL);
   }
 
   @Get('health/live')

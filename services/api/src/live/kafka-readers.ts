@@ -21,8 +21,9 @@ const privateReader = async (
   log: Logger,
   p: { name: string; groupPrefix: string; topic: string; fromBeginning: boolean; onMessage: (value: Buffer, partition: number, offset: string) => void },
 ): Promise<Reader> => {
-  const incarnate = async (): Promise<Incarnation> => {
+  const incarnate = async (watch: (c: Consumer) => void): Promise<Incarnation> => {
     const consumer: Consumer = kafka.consumer({ groupId: `${p.groupPrefix}-api-${p.name}-${randomUUID()}`, maxWaitTimeInMs: 100, readUncommitted: false, retry: NO_SELF_RESTART });
+    watch(consumer);
     const close = () => consumer.disconnect().catch(() => undefined);
     try {
       await consumer.connect();

@@ -1,23 +1,7 @@
 import type { Pool } from 'pg';
 import { Counter, Gauge } from 'prom-client';
+import type { ChangeCaptureStatus } from '@fixlify/contracts';
 import { registry, type CheckResult, type Logger } from '@fixlify/kafka';
-
-/** What ingest knows about change capture; served on GET /status/cdc and shown by the web app. */
-export interface ChangeCaptureStatus {
-  /** running: connector and tasks RUNNING and heartbeats arriving; otherwise stopped (nothing is captured) */
-  state: 'running' | 'stopped' | 'unknown';
-  /** why not running, in a sentence */
-  reason: string | null;
-  /** when change capture was last seen stopping (ISO), null while running */
-  stoppedSince: string | null;
-  connector: { name: string; state: string | null; tasks: { id: number; state: string; error: string | null }[] };
-  slot: { name: string; active: boolean | null; retainedWalBytes: number | null };
-  /** seconds since the last Debezium heartbeat reached ingest; null before the first */
-  heartbeatAgeSeconds: number | null;
-  /** failed connector tasks the watchdog restarted through Connect's REST API */
-  taskRestarts: number;
-  checkedAt: string | null;
-}
 
 const connectorUp = new Gauge({ name: 'fixlify_cdc_connector_running', help: '1 while the Debezium connector and all its tasks are RUNNING (Connect REST)', registers: [registry] });
 const slotRetained = new Gauge({ name: 'fixlify_cdc_slot_retained_wal_bytes', help: 'WAL the replication slot keeps (pg_current_wal_lsn - restart_lsn): grows while change capture is stopped', registers: [registry] });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { PublishedWorkflow, TOPICS } from '@fixlify/contracts';
 import { NO_SELF_RESTART, superviseConsumer, type CheckResult, type Logger } from '@fixlify/kafka';
 import type { WorkflowIndex } from './workflow-index';
@@ -22,8 +22,9 @@ export const followWorkflows = async (kafka: Kafka, index: WorkflowIndex, log: L
   const caughtUp = new Promise<void>((r) => (markCaughtUp = r));
   if (pending.size === 0) markCaughtUp();
 
-  const incarnate = async () => {
+  const incarnate = async (watch: (c: Consumer) => void) => {
   const consumer = kafka.consumer({ groupId: `fixlify-matcher-index-${randomUUID()}`, maxWaitTimeInMs: 500, readUncommitted: false, retry: NO_SELF_RESTART });
+  watch(consumer);
   // batch events also cover batches of transaction markers only, which eachMessage never sees
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const end = pending.get(payload.partition);

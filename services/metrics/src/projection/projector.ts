@@ -161,7 +161,7 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
 
   const assigned = new Set<number>();
   /** a fresh consumer; queued batches of the crashed one are dropped (fetched again from the stored positions) */
-  const incarnate = async (): Promise<Incarnation> => {
+  const incarnate = async (watch: (c: Consumer) => void): Promise<Incarnation> => {
   const consumer = o.kafka.consumer({
     groupId: o.groupId,
     readUncommitted: false,
@@ -172,6 +172,7 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
     heartbeatInterval: 1000,
     retry: NO_SELF_RESTART,
   });
+  watch(consumer);
   const close = async (): Promise<void> => {
     for (const p of tails.keys()) epochs.set(p, (epochs.get(p) ?? 0) + 1);
     await consumer.disconnect().catch(() => undefined);
@@ -311,8 +312,8 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
   });
   return { consumer, close };
   };
-  const supervised = await superviseConsumer({ name: o.consumerName, log: o.log, start: async () => {
-    const inc = await incarnate();
+  const supervised = await superviseConsumer({ name: o.consumerName, log: o.log, start: async (watch) => {
+    const inc = await incarnate(watch);
     consumer = inc.consumer;
     return inc;
   } });
