@@ -25,6 +25,24 @@ export const NO_SELF_RESTART = { restartOnFailure: async (): Promise<boolean> =>
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** kafkajs' disconnect of a crashed consumer, and a connect to a broker that is loading, can hang: bound them */
+const bounded = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+const CLOSE_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 60_000;
+
 export interface SuperviseOptions {
   name: string;
   log: Logger;
@@ -100,7 +118,14 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
         void restart(err);
       });
     };
-    current = await o.start(watch);
+    const starting = o.start(watch);
+    try {
+      current = await bounded(starting, START_TIMEOUT_MS, `${o.name}: start`);
+    } catch (e) {
+      // a start that answers late is closed when it does
+      starting.then((late) => void late.close().catch(() => undefined), () => undefined);
+      throw e;
+    }
   };
 
   /** closes the crashed incarnation and starts new ones with back-off until one starts */
@@ -109,7 +134,7 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
       if (downSince === 0) downSince = Date.now();
       const old = current;
       current = null;
-      await old?.close().catch((e: unknown) => o.log.warn({ err: e, consumer: o.name }, `${o.name}: closing the crashed consumer failed`));
+      if (old) await bounded(old.close(), CLOSE_TIMEOUT_MS, `${o.name}: close`).catch((e: unknown) => o.log.warn({ err: e, consumer: o.name }, `${o.name}: closing the crashed consumer failed; starting a new one anyway`));
       let backoff = initial;
       let last: unknown = cause;
       while (!stopped) {
@@ -130,7 +155,7 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
           o.log.warn({ err: e, consumer: o.name, backoffMs: backoff }, `${o.name}: restart failed; trying again`);
           const broken = current as Incarnation | null;
           current = null;
-          await broken?.close().catch(() => undefined);
+          if (broken) await bounded(broken.close(), CLOSE_TIMEOUT_MS, `${o.name}: close`).catch(() => undefined);
           backoff = Math.min(max, backoff * 2);
         }
       }
@@ -155,7 +180,7 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
       stopped = true;
       await restarting;
       setRunning(generation, false, 'stopped');
-      await current?.close();
+      if (current) await bounded(current.close(), CLOSE_TIMEOUT_MS, `${o.name}: close`).catch((e: unknown) => o.log.warn({ err: e, consumer: o.name }, `${o.name}: close on stop failed`));
     },
   };
 };
