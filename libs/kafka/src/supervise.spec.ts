@@ -125,3 +125,46 @@ describe('superviseConsumer', () => {
     await (await s).stop();
   });
 });
+
+describe('superviseConsumer: crashes during a start', () => {
+  it('an incarnation that crashes while it is being started (a failed join inside run) is replaced too', async () => {
+    const made: ReturnType<typeof fakeConsumer>[] = [];
+    const s = await superviseConsumer({
+      name: 'test',
+      log,
+      initialBackoffMs: 1,
+      start: async (watch) => {
+        const f = fakeConsumer();
+        watch(f.consumer);
+        made.push(f);
+        // the first two incarnations crash inside their start, as kafkajs does when the coordinator is loading
+        if (made.length <= 2) f.crash('The coordinator is loading and hence can not process requests for this group');
+        return { consumer: f.consumer, close: async () => undefined };
+      },
+    });
+    await until(() => made.length === 3);
+    made[2]!.join();
+    expect(s.isRunning()).toBe(true);
+    await s.stop();
+  });
+
+  it('a crash of the new incarnation right after a restart finished starts another restart', async () => {
+    const made: ReturnType<typeof fakeConsumer>[] = [];
+    const s = await superviseConsumer({
+      name: 'test',
+      log,
+      initialBackoffMs: 1,
+      start: async (watch) => {
+        const f = fakeConsumer();
+        watch(f.consumer);
+        made.push(f);
+        return { consumer: f.consumer, close: async () => undefined };
+      },
+    });
+    made[0]!.crash('one');
+    await until(() => made.length === 2);
+    made[1]!.crash('two');
+    await until(() => made.length === 3);
+    await s.stop();
+  });
+});

@@ -95,6 +95,9 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
   let downSince = Date.now();
   let generation = 0;
   let restarting: Promise<void> | null = null;
+  /** the last crash, by incarnation: one that crashed while being started must not count as started */
+  let crashed: { gen: number; error: unknown } | null = null;
+  let starting = false;
   consumerRunning.set({ consumer: o.name }, 0);
 
   const setRunning = (gen: number, yes: boolean, why?: string): void => {
@@ -115,15 +118,18 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
         const err = e.payload.error;
         o.log.error({ err, consumer: o.name }, `${o.name}: consumer crashed; starting a fresh one`);
         setRunning(gen, false, `crashed: ${err.message}`);
-        void restart(err);
+        crashed = { gen, error: err };
+        // a crash while a restart is under way (kafkajs reports a failed join from inside run) is
+        // picked up by that restart's loop, or right after it
+        if (!restarting && !starting) void restart(err);
       });
     };
-    const starting = o.start(watch);
+    const pending = o.start(watch);
     try {
-      current = await bounded(starting, START_TIMEOUT_MS, `${o.name}: start`);
+      current = await bounded(pending, START_TIMEOUT_MS, `${o.name}: start`);
     } catch (e) {
       // a start that answers late is closed when it does
-      starting.then((late) => void late.close().catch(() => undefined), () => undefined);
+      pending.then((late) => void late.close().catch(() => undefined), () => undefined);
       throw e;
     }
   };
@@ -146,6 +152,7 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
         if (stopped) return;
         try {
           await startOnce();
+          if (crashed?.gen === generation) throw crashed.error;
           consumerRestarts.inc({ consumer: o.name });
           o.log.info({ consumer: o.name }, `${o.name}: consumer started again`);
           return;
@@ -161,12 +168,20 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
       }
     })().finally(() => {
       restarting = null;
+      if (!stopped && crashed?.gen === generation) void restart(crashed.error);
     });
     return restarting;
   };
 
   try {
-    await startOnce();
+    starting = true;
+    try {
+      await startOnce();
+    } finally {
+      starting = false;
+    }
+    const crash = crashed as { gen: number; error: unknown } | null;
+    if (crash?.gen === generation) throw crash.error;
   } catch (e) {
     o.log.warn({ err: e, consumer: o.name }, `${o.name}: could not start yet; waiting for its dependencies`);
     detail = `waiting to start: ${e instanceof Error ? e.message : String(e)}`;
