@@ -94,7 +94,9 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
       [`${prefix}-executor`]: [TOPICS.commands],
       [`${prefix}-metrics`]: [TOPICS.stepResults],
     };
-    for (const [groupId, topics] of Object.entries(groups)) for (const topic of topics) await admin.resetOffsets({ groupId, topic, earliest: false });
+    // numeric offsets: resetOffsets would commit the logical -1, which a consumer resolves by FIXLIFY_START_FROM (the beginning)
+    for (const [groupId, topics] of Object.entries(groups))
+      for (const topic of topics) await admin.setOffsets({ groupId, topic, partitions: (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high })) });
     await admin.disconnect();
     const env = {
       FIXLIFY_GROUP_PREFIX: prefix,
