@@ -75,6 +75,9 @@ export function connectWorkerProperties(config: StackConfig): string {
     'rest.advertised.port': config.connect.port,
     'plugin.discovery': 'service_load',
     'offset.flush.interval.ms': 1000,
+    // A worker that lost its group session (a broker restart) gets its connectors back only after this
+    // delay (default 5 min, meant for rolling restarts of a multi-worker cluster): one worker waits 10 s
+    'scheduled.rebalance.max.delay.ms': 10_000,
   });
 }
 
