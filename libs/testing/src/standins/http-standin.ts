@@ -76,6 +76,11 @@ export async function startHttpServer(handler: Handler, opts: StandinOptions = {
       });
     });
   });
+  // Providers sit behind load balancers that keep idle connections for about a minute; Node's default
+  // (5 s) is so close to the client's own idle limit (4 s) that on a loaded machine a send reuses a
+  // socket the server is closing: ECONNRESET, an outcome a person's message must treat as unknown.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
