@@ -92,9 +92,14 @@ export async function registerConnector(config: StackConfig, wanted: Record<stri
   return true;
 }
 
-/** Waits until the connector and every task are RUNNING; a FAILED state fails at once with its trace. */
-export async function waitConnectorRunning(config: StackConfig): Promise<void> {
+/**
+ * Waits until the connector and every task are RUNNING; a FAILED state fails at once with its trace,
+ * except during the first `settleMs` (after a config change or a restart the old FAILED status
+ * lingers until the new task reports).
+ */
+export async function waitConnectorRunning(config: StackConfig, opts: { settleMs?: number } = {}): Promise<void> {
   let failed: string | undefined;
+  const settledAt = Date.now() + (opts.settleMs ?? 0);
   try {
     await waitUntil(
       'connector',
@@ -103,7 +108,7 @@ export async function waitConnectorRunning(config: StackConfig): Promise<void> {
         if (s === undefined) return false;
         const bad = [s.connector === 'FAILED' ? s.trace : undefined, ...s.tasks.filter((t) => t.state === 'FAILED').map((t) => t.trace)];
         const trace = bad.find((t) => t !== undefined);
-        if (trace !== undefined) {
+        if (trace !== undefined && Date.now() >= settledAt) {
           failed = trace;
           return true;
         }

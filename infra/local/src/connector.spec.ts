@@ -1,6 +1,7 @@
+import * as fs from 'node:fs';
 import { CAPTURED_TABLES } from '@fixlify/contracts';
 import { REPO_ROOT, parseStackConfig } from './config';
-import { capturedTableList, fillPlaceholders, renderConnectorConfig, sameConnectorConfig } from './connector';
+import { LIMIT_SETTINGS, capturedTableList, connectorFile, fillPlaceholders, renderConnectorConfig, sameConnectorConfig } from './connector';
 
 describe('connector config', () => {
   const config = { ...parseStackConfig({ FIXLIFY_CDC_PREFIX: 'shop' }), repoRoot: REPO_ROOT };
@@ -30,6 +31,15 @@ describe('connector config', () => {
     expect(renderConnectorConfig(config)['table.include.list']).toBe(capturedTableList());
     expect(capturedTableList().split(',')).toHaveLength(CAPTURED_TABLES.length);
     expect(() => renderConnectorConfig(config, { 'table.include.list': 'public.jobs' })).toThrow(/CAPTURED_TABLES/);
+  });
+
+  it('sends oversized changes through the marker transform, with the limits of the contracts', () => {
+    const c = renderConnectorConfig(config);
+    expect(c).toMatchObject({ transforms: 'oversized', 'transforms.oversized.type': 'io.fixlify.connect.OversizedToMarker', 'transforms.oversized.max.bytes': '12582912', 'topic.creation.default.max.message.bytes': '16777216' });
+    const template = JSON.parse(fs.readFileSync(connectorFile(REPO_ROOT), 'utf8')) as Record<string, string>;
+    for (const key of Object.keys(LIMIT_SETTINGS)) {
+      expect(() => renderConnectorConfig(config, { ...template, [key]: '1' })).toThrow(new RegExp(key.replace(/\./g, '\\.')));
+    }
   });
 
   it('refuses unknown placeholders and non-string values', () => {

@@ -1,10 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CAPTURED_TABLES } from '@fixlify/contracts';
+import { CAPTURED_TABLES, LIMITS } from '@fixlify/contracts';
 import type { StackConfig } from './config';
 
 export const CONNECTOR_NAME = 'fixlify-postgres';
 export const POSTGRES_CONNECTOR_CLASS = 'io.debezium.connector.postgresql.PostgresConnector';
+/** Fixlify's transform (infra/local/maven/connect-smt): an oversized change becomes a marker instead of failing the task. */
+export const OVERSIZED_TRANSFORM_CLASS = 'io.fixlify.connect.OversizedToMarker';
+
+/** Settings of the JSON file that must agree with LIMITS in @fixlify/contracts (README "Limits"). */
+export const LIMIT_SETTINGS: Readonly<Record<string, string>> = {
+  transforms: 'oversized',
+  'transforms.oversized.type': OVERSIZED_TRANSFORM_CLASS,
+  'transforms.oversized.max.bytes': String(LIMITS.cdcRecordBytes),
+  'topic.creation.default.max.message.bytes': String(LIMITS.kafkaMessageBytes),
+};
 
 export const connectorFile = (repoRoot: string) => path.join(repoRoot, 'infra', 'connect', `${CONNECTOR_NAME}.json`);
 
@@ -43,6 +53,11 @@ export function renderConnectorConfig(config: StackConfig, template?: Record<str
     throw new Error(
       `infra/connect/${CONNECTOR_NAME}.json: table.include.list must equal CAPTURED_TABLES from @fixlify/contracts:\n  ${want}`,
     );
+  }
+  for (const [key, value] of Object.entries(LIMIT_SETTINGS)) {
+    if (rendered[key] !== value) {
+      throw new Error(`infra/connect/${CONNECTOR_NAME}.json: ${key} must be ${JSON.stringify(value)} (LIMITS in @fixlify/contracts), got ${JSON.stringify(rendered[key])}`);
+    }
   }
   return rendered;
 }

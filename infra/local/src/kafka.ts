@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, type Admin } from 'kafkajs';
 import type { StackConfig } from './config';
 import { statePaths } from './config';
 import { classpath } from './maven';
@@ -79,22 +79,47 @@ export async function startKafka(config: StackConfig): Promise<void> {
   }
 }
 
-/** Creates the missing topics; returns the names it created. */
-export async function ensureTopics(config: StackConfig, specs: readonly TopicSpec[]): Promise<string[]> {
+/**
+ * Creates the missing topics, and brings the configs of existing ones up to their spec (say, a
+ * limit raised in topics.ts after the stack was first started). Other configs set on a topic stay.
+ */
+export async function ensureTopics(config: StackConfig, specs: readonly TopicSpec[]): Promise<{ created: string[]; updated: string[] }> {
   return withAdmin(config, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return [];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({
-        topic: s.topic,
-        numPartitions: s.numPartitions,
-        replicationFactor: 1,
-        configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
-    return missing.map((s) => s.topic);
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.numPartitions,
+          replicationFactor: 1,
+          configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+    const present = specs.filter((s) => existing.has(s.topic) && Object.keys(s.configs).length > 0);
+    const updated: string[] = [];
+    if (present.length > 0) {
+      const described = await admin.describeConfigs({ includeSynonyms: false, resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.topic })) });
+      const current = new Map(
+        described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG).map((e) => [e.configName, e.configValue]))]),
+      );
+      // AlterConfigs replaces a topic's whole set of configs: send what it has with the spec's on top
+      const stale = present.filter((s) => Object.entries(s.configs).some(([k, v]) => current.get(s.topic)?.[k] !== v));
+      if (stale.length > 0) {
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: stale.map((s) => ({
+            type: ConfigResourceTypes.TOPIC,
+            name: s.topic,
+            configEntries: Object.entries({ ...current.get(s.topic), ...s.configs }).map(([name, value]) => ({ name, value })),
+          })),
+        });
+        updated.push(...stale.map((s) => s.topic));
+      }
+    }
+    return { created: missing.map((s) => s.topic), updated };
   });
 }
 

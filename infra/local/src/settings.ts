@@ -1,3 +1,4 @@
+import { LIMITS } from '@fixlify/contracts';
 import type { StackConfig, StatePaths } from './config';
 
 /** Renders `key=value` lines; Java properties need backslashes escaped. */
@@ -52,6 +53,9 @@ export function kafkaServerProperties(config: StackConfig, paths: StatePaths): s
     'group.initial.rebalance.delay.ms': 0,
     // Broker default; the automation topics set their own retention (see topics.ts).
     'log.retention.hours': 168,
+    // One large business row must fit (README "Limits"); topics.ts sets the same per topic.
+    'message.max.bytes': LIMITS.kafkaMessageBytes,
+    'replica.fetch.max.bytes': LIMITS.kafkaMessageBytes,
   });
 }
 
@@ -78,6 +82,10 @@ export function connectWorkerProperties(config: StackConfig): string {
     // A worker that lost its group session (a broker restart) gets its connectors back only after this
     // delay (default 5 min, meant for rolling restarts of a multi-worker cluster): one worker waits 10 s
     'scheduled.rebalance.max.delay.ms': 10_000,
+    // Source tasks' producer: up to the broker's limit. The connector's transform (OversizedToMarker,
+    // max.bytes below this) turns a larger change into a marker, so a send never fails on size.
+    // buffer.memory (32 MiB by default) must stay above it.
+    'producer.max.request.size': LIMITS.kafkaMessageBytes,
   });
 }
 

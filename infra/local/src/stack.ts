@@ -27,7 +27,7 @@ export type PartName = (typeof PART_NAMES)[number];
 export const PROCESS_PARTS = ['postgres', 'kafka', 'connect'] as const;
 export type ProcessPart = (typeof PROCESS_PARTS)[number];
 
-export type PartAction = 'started' | 'running' | 'applied' | 'up-to-date' | 'created' | 'registered' | 'unchanged';
+export type PartAction = 'started' | 'running' | 'applied' | 'up-to-date' | 'created' | 'updated' | 'registered' | 'unchanged';
 
 export interface PartResult {
   readonly part: PartName;
@@ -131,7 +131,8 @@ async function preflight(config: StackConfig, toStart: ReadonlySet<ProcessPart>)
     const major = /version "(\d+)(?:\.(\d+))?/.exec(java.stderr);
     const v = major ? Number(major[1] === '1' ? major[2] : major[1]) : 0;
     if (v < 17) throw new StackError('preflight', `Java 17+ is needed (Kafka 4 and Debezium 3), found: ${java.stderr.split('\n')[0]}`);
-    const needMaven = (toStart.has('kafka') && libStale(config, 'broker')) || (toStart.has('connect') && libStale(config, 'connect'));
+    const needMaven =
+      (toStart.has('kafka') && libStale(config, 'broker')) || (toStart.has('connect') && (libStale(config, 'connect') || libStale(config, 'connect-smt')));
     if (needMaven && (await run('mvn', ['-v'])).code !== 0) {
       throw new StackError('preflight', '`mvn` not found: install Maven 3.8+ (apt-get install maven); it resolves the Kafka/Connect/Debezium jars once');
     }
@@ -203,6 +204,9 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
     for (const dir of [paths.root, paths.logs, paths.run]) fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     const toStart = new Set(PROCESS_PARTS.filter((p) => pidOf(config, p) === undefined));
     for (const part of PROCESS_PARTS) if (!toStart.has(part)) assertSameSettings(config, part);
+    if (!toStart.has('connect') && (libStale(config, 'connect') || libStale(config, 'connect-smt'))) {
+      throw new StackError('connect', 'connect is running with an older classpath than infra/local/maven/{connect,connect-smt} describe; run `npm run stack -- down`, then `up` again');
+    }
     await preflight(config, toStart);
     const pgBin = toStart.has('postgres') ? await findPgBin(config) : undefined;
     log(`fixlify stack (${config.stateDir})`);
@@ -211,6 +215,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
     const libs = Promise.all([
       toStart.has('kafka') ? ensureLib(config, 'broker') : Promise.resolve('cached' as const),
       toStart.has('connect') ? ensureLib(config, 'connect') : Promise.resolve('cached' as const),
+      toStart.has('connect') ? ensureLib(config, 'connect-smt') : Promise.resolve('cached' as const),
     ]);
     void libs.catch(() => undefined);
 
@@ -252,7 +257,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
         : { action: 'up-to-date', detail: `no pending migration on ${config.pg.database}` };
     });
 
-    const [brokerLib, connectLib] = await libs;
+    const [brokerLib, connectLib, smtLib] = await libs;
     await processStep(
       'kafka',
       async () => {
@@ -264,20 +269,24 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
 
     await step('topics', async () => {
       let created: string[];
+      let updated: string[];
       try {
-        created = await ensureTopics(config, [...AUTOMATION_TOPIC_SPECS, ...cdcTopicSpecs(config.cdcPrefix)]);
+        ({ created, updated } = await ensureTopics(config, [...AUTOMATION_TOPIC_SPECS, ...cdcTopicSpecs(config.cdcPrefix)]));
       } catch (e) {
         throw new StackError('topics', `creating topics failed: ${(e as Error).message}`, kafkaLog(config));
       }
-      return created.length > 0
-        ? { action: 'created', detail: `${created.length} topics: ${created.join(', ')}` }
-        : { action: 'unchanged', detail: `${AUTOMATION_TOPIC_SPECS.length} automation and ${cdcTopicSpecs(config.cdcPrefix).length} CDC topics exist` };
+      if (created.length === 0 && updated.length === 0) {
+        return { action: 'unchanged', detail: `${AUTOMATION_TOPIC_SPECS.length} automation and ${cdcTopicSpecs(config.cdcPrefix).length} CDC topics exist` };
+      }
+      const parts = [created.length > 0 ? `${created.length} created: ${created.join(', ')}` : '', updated.length > 0 ? `configs of ${updated.length} updated: ${updated.join(', ')}` : ''];
+      return { action: created.length > 0 ? 'created' : 'updated', detail: parts.filter(Boolean).join('; ') };
     });
 
     await processStep(
       'connect',
       async () => {
         if (connectLib === 'resolved') log('    resolved the Connect + Debezium classpath with Maven');
+        if (smtLib === 'resolved') log('    built and tested the Connect transform (infra/local/maven/connect-smt) with Maven');
         await startConnect(config);
       },
       config.connect.port,
@@ -296,8 +305,12 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
         throw new StackError('connector', (e as Error).message);
       }
       const changed = await registerConnector(config, wanted);
-      if (!changed && (await connectorStatus(config))?.connector === 'FAILED') await restartConnector(config);
-      await waitConnectorRunning(config);
+      // a task that FAILED before (say, on a record the old config could not send) stays FAILED in its
+      // status until restarted, even when the new config would run it
+      const before = await connectorStatus(config);
+      const restarted = before?.connector === 'FAILED' || before?.tasks.some((t) => t.state === 'FAILED') === true;
+      if (restarted) await restartConnector(config);
+      await waitConnectorRunning(config, { settleMs: changed || restarted ? 15_000 : 0 });
       return { action: changed ? 'registered' : 'unchanged', detail: `${CONNECTOR_NAME} RUNNING → ${config.cdcPrefix}.public.*` };
     });
 

@@ -8,3 +8,4 @@ export * from './json-schema';
 export * from './triggers';
 export * from './channel-credentials';
 export * from './system-status';
+export * from './limits';

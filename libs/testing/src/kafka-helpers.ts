@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { LIMITS } from '@fixlify/contracts';
 
 export const testKafka = (): Kafka =>
   new Kafka({ clientId: `fixlify-test-${process.pid}`, brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(','), logLevel: logLevel.NOTHING });
@@ -22,7 +23,7 @@ export const readTopic = async <T>(
   map: (m: KafkaMessage, partition: number) => T | undefined,
   opts: { readUncommitted?: boolean; fromBeginning?: boolean } = {},
 ): Promise<TopicReader<T>> => {
-  const consumer = kafka.consumer({ groupId: `fixlify-test-reader-${randomUUID()}`, readUncommitted: opts.readUncommitted ?? false, maxWaitTimeInMs: 50 });
+  const consumer = kafka.consumer({ groupId: `fixlify-test-reader-${randomUUID()}`, readUncommitted: opts.readUncommitted ?? false, maxWaitTimeInMs: 50, maxBytesPerPartition: LIMITS.kafkaMessageBytes, maxBytes: 2 * LIMITS.kafkaMessageBytes });
   const seen: T[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: opts.fromBeginning ?? true });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { LIMITS } from '@fixlify/contracts';
 
 export interface TopicTail<T> {
   /** messages seen so far that `map` kept, in arrival order */
@@ -25,7 +26,7 @@ export const tailTopic = async <T>(
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `fixlify-test-tail-${randomUUID()}`, readUncommitted: opts.readUncommitted ?? false, maxWaitTimeInMs: 50, maxBytesPerPartition: 8 * 1024 * 1024 });
+  const consumer = kafka.consumer({ groupId: `fixlify-test-tail-${randomUUID()}`, readUncommitted: opts.readUncommitted ?? false, maxWaitTimeInMs: 50, maxBytesPerPartition: LIMITS.kafkaMessageBytes, maxBytes: 2 * LIMITS.kafkaMessageBytes });
   const seen: T[] = [];
   let joined: () => void = () => undefined;
   const ready = new Promise<void>((r) => (joined = r));

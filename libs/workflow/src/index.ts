@@ -3,7 +3,7 @@ export { getPath, isSafeKey } from './path';
 export { compareOrdered, containsValue, deepEqual, isEmptyValue, looseEquals, toDateMs, toNumber } from './compare';
 export { conditionDepth, evaluateCondition, eventScope, matchesTrigger } from './condition';
 export type { ValidationIssue } from './validation-issue';
-export { validateWorkflow, type ValidationResult } from './validate-workflow';
+export { draftIssues, validateWorkflow, type ValidationResult } from './validate-workflow';
 export { MAX_TEMPLATE_LENGTH, MAX_TEMPLATE_OUTPUT, parseTemplate, renderDeep, renderTemplate, templateProblem, type RenderOptions } from './template';
 export { formatDateOnly, formatDateTime, formatMoney, safeLocale } from './template-filters';
 export {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ValidationIssue } from './validation-issue';
 
-type ZodIssue = z.core.$ZodIssue;
+export type ZodIssue = z.core.$ZodIssue;
 
 /** Names a business user recognises, for the last segment of a field path. */
 const FIELD_LABELS: Record<string, string> = {
@@ -168,8 +168,11 @@ const messageOf = (issue: ZodIssue, input: unknown): string => {
       return sizeMessage(issue, label);
     case 'invalid_value':
       return issue.values.length === 1 ? `${label} must be ${JSON.stringify(issue.values[0])}` : `${label} must be one of ${quoteList(issue.values)}`;
-    case 'unrecognized_keys':
-      return `${label} has unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${quoteList(issue.keys)}`;
+    case 'unrecognized_keys': {
+      // a step or connection itself (nodes.3) rather than "the list of steps"
+      const whole = issue.path.length === 2 && typeof issue.path[1] === 'number' ? (issue.path[0] === 'nodes' ? 'This step' : issue.path[0] === 'edges' ? 'This connection' : label) : label;
+      return `${whole} has unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${quoteList(issue.keys)}`;
+    }
     case 'invalid_format':
       return formatMessage(issue, label);
     case 'invalid_union': {
@@ -226,12 +229,15 @@ const locate = (path: readonly PropertyKey[], input: unknown): Pick<ValidationIs
 
 /**
  * Turns zod issues of a WorkflowDefinition parse into editor-friendly issues: the node they belong
- * to (`nodes.3.config.url` → node 3's id and `config.url`) and a message in plain words.
+ * to (`nodes.3.config.url` → node 3's id and `config.url`) and a message in plain words. `pick`
+ * keeps (or narrows) the issues to report, after unions were resolved to their likeliest branch.
  */
-export const schemaIssues = (issues: readonly ZodIssue[], input: unknown): ValidationIssue[] => {
+export const schemaIssues = (issues: readonly ZodIssue[], input: unknown, pick: (issue: ZodIssue) => ZodIssue | null = (i) => i): ValidationIssue[] => {
   const seen = new Set<string>();
   const out: ValidationIssue[] = [];
-  for (const issue of flatten(issues, [])) {
+  for (const flat of flatten(issues, [])) {
+    const issue = pick(flat);
+    if (issue === null) continue;
     const v: ValidationIssue = { ...locate(issue.path, input), message: messageOf(issue, input), code: codeOf(issue, input) };
     const key = `${v.nodeId}|${v.edgeId}|${v.path}|${v.message}`;
     if (!seen.has(key)) {

@@ -1,6 +1,6 @@
 import { WorkflowDefinition } from '@fixlify/contracts';
 import { graphIssues } from './graph-rules';
-import { schemaIssues } from './schema-issues';
+import { schemaIssues, type ZodIssue } from './schema-issues';
 import type { ValidationIssue } from './validation-issue';
 
 export type { ValidationIssue } from './validation-issue';
@@ -56,5 +56,48 @@ export const validateWorkflow = (input: unknown): ValidationResult => {
   } catch {
     // Only exotic inputs get here (throwing getters, proxies); JSON never does.
     return { ok: false, errors: [{ nodeId: null, path: '', code: 'unreadable', message: 'The workflow definition could not be read' }] };
+  }
+};
+
+/** Every key some variant of the condition language has: which variant an unfinished condition meant is a guess. */
+const CONDITION_KEYS = new Set(['all', 'any', 'not', 'field', 'op', 'value', 'from', 'to']);
+
+/**
+ * The issue if it is a field the contract does not know, or a step/trigger/mode type it does not know
+ * (a discriminator with a value no variant has); null for every other problem.
+ */
+const unknownOnly = (issue: ZodIssue, input: unknown): ZodIssue | null => {
+  if (issue.code === 'unrecognized_keys') {
+    // inside a condition, keys of another variant than the one guessed are not unknown
+    const inCondition = issue.path.includes('when') || issue.path.includes('filter');
+    const keys = inCondition ? issue.keys.filter((k) => !CONDITION_KEYS.has(k)) : issue.keys;
+    return keys.length === 0 ? null : { ...issue, keys };
+  }
+  if (issue.code !== 'invalid_union' || !issue.discriminator) return null;
+  // the issue's path ends at the discriminator; not chosen yet is an unfinished draft, not an unknown type
+  let cur: unknown = input;
+  for (const seg of issue.path) {
+    if (cur === null || typeof cur !== 'object' || typeof seg === 'symbol') return null;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur === undefined ? null : issue;
+};
+
+/**
+ * What even an unfinished draft may not contain: fields the contract does not know (anywhere: a
+ * step, its settings, its trigger, a condition, a connection) and types it does not know. Missing or
+ * invalid values are left to validate/publish; the builder saves work in progress.
+ */
+export const draftIssues = (input: unknown): ValidationIssue[] => {
+  try {
+    const tooDeep = depthIssues(input);
+    if (tooDeep.length > 0) return tooDeep;
+    const parsed = WorkflowDefinition.safeParse(input);
+    if (parsed.success) return [];
+    return schemaIssues(parsed.error.issues, input, (issue) => unknownOnly(issue, input)).map((i) =>
+      i.code === 'unrecognized_keys' ? { ...i, code: 'unknown_field' } : i.code === 'invalid_union' ? { ...i, code: 'unknown_type' } : i,
+    );
+  } catch {
+    return [{ nodeId: null, path: '', code: 'unreadable', message: 'The workflow definition could not be read' }];
   }
 };

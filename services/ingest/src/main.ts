@@ -1,9 +1,8 @@
-import { BUSINESS_TABLES, DebeziumChangeEvent, TOPICS, cdcHeartbeatTopic, cdcTopic, type BusinessTable, type CapturedTable } from '@fixlify/contracts';
+import { BUSINESS_TABLES, TOPICS, cdcHeartbeatTopic, cdcTopic, type BusinessTable, type CapturedTable } from '@fixlify/contracts';
 import {
   createKafka,
   createLogger,
   Health,
-  jsonDecoder,
   probeKafka,
   probePostgres,
   kafkaEnv,
@@ -14,6 +13,7 @@ import {
 } from '@fixlify/kafka';
 import { createPool } from '@fixlify/db';
 import { startCaptureWatchdog } from './cdc/capture-watchdog';
+import { cdcDecoder } from './cdc/decode-change';
 import { mapChange } from './cdc/map-change';
 import { ClockScanner } from './clock/clock-scanner';
 import { ingestConfig } from './config';
@@ -34,7 +34,10 @@ const main = async (): Promise<void> => {
   const tableOfTopic = new Map<string, CapturedTable>();
   for (const t of BUSINESS_TABLES) tableOfTopic.set(cdcTopic(env.FIXLIFY_CDC_PREFIX, t), t);
   const workflowTopic = cdcTopic(env.FIXLIFY_CDC_PREFIX, 'automation_workflows');
-  const decode = jsonDecoder(DebeziumChangeEvent);
+  tableOfTopic.set(workflowTopic, 'automation_workflows');
+  // a change too large for Connect arrives as an oversized marker: a dead letter naming the row
+  const decode = cdcDecoder((topic) => tableOfTopic.get(topic));
+  const businessTopics = BUSINESS_TABLES.map((t) => cdcTopic(env.FIXLIFY_CDC_PREFIX, t));
   const heartbeatTopic = cdcHeartbeatTopic(env.FIXLIFY_CDC_PREFIX);
   const pool = createPool();
   const pg = probePostgres(pool, log);
@@ -58,9 +61,9 @@ const main = async (): Promise<void> => {
     groupId: `${env.FIXLIFY_GROUP_PREFIX}-ingest-cdc`,
     transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-ingest-cdc-${env.FIXLIFY_INSTANCE_ID}`,
     // the heartbeats ride along: their broker time is change capture's pulse, end to end
-    topics: [...tableOfTopic.keys(), heartbeatTopic],
+    topics: [...businessTopics, heartbeatTopic],
     decode: (m, topic) => {
-      if (topic !== heartbeatTopic) return decode(m);
+      if (topic !== heartbeatTopic) return decode(m, topic);
       watchdog?.heartbeat(Number(m.timestamp));
       return { ok: 'skip' };
     },

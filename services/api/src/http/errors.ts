@@ -7,6 +7,7 @@ export type ApiErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'payload_too_large'
   | 'unavailable'
   | 'internal_error';
 
@@ -34,6 +35,8 @@ export const httpStatusOf = (code: ApiErrorCode): number => {
       return 404;
     case 'conflict':
       return 409;
+    case 'payload_too_large':
+      return 413;
     case 'invalid_workflow':
       return 422;
     case 'unavailable':

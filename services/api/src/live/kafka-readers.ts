@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import { StepResult, TOPICS } from '@fixlify/contracts';
+import { LIMITS, StepResult, TOPICS } from '@fixlify/contracts';
 import { NO_SELF_RESTART, superviseConsumer, type Incarnation, type Logger } from '@fixlify/kafka';
 import type { DeadLetterBuffer } from '../dead-letters/dlq-buffer';
 import type { LiveHub } from './live-hub';
@@ -22,7 +22,15 @@ const privateReader = async (
   p: { name: string; groupPrefix: string; topic: string; fromBeginning: boolean; onMessage: (value: Buffer, partition: number, offset: string) => void },
 ): Promise<Reader> => {
   const incarnate = async (watch: (c: Consumer) => void): Promise<Incarnation> => {
-    const consumer: Consumer = kafka.consumer({ groupId: `${p.groupPrefix}-api-${p.name}-${randomUUID()}`, maxWaitTimeInMs: 100, readUncommitted: false, retry: NO_SELF_RESTART });
+    const consumer: Consumer = kafka.consumer({
+      groupId: `${p.groupPrefix}-api-${p.name}-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+      readUncommitted: false,
+      retry: NO_SELF_RESTART,
+      // a dead letter of a large change can be megabytes: any record the cluster takes fits in a fetch
+      maxBytesPerPartition: LIMITS.kafkaMessageBytes,
+      maxBytes: 2 * LIMITS.kafkaMessageBytes,
+    });
     watch(consumer);
     const close = () => consumer.disconnect().catch(() => undefined);
     try {

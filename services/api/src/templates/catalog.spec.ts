@@ -1,4 +1,5 @@
 import { validateWorkflow } from '@fixlify/workflow';
+import { assertDraftAcceptable } from '../workflows/draft-limits';
 import { TEMPLATE_SEEDS } from './catalog';
 
 describe('template catalog', () => {
@@ -10,6 +11,8 @@ describe('template catalog', () => {
     const r = validateWorkflow(t.definition);
     if (!r.ok) throw new Error(JSON.stringify(r.errors, null, 2));
     expect(r.ok).toBe(true);
+    // instantiating makes a draft of it: it passes the draft checks of PUT /api/workflows (size, no unknown fields)
+    expect(() => assertDraftAcceptable(t.definition)).not.toThrow();
   });
   it('covers the field-service moments the product promises', () => {
     const triggers = new Set(TEMPLATE_SEEDS.map((t) => t.definition.nodes.find((n) => n.type === 'trigger')).map((n) => (n?.type === 'trigger' ? n.trigger.type : null)));

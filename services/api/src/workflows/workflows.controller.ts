@@ -10,12 +10,16 @@ import { DEPS, type ApiDeps } from '../deps';
 import { Doc } from '../http/doc';
 import { ApiError } from '../http/errors';
 import { idOr404, zod } from '../http/zod.pipe';
+import { assertDraftAcceptable, draftSizeIssues } from './draft-limits';
 import { assertOwnedEntity, assertOwnedRefs } from './ownership';
 import { manualEvent, testRunCommand } from './events';
 import { nodeCatalog } from './node-catalog';
 import { draftTriggerType, getWorkflow, WORKFLOW_COLUMNS, type WorkflowRow } from './workflow-queries';
 
-/** A draft may be unfinished (the builder saves work in progress): only its outline is checked here; publish checks it all. */
+/**
+ * A draft may be unfinished (the builder saves work in progress): its outline is checked here, then
+ * its size and that it holds no unknown field or type (assertDraftAcceptable: 413, 422); publish checks it all.
+ */
 export const DraftDefinition = z
   .object({
     schemaVersion: z.literal(1).optional(),
@@ -69,9 +73,10 @@ export class WorkflowsController {
   }
 
   @Post()
-  @Doc({ summary: 'Create a draft workflow', body: CreateWorkflowBody, role: 'editor' })
+  @Doc({ summary: 'Create a draft workflow (definition at most 256 KiB of JSON: 413; unknown fields or types: 422)', body: CreateWorkflowBody, role: 'editor' })
   async create(@Caller() p: Principal, @Body(zod(CreateWorkflowBody)) b: z.infer<typeof CreateWorkflowBody>): Promise<unknown> {
     const definition = b.definition ?? emptyDraft;
+    assertDraftAcceptable(definition);
     const id = await createWorkflowDraft(this.deps.pool, {
       organizationId: p.organizationId,
       name: b.name,
@@ -100,8 +105,9 @@ export class WorkflowsController {
   }
 
   @Put(':id')
-  @Doc({ summary: 'Update the draft (name, description, definition); the running version does not change until publish', body: UpdateWorkflowBody, role: 'editor' })
+  @Doc({ summary: 'Update the draft (name, description, definition; at most 256 KiB of JSON: 413; unknown fields or types: 422); the running version does not change until publish', body: UpdateWorkflowBody, role: 'editor' })
   async update(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(UpdateWorkflowBody)) b: z.infer<typeof UpdateWorkflowBody>): Promise<unknown> {
+    if (b.definition) assertDraftAcceptable(b.definition);
     await getWorkflow(this.deps.pool, p.organizationId, id);
     await this.deps.pool.query(
       `UPDATE automation_workflows SET
@@ -141,6 +147,8 @@ export class WorkflowsController {
   @Doc({ summary: 'Publish the draft as a new immutable version (and optionally activate it); the matcher learns it through CDC', body: PublishBody, role: 'editor' })
   async publish(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(PublishBody)) b: z.infer<typeof PublishBody>): Promise<unknown> {
     const w = await getWorkflow(this.deps.pool, p.organizationId, id);
+    const tooLarge = draftSizeIssues(w.definition);
+    if (tooLarge.length > 0) throw new ApiError('invalid_workflow', `${tooLarge[0]!.message}; make it smaller before publishing`, tooLarge);
     const r = validateWorkflow(w.definition);
     if (!r.ok) throw new ApiError('invalid_workflow', `the draft has ${r.errors.length} problem(s); fix them before publishing`, r.errors);
     const trigger = r.definition.nodes.find((n) => n.type === 'trigger');
@@ -205,6 +213,8 @@ export class WorkflowsController {
   @Doc({ summary: "Run the draft once with sample data (the trigger's images); watch it in the execution monitor", body: TestRunBody, role: 'editor' })
   async testRun(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(TestRunBody)) b: z.infer<typeof TestRunBody>): Promise<unknown> {
     const w = await getWorkflow(this.deps.pool, p.organizationId, id);
+    const tooLarge = draftSizeIssues(w.definition);
+    if (tooLarge.length > 0) throw new ApiError('invalid_workflow', `${tooLarge[0]!.message}; make it smaller before a test run`, tooLarge);
     const r = validateWorkflow(w.definition);
     if (!r.ok) throw new ApiError('invalid_workflow', `the draft has ${r.errors.length} problem(s); fix them before a test run`, r.errors);
     const cmd = testRunCommand({ organizationId: p.organizationId, workflow: w, definition: r.definition, requestId: b.requestId ?? randomUUID(), sample: b, now: new Date() });

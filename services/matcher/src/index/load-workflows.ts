@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import { PublishedWorkflow, TOPICS } from '@fixlify/contracts';
+import { LIMITS, PublishedWorkflow, TOPICS } from '@fixlify/contracts';
 import { NO_SELF_RESTART, superviseConsumer, type CheckResult, type Logger } from '@fixlify/kafka';
 import type { WorkflowIndex } from './workflow-index';
 
@@ -23,7 +23,14 @@ export const followWorkflows = async (kafka: Kafka, index: WorkflowIndex, log: L
   if (pending.size === 0) markCaughtUp();
 
   const incarnate = async (watch: (c: Consumer) => void) => {
-  const consumer = kafka.consumer({ groupId: `fixlify-matcher-index-${randomUUID()}`, maxWaitTimeInMs: 500, readUncommitted: false, retry: NO_SELF_RESTART });
+  const consumer = kafka.consumer({
+    groupId: `fixlify-matcher-index-${randomUUID()}`,
+    maxWaitTimeInMs: 500,
+    readUncommitted: false,
+    retry: NO_SELF_RESTART,
+    maxBytesPerPartition: LIMITS.kafkaMessageBytes,
+    maxBytes: 2 * LIMITS.kafkaMessageBytes,
+  });
   watch(consumer);
   // batch events also cover batches of transaction markers only, which eachMessage never sees
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
