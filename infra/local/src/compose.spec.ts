@@ -24,6 +24,12 @@ describe('infra/compose mirrors infra/local', () => {
     expect(compose).toContain(`t --topic "fixlify.public.$$table" --partitions ${spec!.numPartitions}${configs}\n`);
   });
 
+  it("pre-creates Debezium's heartbeat topic, which ingest follows, with the same configs", () => {
+    const spec = cdcTopicSpecs('fixlify').find((t) => t.topic.startsWith('__debezium-heartbeat.'))!;
+    const configs = Object.entries(spec.configs).map(([k, v]) => ` --config ${k}=${v}`).join('');
+    expect(compose).toContain(`t --topic ${spec.topic} --partitions ${spec.numPartitions}${configs}\n`);
+  });
+
   it('runs the broker with the same size limits', () => {
     const config = parseStackConfig({});
     const props = kafkaServerProperties(config, statePaths(config));
