@@ -5,7 +5,13 @@ import { isSealedSecret, openNodeSecrets, redactWorkflowSecrets, sealWorkflowSec
 const key = randomBytes(32);
 const scope = { organizationId: '00000000-0000-4000-8000-0000000000aa', workflowId: '00000000-0000-4000-8000-0000000000bb' };
 
-const definition = (over: { token?: string; url?: string; header?: string; password?: string } = {}) => ({
+interface TestNode {
+  id: string;
+  type: string;
+  trigger?: unknown;
+  config?: Record<string, unknown>;
+}
+const definition = (over: { token?: string; url?: string; header?: string; password?: string } = {}): { nodes: TestNode[]; edges: unknown[] } => ({
   nodes: [
     { id: 't', type: 'trigger', trigger: { type: 'manual' } },
     { id: 'call', type: 'api_call', config: { url: over.url ?? 'https://api.example.com/x', method: 'POST', headers: { 'X-Api-Key': over.header ?? 'hdr-secret' }, auth: { type: 'bearer', token: over.token ?? 'tok-secret' } } },
@@ -16,7 +22,7 @@ const definition = (over: { token?: string; url?: string; header?: string; passw
   edges: [],
 });
 type Def = ReturnType<typeof definition>;
-const config = (d: Def, id: string) => d.nodes.find((n) => n.id === id)!.config as Record<string, Record<string, string> | string>;
+const config = (d: Def, id: string) => d.nodes.find((n) => n.id === id)!.config as unknown as Record<string, Record<string, string> | string>;
 const PLAIN = ['tok-secret', 'hdr-secret', 'pw-secret', 'hook-secret'];
 
 describe('workflow secrets', () => {
@@ -47,7 +53,7 @@ describe('workflow secrets', () => {
     expect(opened.config).toMatchObject({ url: 'https://api.example.com/x', headers: { 'X-Api-Key': 'hdr-secret' }, auth: { type: 'bearer', token: 'tok-secret' } });
     expect(openNodeSecrets(sealed.nodes[3]!, scope, key).config).toMatchObject({ headers: { Authorization: 'Bearer hook-secret' } });
     // the stored node is not changed
-    expect(isSealedSecret((call.config.auth as Record<string, string>).token)).toBe(true);
+    expect(isSealedSecret((call.config!.auth as Record<string, string>).token)).toBe(true);
     const moved = { ...call, config: { ...call.config, url: 'https://attacker.example/' } };
     expect(() => openNodeSecrets(moved, scope, key)).toThrow(expect.objectContaining({ code: 'secret_unreadable' }));
     expect(() => openNodeSecrets(call, { ...scope, organizationId: '00000000-0000-4000-8000-0000000000cc' }, key)).toThrow(/cannot be opened/);
@@ -83,7 +89,7 @@ describe('workflow secrets', () => {
     (config(typed, 'call').auth as Record<string, string>).token = 'tok-new';
     const r = sealWorkflowSecrets(typed, stored, scope, key);
     expect(r.issues).toEqual([]);
-    expect(openNodeSecrets(r.definition.nodes[1]!, scope, key).config.auth).toEqual({ type: 'bearer', token: 'tok-new' });
+    expect(openNodeSecrets(r.definition.nodes[1]!, scope, key).config!.auth).toEqual({ type: 'bearer', token: 'tok-new' });
     expect(config(r.definition, 'call').headers).toEqual(config(stored, 'call').headers);
 
     // the URL changed with the placeholder: the secret must be typed again
@@ -102,6 +108,6 @@ describe('workflow secrets', () => {
     const fromLegacy = sealWorkflowSecrets(redactWorkflowSecrets(definition()), definition(), scope, key);
     expect(fromLegacy.issues).toEqual([]);
     expect(JSON.stringify(fromLegacy.definition)).not.toContain('tok-secret');
-    expect(openNodeSecrets(fromLegacy.definition.nodes[1]!, scope, key).config.auth).toEqual({ type: 'bearer', token: 'tok-secret' });
+    expect(openNodeSecrets(fromLegacy.definition.nodes[1]!, scope, key).config!.auth).toEqual({ type: 'bearer', token: 'tok-secret' });
   });
 });
