@@ -227,7 +227,7 @@ describe('API: tenant boundaries, accounts and sessions', () => {
     it('refuses a cookie-session write from another site (text/plain included), or naming no page; same-origin and API keys go through', async () => {
       const cookie = cookies.A.editor;
       const deactivate = (headers: Record<string, string>) => request(`/api/workflows/${workflow}/deactivate`, { method: 'POST', cookie, headers: { 'content-type': 'text/plain', ...headers }, raw: 'x' });
-      for (const headers of [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'null' }, {}]) {
+      for (const headers of [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'null' }, {}] as Record<string, string>[]) {
         const r = await deactivate(headers);
         expect([JSON.stringify(headers), r.status, r.body.code]).toEqual([JSON.stringify(headers), 403, 'forbidden']);
         expect(await isActive()).toBe(true);

@@ -78,7 +78,7 @@ const mapSecrets = <T>(node: T, f: (value: unknown, slot: SecretSlot, config: Ob
 
 const mapNodes = <D>(definition: D, f: (node: unknown) => unknown): D => {
   if (!isObj(definition) || !Array.isArray(definition.nodes)) return definition;
-  return { ...definition, nodes: definition.nodes.map(f) } as D;
+  return { ...definition, nodes: definition.nodes.map(f) };
 };
 
 /** What answers show: every non-empty secret (sealed or, from before sealing, plain) as the placeholder. */
