@@ -77,10 +77,11 @@ export class WorkflowsController {
   @Post()
   @Doc({ summary: 'Create a draft workflow (definition at most 256 KiB of JSON: 413; unknown fields or types: 422)', body: CreateWorkflowBody, role: 'editor' })
   async create(@Caller() p: Principal, @Body(zod(CreateWorkflowBody)) b: z.infer<typeof CreateWorkflowBody>): Promise<unknown> {
+    assertDraftAcceptable(b.definition ?? emptyDraft);
     // the id is chosen here: the draft's secrets are sealed for this workflow before anything is stored
     const id = randomUUID();
     const definition = definitionToStore(b.definition ?? emptyDraft, null, { organizationId: p.organizationId, workflowId: id }, this.deps.credentialsKey);
-    // what is stored is what is checked (a sealed secret is longer than the typed one)
+    // and what is stored is checked again: a sealed secret is longer than the typed one
     assertDraftAcceptable(definition);
     await createWorkflowDraft(this.deps.pool, {
       id,
@@ -113,8 +114,9 @@ export class WorkflowsController {
   @Put(':id')
   @Doc({ summary: 'Update the draft (name, description, definition; at most 256 KiB of JSON: 413; unknown fields or types: 422; a secret left as the placeholder keeps its stored value for the same step and URL); the running version does not change until publish', body: UpdateWorkflowBody, role: 'editor' })
   async update(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(UpdateWorkflowBody)) b: z.infer<typeof UpdateWorkflowBody>): Promise<unknown> {
+    if (b.definition) assertDraftAcceptable(b.definition);
     const before = await getWorkflow(this.deps.pool, p.organizationId, id);
-    // placeholders keep the stored secrets (same step and URL); typed ones are sealed; what is stored is checked
+    // placeholders keep the stored secrets (same step and URL); typed ones are sealed; what is stored is checked again (sealed is longer)
     const definition = b.definition ? definitionToStore(b.definition, before.definition, { organizationId: p.organizationId, workflowId: id }, this.deps.credentialsKey) : undefined;
     if (definition) assertDraftAcceptable(definition);
     await this.deps.pool.query(
