@@ -273,7 +273,9 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     expect(await me.json()).toMatchObject({ role: 'editor', organization: { id: orgA } });
     const wf = await fetch(`${base}/api/workflows/${workflowA}`, { headers: { cookie } });
     expect(wf.status).toBe(200);
-    await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie } });
+    // a write with the session cookie names its page (browsers always send Origin on a POST)
+    expect((await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie } })).status).toBe(403);
+    await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie, origin: base } });
     expect((await fetch(`${base}/api/auth/me`, { headers: { cookie } })).status).toBe(401);
   });
 

@@ -119,6 +119,10 @@ describe('web app in a real browser', () => {
   it('builds, publishes and watches a workflow run live, then finds the SMS in the outbox', async () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // the API's Content-Security-Policy must let the whole app work: any refusal shows up here
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(`CSP: ${m.text()}`);
+    });
 
     await signIn();
 
@@ -194,6 +198,10 @@ describe('web app in a real browser', () => {
   it('lets the owner give the organization its own Telnyx account (bad input explained, secret never shown back), then find and re-drive a dead letter', async () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // the API's Content-Security-Policy must let the whole app work: any refusal shows up here
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(`CSP: ${m.text()}`);
+    });
     await signIn();
     await page.getByRole('link', { name: 'Settings · Channels' }).click();
     const card = page.locator('section[data-provider="telnyx"]');

@@ -9,3 +9,4 @@ export * from './push';
 export * from './credentials';
 export * from './delivery-policy';
 export * from './org-credentials';
+export * from './workflow-secrets';

@@ -41,6 +41,7 @@ export const TRIGGER_ERROR_CODES = [
   'not_found',
   'not_manual',
   'invalid_body',
+  'invalid_path',
   'body_too_large',
   'method_not_allowed',
   'unavailable',

@@ -87,7 +87,22 @@ export const RetryPolicy = retryPolicy;
 export type RetryPolicy = z.infer<typeof retryPolicy>;
 
 const httpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-const headers = z.record(z.string().max(100), tpl(2000)).optional();
+
+/**
+ * Secrets a step sends (api_call auth token, password or header value; webhook and api_call header
+ * values). The API stores them sealed (`fxsecret:v1:…`, AES-256-GCM bound to the organization,
+ * workflow, step and URL; libs/channels workflow-secrets) and answers them as SECRET_PLACEHOLDER;
+ * a definition saved with the placeholder keeps the stored value. The executor opens them just
+ * before rendering. A sealed value is longer than its plain value, so these fields allow the sealed
+ * length of their plain limit (SECRET_PLAIN_MAX, what the API accepts).
+ */
+export const SEALED_SECRET_PREFIX = 'fxsecret:';
+export const SECRET_PLACEHOLDER = '••••••••';
+export const SECRET_PLAIN_MAX = { headerValue: 2000, token: 4000, password: 500, authHeaderValue: 4000 } as const;
+/** `fxsecret:v1:<b64 iv>:<b64 tag>:<b64 data>` of a plain value of this many UTF-8 bytes */
+export const sealedSecretLength = (plainBytes: number): number => SEALED_SECRET_PREFIX.length + 'v1:'.length + 16 + 1 + 24 + 1 + Math.ceil(plainBytes / 3) * 4;
+const secretTpl = (plainMax: number) => z.string().max(sealedSecretLength(plainMax));
+const headers = z.record(z.string().max(100), secretTpl(SECRET_PLAIN_MAX.headerValue)).optional();
 
 export const ActionConfigs = {
   send_email: z
@@ -113,9 +128,9 @@ export const ActionConfigs = {
       body: tpl(100_000).optional(),
       auth: z
         .discriminatedUnion('type', [
-          z.object({ type: z.literal('bearer'), token: tpl(4000) }).strict(),
-          z.object({ type: z.literal('basic'), username: tpl(500), password: tpl(500) }).strict(),
-          z.object({ type: z.literal('header'), name: z.string().min(1).max(100), value: tpl(4000) }).strict(),
+          z.object({ type: z.literal('bearer'), token: secretTpl(SECRET_PLAIN_MAX.token) }).strict(),
+          z.object({ type: z.literal('basic'), username: tpl(500), password: secretTpl(SECRET_PLAIN_MAX.password) }).strict(),
+          z.object({ type: z.literal('header'), name: z.string().min(1).max(100), value: secretTpl(SECRET_PLAIN_MAX.authHeaderValue) }).strict(),
         ])
         .optional(),
       saveAs: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(64).optional(),

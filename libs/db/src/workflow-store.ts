@@ -50,12 +50,13 @@ export const publishWorkflowVersion = async (
 
 export const createWorkflowDraft = async (
   db: Db,
-  p: { organizationId: string; name: string; description?: string; definition: Record<string, unknown>; triggerType: string | null; templateId?: string; createdBy?: string },
+  /** `id`: chosen by the caller when the definition depends on it (secrets sealed for this workflow) */
+  p: { id?: string; organizationId: string; name: string; description?: string; definition: Record<string, unknown>; triggerType: string | null; templateId?: string; createdBy?: string },
 ): Promise<string> => {
   const res = await db.query<{ id: string }>(
-    `INSERT INTO automation_workflows (organization_id, name, description, definition, trigger_type, template_id, created_by, webhook_secret)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-    [p.organizationId, p.name, p.description ?? null, JSON.stringify(p.definition), p.triggerType, p.templateId ?? null, p.createdBy ?? null, randomBytes(24).toString('base64url')],
+    `INSERT INTO automation_workflows (id, organization_id, name, description, definition, trigger_type, template_id, created_by, webhook_secret)
+     VALUES (coalesce($9::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [p.organizationId, p.name, p.description ?? null, JSON.stringify(p.definition), p.triggerType, p.templateId ?? null, p.createdBy ?? null, randomBytes(24).toString('base64url'), p.id ?? null],
   );
   return res.rows[0]!.id;
 };

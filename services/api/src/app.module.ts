@@ -29,18 +29,22 @@ export const CONTROLLERS: Type[] = [
   SystemController,
 ];
 
-export const openApiDocument = (): Record<string, unknown> => buildOpenApi(CONTROLLERS, { title: 'Fixlify Automation API', version: '1.0.0' });
+/** The controllers a deployment serves: the outbox of the local stand-ins exists only outside production. */
+export const controllersFor = (nodeEnv: string): Type[] => CONTROLLERS.filter((c) => c !== OutboxController || nodeEnv !== 'production');
+
+export const openApiDocument = (controllers: Type[] = CONTROLLERS): Record<string, unknown> => buildOpenApi(controllers, { title: 'Fixlify Automation API', version: '1.0.0' });
 
 @Module({})
 export class AppModule {
   static forRoot(deps: ApiDeps): DynamicModule {
     let doc: Record<string, unknown> | null = null;
+    const controllers = controllersFor(deps.cfg.NODE_ENV);
     return {
       module: AppModule,
-      controllers: CONTROLLERS,
+      controllers,
       providers: [
         { provide: DEPS, useValue: deps },
-        { provide: OPENAPI, useValue: () => (doc ??= openApiDocument()) },
+        { provide: OPENAPI, useValue: () => (doc ??= openApiDocument(controllers)) },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
     };

@@ -24,6 +24,25 @@ const ApiEnv = z.object({
   INGEST_STATUS_URL: z.string().url().default('http://127.0.0.1:9101'),
   /** dead letters kept in memory for browsing (the newest) */
   API_DLQ_BUFFER: z.coerce.number().int().min(10).max(100_000).default(5000),
+  /** of which at most this many per organization: one organization's flood cannot push the others' out */
+  API_DLQ_BUFFER_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** live-feed (SSE) streams one user or API key may hold open at once on this instance; the next answers 429 */
+  API_LIVE_MAX_STREAMS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(1000).default(5),
+  /** live-feed streams of one organization on this instance */
+  API_LIVE_MAX_STREAMS_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** Express `trust proxy` (e.g. `loopback`, `1`, a subnet list): whose X-Forwarded-For/-Proto to believe; unset: none */
+  API_TRUST_PROXY: z.string().min(1).optional(),
+  /** origins besides the API's own that may send cookie-session writes (comma-separated, e.g. https://app.example.com) */
+  API_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim().replace(/\/+$/, '').toLowerCase()).filter(Boolean)),
+  /** sign-in: failed attempts per account, and per client address, before each further one waits (doubling, 1 s up to LOGIN_BACKOFF_MAX_SECONDS) */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** password checks (scrypt) running at once; more sign-ins meanwhile answer 429 */
+  LOGIN_MAX_CONCURRENT: z.coerce.number().int().min(1).max(256).default(4),
   NODE_ENV: z.string().default('development'),
 });
 export type ApiConfig = Omit<z.infer<typeof ApiEnv>, 'SESSION_SECRET'> & { SESSION_SECRET: string };

@@ -9,6 +9,7 @@ import { apiConfig } from './config';
 import { DeadLetterBuffer } from './dead-letters/dlq-buffer';
 import type { ApiDeps, Publisher } from './deps';
 import { ErrorFilter, toErrorResponse } from './http/error.filter';
+import { applySecurity } from './http/security';
 import type { NextFunction, Request, Response } from './http/express-types';
 import { LiveHub } from './live/live-hub';
 import { startDeadLetterReader, startLiveReader, type Reader } from './live/kafka-readers';
@@ -33,12 +34,13 @@ const main = async (): Promise<void> => {
     },
   };
   const live = new LiveHub();
-  const deadLetters = new DeadLetterBuffer(cfg.API_DLQ_BUFFER);
+  const deadLetters = new DeadLetterBuffer(cfg.API_DLQ_BUFFER, cfg.API_DLQ_BUFFER_PER_ORG);
   const readers: Reader[] = [];
   const deps: ApiDeps = { cfg, pool, log, publisher, live, deadLetters, credentialsKey: credentialsKey(), kafkaReady: () => readers.length === 2 && readers.every((r) => r.ready()) };
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), { logger: ['error', 'warn'], bodyParser: false });
   app.disable('x-powered-by');
+  applySecurity(app, cfg);
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalFilters(new ErrorFilter(log));
   serveWebApp(app, cfg.WEB_DIST_DIR);

@@ -2,7 +2,7 @@ import { Counter } from 'prom-client';
 import type { Command } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, Health, kafkaEnv, probeKafka, probePostgres, registry, runExactlyOncePipeline, runService, initTracing, profileUntilSigterm } from '@fixlify/kafka';
-import { credentialsKey } from '@fixlify/channels';
+import { credentialsKey, secretOpener } from '@fixlify/channels';
 import { OrgAccounts } from './actions/org-accounts';
 import { createActionPerformer } from './actions/perform-action';
 import { executorConfig } from './config';
@@ -30,7 +30,7 @@ const main = async (): Promise<void> => {
   const now = (): Date => new Date();
   const accounts = new OrgAccounts(pool, credentialsKey(), cfg.EXECUTOR_CREDENTIALS_TTL_MS);
   const actions = createActionPerformer({ pool, cfg, policy, now, accounts });
-  const deps = { now, random: Math.random, performAction: actions.perform };
+  const deps = { now, random: Math.random, performAction: actions.perform, openSecrets: secretOpener(credentialsKey()) };
 
   // the poller starts first: the pipeline hands it credits back as it sees re-emitted commands
   const poller = startTimerPoller({

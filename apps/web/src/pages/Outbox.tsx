@@ -30,7 +30,7 @@ export const Outbox = () => {
     <div className="page">
       <PageHeader
         title="Outbox"
-        subtitle="Messages the local provider stand-ins received (development only)."
+        subtitle="Messages the local provider stand-ins received for this organization (development only)."
         actions={
           <button type="button" className="btn" onClick={o.reload}>
             Refresh

@@ -24,7 +24,7 @@ export const authenticate = async (deps: ApiDeps, req: AuthedRequest): Promise<P
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     if (!m || !looksLikeApiKey(m[1]!)) return null;
     const r = await deps.pool.query<{ id: string; organization_id: string; role: Role; name: string }>(
-      `UPDATE api_keys SET last_used_at = now() WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, organization_id, role, name`,
+      `UPDATE api_keys SET last_used_at = now() WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) RETURNING id, organization_id, role, name`,
       [hashApiKey(m[1]!)],
     );
     const k = r.rows[0];

@@ -6,6 +6,7 @@ import { DEPS, type ApiDeps } from '../deps';
 import { Doc } from '../http/doc';
 import { ApiError, notFound } from '../http/errors';
 import { zod } from '../http/zod.pipe';
+import { redactSecrets, redactText } from './redact';
 
 interface Redrive {
   count: number;
@@ -22,11 +23,13 @@ export class DeadLettersController {
   constructor(@Inject(DEPS) private readonly deps: ApiDeps) {}
 
   @Get()
-  @Doc({ summary: "The organization's messages on the dead-letter topic (origin, consumer, reason, value), newest first", query: ListQuery, role: 'viewer' })
+  @Doc({ summary: "The organization's messages on the dead-letter topic (origin, consumer, reason, value), newest first; viewers see values with secret-looking fields redacted", query: ListQuery, role: 'viewer' })
   async list(@Caller() p: Principal, @Query(zod(ListQuery, 'query')) q: z.infer<typeof ListQuery>): Promise<unknown> {
     const entries = this.deps.deadLetters.list(p.organizationId, q.limit);
     const redrives = await this.redrives(p.organizationId, entries.map((e) => e.id));
-    return { items: entries.map((e) => ({ ...e, redrive: redrives.get(e.id) ?? null })) };
+    // a dead letter's value is whatever failed (commands, CDC rows): viewers see it with its secrets replaced
+    const shown = p.role === 'viewer' ? entries.map((e) => ({ ...e, deadLetter: { ...e.deadLetter, value: redactText(e.deadLetter.value), headers: redactSecrets(e.deadLetter.headers) } })) : entries;
+    return { items: shown.map((e) => ({ ...e, redrive: redrives.get(e.id) ?? null })), redacted: p.role === 'viewer' };
   }
 
   /** Re-drives already made of these entries (any API instance, any time), by entry id. */

@@ -23,4 +23,19 @@ describe('dead-letter buffer', () => {
     b.add(0, '4', 'garbage-that-is-not-a-dead-letter'.length ? dl(null) : '');
     expect(b.list(A, 10)).toHaveLength(1);
   });
+  it('keeps a bounded number per organization: a flood from one pushes out its own dead letters, not the others', () => {
+    const b = new DeadLetterBuffer(10, 6);
+    b.add(0, '1', dl(JSON.stringify({ organizationId: A })));
+    b.add(0, '2', dl(JSON.stringify({ organizationId: A })));
+    for (let i = 0; i < 50; i++) b.add(1, String(i), dl(JSON.stringify({ organizationId: B })));
+    expect(b.list(A, 10).map((e) => e.id)).toEqual(['0:2', '0:1']);
+    expect(b.list(B, 100).map((e) => e.id)).toEqual(['1:49', '1:48', '1:47', '1:46', '1:45', '1:44']);
+    // unknown organizations share one group, bounded the same way
+    for (let i = 0; i < 20; i++) b.add(2, String(i), dl('not json'));
+    expect(b.size).toBe(10);
+    expect(b.list(A, 10)).toHaveLength(2);
+    // the same position read again is one entry
+    b.add(0, '1', dl(JSON.stringify({ organizationId: A })));
+    expect(b.list(A, 10).map((e) => e.id)).toEqual(['0:1', '0:2']);
+  });
 });

@@ -1,4 +1,5 @@
 import { loadContexts } from '@fixlify/db';
+import { redactWorkflowSecrets } from '@fixlify/channels';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { Command, TOPICS, TriggerType, WorkflowDefinition } from '@fixlify/contracts';
@@ -96,7 +97,7 @@ export class ExecutionsController {
         [id, p.organizationId],
       ),
     ]);
-    return { ...row, deliveries: deliveries.rows, pendingTimers: timers.rows };
+    return { ...row, definition: redactWorkflowSecrets(row.definition), deliveries: deliveries.rows, pendingTimers: timers.rows };
   }
 
   private async ref(p: Principal, id: string): Promise<{ log: LogRow; ref: ExecutionRef }> {

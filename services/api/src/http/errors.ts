@@ -8,6 +8,7 @@ export type ApiErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'too_many_requests'
   | 'unavailable'
   | 'internal_error';
 
@@ -16,6 +17,8 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly details?: unknown,
+    /** sent as Retry-After (429, 503) */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -37,6 +40,8 @@ export const httpStatusOf = (code: ApiErrorCode): number => {
       return 409;
     case 'payload_too_large':
       return 413;
+    case 'too_many_requests':
+      return 429;
     case 'invalid_workflow':
       return 422;
     case 'unavailable':
@@ -53,3 +58,7 @@ export interface ErrorBody {
 }
 
 export const notFound = (what: string): ApiError => new ApiError('not_found', `${what} not found`);
+
+/** 429 with a Retry-After of at least one second. */
+export const tooManyRequests = (message: string, retryAfterMs: number): ApiError =>
+  new ApiError('too_many_requests', message, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) }, Math.max(1, Math.ceil(retryAfterMs / 1000)));

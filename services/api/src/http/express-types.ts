@@ -8,6 +8,9 @@ export interface Request extends IncomingMessage {
   method: string;
   path: string;
   headers: IncomingMessage['headers'];
+  /** the client's address (X-Forwarded-For only when API_TRUST_PROXY trusts the peer) */
+  ip?: string;
+  protocol?: string;
 }
 
 export interface CookieOptions {

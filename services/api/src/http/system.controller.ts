@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { Response } from './express-types';
 import { Public } from '../auth/auth.guard';
@@ -15,6 +16,11 @@ const DOCS_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <body><h1>Fixlify Automation API</h1><p>OpenAPI 3.1 document: <a href="/docs/json">/docs/json</a>. Authenticate with <code>Authorization: Bearer fx_…</code> (an organization's API key) or the web app's session cookie. Errors are <code>{"code","message","details?"}</code>.</p><div id="ops">Loading…</div>
 <script>fetch('/docs/json').then(r=>r.json()).then(d=>{const el=document.getElementById('ops');el.innerHTML='';for(const [p,ms] of Object.entries(d.paths))for(const [m,o] of Object.entries(ms)){const div=document.createElement('div');div.className='op';const h=document.createElement('div');h.innerHTML='<span class="m '+m+'">'+m.toUpperCase()+'</span><code></code> — <span></span>';h.querySelector('code').textContent=p;h.querySelector('span:last-child').textContent=o.summary+(o.description?' ('+o.description+')':'');div.appendChild(h);if(o.requestBody||(o.parameters||[]).length){const det=document.createElement('details');det.innerHTML='<summary>parameters and body</summary><pre></pre>';det.querySelector('pre').textContent=JSON.stringify({parameters:o.parameters,body:o.requestBody&&o.requestBody.content['application/json'].schema},null,2);div.appendChild(det)}el.appendChild(div)}})</script></body></html>`;
 
+const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+const inline = (tag: string): string => new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(DOCS_HTML)?.[1] ?? '';
+/** The docs page's own inline style and script, allowed by their hashes (nothing else inline runs). */
+export const DOCS_CSP = `default-src 'self'; base-uri 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src ${sha256(inline('script'))}; script-src-attr 'none'; style-src ${sha256(inline('style'))}`;
+
 @Controller()
 export class SystemController {
   constructor(
@@ -25,6 +31,7 @@ export class SystemController {
   @Get('docs')
   @Public()
   @Header('content-type', 'text/html; charset=utf-8')
+  @Header('content-security-policy', DOCS_CSP)
   @Doc({ summary: 'This API described for people', role: 'public', produces: 'text/html' })
   docs(): string {
     return DOCS_HTML;

@@ -19,9 +19,26 @@ describe('LiveHub', () => {
     expect(a).toHaveLength(1);
     expect(b).toHaveLength(0);
     expect(a[0]).toMatch(/^id: x:1\nevent: execution\ndata: \{.*"status":"completed"/);
-    removeB();
+    removeB!();
     expect(hub.clientCount).toBe(1);
     expect(hub.publish(result(B, 'execution_completed'))).toBe(0);
+  });
+  it('caps the streams of one principal and of one organization; a closed stream frees its place', () => {
+    const hub = new LiveHub();
+    const c = { write: () => true };
+    const limits = (principal: string) => ({ principal, maxPerPrincipal: 2, maxPerOrganization: 3 });
+    const first = hub.add(A, c, limits('user:1'));
+    expect(hub.add(A, { write: () => true }, limits('user:1'))).not.toBeNull();
+    expect(hub.add(A, { write: () => true }, limits('user:1'))).toBeNull();
+    expect(hub.streamsOf('user:1')).toBe(2);
+    expect(hub.add(A, { write: () => true }, limits('key:2'))).not.toBeNull();
+    expect(hub.add(A, { write: () => true }, limits('key:3'))).toBeNull();
+    expect(hub.add(B, { write: () => true }, limits('key:9'))).not.toBeNull();
+    first!();
+    first!();
+    expect(hub.streamsOf('user:1')).toBe(1);
+    expect(hub.add(A, { write: () => true }, limits('user:1'))).not.toBeNull();
+    expect(hub.clientCount).toBe(4);
   });
   it('maps results to statuses the monitor shows', () => {
     expect(liveEvent(result(A, 'execution_failed'))).toMatchObject({ status: 'failed', error: { message: 'boom' } });

@@ -28,9 +28,17 @@ export const liveEvent = (r: StepResult): Record<string, unknown> => {
 
 export const sseFrame = (event: string, data: unknown, id?: string): string => `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
+/** Streams one principal (a user or an API key) and one organization may hold open at once. */
+export interface StreamLimits {
+  principal: string;
+  maxPerPrincipal: number;
+  maxPerOrganization: number;
+}
+
 /** Fans the step results out to the connected clients of the result's organization only. */
 export class LiveHub {
   private readonly byOrg = new Map<string, Set<LiveClient>>();
+  private readonly byPrincipal = new Map<string, number>();
 
   get clientCount(): number {
     let n = 0;
@@ -38,13 +46,31 @@ export class LiveHub {
     return n;
   }
 
-  add(organizationId: string, c: LiveClient): () => void {
+  streamsOf(principal: string): number {
+    return this.byPrincipal.get(principal) ?? 0;
+  }
+
+  /**
+   * Adds a client; returns how to remove it (once), or null when `limits` are reached (the caller
+   * answers 429): a principal cannot hold every connection the process can serve.
+   */
+  add(organizationId: string, c: LiveClient, limits?: StreamLimits): (() => void) | null {
     const set = this.byOrg.get(organizationId) ?? new Set<LiveClient>();
+    if (limits && (this.streamsOf(limits.principal) >= limits.maxPerPrincipal || set.size >= limits.maxPerOrganization)) return null;
     set.add(c);
     this.byOrg.set(organizationId, set);
+    if (limits) this.byPrincipal.set(limits.principal, this.streamsOf(limits.principal) + 1);
+    let removed = false;
     return () => {
+      if (removed) return;
+      removed = true;
       set.delete(c);
       if (set.size === 0 && this.byOrg.get(organizationId) === set) this.byOrg.delete(organizationId);
+      if (limits) {
+        const n = this.streamsOf(limits.principal) - 1;
+        if (n > 0) this.byPrincipal.set(limits.principal, n);
+        else this.byPrincipal.delete(limits.principal);
+      }
     };
   }
 

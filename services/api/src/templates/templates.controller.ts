@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { createWorkflowDraft, withTransaction } from '@fixlify/db';
@@ -7,6 +8,7 @@ import { DEPS, type ApiDeps } from '../deps';
 import { Doc } from '../http/doc';
 import { notFound } from '../http/errors';
 import { zod } from '../http/zod.pipe';
+import { definitionToStore, shownWorkflow } from '../workflows/definition-secrets';
 import { getWorkflow } from '../workflows/workflow-queries';
 
 const ListQuery = z.object({ category: z.string().max(100).optional(), q: z.string().max(100).optional() });
@@ -51,12 +53,15 @@ export class TemplatesController {
   @Doc({ summary: 'Create a draft workflow from a template (usage count goes up)', body: InstantiateBody, role: 'editor' })
   async instantiate(@Caller() p: Principal, @Param('id') id: string, @Body(zod(InstantiateBody)) b: z.infer<typeof InstantiateBody>): Promise<unknown> {
     const t = await this.find(id);
+    const newId = randomUUID();
+    const definition = definitionToStore(t.definition, null, { organizationId: p.organizationId, workflowId: newId }, this.deps.credentialsKey);
     const wid = await withTransaction(this.deps.pool, async (client) => {
       const id = await createWorkflowDraft(client, {
+        id: newId,
         organizationId: p.organizationId,
         name: b.name ?? t.name,
         description: t.description,
-        definition: t.definition,
+        definition,
         triggerType: t.triggerType,
         templateId: t.id,
         createdBy: p.actor,
@@ -65,7 +70,7 @@ export class TemplatesController {
       return id;
     });
     // read after the commit: the pool's other connections see the draft only then
-    return getWorkflow(this.deps.pool, p.organizationId, wid);
+    return shownWorkflow(await getWorkflow(this.deps.pool, p.organizationId, wid));
   }
 
   @Post(':id/rate')

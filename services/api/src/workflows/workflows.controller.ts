@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { redactWorkflowSecrets } from '@fixlify/channels';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { TOPICS, executionId as executionIdOf } from '@fixlify/contracts';
@@ -11,6 +12,7 @@ import { Doc } from '../http/doc';
 import { ApiError } from '../http/errors';
 import { idOr404, zod } from '../http/zod.pipe';
 import { assertDraftAcceptable, draftSizeIssues } from './draft-limits';
+import { definitionToStore, shownWorkflow } from './definition-secrets';
 import { assertOwnedEntity, assertOwnedRefs } from './ownership';
 import { manualEvent, testRunCommand } from './events';
 import { nodeCatalog } from './node-catalog';
@@ -75,9 +77,14 @@ export class WorkflowsController {
   @Post()
   @Doc({ summary: 'Create a draft workflow (definition at most 256 KiB of JSON: 413; unknown fields or types: 422)', body: CreateWorkflowBody, role: 'editor' })
   async create(@Caller() p: Principal, @Body(zod(CreateWorkflowBody)) b: z.infer<typeof CreateWorkflowBody>): Promise<unknown> {
-    const definition = b.definition ?? emptyDraft;
+    assertDraftAcceptable(b.definition ?? emptyDraft);
+    // the id is chosen here: the draft's secrets are sealed for this workflow before anything is stored
+    const id = randomUUID();
+    const definition = definitionToStore(b.definition ?? emptyDraft, null, { organizationId: p.organizationId, workflowId: id }, this.deps.credentialsKey);
+    // and what is stored is checked again: a sealed secret is longer than the typed one
     assertDraftAcceptable(definition);
-    const id = await createWorkflowDraft(this.deps.pool, {
+    await createWorkflowDraft(this.deps.pool, {
+      id,
       organizationId: p.organizationId,
       name: b.name,
       ...(b.description !== undefined ? { description: b.description } : {}),
@@ -85,7 +92,7 @@ export class WorkflowsController {
       triggerType: draftTriggerType(definition),
       createdBy: p.actor,
     });
-    return getWorkflow(this.deps.pool, p.organizationId, id);
+    return shownWorkflow(await getWorkflow(this.deps.pool, p.organizationId, id));
   }
 
   @Post('validate')
@@ -97,18 +104,21 @@ export class WorkflowsController {
   }
 
   @Get(':id')
-  @Doc({ summary: 'A workflow with its draft and published definitions', role: 'viewer' })
+  @Doc({ summary: "A workflow with its draft and published definitions (steps' secrets shown as the placeholder to everybody)", role: 'viewer' })
   async get(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string): Promise<unknown> {
-    const w = await getWorkflow(this.deps.pool, p.organizationId, id);
-    // the inbound-webhook secret is for people who can change the workflow
+    const w = shownWorkflow(await getWorkflow(this.deps.pool, p.organizationId, id));
+    // the inbound-webhook secret is for people who can change the workflow; the steps' secrets are shown to nobody
     return p.role === 'viewer' ? { ...w, webhookSecret: null } : w;
   }
 
   @Put(':id')
-  @Doc({ summary: 'Update the draft (name, description, definition; at most 256 KiB of JSON: 413; unknown fields or types: 422); the running version does not change until publish', body: UpdateWorkflowBody, role: 'editor' })
+  @Doc({ summary: 'Update the draft (name, description, definition; at most 256 KiB of JSON: 413; unknown fields or types: 422; a secret left as the placeholder keeps its stored value for the same step and URL); the running version does not change until publish', body: UpdateWorkflowBody, role: 'editor' })
   async update(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(UpdateWorkflowBody)) b: z.infer<typeof UpdateWorkflowBody>): Promise<unknown> {
     if (b.definition) assertDraftAcceptable(b.definition);
-    await getWorkflow(this.deps.pool, p.organizationId, id);
+    const before = await getWorkflow(this.deps.pool, p.organizationId, id);
+    // placeholders keep the stored secrets (same step and URL); typed ones are sealed; what is stored is checked again (sealed is longer)
+    const definition = b.definition ? definitionToStore(b.definition, before.definition, { organizationId: p.organizationId, workflowId: id }, this.deps.credentialsKey) : undefined;
+    if (definition) assertDraftAcceptable(definition);
     await this.deps.pool.query(
       `UPDATE automation_workflows SET
          name = coalesce($3, name),
@@ -117,9 +127,9 @@ export class WorkflowsController {
          trigger_type = CASE WHEN $6::jsonb IS NULL OR published_version_id IS NOT NULL THEN trigger_type ELSE $7 END,
          updated_at = now()
        WHERE id = $1 AND organization_id = $2`,
-      [id, p.organizationId, b.name ?? null, b.description !== undefined, b.description ?? null, b.definition ? JSON.stringify(b.definition) : null, b.definition ? draftTriggerType(b.definition) : null],
+      [id, p.organizationId, b.name ?? null, b.description !== undefined, b.description ?? null, definition ? JSON.stringify(definition) : null, definition ? draftTriggerType(definition) : null],
     );
-    return getWorkflow(this.deps.pool, p.organizationId, id);
+    return shownWorkflow(await getWorkflow(this.deps.pool, p.organizationId, id));
   }
 
   @Delete(':id')
@@ -160,7 +170,7 @@ export class WorkflowsController {
       publishedBy: p.actor,
       ...(b.activate !== undefined ? { activate: b.activate } : {}),
     });
-    return { ...version, workflow: await getWorkflow(this.deps.pool, p.organizationId, id) };
+    return { ...version, workflow: shownWorkflow(await getWorkflow(this.deps.pool, p.organizationId, id)) };
   }
 
   @Get(':id/versions')
@@ -172,7 +182,7 @@ export class WorkflowsController {
          FROM automation_workflow_versions WHERE workflow_id = $1 AND organization_id = $2 ORDER BY version DESC`,
       [id, p.organizationId],
     );
-    return { items: r.rows };
+    return { items: r.rows.map((v: { definition: unknown }) => ({ ...v, definition: redactWorkflowSecrets(v.definition) })) };
   }
 
   @Post(':id/activate')
@@ -182,7 +192,7 @@ export class WorkflowsController {
     await getWorkflow(this.deps.pool, p.organizationId, id);
     if (!(await setWorkflowActive(this.deps.pool, { workflowId: id, organizationId: p.organizationId, active: true })))
       throw new ApiError('conflict', 'publish the workflow before activating it');
-    return getWorkflow(this.deps.pool, p.organizationId, id);
+    return shownWorkflow(await getWorkflow(this.deps.pool, p.organizationId, id));
   }
 
   @Post(':id/deactivate')
@@ -191,7 +201,7 @@ export class WorkflowsController {
   async deactivate(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string): Promise<unknown> {
     await getWorkflow(this.deps.pool, p.organizationId, id);
     await setWorkflowActive(this.deps.pool, { workflowId: id, organizationId: p.organizationId, active: false });
-    return getWorkflow(this.deps.pool, p.organizationId, id);
+    return shownWorkflow(await getWorkflow(this.deps.pool, p.organizationId, id));
   }
 
   @Post(':id/trigger')

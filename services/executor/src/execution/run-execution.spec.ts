@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { sealWorkflowSecrets, secretOpener } from '@fixlify/channels';
 import { WorkflowDefinition, type DomainEvent, type ResumeCommand, type StartCommand, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import { progressOf } from './claim-commands';
 import type { ExecutionContext } from '@fixlify/db';
@@ -295,6 +297,32 @@ describe('runExecution', () => {
     expect(r.timers[0]!.reason).toBe('rate_limit');
     expect(r.timers[0]!.command.reason).toBe('fairness');
     expect(r.timers[0]!.command.continuation.seq).toBe(r.results.at(-1)!.seq + 1);
+  });
+
+  it('opens sealed secrets for the step it runs, then renders them; the command keeps them sealed', async () => {
+    const key = randomBytes(32);
+    const plain = def(
+      [
+        { id: 'ask', type: 'api_call', config: { url: 'https://api.example.com/eta', headers: { 'X-Job': 'job {{ job.title }}' }, auth: { type: 'bearer', token: 'tok-{{ job.total }}' } } },
+        { id: 'tell', type: 'webhook', config: { url: 'https://hooks.example.com/x', headers: { Authorization: 'Bearer hook-secret' } } },
+      ],
+      [['t', 'ask'], ['ask', 'tell']],
+    );
+    const sealed = WorkflowDefinition.parse(sealWorkflowSecrets(plain, null, { organizationId: ORG, workflowId: WF }, key).definition);
+    expect(JSON.stringify(sealed)).not.toMatch(/tok-|hook-secret/);
+    const a = fakeActions();
+    const cmd = start(sealed);
+    const r = await runExecution(cmd, context(), { ...depsWith(a.perform), openSecrets: secretOpener(key) });
+    expect(r.state).toBe('completed');
+    expect(a.calls[0]!.config).toMatchObject({ headers: { 'X-Job': 'job Boiler' }, auth: { type: 'bearer', token: 'tok-250.00' } });
+    expect(a.calls[1]!.config).toMatchObject({ headers: { Authorization: 'Bearer hook-secret' } });
+    expect(JSON.stringify(cmd)).not.toMatch(/tok-|hook-secret/);
+    // another key (or a value moved to another workflow): the step fails, nothing is sent
+    const b = fakeActions();
+    const other = await runExecution(start(sealed), context(), { ...depsWith(b.perform), openSecrets: secretOpener(randomBytes(32)) });
+    expect(b.calls).toHaveLength(0);
+    const f = other.results.at(-1)!;
+    expect(f.kind === 'execution_failed' && f.error).toMatchObject({ code: 'secret_unreadable', retryable: false });
   });
 
   it('turns a throwing action into a failed step, not a crash', async () => {

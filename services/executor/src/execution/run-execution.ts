@@ -58,6 +58,8 @@ export interface RunDeps {
   now: () => Date;
   random: () => number;
   performAction: (req: ActionRequest) => Promise<ActionOutcome>;
+  /** opens the step's sealed secrets (libs/channels openNodeSecrets) right before its templates are rendered */
+  openSecrets?: (node: ActionNode, scope: { organizationId: string; workflowId: string }) => ActionNode;
 }
 
 export type TimerRequest = TimerRow & { command: ResumeCommand };
@@ -265,7 +267,9 @@ export const runExecution = async (
       }
       let pending: Promise<ActionOutcome>;
       try {
-        const config = renderDeep(node.config, scope, renderOptions(context)) as Record<string, unknown>;
+        // sealed secrets are opened here, for this step only: the definition everywhere else stays sealed
+        const opened = deps.openSecrets ? deps.openSecrets(node, { organizationId: cmd.organizationId, workflowId: cmd.workflowId }) : node;
+        const config = renderDeep(opened.config, scope, renderOptions(context)) as Record<string, unknown>;
         // only a start taken on for the first time may skip the ledger's pre-send check (see perform-action)
         const firstRun = !opts.rerun && cmd.kind === 'start';
         pending = deps

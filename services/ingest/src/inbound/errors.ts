@@ -27,6 +27,7 @@ export const httpStatusOf = (code: InboundErrorCode): number => {
     case 'not_found':
       return 404;
     case 'invalid_body':
+    case 'invalid_path':
       return 400;
     case 'body_too_large':
       return 413;

@@ -36,6 +36,7 @@ describe('inbound trigger events', () => {
       not_found: 404,
       not_manual: 409,
       invalid_body: 400,
+      invalid_path: 400,
       body_too_large: 413,
       method_not_allowed: 405,
       unavailable: 503,

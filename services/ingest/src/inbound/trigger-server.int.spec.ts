@@ -136,6 +136,9 @@ describe('trigger endpoints (real PostgreSQL and Kafka)', () => {
     expect(await code(`/hooks/${jobWf}`, body, signed(body))).toEqual([404, 'not_found']);
     expect(await code('/hooks/00000000-0000-4000-8000-000000000000', body, signed(body))).toEqual([404, 'not_found']);
     expect(await code('/hooks/not-a-uuid', body, signed(body))).toEqual([404, 'not_found']);
+    // malformed percent-encoding is the caller's mistake, not an outage
+    expect(await code('/hooks/%E0%A4%A', body, signed(body))).toEqual([400, 'invalid_path']);
+    expect(await code('/hooks/%', body, {})).toEqual([400, 'invalid_path']);
     expect(await code(`/hooks/${hookWf}`, 'not json', signed('not json'))).toEqual([400, 'invalid_body']);
     const big = JSON.stringify({ pad: 'x'.repeat(256 * 1024) });
     expect(await code(`/hooks/${hookWf}`, big, signed(big))).toEqual([413, 'body_too_large']);

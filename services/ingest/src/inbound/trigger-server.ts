@@ -77,6 +77,15 @@ const tokenMatches = (given: string | undefined, expected: string): boolean => {
   return timingSafeEqual(h(given.slice('Bearer '.length)), h(expected));
 };
 
+/** The workflow id of `/hooks/<id>`; malformed percent-encoding (`/hooks/%E0%A4%A`) is the caller's mistake: 400. */
+export const workflowIdOfPath = (path: string): string => {
+  try {
+    return decodeURIComponent(path.slice(WEBHOOK_TRIGGER_PATH_PREFIX.length));
+  } catch {
+    throw new InboundTriggerError('invalid_path', 'the path is not valid (malformed percent-encoding)');
+  }
+};
+
 /**
  * The trigger endpoints of ingest, on their own port (the /metrics port stays internal):
  * POST /triggers/manual (internal, from the API) and POST /hooks/:workflowId (public, signed).
@@ -103,7 +112,7 @@ export const startTriggerServer = async (o: TriggerServerOptions): Promise<Trigg
     }
     if (path.startsWith(WEBHOOK_TRIGGER_PATH_PREFIX)) {
       if (req.method !== 'POST') throw new InboundTriggerError('method_not_allowed', 'use POST');
-      const workflowId = decodeURIComponent(path.slice(WEBHOOK_TRIGGER_PATH_PREFIX.length));
+      const workflowId = workflowIdOfPath(path);
       const rawBody = await readBody(req, o.maxBodyBytes);
       const result = await runWebhookTrigger(
         { pool: o.pool, emitter: o.emitter, toleranceSeconds: o.toleranceSeconds, activationGraceMs: o.activationGraceMs },
