@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { withTransaction } from '@fixlify/db';
+import { checkOut, withTransaction } from '@fixlify/db';
 
 /**
  * Where a projection lives. `public` is the live projection (workflow counters on
@@ -96,7 +96,7 @@ export const restoreDeferredIndexes = async (pool: Pool, t: ProjectionTarget): P
  * rebuild of this projection is running right now (it will create them when it ends).
  */
 export const restoreIndexesLeftByDeadRebuild = async (pool: Pool, t: ProjectionTarget): Promise<string[]> => {
-  const db = await pool.connect();
+  const { client: db, release } = await checkOut(pool);
   try {
     const got = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), 0) AS ok', [rebuildLockKey(t)]);
     if (!got.rows[0]?.ok) return [];
@@ -106,6 +106,6 @@ export const restoreIndexesLeftByDeadRebuild = async (pool: Pool, t: ProjectionT
       await db.query('SELECT pg_advisory_unlock(hashtext($1), 0)', [rebuildLockKey(t)]);
     }
   } finally {
-    db.release();
+    release();
   }
 };

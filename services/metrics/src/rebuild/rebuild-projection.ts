@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '@fixlify/kafka';
+import { checkOut } from '@fixlify/db';
 import { startProjector } from '../projection/projector';
 import { deferSecondaryIndexes, ensureProjectionSchema, rebuildLockKey, restoreDeferredIndexes, table, type ProjectionTarget } from '../projection/target';
 
@@ -70,7 +71,7 @@ const clearProjection = async (db: PoolClient, t: ProjectionTarget, c: { consume
 export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logger; command: RebuildCommand }): Promise<RebuildReport> => {
   const { command: c, log } = o;
   await ensureProjectionSchema(o.pool, c.target);
-  const lock = await o.pool.connect();
+  const { client: lock, release: releaseLock } = await checkOut(o.pool);
   const admin = o.kafka.admin();
   await admin.connect();
   try {
@@ -140,7 +141,7 @@ export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logg
     };
   } finally {
     await lock.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
-    lock.release();
+    releaseLock();
     await admin.disconnect();
   }
 };
