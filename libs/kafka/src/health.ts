@@ -69,7 +69,8 @@ export interface Probe {
   stop: () => void;
 }
 
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+/** `p`, or a rejection naming `what` once `ms` have passed */
+export const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
     p.then(

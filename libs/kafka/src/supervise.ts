@@ -1,5 +1,5 @@
 import type { Consumer } from 'kafkajs';
-import { consumerRestarts, consumerRunning, type CheckResult } from './health';
+import { consumerRestarts, consumerRunning, withTimeout, type CheckResult } from './health';
 import type { Logger } from './logger';
 
 /** One incarnation of a supervised consumer: the running consumer and how to tear down what goes with it. */
@@ -26,20 +26,7 @@ export const NO_SELF_RESTART = { restartOnFailure: async (): Promise<boolean> =>
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** kafkajs' disconnect of a crashed consumer, and a connect to a broker that is loading, can hang: bound them */
-const bounded = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
+const bounded = withTimeout;
 const CLOSE_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
 
