@@ -11,6 +11,7 @@ import {
   startWebhookReceiver,
   tailTopic,
   testKafka,
+  testGroupPrefix,
   testPool,
   waitFor,
   type ServiceProcess,
@@ -95,7 +96,7 @@ describe('executor: fairness between organizations', () => {
     const produced = Date.now();
 
     // A's executions are queued: the executor has read past all of them (ran some, parked the rest)
-    const groupId = `t-${process.pid}-executor`;
+    const groupId = `${testGroupPrefix}-executor`;
     const admin = kafka.admin();
     await admin.connect();
     const lag = async (): Promise<number> => {

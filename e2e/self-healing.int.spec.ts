@@ -188,6 +188,7 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
         // the kill lands while the batch is flowing
         await waitFor(async () => completedNow >= target - JOBS_PER_FAULT * 3 * 0.8, 300_000, `a fifth of the ${fault} phase`);
         const pid = await pidOf(fault);
+        const atKill = completedNow;
         const downAt = Date.now();
         process.kill(pid, 'SIGKILL');
         await new Promise((r) => setTimeout(r, 1000));
@@ -197,13 +198,13 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
         await new Promise((r) => setTimeout(r, 8000));
         await stackUp();
         const upAt = Date.now();
-        const before = completions.filter((c) => c.at <= upAt).at(-1)?.n ?? 0;
-        await waitFor(async () => completions.some((c) => c.at > upAt && c.n > before), 300_000, `a completed execution after ${fault} came back`);
-        const firstAfter = completions.find((c) => c.at > upAt && c.n > before)!;
-        await waitFor(async () => completedNow >= jobs * 3, 600_000, `all ${jobs * 3} executions after the ${fault} fault (${completedNow} so far)`);
+        // the services may well have caught up before the CLI returns (it checks topics and the connector after starting the part)
+        await waitFor(async () => completedNow >= jobs * 3, 600_000, `all ${jobs * 3} executions after the ${fault} fault`, 200, () => `${completedNow} so far`);
         const allDoneAt = Date.now();
+        // no completion is seen while PostgreSQL or the broker is down; while Connect is down, rows captured before go on
+        const resumed = completions.find((c) => c.at > downAt && c.n > atKill);
         const notReady = Object.fromEntries([...notReadyAt].map(([name, ts]) => [name, ts.filter((t) => t >= downAt && t <= upAt + 30_000).length]));
-        report.push({ fault, downMs: upAt - downAt, recoveryMs: firstAfter.at - upAt, backlogDrainedMs: allDoneAt - upAt, notReadyPolls: notReady });
+        report.push({ fault, downMs: upAt - downAt, firstCompletionAfterKillMs: resumed ? resumed.at - downAt : null, drainedAfterUpMs: allDoneAt - upAt, notReadyPolls: notReady });
         // the services that depend on the part said so while it was down
         const expectNotReady: Record<Fault, string[]> = { postgres: ['ingest', 'executor', 'metrics'], kafka: ['ingest', 'matcher', 'executor', 'metrics'], connect: ['ingest'] };
         for (const name of expectNotReady[fault]) expect({ fault, name, saidNotReady: (notReady[name] ?? 0) > 0 }).toEqual({ fault, name, saidNotReady: true });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,11 @@ export const freePort = (): Promise<number> =>
   });
 
 export type ServiceName = 'ingest' | 'matcher' | 'executor' | 'metrics' | 'api';
+
+/** Jest loads this module once per test file: the services a file starts share consumer groups only with each other. */
+const FILE_TAG = randomUUID().slice(0, 8);
+/** The consumer-group prefix of the services this test file starts (unless it sets FIXLIFY_GROUP_PREFIX itself). */
+export const testGroupPrefix = `t-${process.pid}-${FILE_TAG}`;
 
 const PORT_VAR: Record<ServiceName, string> = {
   ingest: 'INGEST_HTTP_PORT',
@@ -60,8 +66,9 @@ export const startService = async (name: ServiceName, env: Record<string, string
         [portVar]: String(state.port),
         ...extraPorts,
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-        // each test run gets its own consumer groups, starting at the end of the log
-        FIXLIFY_GROUP_PREFIX: `t-${process.pid}`,
+        // each test file gets its own consumer groups, starting at the end of the log: a group shared
+        // with an earlier file of the same run would first work through everything that file left behind
+        FIXLIFY_GROUP_PREFIX: testGroupPrefix,
         FIXLIFY_START_FROM: 'latest',
         FIXLIFY_INSTANCE_ID: `${label}-${process.pid}`,
         ...env,
@@ -133,7 +140,8 @@ export const startService = async (name: ServiceName, env: Record<string, string
   };
 };
 
-export const waitFor = async <T>(fn: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string, intervalMs = 100): Promise<T> => {
+/** Polls `fn` until it answers a value; on timeout the error names `what`, the last error seen and, if given, `progress()` at that moment. */
+export const waitFor = async <T>(fn: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string, intervalMs = 100, progress?: () => string): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -145,5 +153,5 @@ export const waitFor = async <T>(fn: () => Promise<T | undefined | null | false>
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${progress ? ` (${progress()})` : ''}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
 };

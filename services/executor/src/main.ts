@@ -7,7 +7,7 @@ import { OrgAccounts } from './actions/org-accounts';
 import { createActionPerformer } from './actions/perform-action';
 import { executorConfig } from './config';
 import { createCommandDecoder } from './execution/decode-command';
-import { asTransient } from './execution/infra-error';
+import { classifyBatchFailure } from './execution/infra-error';
 import { processCommandBatch } from './execution/process-batch';
 import { startTimerPoller, TIMER_HEADER } from './timers/timer-poller';
 
@@ -71,8 +71,8 @@ const main = async (): Promise<void> => {
         group: groupId,
         flush: actions.flush,
         ...(cfg.EXECUTOR_BATCH_DEADLINE_MS > 0 ? { deadlineMs: cfg.EXECUTOR_BATCH_DEADLINE_MS } : {}),
-      }).catch((e: unknown) => {
-        throw asTransient(e);
+      }).catch(async (e: unknown) => {
+        throw await classifyBatchFailure(e, () => pool.query('SELECT 1'));
       });
       executions.inc({ state: 'completed' }, stats.completed);
       executions.inc({ state: 'failed' }, stats.failed);

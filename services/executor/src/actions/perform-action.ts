@@ -18,6 +18,7 @@ import {
 import { formatTraceparent, identityAttributes, startSpan } from '@fixlify/kafka';
 import type { ExecutorConfig } from '../config';
 import type { ActionOutcome, ActionRequest } from '../execution/run-execution';
+import { isInfrastructureError } from '../execution/infra-error';
 import { createDeliveryLedger } from '../ledger/delivery-ledger';
 import type { OrgAccounts } from './org-accounts';
 import { quietHoursUntil, suppressionReason, type PeopleChannel } from './messaging';
@@ -94,6 +95,8 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
     try {
       return await deps.accounts.of(req.organizationId);
     } catch (e) {
+      // PostgreSQL away is not an unreadable account: the batch is retried whole
+      if (isInfrastructureError(e)) throw e;
       return failed('credentials_unreadable', `the organization's provider credentials cannot be read: ${e instanceof Error ? e.message : String(e)}`, true);
     }
   };

@@ -99,6 +99,15 @@ describe('runExecution', () => {
     expect(r.timers).toEqual([]);
   });
 
+  it('lets PostgreSQL being away under an action fail the batch, not the step; other action errors fail the step', async () => {
+    const cmd = start(def([trigger, webhook('hook')], [['t', 'hook']]));
+    const away = Object.assign(new Error('Client has encountered a connection error and is not queryable'), {});
+    await expect(runExecution(cmd, context(), depsWith(async () => Promise.reject(away)))).rejects.toBe(away);
+    const out = await runExecution(cmd, context(), depsWith(async () => Promise.reject(new Error('boom'))));
+    expect(out.state).toBe('failed');
+    expect(out.results.find((r) => r.kind === 'step_failed')).toMatchObject({ error: { code: 'action_error', message: 'boom' } });
+  });
+
   it('takes the false branch when the condition does not hold', async () => {
     const a = fakeActions();
     const d = def(

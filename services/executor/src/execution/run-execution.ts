@@ -25,6 +25,7 @@ import {
   type StepOutcome,
 } from '@fixlify/workflow';
 import type { TimerReason, TimerRow } from '../timers/timer-store';
+import { isInfrastructureError } from './infra-error';
 import type { ExecutionContext } from '@fixlify/db';
 import type { TraceContext } from '@fixlify/kafka';
 
@@ -164,7 +165,8 @@ export interface RunOptions {
  * must wait (delay, retry back-off, quiet hours, rate limit). Pure apart from
  * `deps.performAction`; the caller writes the timers and commits the results with the consumed
  * offset. Never throws for anything a definition or its data can cause: a broken graph, a bad
- * template or an oversized state fail the execution with a coded reason.
+ * template or an oversized state fail the execution with a coded reason. Throws when PostgreSQL is
+ * away under an action (see isInfrastructureError): the whole batch is retried, nothing is failed.
  */
 export const runExecution = async (
   cmd: Extract<Command, { kind: 'start' | 'resume' }>,
@@ -274,7 +276,11 @@ export const runExecution = async (
         const firstRun = !opts.rerun && cmd.kind === 'start';
         pending = deps
           .performAction({ node, config, executionId: cmd.executionId, organizationId: cmd.organizationId, workflowId: cmd.workflowId, stepKey, attempt: cont.attempt, context, depth, firstRun, ...(opts.trace ? { trace: opts.trace } : {}) })
-          .catch((e: unknown): ActionOutcome => ({ kind: 'failed', error: errorOf(e, 'action_error') }));
+          .catch((e: unknown): ActionOutcome => {
+            // PostgreSQL away (the ledger, a record write): not the step's failure — the batch is retried whole
+            if (isInfrastructureError(e)) throw e;
+            return { kind: 'failed', error: errorOf(e, 'action_error') };
+          });
       } catch (e) {
         pending = Promise.resolve({ kind: 'failed', error: errorOf(e, 'action_error') });
       }
@@ -290,7 +296,11 @@ export const runExecution = async (
         const parked = park({ ...cont, steps: cont.steps + 1 }, 'slow_action', until);
         if (parked) return parked;
         const timerId = timers[timers.length - 1]!.id;
-        void pending.then(() => opts.onDetachedDone?.(timerId));
+        // a detached action that fails on the database is run again by its resume (deduplicated by the ledger)
+        void pending.then(
+          () => opts.onDetachedDone?.(timerId),
+          () => undefined,
+        );
         return { results, timers, state: 'waiting' };
       }
       const outcome: ActionOutcome = raced;
@@ -331,6 +341,7 @@ export const runExecution = async (
         }
       }
     } catch (e) {
+      if (isInfrastructureError(e)) throw e;
       // the walker refused the graph (no loop body, max steps…): the definition's fault, not retryable
       const error = errorOf(e, 'definition_invalid');
       if (node.type !== 'trigger') results.push({ ...base(), kind: 'step_failed', ...common(node), error, retryAt: null });
