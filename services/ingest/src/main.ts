@@ -133,14 +133,13 @@ const main = async (): Promise<void> => {
   });
   log.info({ port: inbound.port, host: cfg.INGEST_TRIGGER_HOST, clock: cfg.CLOCK_ENABLED }, `trigger endpoints on port ${inbound.port}`);
 
+  const health = new Health().add('consumer ingest-cdc', cdc.check).add('consumer ingest-workflows', workflows.check).add('postgres', pg.check).add('kafka', broker.check);
+  if (watchdog) health.add('change capture', watchdog.check);
   await runService({
     name: 'ingest',
     log,
     httpPort: cfg.INGEST_HTTP_PORT,
-    health: (() => {
-      const h = new Health().add('consumer ingest-cdc', cdc.check).add('consumer ingest-workflows', workflows.check).add('postgres', pg.check).add('kafka', broker.check);
-      return watchdog ? h.add('change capture', watchdog.check) : h;
-    })(),
+    health,
     stop: async () => {
       watchdog?.stop();
       pg.stop();

@@ -124,13 +124,55 @@ export const createDeliveryLedger = (pool: Pool): DeliveryLedger => {
     { maxInFlight: 2 },
   );
 
+  // What this process knows and PostgreSQL does not (yet): outcomes whose record failed because the
+  // database went away. The batch is then retried whole; its re-run of the step must not read the
+  // row left "sending" as an unknown outcome, since this process saw the answer (or saw that nothing
+  // was sent). Lost only with the process itself — the case "sending" exists for.
+  const unrecorded = new Map<string, DeliveryKey & { providerMessageId: string | null; response: Record<string, unknown> }>();
+  const notSent = new Set<string>();
+
   return {
-    begin: (p) => begins.submit(p),
-    delivered: (p, providerMessageId, response) => deliveries.submit({ ...p, providerMessageId, response }),
+    begin: async (p) => {
+      const known = unrecorded.get(p.stepKey);
+      if (known) {
+        await deliveries.submit(known);
+        unrecorded.delete(p.stepKey);
+        return { kind: 'already_delivered', providerMessageId: known.providerMessageId, response: known.response };
+      }
+      let decision: LedgerDecision;
+      try {
+        decision = await begins.submit(p);
+      } catch (e) {
+        // the claim may have committed while its answer was lost: no request has left for this step
+        notSent.add(p.stepKey);
+        throw e;
+      }
+      if (decision.kind === 'unknown_outcome' && notSent.has(p.stepKey)) {
+        const upd = await pool.query<{ attempts: number }>(
+          `UPDATE automation_deliveries SET attempts = attempts + 1, updated_at = now() WHERE step_key = $1 AND status = 'sending' RETURNING attempts`,
+          [p.stepKey],
+        );
+        if (upd.rows[0]) decision = { kind: 'send', attempt: upd.rows[0].attempts };
+      }
+      notSent.delete(p.stepKey);
+      return decision;
+    },
+    delivered: async (p, providerMessageId, response) => {
+      const row = { ...p, providerMessageId, response };
+      unrecorded.set(p.stepKey, row);
+      await deliveries.submit(row);
+      unrecorded.delete(p.stepKey);
+    },
     failed: async (stepKey, error, maybeDelivered, channel) => {
       // a send that may have reached a person stays "sending" (unknown), so it is never repeated
-      const status = maybeDelivered && UNKNOWN_OUTCOME_POLICY[channel] === 'never_resend' ? 'sending' : 'failed';
-      await pool.query(`UPDATE automation_deliveries SET status = $2, error = $3, updated_at = now() WHERE step_key = $1`, [stepKey, status, error.slice(0, 2000)]);
+      const unknown = maybeDelivered && UNKNOWN_OUTCOME_POLICY[channel] === 'never_resend';
+      try {
+        await pool.query(`UPDATE automation_deliveries SET status = $2, error = $3, updated_at = now() WHERE step_key = $1`, [stepKey, unknown ? 'sending' : 'failed', error.slice(0, 2000)]);
+      } catch (e) {
+        // the provider said no (or nothing left): a re-run may send, whatever the row still says
+        if (!unknown) notSent.add(stepKey);
+        throw e;
+      }
     },
     suppressed: async (p) => {
       await pool.query(

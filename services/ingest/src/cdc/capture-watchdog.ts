@@ -108,12 +108,13 @@ export const startCaptureWatchdog = (o: WatchdogOptions): CaptureWatchdog => {
       const age = lastBeat === null ? null : Math.max(0, (t - lastBeat) / 1000);
       const stale = o.heartbeatIntervalMs * 3;
       const failedTask = c.tasks.find((x) => x.state === 'FAILED');
+      const idleTask = c.tasks.find((x) => x.state !== 'RUNNING');
       let reason: string | null = null;
       if (c.error) reason = c.error;
       else if (c.state !== 'RUNNING') reason = `connector ${o.connectorName} is ${c.state ?? 'unknown'}`;
       else if (c.tasks.length === 0) reason = `connector ${o.connectorName} has no tasks`;
       else if (failedTask) reason = `task ${failedTask.id} FAILED: ${failedTask.error ?? 'no trace'}`;
-      else if (c.tasks.some((x) => x.state !== 'RUNNING')) reason = `task ${c.tasks.find((x) => x.state !== 'RUNNING')!.id} is ${c.tasks.find((x) => x.state !== 'RUNNING')!.state}`;
+      else if (idleTask) reason = `task ${idleTask.id} is ${idleTask.state}`;
       else if (slot.error) reason = slot.error;
       // before the first heartbeat (a fresh ingest), the connector's word is taken for a while
       else if (age === null ? t - startedAt > stale + o.heartbeatIntervalMs : age * 1000 > stale) reason = `no heartbeat from change capture for ${age === null ? Math.round((t - startedAt) / 1000) : Math.round(age)} s`;
