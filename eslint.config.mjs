@@ -29,16 +29,29 @@ export default tseslint.config(
         {
           enforceBuildableLibDependency: false,
           allow: [],
+          // the layering: contracts depend on nothing; the libraries with a concern of their own only on
+          // contracts; services on libraries (never on each other); the web app on contracts alone
           depConstraints: [
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            { sourceTag: 'scope:kafka', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            { sourceTag: 'scope:db', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            { sourceTag: 'scope:workflow', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            { sourceTag: 'scope:channels', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['scope:contracts'] },
             { sourceTag: 'scope:infra', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib'] },
           ],
         },
       ],
     },
+  },
+  {
+    // test helpers and provider stand-ins are for tests, benchmarks and the local stack, never for what ships
+    files: ['services/**/*.ts', 'libs/{contracts,kafka,db,workflow,channels}/**/*.ts', 'apps/**/*.{ts,tsx}'],
+    ignores: ['**/*.spec.ts', '**/*.spec.tsx'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: '@fixlify/testing', message: 'libs/testing is for tests, benchmarks and the local stack only' }] }] },
   },
   {
     files: ['**/*.spec.ts', 'bench/**/*.ts'],

@@ -183,11 +183,11 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
     const report: Record<string, unknown>[] = [];
     try {
       for (const fault of FAULTS) {
+        // the pid first (the CLI takes a second or two): the kill must land while the batch is flowing
+        const pid = await pidOf(fault);
         await insertJobs(JOBS_PER_FAULT);
         const target = jobs * 3;
-        // the kill lands while the batch is flowing
-        await waitFor(async () => completedNow >= target - JOBS_PER_FAULT * 3 * 0.8, 300_000, `a fifth of the ${fault} phase`);
-        const pid = await pidOf(fault);
+        await waitFor(async () => completedNow >= target - JOBS_PER_FAULT * 3 * 0.8, 300_000, `a fifth of the ${fault} phase`, 20);
         const atKill = completedNow;
         const downAt = Date.now();
         process.kill(pid, 'SIGKILL');
@@ -204,7 +204,9 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
         // no completion is seen while PostgreSQL or the broker is down; while Connect is down, rows captured before go on
         const resumed = completions.find((c) => c.at > downAt && c.n > atKill);
         const notReady = Object.fromEntries([...notReadyAt].map(([name, ts]) => [name, ts.filter((t) => t >= downAt && t <= upAt + 30_000).length]));
-        report.push({ fault, downMs: upAt - downAt, firstCompletionAfterKillMs: resumed ? resumed.at - downAt : null, drainedAfterUpMs: allDoneAt - upAt, notReadyPolls: notReady });
+        // the kill landed while executions were flowing
+        expect({ fault, inFlightAtKill: atKill < target }).toEqual({ fault, inFlightAtKill: true });
+        report.push({ fault, completedAtKill: atKill - (target - JOBS_PER_FAULT * 3), downMs: upAt - downAt, firstCompletionAfterKillMs: resumed ? resumed.at - downAt : null, drainedAfterUpMs: allDoneAt - upAt, notReadyPolls: notReady });
         // the services that depend on the part said so while it was down
         const expectNotReady: Record<Fault, string[]> = { postgres: ['ingest', 'executor', 'metrics'], kafka: ['ingest', 'matcher', 'executor', 'metrics'], connect: ['ingest'] };
         for (const name of expectNotReady[fault]) expect({ fault, name, saidNotReady: (notReady[name] ?? 0) > 0 }).toEqual({ fault, name, saidNotReady: true });
