@@ -1,14 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { Pool } from 'pg';
-import { Client, Estimate, Invoice, Job, Organization, Task, Technician } from './entities/business.entities';
-import {
-  AutomationExecutionLog,
-  AutomationMetric,
-  AutomationTemplate,
-  AutomationWorkflow,
-  AutomationWorkflowVersion,
-} from './entities/automation.entities';
 import { InitialSchema1764200000000 } from './migrations/1764200000000-initial-schema';
 import { ExecutorTimerTopics1795752375621 } from './migrations/1795752375621-executor-timer-topics';
 import { ExecutionOwnerGroup1795758890767 } from './migrations/1795758890767-execution-owner-group';
@@ -19,27 +11,14 @@ import { WorkflowActivatedAt1795810000000 } from './migrations/1795810000000-wor
 import { AccountSecurity1795830000000 } from './migrations/1795830000000-account-security';
 import { dbEnv } from './env';
 
-export const ENTITIES = [
-  Organization,
-  Client,
-  Technician,
-  Job,
-  Invoice,
-  Estimate,
-  Task,
-  AutomationWorkflow,
-  AutomationWorkflowVersion,
-  AutomationTemplate,
-  AutomationExecutionLog,
-  AutomationMetric,
-];
 export const MIGRATIONS = [InitialSchema1764200000000, ExecutorTimerTopics1795752375621, TriggerSupport1795752594040, ProjectionDeferredIndexes1795756113680, ExecutionOwnerGroup1795758890767, RatingsAndRedrives1795800000000, WorkflowActivatedAt1795810000000, AccountSecurity1795830000000];
 
 export const createDataSource = (url = dbEnv().DATABASE_URL, poolMax = dbEnv().DATABASE_POOL_MAX): DataSource =>
   new DataSource({
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    // no entities: the schema is the migrations', and the code speaks SQL (see docs/architecture.md)
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,

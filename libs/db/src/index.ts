@@ -1,7 +1,5 @@
 export * from './env';
 export * from './data-source';
-export * from './entities/business.entities';
-export * from './entities/automation.entities';
 export * from './workflow-store';
 export * from './execution-context';
 export * from './channel-credentials';
