@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { TOPICS, type DeadLetter } from '@fixlify/contracts';
-import type { OutMessage } from './pipeline';
+import type { OutMessage } from './out-message';
 
 const MAX_VALUE_CHARS = 900_000;
 

@@ -22,12 +22,6 @@ export const consumerRestarts = new Counter({
   labelNames: ['consumer'] as const,
   registers: [registry],
 });
-export const consumerLastCommit = new Gauge({
-  name: 'fixlify_consumer_last_commit_timestamp_seconds',
-  help: 'Unix time of the last batch a consumer committed; alert when it stops moving while its lag grows',
-  labelNames: ['consumer'] as const,
-  registers: [registry],
-});
 export const dependencyUp = new Gauge({
   name: 'fixlify_dependency_up',
   help: '1 while a dependency (postgres, kafka, change capture) answers its probe',

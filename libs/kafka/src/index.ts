@@ -3,6 +3,7 @@ export * from './client';
 export * from './logger';
 export * from './dead-letter';
 export * from './pipeline';
+export * from './out-message';
 export * from './observability';
 export * from './service';
 export * from './trace';

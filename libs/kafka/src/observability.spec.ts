@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import { parsePrometheusText, sampleSum } from './observability';
+import { parsePrometheusText, sampleSum, recordBatchDone, registry } from './observability';
 
 describe('parsePrometheusText', () => {
   it('parses what prom-client writes, histograms and escaped labels included', async () => {
@@ -36,5 +36,19 @@ describe('parsePrometheusText', () => {
       `${ok}a 1\n# TYPE a counter\n`,
     ])
       expect(() => parsePrometheusText(bad)).toThrow(/line \d+|newline/);
+  });
+});
+
+describe('recordBatchDone', () => {
+  it('records what every consumer reports after a commit: processed, lag, ages, organization lag, commit time', async () => {
+    const now = 1_800_000_000_000;
+    const batch = { topic: 'obs-test-topic', partition: 3, messages: [{ timestamp: String(now - 2000) }, { timestamp: String(now - 500) }], offsetLag: () => '7' };
+    recordBatchDone('obs-test', batch, new Map([['org-obs', now - 500]]), now);
+    const text = await registry.metrics();
+    expect(text).toContain('fixlify_messages_processed_total{consumer="obs-test",topic="obs-test-topic"} 2');
+    expect(text).toContain('fixlify_consumer_lag{consumer="obs-test",topic="obs-test-topic",partition="3"} 7');
+    expect(text).toContain('fixlify_message_age_seconds_count{consumer="obs-test",topic="obs-test-topic"} 2');
+    expect(text).toContain('fixlify_organization_lag_seconds{consumer="obs-test",organization="org-obs"} 0.5');
+    expect(text).toContain(`fixlify_consumer_last_commit_timestamp_seconds{consumer="obs-test"} ${now / 1000}`);
   });
 });

@@ -38,6 +38,12 @@ export const messageAge = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
   registers: [registry],
 });
+export const consumerLastCommit = new Gauge({
+  name: 'fixlify_consumer_last_commit_timestamp_seconds',
+  help: 'Unix time of the last batch a consumer committed; alert when it stops moving while its lag grows',
+  labelNames: ['consumer'] as const,
+  registers: [registry],
+});
 export const organizationLag = new Gauge({
   name: 'fixlify_organization_lag_seconds',
   help: 'Age of the newest message of an organization when its batch committed, per consumer (the most recently active organizations only)',
@@ -74,6 +80,28 @@ export const recordOrganizationLag = (consumer: string, newestByOrganization: Re
     organizationLag.remove(labels);
     lagSeries.delete(key);
   }
+};
+
+/** The part of a kafkajs batch the consumer metrics read. */
+export interface DoneBatch {
+  topic: string;
+  partition: number;
+  messages: readonly { timestamp: string }[];
+  offsetLag: () => string;
+}
+
+/**
+ * What every consumer records once a batch is committed (the exactly-once pipelines and the
+ * projector alike): messages processed, the partition's lag, each message's age, the newest
+ * message's age per organization, and the commit time that alerts watch.
+ */
+export const recordBatchDone = (consumer: string, batch: DoneBatch, newestByOrganization: ReadonlyMap<string, number>, now = Date.now()): void => {
+  const labels = { consumer, topic: batch.topic };
+  messagesProcessed.inc(labels, batch.messages.length);
+  consumerLag.set({ ...labels, partition: String(batch.partition) }, Number(batch.offsetLag()));
+  for (const m of batch.messages) messageAge.observe(labels, Math.max(0, now - Number(m.timestamp)) / 1000);
+  recordOrganizationLag(consumer, newestByOrganization, now);
+  consumerLastCommit.set({ consumer }, now / 1000);
 };
 
 /**

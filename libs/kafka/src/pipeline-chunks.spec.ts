@@ -1,4 +1,5 @@
-import { chunksOf, type OutMessage } from './pipeline';
+import type { OutMessage } from './out-message';
+import { chunksOf } from './pipeline';
 
 const msg = (n: number, bytes: number): OutMessage => ({ topic: 't', key: `k${n}`, value: 'x'.repeat(bytes) });
 

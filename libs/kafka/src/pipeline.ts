@@ -2,20 +2,15 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import { LIMITS } from '@fixlify/contracts';
 import { deadLetter } from './dead-letter';
-import { consumerLastCommit, type CheckResult } from './health';
+import type { CheckResult } from './health';
+import type { OutMessage } from './out-message';
 import { NO_SELF_RESTART, superviseConsumer, type Incarnation } from './supervise';
 import { kafkaEnv } from './env';
 import type { Logger } from './logger';
-import { batchDuration, consumerLag, identityOf, messageAge, messagesFailed, messagesProcessed, recordOrganizationLag } from './observability';
+import { batchDuration, identityOf, messagesFailed, recordBatchDone } from './observability';
 import { parseTraceparent, traceFields, traceHeaders, TRACEPARENT_HEADER, traceIdFromUuid, type TraceContext } from './trace';
 import { contextOnly, identityAttributes, startSpan, tracingEnabled, type ActiveSpan } from './tracing';
 
-export interface OutMessage {
-  topic: string;
-  key: string | null;
-  value: string | null;
-  headers?: Record<string, string>;
-}
 
 export interface PipelineItem<T> {
   topic: string;
@@ -380,17 +375,12 @@ const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<ty
       if (process.env.FIXLIFY_TRACE_TIMING === '1')
         o.log.info({ topic: batch.topic, partition: batch.partition, n: batch.messages.length, handleMs: tHandled - tStart, txnMs: Date.now() - tHandled, brokerTs: Date.now() - Number(batch.messages[0]!.timestamp) }, 'batch timing');
       payload.resolveOffset(last);
-      consumerLastCommit.set({ consumer: o.name }, Date.now() / 1000);
-      messagesProcessed.inc({ consumer: o.name, topic: batch.topic }, batch.messages.length);
-      consumerLag.set({ consumer: o.name, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
-      const now = Date.now();
       const newestByOrg = new Map<string, number>();
       for (const i of items) {
         const org = identityOf(i.value).organizationId;
         if (org) newestByOrg.set(org, i.timestamp);
-        messageAge.observe({ consumer: o.name, topic: batch.topic }, Math.max(0, now - i.timestamp) / 1000);
       }
-      recordOrganizationLag(o.name, newestByOrg, now);
+      recordBatchDone(o.name, batch, newestByOrg);
       end();
       await payload.heartbeat();
     },

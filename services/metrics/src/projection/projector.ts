@@ -3,21 +3,17 @@ import type { Pool, PoolClient } from 'pg';
 import { StepResult } from '@fixlify/contracts';
 import {
   batchDuration,
-  consumerLag,
   deliveries,
   executionsByStatus,
   identityAttributes,
   jsonDecoder,
-  messageAge,
   messagesFailed,
-  messagesProcessed,
   NO_SELF_RESTART,
   parseTraceparent,
   superviseConsumer,
-  consumerLastCommit,
   type CheckResult,
   type Incarnation,
-  recordOrganizationLag,
+  recordBatchDone,
   startSpan,
   traceFields,
   TRACEPARENT_HEADER,
@@ -233,13 +229,8 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       const [channel, result] = k.split('|');
       deliveries.inc({ channel, outcome: result }, n);
     }
-    const now = Date.now();
-    recordOrganizationLag(o.consumerName, newestByOrg, now);
-    messageAge.observe({ consumer: o.consumerName, topic: batch.topic }, Math.max(0, now - Number(batch.messages[0]!.timestamp)) / 1000);
-    messagesProcessed.inc({ consumer: o.consumerName, topic: batch.topic }, batch.messages.length);
-    consumerLag.set({ consumer: o.consumerName, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    recordBatchDone(o.consumerName, batch, newestByOrg);
     end();
-    consumerLastCommit.set({ consumer: o.consumerName }, now / 1000);
     // Kafka's offsets are only a hint for restarts (the offsets table is the truth): a failed commit is harmless
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]).catch((e: unknown) => {
       o.log.warn({ err: e }, 'could not commit the consumer offset (the offsets table keeps the position)');
