@@ -1,4 +1,4 @@
-import { ChannelCredentialsInput, type ChannelProvider, type ChannelSettings } from '@fixlify/contracts';
+import { ChannelCredentialsInput, type ChannelProvider, type ChannelSettings, formatIssues } from '@fixlify/contracts';
 import { decryptSecret, encryptSecret } from './credentials';
 
 /** A stored row: the secret encrypted, the settings plain (organization_channel_credentials). */
@@ -30,7 +30,7 @@ export const openCredentials = (organizationId: string, rows: readonly SealedCre
   for (const row of rows) {
     const secret = decryptSecret(row.secretCiphertext, key, context(organizationId, row.provider));
     const parsed = ChannelCredentialsInput.safeParse({ provider: row.provider, secret, settings: row.settings });
-    if (!parsed.success) throw new Error(`stored ${row.provider} settings of organization ${organizationId} are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) throw new Error(`stored ${row.provider} settings of organization ${organizationId} are invalid: ${formatIssues(parsed.error)}`);
     out[row.provider] = { secret: parsed.data.secret, settings: parsed.data.settings };
   }
   return out;

@@ -9,3 +9,4 @@ export * from './triggers';
 export * from './channel-credentials';
 export * from './system-status';
 export * from './limits';
+export * from './issues';

@@ -1,3 +1,4 @@
+import { parseSettings } from '@fixlify/contracts';
 import { z } from 'zod';
 
 const DbEnv = z.object({
@@ -9,7 +10,5 @@ const DbEnv = z.object({
 export type DbEnv = z.infer<typeof DbEnv>;
 
 export const dbEnv = (env: NodeJS.ProcessEnv = process.env): DbEnv => {
-  const r = DbEnv.safeParse(env);
-  if (!r.success) throw new Error(`invalid database settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return r.data;
+  return parseSettings(DbEnv, 'database', env);
 };

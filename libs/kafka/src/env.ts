@@ -1,3 +1,4 @@
+import { parseSettings } from '@fixlify/contracts';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -25,7 +26,5 @@ const KafkaEnv = z.object({
 export type KafkaEnv = z.infer<typeof KafkaEnv>;
 
 export const kafkaEnv = (env: NodeJS.ProcessEnv = process.env): KafkaEnv => {
-  const r = KafkaEnv.safeParse(env);
-  if (!r.success) throw new Error(`invalid Kafka settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return r.data;
+  return parseSettings(KafkaEnv, 'Kafka', env);
 };

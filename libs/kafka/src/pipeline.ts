@@ -1,6 +1,6 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
-import { LIMITS } from '@fixlify/contracts';
+import { LIMITS, formatIssues } from '@fixlify/contracts';
 import { deadLetter } from './dead-letter';
 import type { CheckResult } from './health';
 import type { OutMessage } from './out-message';
@@ -397,10 +397,7 @@ export const schemaDecoder =
     if (r.success) return { ok: true, value: r.data };
     return {
       ok: false,
-      reason: `schema: ${r.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
-        .join('; ')}`,
+      reason: `schema: ${formatIssues(r.error, { max: 5 })}`,
     };
   };
 

@@ -1,3 +1,4 @@
+import { parseSettings } from '@fixlify/contracts';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -51,8 +52,7 @@ const DEV_SESSION_SECRET = 'fixlify-local-development-session-secret';
 
 /** Parsed once at boot; a bad or missing value stops the process with every problem listed. */
 export const apiConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
-  const r = ApiEnv.safeParse(env);
-  if (!r.success) throw new Error(`invalid API settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  if (!r.data.SESSION_SECRET && r.data.NODE_ENV === 'production') throw new Error('invalid API settings: SESSION_SECRET is required in production');
-  return { ...r.data, SESSION_SECRET: r.data.SESSION_SECRET ?? DEV_SESSION_SECRET };
+  const data = parseSettings(ApiEnv, 'API', env);
+  if (!data.SESSION_SECRET && data.NODE_ENV === 'production') throw new Error('invalid API settings: SESSION_SECRET is required in production');
+  return { ...data, SESSION_SECRET: data.SESSION_SECRET ?? DEV_SESSION_SECRET };
 };

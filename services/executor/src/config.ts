@@ -1,3 +1,4 @@
+import { parseSettings } from '@fixlify/contracts';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -87,7 +88,5 @@ const ExecutorEnv = z.object({
 export type ExecutorConfig = z.infer<typeof ExecutorEnv>;
 
 export const executorConfig = (env: NodeJS.ProcessEnv = process.env): ExecutorConfig => {
-  const r = ExecutorEnv.safeParse(env);
-  if (!r.success) throw new Error(`invalid executor settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return r.data;
+  return parseSettings(ExecutorEnv, 'executor', env);
 };

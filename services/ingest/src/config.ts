@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPICS } from '@fixlify/contracts';
+import { TOPICS, parseSettings } from '@fixlify/contracts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -65,7 +65,5 @@ const IngestEnv = z
 export type IngestConfig = z.infer<typeof IngestEnv>;
 
 export const ingestConfig = (env: NodeJS.ProcessEnv = process.env): IngestConfig => {
-  const r = IngestEnv.safeParse(env);
-  if (!r.success) throw new Error(`invalid ingest settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return r.data;
+  return parseSettings(IngestEnv, 'ingest', env);
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPICS } from '@fixlify/contracts';
+import { TOPICS, parseSettings } from '@fixlify/contracts';
 
 const MatcherEnv = z.object({
   /** port of /metrics and /health */
@@ -17,7 +17,5 @@ const MatcherEnv = z.object({
 export type MatcherConfig = z.infer<typeof MatcherEnv>;
 
 export const matcherConfig = (env: NodeJS.ProcessEnv = process.env): MatcherConfig => {
-  const r = MatcherEnv.safeParse(env);
-  if (!r.success) throw new Error(`invalid matcher settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return r.data;
+  return parseSettings(MatcherEnv, 'matcher', env);
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPICS } from '@fixlify/contracts';
+import { TOPICS, parseSettings } from '@fixlify/contracts';
 
 const MetricsEnv = z.object({
   /** port of /metrics and /health */
@@ -25,9 +25,7 @@ const MetricsEnv = z.object({
 export type MetricsConfig = z.infer<typeof MetricsEnv>;
 
 export const metricsConfig = (env: NodeJS.ProcessEnv = process.env): MetricsConfig => {
-  const r = MetricsEnv.safeParse(env);
-  if (!r.success) throw new Error(`invalid metrics settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return r.data;
+  return parseSettings(MetricsEnv, 'metrics', env);
 };
 
 /** The projection name: METRICS_PROJECTION_NAME, else the consumer group id. */

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Inject, Param, Put } from '@nestjs/common';
-import { ChannelCredentialsInput, ChannelProvider, CHANNEL_PROVIDERS } from '@fixlify/contracts';
+import { ChannelCredentialsInput, ChannelProvider, CHANNEL_PROVIDERS, formatIssues, issueList } from '@fixlify/contracts';
 import { secretHint, sealCredential } from '@fixlify/channels';
 import { deleteChannelCredential, readChannelCredentials, upsertChannelCredential, type ChannelCredentialRow } from '@fixlify/db';
 import { Caller, MinRole } from '../auth/auth.guard';
@@ -48,8 +48,8 @@ export class ChannelsController {
     if (!parsed.success) {
       throw new ApiError(
         'validation_failed',
-        `invalid ${provider} account: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
-        parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        `invalid ${provider} account: ${formatIssues(parsed.error, { root: 'body' })}`,
+        issueList(parsed.error),
       );
     }
     const sealed = sealCredential(p.organizationId, parsed.data, this.deps.credentialsKey);

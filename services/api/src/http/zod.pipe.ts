@@ -1,3 +1,4 @@
+import { issueList } from '@fixlify/contracts';
 import type { PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { ApiError } from './errors';
@@ -7,8 +8,7 @@ export interface FieldProblem {
   message: string;
 }
 
-export const zodProblems = (error: z.ZodError): FieldProblem[] =>
-  error.issues.slice(0, 50).map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+export const zodProblems = (error: z.ZodError): FieldProblem[] => issueList(error);
 
 /** Parses a value with a zod schema; on failure a 400 that names every field at fault. */
 export const parseOr400 = <S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> => {

@@ -1,4 +1,4 @@
-import { PublishedWorkflow, type DebeziumChangeEvent } from '@fixlify/contracts';
+import { PublishedWorkflow, type DebeziumChangeEvent, formatIssues } from '@fixlify/contracts';
 import { normalizeRow } from '../cdc/normalize-row';
 
 const PUBLISHED_COLUMNS = ['organization_id', 'name', 'is_active', 'trigger_type', 'published_version_id', 'published_definition', 'current_version'];
@@ -52,6 +52,6 @@ export const publicationOf = (change: DebeziumChangeEvent): WorkflowPublication 
     updatedAt: typeof row.updated_at === 'string' ? new Date(row.updated_at).toISOString() : new Date(change.source.ts_ms).toISOString(),
   });
   if (!parsed.success)
-    return { kind: 'tombstone', workflowId, reason: `invalid published definition: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+    return { kind: 'tombstone', workflowId, reason: `invalid published definition: ${formatIssues(parsed.error, { max: 3 })}` };
   return { kind: 'publish', workflowId, message: parsed.data };
 };
