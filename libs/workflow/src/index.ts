@@ -23,3 +23,4 @@ export {
 export { DEFAULT_RETRY_POLICY, retryDelayMs, shouldRetry } from './backoff';
 export { delayUntil, nextCronOccurrences, occurrenceKey, validateCron, type DelayConfig } from './schedule';
 export { quietHoursWindowEnd, type QuietHours } from './quiet-hours';
+export { continuationProgress, stepsOfProgress } from './progress';

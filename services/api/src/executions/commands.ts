@@ -1,5 +1,5 @@
 import type { Command, Continuation, DomainEvent, ResumeCommand, TriggerType, WorkflowDefinition } from '@fixlify/contracts';
-import { initialContinuation } from '@fixlify/workflow';
+import { continuationProgress, initialContinuation, stepsOfProgress } from '@fixlify/workflow';
 
 export interface ExecutionRef {
   id: string;
@@ -10,13 +10,13 @@ export interface ExecutionRef {
 }
 
 /**
- * The executor runs a command only when it moves the execution forward: steps * 1000 + attempt
- * above the progress it recorded (services/executor claim-commands progressOf). A manual retry
+ * The executor runs a command only when it moves the execution forward: its continuationProgress
+ * above the progress it recorded. A manual retry
  * therefore counts one more step than the failed attempt and starts the step at attempt 1, so it
  * gets its full retry budget again.
  */
 export const retryContinuation = (base: Continuation, p: { recordedProgress: number; lastSeq: number }): Continuation => {
-  const steps = Math.max(base.steps, Math.floor(p.recordedProgress / 1000) + 1);
+  const steps = Math.max(base.steps, stepsOfProgress(p.recordedProgress) + 1);
   return { ...base, steps, attempt: 1, seq: Math.max(base.seq, p.lastSeq + 1) };
 };
 
@@ -49,7 +49,7 @@ export const manualRetryCommand = (p: {
     versionId: p.execution.versionId,
     version: p.execution.version,
     issuedAt: p.now.toISOString(),
-    commandId: `${p.execution.id}:manual-retry:${continuation.steps * 1000 + continuation.attempt}`,
+    commandId: `${p.execution.id}:manual-retry:${continuationProgress(continuation)}`,
     definition: p.last ? p.last.definition : p.rebuilt!.definition,
     event: p.last ? p.last.event : p.rebuilt!.event,
     context: p.last ? p.last.context : p.rebuilt!.context,

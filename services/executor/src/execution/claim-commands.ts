@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Command } from '@fixlify/contracts';
+import { continuationProgress } from '@fixlify/workflow';
 
 export interface CommandClaim {
   command: Command;
@@ -13,7 +14,7 @@ export const progressOf = (c: Command): number => {
     case 'start':
       return 0;
     case 'resume':
-      return c.continuation.steps * 1000 + c.continuation.attempt;
+      return continuationProgress(c.continuation);
     case 'cancel':
       return Number.MAX_SAFE_INTEGER;
   }

@@ -1,5 +1,6 @@
 import {
   CHANNEL_OF_ACTION,
+  stepKey as stepKeyOf,
   type ActionType,
   type Command,
   type Continuation,
@@ -14,6 +15,7 @@ import {
   DEFAULT_RETRY_POLICY,
   MAX_STEPS_PER_EXECUTION,
   advance,
+  continuationProgress,
   delayUntil,
   evaluateCondition,
   initialContinuation,
@@ -200,7 +202,7 @@ export const runExecution = async (
   };
   /** Parks the continuation; refuses a state too large to travel in a command. */
   const park = (c: Continuation, reason: TimerReason, dueAt: Date): RunOutcome | null => {
-    const progress = c.steps * 1000 + c.attempt;
+    const progress = continuationProgress(c);
     const command: ResumeCommand = {
       v: 1,
       kind: 'resume',
@@ -259,7 +261,7 @@ export const runExecution = async (
         continue;
       }
       const iteration = iterationKey(cont);
-      const stepKey = `${cmd.executionId}:${node.id}${iteration ? `:${iteration}` : ''}`;
+      const stepKey = stepKeyOf(cmd.executionId, node.id, iteration);
       const deadline = opts.deadline;
       if (deadline?.passed()) {
         // the batch is out of time: start no new work, come back through a timer (due now)
