@@ -26,6 +26,24 @@ export const BUSINESS_TABLES = [
 ] as const;
 export type BusinessTable = (typeof BUSINESS_TABLES)[number];
 
+/**
+ * The business table of each entity type a workflow can point at by id: context loading, manual
+ * triggers and ownership checks read the entity from here (organizations, workflows and "none"
+ * have no row of their own to load).
+ */
+export const ENTITY_TABLES = {
+  job: 'jobs',
+  invoice: 'invoices',
+  estimate: 'estimates',
+  client: 'clients',
+  technician: 'technicians',
+  task: 'tasks',
+} as const satisfies Record<string, BusinessTable>;
+export type RecordEntityType = keyof typeof ENTITY_TABLES;
+
+/** The table of an entity type, or null for one without a row (organization, workflow, none). */
+export const entityTable = (entityType: string): BusinessTable | null => (Object.hasOwn(ENTITY_TABLES, entityType) ? ENTITY_TABLES[entityType as RecordEntityType] : null);
+
 export const WORKFLOW_TABLES = ['automation_workflows', 'automation_workflow_versions'] as const;
 
 export const CAPTURED_TABLES = [...BUSINESS_TABLES, ...WORKFLOW_TABLES] as const;

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { DomainEvent } from '@fixlify/contracts';
+import { entityTable, type DomainEvent } from '@fixlify/contracts';
 
 export interface ExecutionContext extends Record<string, unknown> {
   event: Record<string, unknown>;
@@ -13,8 +13,6 @@ export interface ExecutionContext extends Record<string, unknown> {
   estimate: Record<string, unknown> | null;
   technician: Record<string, unknown> | null;
 }
-
-const TABLE_OF_ENTITY: Record<string, string> = { job: 'jobs', invoice: 'invoices', estimate: 'estimates', client: 'clients', technician: 'technicians' };
 
 const rowJson = (r: Record<string, unknown>): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
@@ -39,12 +37,19 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
  * (a few queries in parallel; what entities point at is found by subqueries, not a second round).
  * A row of another organization than the event's is never used.
  */
+/** The tables whose rows a context carries (a task or an organization event carries its row as the event's `after`). */
+const LOADED_TABLES = new Set(['jobs', 'invoices', 'estimates', 'clients', 'technicians']);
+const loadedTable = (entityType: string): string | null => {
+  const t = entityTable(entityType);
+  return t && LOADED_TABLES.has(t) ? t : null;
+};
+
 export const loadContexts = async (pool: Pool, events: DomainEvent[]): Promise<ExecutionContext[]> => {
   const want: Record<string, Set<string>> = { jobs: new Set(), invoices: new Set(), estimates: new Set(), clients: new Set(), technicians: new Set() };
   const orgs = new Set<string>();
   for (const ev of events) {
     orgs.add(ev.organizationId);
-    const table = TABLE_OF_ENTITY[ev.entityType];
+    const table = loadedTable(ev.entityType);
     if (table && ev.entityId) want[table]!.add(ev.entityId);
   }
   const [jobIds, invoiceIds, estimateIds, clientIds, techIds, orgIds] = [
@@ -88,7 +93,7 @@ export const loadContexts = async (pool: Pool, events: DomainEvent[]): Promise<E
       if (!row) return null;
       return (t === 'organizations' ? row.id : row.organization_id) === org ? row : null;
     };
-    const table = TABLE_OF_ENTITY[ev.entityType];
+    const table = loadedTable(ev.entityType);
     const entity = table ? (get(table, ev.entityId) ?? ev.after) : null;
     const job = ev.entityType === 'job' ? entity : get('jobs', str(entity?.job_id));
     const client = ev.entityType === 'client' ? entity : get('clients', str(entity?.client_id) ?? str(job?.client_id));

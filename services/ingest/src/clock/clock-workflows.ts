@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { CLOCK_TRIGGER_TYPES, WorkflowDefinition, type TriggerSpec } from '@fixlify/contracts';
+import { triggerNode } from '@fixlify/workflow';
 
 export type ClockTriggerType = (typeof CLOCK_TRIGGER_TYPES)[number];
 export type ClockTrigger = Extract<TriggerSpec, { type: ClockTriggerType }>;
@@ -29,8 +30,8 @@ export const clockTriggerOf = (definition: unknown): ClockTrigger | null => {
     return null;
   }
   if (!parsed.success) return null;
-  const node = parsed.data.nodes.find((n) => n.type === 'trigger');
-  return node?.type === 'trigger' && isClock(node.trigger) ? node.trigger : null;
+  const node = triggerNode(parsed.data);
+  return node && isClock(node.trigger) ? node.trigger : null;
 };
 
 /**

@@ -1,12 +1,10 @@
 import { executionId, type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fixlify/contracts';
-import { matchesTrigger } from '@fixlify/workflow';
+import { matchesTrigger, triggerNode } from '@fixlify/workflow';
 import type { WorkflowIndex } from '../index/workflow-index';
 
 export type MatchOutcome =
   | { kind: 'start'; command: StartCommand }
   | { kind: 'skipped'; reason: 'loop_depth' | 'workflow_not_indexed'; detail: string };
-
-const triggerOf = (w: PublishedWorkflow) => w.definition.nodes.find((n) => n.type === 'trigger');
 
 /**
  * Domain event × active workflows → start commands. Execution ids are deterministic: version +
@@ -26,8 +24,8 @@ export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: numb
   } else candidates = index.candidates(ev.organizationId, ev.type);
   const out: MatchOutcome[] = [];
   for (const w of candidates) {
-    const trigger = triggerOf(w);
-    if (!trigger || trigger.type !== 'trigger' || !matchesTrigger(trigger.trigger, ev)) continue;
+    const trigger = triggerNode(w.definition);
+    if (!trigger || !matchesTrigger(trigger.trigger, ev)) continue;
     const once = w.definition.settings.reenrollment === 'once_per_entity' && ev.entityId;
     out.push({
       kind: 'start',
