@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { entityTable, type DomainEvent } from '@fixlify/contracts';
+import { entityTable, type DomainEvent, isUuid } from '@fixlify/contracts';
 
 export interface ExecutionContext extends Record<string, unknown> {
   event: Record<string, unknown>;
@@ -20,8 +20,7 @@ const rowJson = (r: Record<string, unknown>): Record<string, unknown> => {
   return out;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const uuids = (ids: Set<string>): string[] => [...ids].filter((id) => UUID.test(id));
+const uuids = (ids: Set<string>): string[] => [...ids].filter(isUuid);
 
 const rowsOf = async (pool: Pool, sql: string, params: string[][]): Promise<Map<string, Record<string, unknown>>> => {
   const res = await pool.query(sql, params);

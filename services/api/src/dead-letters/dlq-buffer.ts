@@ -1,4 +1,4 @@
-import { DeadLetter } from '@fixlify/contracts';
+import { DeadLetter, isUuid } from '@fixlify/contracts';
 
 export interface DeadLetterEntry {
   /** `<dlq partition>:<dlq offset>` */
@@ -7,7 +7,6 @@ export interface DeadLetterEntry {
   deadLetter: DeadLetter;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Which organization a dead letter belongs to: the original message's `organizationId` (topic
@@ -25,7 +24,7 @@ export const organizationOf = (value: string | null): string | null => {
       pick(pick(pick(v, 'payload'), 'after'), 'organization_id'),
       pick(pick(pick(v, 'payload'), 'before'), 'organization_id'),
     ];
-    const org = candidates.find((c): c is string => typeof c === 'string' && UUID.test(c));
+    const org = candidates.find(isUuid);
     return org?.toLowerCase() ?? null;
   } catch {
     return null;

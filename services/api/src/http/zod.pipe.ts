@@ -1,4 +1,4 @@
-import { issueList } from '@fixlify/contracts';
+import { issueList, isUuid } from '@fixlify/contracts';
 import type { PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { ApiError } from './errors';
@@ -26,12 +26,11 @@ export const zod = <S extends z.ZodType>(schema: S, what = 'request body'): Pipe
   transform: (value: unknown) => parseOr400(schema, value ?? {}, what),
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `@Param('id', idOr404('workflow'))`: an id that cannot exist is simply not found (never another tenant's). */
 export const idOr404 = (what: string): PipeTransform<unknown, string> => ({
   transform: (value: unknown) => {
-    if (typeof value !== 'string' || !UUID.test(value)) throw new ApiError('not_found', `${what} not found`);
+    if (!isUuid(value)) throw new ApiError('not_found', `${what} not found`);
     return value.toLowerCase();
   },
 });

@@ -5,6 +5,7 @@ import {
   type DomainEvent,
   type EntityType,
   type TriggerType,
+  isUuid,
 } from '@fixlify/contracts';
 import { normalizeRow } from './normalize-row';
 
@@ -89,7 +90,6 @@ export class UnmappableChange extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** source.ts_ms must be a time an ISO string can show without a sign (years 1970..9999). */
 const MAX_TS_MS = 253_402_300_799_999;
 
@@ -103,7 +103,7 @@ export const mapChange = (table: BusinessTable, change: DebeziumChangeEvent, now
   const organizationId = table === 'organizations' ? str(row?.id) : str(row?.organization_id);
   const entityId = str(row?.id);
   if (!organizationId || !entityId) throw new UnmappableChange(`${table} change without id or organization_id`);
-  if (!UUID.test(organizationId)) throw new UnmappableChange(`${table} change with an organization id that is not a UUID`);
+  if (!isUuid(organizationId)) throw new UnmappableChange(`${table} change with an organization id that is not a UUID`);
   if (entityId.length > 200) throw new UnmappableChange(`${table} change with an id longer than 200 characters`);
   const lsn = change.source.lsn;
   const txId = change.source.txId;
