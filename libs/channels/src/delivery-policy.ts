@@ -1,6 +1,7 @@
+import type { DeliveryChannel } from '@fixlify/contracts';
 import type { ChannelError } from './errors';
 
-export type DeliveryChannel = 'email' | 'sms' | 'push' | 'webhook' | 'api_call';
+export type { DeliveryChannel };
 export type UnknownOutcomeAction = 'never_resend' | 'resend_same_key';
 
 /**

@@ -6,6 +6,11 @@ const uuid = z.uuid();
 const isoTime = z.iso.datetime({ offset: true });
 const record = z.record(z.string(), z.unknown());
 
+/** Where a step's side effect goes: people (email, SMS, push) or machines (webhook, API call). */
+export const DELIVERY_CHANNELS = ['email', 'sms', 'push', 'webhook', 'api_call'] as const;
+export const DeliveryChannel = z.enum(DELIVERY_CHANNELS);
+export type DeliveryChannel = z.infer<typeof DeliveryChannel>;
+
 export const EntityType = z.enum(['job', 'invoice', 'client', 'estimate', 'organization', 'technician', 'task', 'workflow', 'none']);
 export type EntityType = z.infer<typeof EntityType>;
 
@@ -150,7 +155,7 @@ export const StepResult = z.discriminatedUnion('kind', [
     output: record,
     /** delivered: sent to a provider; suppressed: held back by consent; skipped: already delivered earlier */
     delivery: z.enum(['delivered', 'suppressed', 'deduplicated', 'none']).default('none'),
-    channel: z.enum(['email', 'sms', 'push', 'webhook', 'api_call']).nullable().default(null),
+    channel: DeliveryChannel.nullable().default(null),
   }),
   z.object({
     ...resultBase,
@@ -196,7 +201,7 @@ export const TOPIC_SCHEMAS = {
 export type TopicSchemas = typeof TOPIC_SCHEMAS;
 export type TopicMessage<T extends keyof TopicSchemas> = z.infer<TopicSchemas[T]>;
 
-export const CHANNEL_OF_ACTION: Partial<Record<ActionType, 'email' | 'sms' | 'push' | 'webhook' | 'api_call'>> = {
+export const CHANNEL_OF_ACTION: Partial<Record<ActionType, DeliveryChannel>> = {
   send_email: 'email',
   send_sms: 'sms',
   send_push_notification: 'push',

@@ -1,4 +1,4 @@
-import { parseSettings } from '@fixlify/contracts';
+import { DELIVERY_CHANNELS, DeliveryChannel, parseSettings } from '@fixlify/contracts';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -58,14 +58,15 @@ const ExecutorEnv = z.object({
     .string()
     .default('email=100,sms=20,push=200,webhook=0,api_call=0')
     .transform((v, ctx) => {
-      const out: Partial<Record<'email' | 'sms' | 'push' | 'webhook' | 'api_call', number>> = {};
+      const out: Partial<Record<DeliveryChannel, number>> = {};
       for (const part of v.split(',').map((x) => x.trim()).filter(Boolean)) {
-        const m = /^(email|sms|push|webhook|api_call)=(\d+(?:\.\d+)?)$/.exec(part);
-        if (!m) {
-          ctx.addIssue({ code: 'custom', message: `"${part}" is not channel=perSecond (channels: email, sms, push, webhook, api_call)` });
+        const m = /^([a-z_]+)=(\d+(?:\.\d+)?)$/.exec(part);
+        const channel = DeliveryChannel.safeParse(m?.[1]);
+        if (!m || !channel.success) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not channel=perSecond (channels: ${DELIVERY_CHANNELS.join(', ')})` });
           return z.NEVER;
         }
-        out[m[1] as 'email'] = Number(m[2]);
+        out[channel.data] = Number(m[2]);
       }
       return out;
     }),
