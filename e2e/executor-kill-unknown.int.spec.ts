@@ -141,11 +141,13 @@ describe('executor: SIGKILL during person-channel sends leaves unknown only what
     const kills: { afterMs: number; sending: Set<string>; claimed: number }[] = [];
     const seenSending = new Set<string>();
     for (let k = 0; k < o.kills; k++) {
-      // let it get busy sending, then kill at a random moment
-      const busyFrom = Date.now();
-      while (telnyx.attempts + mailgun.attempts === 0 && Date.now() - busyFrom < 60_000) await sleep(20);
-      const afterMs = 300 + Math.random() * 2000;
+      // after a restart the consumer group first waits out the dead member: kill only once sends are in flight again
+      const afterMs = 200 + Math.random() * 1500;
       await sleep(afterMs);
+      const busyFrom = Date.now();
+      while (telnyx.unanswered + mailgun.unanswered === 0 && ended() < o.executions && Date.now() - busyFrom < 120_000) await sleep(5);
+      // then anywhere within a provider round trip
+      await sleep(Math.random() * LATENCY_MS);
       if (ended() >= o.executions) break;
       await executor.kill('SIGKILL');
       // the process is gone: what the ledger says now is what the kill left

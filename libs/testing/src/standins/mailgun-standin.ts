@@ -51,6 +51,8 @@ export interface MailgunStandin {
   received: MailgunRecordedMessage[];
   /** Every POST that reached the stand-in, accepted or not. */
   readonly attempts: number;
+  /** messages recorded whose answer is still held back (latencyMs): sends in flight right now */
+  readonly unanswered: number;
   failNext(n: number, status: number, retryAfterSeconds?: number): void;
   delayNext(n: number, ms: number): void;
   /** See MailgunStandinOptions.latencyMs. */
@@ -86,6 +88,7 @@ export async function startMailgunStandin(opts: MailgunStandinOptions = {}): Pro
   const events: MailgunEvent[] = [];
   let attempts = 0;
   let latencyMs = opts.latencyMs ?? 0;
+  let unanswered = 0;
   const eventsPage = (domain: string, query: URLSearchParams, offset: number): { status: number; body: unknown } => {
     const ascending = query.get('ascending');
     if (ascending !== null && ascending !== 'yes' && ascending !== 'no') return { status: 400, body: { message: "Invalid value for 'ascending': must be yes or no" } };
@@ -213,7 +216,10 @@ export async function startMailgunStandin(opts: MailgunStandinOptions = {}): Pro
       });
     }
     // accepted (and its event written) before the answer leaves: a sender killed meanwhile leaves it in flight
-    if (latencyMs > 0) await running.sleep(latencyMs);
+    if (latencyMs > 0) {
+      unanswered++;
+      await running.sleep(latencyMs).finally(() => unanswered--);
+    }
     sendJson(res, 200, { id, message: 'Queued. Thank you.' });
   }, opts);
   return {
@@ -223,6 +229,9 @@ export async function startMailgunStandin(opts: MailgunStandinOptions = {}): Pro
     events,
     get attempts() {
       return attempts;
+    },
+    get unanswered() {
+      return unanswered;
     },
     failNext: (n, status, retryAfterSeconds) => faults.failNext(n, status, retryAfterSeconds),
     delayNext: (n, ms) => faults.delayNext(n, ms),

@@ -27,6 +27,8 @@ export interface TelnyxStandin {
   port: number;
   received: TelnyxRecordedMessage[];
   readonly attempts: number;
+  /** messages recorded whose answer is still held back (latencyMs): sends in flight right now */
+  readonly unanswered: number;
   failNext(n: number, status: number, retryAfterSeconds?: number): void;
   delayNext(n: number, ms: number): void;
   /** See TelnyxStandinOptions.latencyMs. */
@@ -52,6 +54,7 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
   const optedOut = new Set<string>();
   let attempts = 0;
   let latencyMs = opts.latencyMs ?? 0;
+  let unanswered = 0;
   const byId = new Map<string, Record<string, unknown>>();
   const authorized = (req: Parameters<Parameters<typeof startHttpServer>[0]>[0]): boolean => {
     const auth = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '');
@@ -155,7 +158,10 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
     };
     byId.set(record.id, data);
     // recorded (the provider acted) before the answer leaves: a sender killed meanwhile leaves it in flight
-    if (latencyMs > 0) await running.sleep(latencyMs);
+    if (latencyMs > 0) {
+      unanswered++;
+      await running.sleep(latencyMs).finally(() => unanswered--);
+    }
     sendJson(res, 200, { data });
   }, opts);
   return {
@@ -164,6 +170,9 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
     received,
     get attempts() {
       return attempts;
+    },
+    get unanswered() {
+      return unanswered;
     },
     failNext: (n, status, retryAfterSeconds) => faults.failNext(n, status, retryAfterSeconds),
     delayNext: (n, ms) => faults.delayNext(n, ms),
