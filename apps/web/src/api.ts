@@ -107,7 +107,8 @@ export interface JsonSchema {
 export interface StepLog {
   stepId: string;
   type: string;
-  status: 'succeeded' | 'failed' | 'retrying';
+  /** unknown: a message to a person that may or may not have been delivered (error code outcome_unknown) */
+  status: 'succeeded' | 'failed' | 'retrying' | 'unknown';
   attempt: number;
   startedAt: string;
   durationMs: number;
@@ -116,7 +117,8 @@ export interface StepLog {
   delivery?: string;
 }
 
-export type ExecutionStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'retry' | 'waiting' | 'cancelled';
+/** unknown: ended on a message to a person whose delivery nobody can know; it was not sent again */
+export type ExecutionStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'unknown' | 'retry' | 'waiting' | 'cancelled';
 
 export interface ExecutionSummary {
   id: string;

@@ -25,14 +25,24 @@ export interface SendResult {
   providerMessageId: string | null;
 }
 
+export interface SendOptions {
+  /** See HttpRequestOptions.beforeLastByte: the delivery ledger records "sending" there. */
+  beforeLastByte?: () => Promise<void>;
+}
+
 /** Mailgun stores custom headers given as `h:` fields; receivers and support can trace a duplicate by it. */
 export const MAILGUN_IDEMPOTENCY_FIELD = 'h:X-Idempotency-Key';
+/**
+ * The same key as a user variable (`v:` field): Mailgun copies user variables into every event of the
+ * message (`user-variables` in the Events API), which is how an unknown outcome is looked up.
+ */
+export const MAILGUN_STEP_KEY_VARIABLE = 'fixlify-step-key';
 
 /**
  * Sends through Mailgun's Messages API (form-encoded POST /v3/{domain}/messages, Basic api:{key}).
  * Mailgun does not deduplicate on our header, so the delivery ledger is what prevents resends.
  */
-export async function sendMailgun(cfg: MailgunConfig, msg: EmailMessage, idempotencyKey: string): Promise<SendResult> {
+export async function sendMailgun(cfg: MailgunConfig, msg: EmailMessage, idempotencyKey: string, opts: SendOptions = {}): Promise<SendResult> {
   if (msg.text === undefined && msg.html === undefined) {
     throw new ChannelError('invalid_request', 'an email needs a text or html body', { retryable: false });
   }
@@ -43,6 +53,7 @@ export async function sendMailgun(cfg: MailgunConfig, msg: EmailMessage, idempot
   if (msg.text !== undefined) form.append('text', msg.text);
   if (msg.html !== undefined) form.append('html', msg.html);
   form.append(MAILGUN_IDEMPOTENCY_FIELD, idempotencyKey);
+  form.append(`v:${MAILGUN_STEP_KEY_VARIABLE}`, idempotencyKey);
 
   const url = `${cfg.apiBase.replace(/\/+$/, '')}/v3/${encodeURIComponent(cfg.domain)}/messages`;
   const res = await httpRequest({
@@ -58,6 +69,7 @@ export async function sendMailgun(cfg: MailgunConfig, msg: EmailMessage, idempot
     timeoutMs: cfg.timeoutMs ?? 15_000,
     ...(cfg.dispatcher ? { dispatcher: cfg.dispatcher } : {}),
     maxResponseBytes: 64 * 1024,
+    ...(opts.beforeLastByte ? { beforeLastByte: opts.beforeLastByte } : {}),
   });
   if (res.status < 200 || res.status >= 300) {
     throw classifyHttpStatus(res.status, res.headers['retry-after'], mailgunErrorDetail(res.body));
@@ -68,6 +80,70 @@ export async function sendMailgun(cfg: MailgunConfig, msg: EmailMessage, idempot
   } catch {
     return { providerMessageId: null };
   }
+}
+
+export interface MailgunAcceptedLookup {
+  /** the address the message went to (the `recipient` filter) */
+  recipient: string;
+  /** the idempotency key it was sent with (MAILGUN_STEP_KEY_VARIABLE) */
+  idempotencyKey: string;
+  /** no earlier than this: when the send was recorded as going out */
+  since: Date;
+  /** the search ends here (default: now) */
+  until?: Date;
+  /** pages to read at most (300 events each) before giving up */
+  maxPages?: number;
+}
+
+/**
+ * Asks Mailgun's Events API whether it accepted a message: GET /v3/{domain}/events with the documented
+ * filters `event=accepted` and `recipient`, a time range (`begin`/`end`, epoch seconds, ascending),
+ * then the message's own `user-variables` to tell it from others to the same address. Answers the
+ * message id, or null when no such event is (yet) there. Mailgun indexes events with a delay (it
+ * advises reading up to about half an hour back), so null right after a send is not proof that the
+ * message was not accepted; the caller must treat it as "still unknown".
+ */
+export async function findMailgunAccepted(cfg: Pick<MailgunConfig, 'apiBase' | 'domain' | 'apiKey' | 'timeoutMs' | 'dispatcher'>, q: MailgunAcceptedLookup): Promise<{ messageId: string | null } | null> {
+  const base = `${cfg.apiBase.replace(/\/+$/, '')}/v3/${encodeURIComponent(cfg.domain)}/events`;
+  const params = new URLSearchParams({
+    event: 'accepted',
+    recipient: q.recipient,
+    begin: String(Math.floor(q.since.getTime() / 1000)),
+    end: String(Math.ceil((q.until ?? new Date()).getTime() / 1000) + 1),
+    ascending: 'yes',
+    limit: '300',
+  });
+  let url = `${base}?${params.toString()}`;
+  const origin = new URL(base).origin;
+  for (let page = 0; page < (q.maxPages ?? 10); page++) {
+    const res = await httpRequest({
+      url,
+      method: 'GET',
+      headers: { Authorization: `Basic ${Buffer.from(`api:${cfg.apiKey}`).toString('base64')}`, Accept: 'application/json', 'User-Agent': USER_AGENT },
+      timeoutMs: cfg.timeoutMs ?? 15_000,
+      ...(cfg.dispatcher ? { dispatcher: cfg.dispatcher } : {}),
+      maxResponseBytes: 4 * 1024 * 1024,
+    });
+    if (res.status < 200 || res.status >= 300) throw classifyHttpStatus(res.status, res.headers['retry-after'], mailgunErrorDetail(res.body));
+    let parsed: { items?: Array<{ 'user-variables'?: Record<string, unknown>; message?: { headers?: { 'message-id'?: unknown } } }>; paging?: { next?: unknown } };
+    try {
+      parsed = JSON.parse(res.body.toString('utf8')) as typeof parsed;
+    } catch {
+      throw new ChannelError('provider_unavailable', 'Mailgun answered an events query with something that is not JSON', { retryable: true, status: res.status, detail: excerpt(res.body) });
+    }
+    const items = parsed.items ?? [];
+    const hit = items.find((e) => e['user-variables']?.[MAILGUN_STEP_KEY_VARIABLE] === q.idempotencyKey);
+    if (hit) {
+      const id = hit.message?.headers?.['message-id'];
+      // the Messages API answers "<id>"; events carry the bare id
+      return { messageId: typeof id === 'string' ? `<${id.replace(/^<|>$/g, '')}>` : null };
+    }
+    const next = parsed.paging?.next;
+    // the last page is the empty one; a next page elsewhere than Mailgun is not followed (our key goes along)
+    if (items.length === 0 || typeof next !== 'string' || new URL(next, origin).origin !== origin) return null;
+    url = next;
+  }
+  return null;
 }
 
 /** Mailgun answers errors as {"message": "..."} or, for a bad key, the plain text "Forbidden". */

@@ -22,6 +22,8 @@ export interface WebPushOptions {
   /** Subscription endpoints come from browsers, i.e. from users: they go through the SSRF guard. */
   policy?: OutboundPolicy;
   dispatcher?: Dispatcher;
+  /** See HttpRequestOptions.beforeLastByte: the delivery ledger records "sending" there. */
+  beforeLastByte?: () => Promise<void>;
 }
 
 export interface WebPushResult {
@@ -84,6 +86,7 @@ export async function sendWebPush(
     timeoutMs: opts.timeoutMs ?? 10_000,
     dispatcher: opts.dispatcher ?? dispatcherFor(policy),
     maxResponseBytes: 16 * 1024,
+    ...(opts.beforeLastByte ? { beforeLastByte: opts.beforeLastByte } : {}),
   });
   if (res.status === 404 || res.status === 410) {
     throw new ChannelError('recipient_gone', `push subscription gone (HTTP ${res.status})`, {

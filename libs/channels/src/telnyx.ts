@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { ChannelError, classifyHttpStatus } from './errors';
 import { USER_AGENT } from './http';
-import type { SendResult } from './mailgun';
+import type { SendOptions, SendResult } from './mailgun';
 import { excerpt, httpRequest } from './transport';
 
 export const TELNYX_STOP_CODE = '40300';
@@ -28,7 +28,7 @@ export interface SmsMessage {
  * Telnyx documents no idempotency header and we do not invent one: the delivery ledger alone
  * prevents a second SMS, which is why an unknown outcome is never resent (see delivery-policy).
  */
-export async function sendTelnyxSms(cfg: TelnyxConfig, msg: SmsMessage): Promise<SendResult> {
+export async function sendTelnyxSms(cfg: TelnyxConfig, msg: SmsMessage, opts: SendOptions = {}): Promise<SendResult> {
   const body: Record<string, string> = { from: cfg.from, to: msg.to, text: msg.text };
   if (cfg.messagingProfileId !== undefined) body['messaging_profile_id'] = cfg.messagingProfileId;
   const res = await httpRequest({
@@ -44,6 +44,7 @@ export async function sendTelnyxSms(cfg: TelnyxConfig, msg: SmsMessage): Promise
     timeoutMs: cfg.timeoutMs ?? 15_000,
     ...(cfg.dispatcher ? { dispatcher: cfg.dispatcher } : {}),
     maxResponseBytes: 64 * 1024,
+    ...(opts.beforeLastByte ? { beforeLastByte: opts.beforeLastByte } : {}),
   });
   if (res.status < 200 || res.status >= 300) {
     const detail = telnyxErrorDetail(res.body);
@@ -59,6 +60,39 @@ export async function sendTelnyxSms(cfg: TelnyxConfig, msg: SmsMessage): Promise
   } catch {
     return { providerMessageId: null };
   }
+}
+
+/** What Telnyx knows of a message it accepted: GET /v2/messages/{id}. */
+export interface TelnyxMessageStatus {
+  id: string;
+  /** the first recipient's status: queued, sending, sent, delivered, sending_failed, delivery_failed, delivery_unconfirmed */
+  status: string | null;
+}
+
+/**
+ * Looks a message up by the id Telnyx answered it with (Retrieve a message, GET /v2/messages/{id}).
+ * null: Telnyx does not know the id (404). Telnyx offers no lookup by a reference of ours, so only a
+ * message whose answer was read (and its id stored) can be looked up.
+ */
+export async function getTelnyxMessage(cfg: Pick<TelnyxConfig, 'apiBase' | 'apiKey' | 'timeoutMs' | 'dispatcher'>, id: string): Promise<TelnyxMessageStatus | null> {
+  const res = await httpRequest({
+    url: `${cfg.apiBase.replace(/\/+$/, '')}/v2/messages/${encodeURIComponent(id)}`,
+    method: 'GET',
+    headers: { Authorization: `Bearer ${cfg.apiKey}`, Accept: 'application/json', 'User-Agent': USER_AGENT },
+    timeoutMs: cfg.timeoutMs ?? 15_000,
+    ...(cfg.dispatcher ? { dispatcher: cfg.dispatcher } : {}),
+    maxResponseBytes: 64 * 1024,
+  });
+  if (res.status === 404) return null;
+  if (res.status < 200 || res.status >= 300) throw classifyHttpStatus(res.status, res.headers['retry-after'], telnyxErrorDetail(res.body));
+  let parsed: { data?: { id?: unknown; to?: Array<{ status?: unknown }> } };
+  try {
+    parsed = JSON.parse(res.body.toString('utf8')) as typeof parsed;
+  } catch {
+    throw new ChannelError('provider_unavailable', 'Telnyx answered a message lookup with something that is not JSON', { retryable: true, status: res.status, detail: excerpt(res.body) });
+  }
+  const status = parsed.data?.to?.[0]?.status;
+  return { id: typeof parsed.data?.id === 'string' ? parsed.data.id : id, status: typeof status === 'string' ? status : null };
 }
 
 /** Telnyx errors: {"errors":[{"code":"40310","title":"...","detail":"..."}]}. */

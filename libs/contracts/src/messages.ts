@@ -121,6 +121,16 @@ export const StepError = z.object({
 });
 export type StepError = z.infer<typeof StepError>;
 
+/**
+ * The step error code of a message to a person (email, SMS, push) whose outcome nobody can know: its
+ * request was on the wire when the process died or the connection broke, and the provider could not
+ * be asked (or did not know). It is never sent again (nobody gets it twice), and it is not a failure
+ * either — the customer may well have it. Execution logs, the API and the monitor show it as its own
+ * status (`unknown`) so that someone can check with the customer or the provider's dashboard.
+ */
+export const OUTCOME_UNKNOWN = 'outcome_unknown';
+export const isOutcomeUnknown = (e: Pick<StepError, 'code'> | null | undefined): boolean => e?.code === OUTCOME_UNKNOWN;
+
 const resultBase = {
   v: z.literal(1),
   /** deterministic: execution id + sequence */

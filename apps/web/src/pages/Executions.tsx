@@ -4,8 +4,11 @@ import { Empty, ErrorBox, PageHeader, Spinner, StatusBadge, formatMs, formatTime
 import { useLiveFeed } from '../live';
 import { navigate } from '../router';
 
-const STATUSES: ExecutionStatus[] = ['processing', 'waiting', 'retry', 'completed', 'failed', 'cancelled'];
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const STATUSES: ExecutionStatus[] = ['processing', 'waiting', 'retry', 'completed', 'failed', 'unknown', 'cancelled'];
+const TERMINAL = new Set(['completed', 'failed', 'unknown', 'cancelled']);
+/** What someone can do about an unknown outcome: the engine cannot know, a person can. */
+const UNKNOWN_HINT =
+  'A message to a person was on its way when the process stopped, and the provider could not confirm it. It was not sent again so nobody gets it twice: check the provider’s log or with the customer.';
 
 export const StepTimeline = ({ steps }: { steps: StepLog[] }) =>
   steps.length === 0 ? (
@@ -22,6 +25,7 @@ export const StepTimeline = ({ steps }: { steps: StepLog[] }) =>
               {s.delivery && s.delivery !== 'none' ? ` · ${s.delivery}` : ''}
             </span>
           </div>
+          {s.status === 'unknown' && <p className="unknown-text small">{UNKNOWN_HINT}</p>}
           {s.error && (
             <p className="tl-error">
               <code>{s.error.code}</code> {s.error.message}
@@ -250,6 +254,7 @@ export const Executions = ({ selectedId, canEdit }: { selectedId: string | null;
                       </button>
                       {x.testRun && <span className="tag">test</span>}
                       {x.errorMessage && x.status === 'failed' && <div className="small error-text">{x.errorMessage}</div>}
+                      {x.status === 'unknown' && <div className="small unknown-text">delivery unknown: not sent again, check with the customer</div>}
                     </td>
                     <td>
                       <StatusBadge status={x.status} />

@@ -1,4 +1,4 @@
-import { sendMailgun, type MailgunConfig } from '@fixlify/channels';
+import { findMailgunAccepted, sendMailgun, type MailgunConfig } from '@fixlify/channels';
 import { startMailgunStandin, type MailgunStandin } from './mailgun-standin';
 
 describe('Mailgun stand-in with the Mailgun channel', () => {
@@ -83,5 +83,49 @@ describe('Mailgun stand-in with the Mailgun channel', () => {
   it('a slow answer times out the client as an unknown outcome', async () => {
     mg.delayNext(1, 2000);
     await expect(sendMailgun({ ...cfg, timeoutMs: 150 }, msg, 'k')).rejects.toMatchObject({ code: 'timeout', maybeDelivered: true });
+  });
+
+  it('Events API: finds an accepted message by recipient and the step key user variable, across pages', async () => {
+    const since = new Date(Date.now() - 1000);
+    // other messages to the same address come first: the lookup pages through them
+    for (let i = 0; i < 5; i++) await sendMailgun(cfg, msg, `other-${i}`);
+    const sent = await sendMailgun(cfg, msg, 'exec-1:email');
+    await sendMailgun(cfg, { ...msg, to: 'someone-else@example.com' }, 'exec-2:email');
+    const hit = await findMailgunAccepted(cfg, { recipient: 'client@example.com', idempotencyKey: 'exec-1:email', since });
+    expect(hit).toEqual({ messageId: sent.providerMessageId });
+    // paging: limit 2 per page still finds it (the stand-in's next page URLs are followed)
+    const res = await fetch(`${mg.url}/v3/mg.fixlify.test/events?event=accepted&recipient=client%40example.com&begin=${Math.floor(since.getTime() / 1000)}&ascending=yes&limit=2`, {
+      headers: { Authorization: `Basic ${Buffer.from('api:key-good').toString('base64')}` },
+    });
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { items: Array<{ event: string; recipient: string; 'user-variables': Record<string, string> }>; paging: { next: string } };
+    expect(page.items).toHaveLength(2);
+    expect(page.items[0]).toMatchObject({ event: 'accepted', recipient: 'client@example.com', 'user-variables': { 'fixlify-step-key': 'other-0' } });
+    expect(page.paging.next).toMatch(new RegExp(`^${mg.url}/v3/mg\\.fixlify\\.test/events/`));
+    // not there: null (another key, another address, or before the range)
+    expect(await findMailgunAccepted(cfg, { recipient: 'client@example.com', idempotencyKey: 'exec-9:email', since })).toBeNull();
+    expect(await findMailgunAccepted(cfg, { recipient: 'nobody@example.com', idempotencyKey: 'exec-1:email', since })).toBeNull();
+    expect(await findMailgunAccepted(cfg, { recipient: 'client@example.com', idempotencyKey: 'exec-1:email', since: new Date(Date.now() + 60_000), until: new Date(Date.now() + 120_000) })).toBeNull();
+  });
+
+  it('Events API: Basic auth, limit and time range are checked like Mailgun', async () => {
+    await expect(findMailgunAccepted({ ...cfg, apiKey: 'wrong' }, { recipient: 'a@x.com', idempotencyKey: 'k', since: new Date() })).rejects.toMatchObject({ code: 'auth_failed' });
+    const get = (q: string) => fetch(`${mg.url}/v3/mg.fixlify.test/events?${q}`, { headers: { Authorization: `Basic ${Buffer.from('api:key-good').toString('base64')}` } });
+    expect((await get('limit=301&ascending=yes')).status).toBe(400);
+    expect((await get('begin=1700000000')).status).toBe(400);
+    expect((await get('begin=yesterday&ascending=yes')).status).toBe(400);
+    expect((await get('begin=1700000000&ascending=yes')).status).toBe(200);
+  });
+
+  it('latency: the message is accepted (and its event written) before the late answer', async () => {
+    mg.setLatency(300);
+    const p = sendMailgun(cfg, msg, 'late');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(mg.received).toHaveLength(1);
+    expect(mg.events).toHaveLength(1);
+    expect(mg.unanswered).toBe(1);
+    await p;
+    expect(mg.unanswered).toBe(0);
+    mg.setLatency(0);
   });
 });

@@ -1,4 +1,4 @@
-import { sendTelnyxSms, type TelnyxConfig } from '@fixlify/channels';
+import { getTelnyxMessage, sendTelnyxSms, type TelnyxConfig } from '@fixlify/channels';
 import { startTelnyxStandin, type TelnyxStandin } from './telnyx-standin';
 
 describe('Telnyx stand-in with the Telnyx channel', () => {
@@ -69,5 +69,23 @@ describe('Telnyx stand-in with the Telnyx channel', () => {
   it('a slow answer times out the client', async () => {
     tx.delayNext(1, 2000);
     await expect(sendTelnyxSms({ ...cfg, timeoutMs: 150 }, { to: '+15551234567', text: 'x' })).rejects.toMatchObject({ code: 'timeout' });
+  });
+
+  it('retrieves a sent message by its id (GET /v2/messages/{id}); an unknown id is null; the key is checked', async () => {
+    const sent = await sendTelnyxSms(cfg, { to: '+15551234567', text: 'Hello' });
+    expect(await getTelnyxMessage(cfg, sent.providerMessageId!)).toEqual({ id: sent.providerMessageId, status: 'queued' });
+    expect(await getTelnyxMessage(cfg, '40017f1c-0000-4000-8000-000000000000')).toBeNull();
+    await expect(getTelnyxMessage({ ...cfg, apiKey: 'KEY_bad' }, sent.providerMessageId!)).rejects.toMatchObject({ code: 'auth_failed' });
+  });
+
+  it('latency: the message is recorded before the late answer', async () => {
+    tx.setLatency(300);
+    const p = sendTelnyxSms(cfg, { to: '+15551234567', text: 'late' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(tx.received).toHaveLength(1);
+    expect(tx.unanswered).toBe(1);
+    await p;
+    expect(tx.unanswered).toBe(0);
+    tx.setLatency(0);
   });
 });

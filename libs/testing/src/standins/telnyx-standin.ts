@@ -4,6 +4,12 @@ import { applyFault, FaultQueue, header, sendJson, startHttpServer, type Standin
 export interface TelnyxStandinOptions extends StandinOptions {
   /** The accepted Bearer key(s) (default 'KEY_test'): several stand for several Telnyx accounts. */
   apiKey?: string | string[];
+  /**
+   * Every accepted message is answered this long after it was recorded (default 0): a provider that
+   * acted at once but whose answer is still on its way, so that sends are in flight when a test kills
+   * the sender. Changeable later with setLatency.
+   */
+  latencyMs?: number;
 }
 
 export interface TelnyxRecordedMessage {
@@ -21,8 +27,12 @@ export interface TelnyxStandin {
   port: number;
   received: TelnyxRecordedMessage[];
   readonly attempts: number;
+  /** messages recorded whose answer is still held back (latencyMs): sends in flight right now */
+  readonly unanswered: number;
   failNext(n: number, status: number, retryAfterSeconds?: number): void;
   delayNext(n: number, ms: number): void;
+  /** See TelnyxStandinOptions.latencyMs. */
+  setLatency(ms: number): void;
   /** The number texted STOP: sends to it get 40300. */
   optOut(phoneNumber: string): void;
   reset(): void;
@@ -36,19 +46,37 @@ const ALPHANUMERIC_SENDER = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 type TelnyxError = { code: string; title: string; detail: string; source?: { pointer: string } };
 const errors = (...e: TelnyxError[]) => ({ errors: e });
 
-/** Speaks Telnyx's Messages API v2 (POST /v2/messages, Bearer auth, JSON). */
+/** Speaks Telnyx's Messages API v2 (POST /v2/messages to send, GET /v2/messages/{id} to retrieve; Bearer auth, JSON). */
 export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promise<TelnyxStandin> {
   const apiKeys = new Set([opts.apiKey ?? 'KEY_test'].flat());
   const faults = new FaultQueue();
   const received: TelnyxRecordedMessage[] = [];
   const optedOut = new Set<string>();
   let attempts = 0;
+  let latencyMs = opts.latencyMs ?? 0;
+  let unanswered = 0;
+  const byId = new Map<string, Record<string, unknown>>();
+  const authorized = (req: Parameters<Parameters<typeof startHttpServer>[0]>[0]): boolean => {
+    const auth = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '');
+    return Boolean(auth?.[1] && apiKeys.has(auth[1]));
+  };
+  const unauthorized = errors({ code: '10009', title: 'Authentication failed', detail: 'The required authentication headers were either invalid or not included in the request.' });
   const running = await startHttpServer(async (req, res, body) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/outbox') return sendJson(res, 200, received);
     if (req.method === 'DELETE' && path === '/outbox') {
       received.length = 0;
+      byId.clear();
       return sendJson(res, 200, { data: 'cleared' });
+    }
+    const one = /^\/v2\/messages\/([^/]+)$/.exec(path);
+    if (one?.[1]) {
+      // Retrieve a message: the record as the send answered it (statuses do not advance here)
+      if (req.method !== 'GET') return sendJson(res, 405, errors({ code: '10015', title: 'Bad Request', detail: 'Method not allowed' }));
+      if (!authorized(req)) return sendJson(res, 401, unauthorized);
+      const found = byId.get(decodeURIComponent(one[1]));
+      if (!found) return sendJson(res, 404, errors({ code: '10005', title: 'Resource not found', detail: 'The requested resource or URL could not be found.' }));
+      return sendJson(res, 200, { data: found });
     }
     if (path !== '/v2/messages') return sendJson(res, 404, errors({ code: '10005', title: 'Resource not found', detail: `No route ${path}` }));
     if (req.method !== 'POST') return sendJson(res, 405, errors({ code: '10015', title: 'Bad Request', detail: 'Method not allowed' }));
@@ -62,14 +90,7 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
     ) {
       return;
     }
-    const auth = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '');
-    if (!auth?.[1] || !apiKeys.has(auth[1])) {
-      return sendJson(
-        res,
-        401,
-        errors({ code: '10009', title: 'Authentication failed', detail: 'The required authentication headers were either invalid or not included in the request.' }),
-      );
-    }
+    if (!authorized(req)) return sendJson(res, 401, unauthorized);
     let payload: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(body.toString('utf8'));
@@ -112,31 +133,36 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
     // GSM-7 fits 160 characters in one part (153 per part when split); anything else is UCS-2 (70/67).
     const gsm = /^[\x20-\x7e\n\r]*$/.test(msgText);
     const parts = msgText.length <= (gsm ? 160 : 70) ? 1 : Math.ceil(msgText.length / (gsm ? 153 : 67));
-    sendJson(res, 200, {
-      data: {
-        record_type: 'message',
-        direction: 'outbound',
-        id: record.id,
-        type: 'SMS',
-        messaging_profile_id: profile ?? null,
-        organization_id: null,
-        from: { phone_number: record.from, carrier: 'Telnyx', line_type: 'VoIP' },
-        to: [{ phone_number: to, status: 'queued', carrier: '', line_type: '' }],
-        text: msgText,
-        media: [],
-        webhook_url: null,
-        webhook_failover_url: null,
-        encoding: gsm ? 'GSM-7' : 'UCS-2',
-        parts,
-        tags: [],
-        cost: null,
-        received_at: now,
-        sent_at: null,
-        completed_at: null,
-        valid_until: new Date(Date.now() + 4 * 3600_000).toISOString(),
-        errors: [],
-      },
-    });
+    const data = {
+      record_type: 'message',
+      direction: 'outbound',
+      id: record.id,
+      type: 'SMS',
+      messaging_profile_id: profile ?? null,
+      organization_id: null,
+      from: { phone_number: record.from, carrier: 'Telnyx', line_type: 'VoIP' },
+      to: [{ phone_number: to, status: 'queued', carrier: '', line_type: '' }],
+      text: msgText,
+      media: [],
+      webhook_url: null,
+      webhook_failover_url: null,
+      encoding: gsm ? 'GSM-7' : 'UCS-2',
+      parts,
+      tags: [],
+      cost: null,
+      received_at: now,
+      sent_at: null,
+      completed_at: null,
+      valid_until: new Date(Date.now() + 4 * 3600_000).toISOString(),
+      errors: [],
+    };
+    byId.set(record.id, data);
+    // recorded (the provider acted) before the answer leaves: a sender killed meanwhile leaves it in flight
+    if (latencyMs > 0) {
+      unanswered++;
+      await running.sleep(latencyMs).finally(() => unanswered--);
+    }
+    sendJson(res, 200, { data });
   }, opts);
   return {
     url: running.url,
@@ -145,11 +171,18 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
     get attempts() {
       return attempts;
     },
+    get unanswered() {
+      return unanswered;
+    },
     failNext: (n, status, retryAfterSeconds) => faults.failNext(n, status, retryAfterSeconds),
     delayNext: (n, ms) => faults.delayNext(n, ms),
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
     optOut: (n) => void optedOut.add(n),
     reset: () => {
       received.length = 0;
+      byId.clear();
       attempts = 0;
       optedOut.clear();
       faults.clear();

@@ -11,13 +11,14 @@ import { ApiError, notFound } from '../http/errors';
 import { idOr404, zod } from '../http/zod.pipe';
 import { cancelCommand, manualRetryCommand, rebuildEvent, type ExecutionRef } from './commands';
 
-export const EXECUTION_STATUSES = ['pending', 'processing', 'completed', 'failed', 'retry', 'waiting', 'cancelled'] as const;
+/** unknown: ended on a person's message that may or may not have been delivered (step error outcome_unknown) */
+export const EXECUTION_STATUSES = ['pending', 'processing', 'completed', 'failed', 'unknown', 'retry', 'waiting', 'cancelled'] as const;
 export const ExecutionsQuery = z.object({
   workflowId: z.uuid().optional(),
   status: z
     .string()
     .transform((s) => s.split(',').filter(Boolean))
-    .pipe(z.array(z.enum(EXECUTION_STATUSES)).max(7))
+    .pipe(z.array(z.enum(EXECUTION_STATUSES)).max(EXECUTION_STATUSES.length))
     .optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),

@@ -42,5 +42,7 @@ describe('LiveHub', () => {
   });
   it('maps results to statuses the monitor shows', () => {
     expect(liveEvent(result(A, 'execution_failed'))).toMatchObject({ status: 'failed', error: { message: 'boom' } });
+    const unknown = { ...result(A, 'execution_failed'), error: { code: 'outcome_unknown', message: 'may have been delivered', retryable: false } } as StepResult;
+    expect(liveEvent(unknown)).toMatchObject({ status: 'unknown', error: { code: 'outcome_unknown' } });
   });
 });

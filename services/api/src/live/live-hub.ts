@@ -1,4 +1,4 @@
-import type { StepResult } from '@fixlify/contracts';
+import { isOutcomeUnknown, type StepResult } from '@fixlify/contracts';
 
 export interface LiveClient {
   /** writes one SSE frame; false when the client is gone */
@@ -20,7 +20,7 @@ export const liveEvent = (r: StepResult): Record<string, unknown> => {
     case 'execution_completed':
       return { ...base, status: 'completed', durationMs: r.durationMs };
     case 'execution_failed':
-      return { ...base, status: 'failed', durationMs: r.durationMs, error: r.error };
+      return { ...base, status: isOutcomeUnknown(r.error) ? 'unknown' : 'failed', durationMs: r.durationMs, error: r.error };
     case 'execution_cancelled':
       return { ...base, status: 'cancelled', reason: r.reason };
   }

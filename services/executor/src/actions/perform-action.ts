@@ -2,6 +2,8 @@ import type { Pool } from 'pg';
 import {
   apiCall,
   createSmtpSender,
+  findMailgunAccepted,
+  getTelnyxMessage,
   isChannelError,
   mayRetry,
   sendMailgun,
@@ -15,11 +17,12 @@ import {
   type SmtpConfig,
   type SmtpSender,
 } from '@fixlify/channels';
+import { OUTCOME_UNKNOWN } from '@fixlify/contracts';
 import { formatTraceparent, identityAttributes, startSpan } from '@fixlify/kafka';
 import type { ExecutorConfig } from '../config';
 import type { ActionOutcome, ActionRequest } from '../execution/run-execution';
 import { isInfrastructureError } from '../execution/infra-error';
-import { createDeliveryLedger } from '../ledger/delivery-ledger';
+import { createDeliveryLedger, type DeliveryKey } from '../ledger/delivery-ledger';
 import type { OrgAccounts } from './org-accounts';
 import { quietHoursUntil, suppressionReason, type PeopleChannel } from './messaging';
 import { RateLimiter } from './rate-limit';
@@ -37,6 +40,22 @@ export interface ActionDeps {
 const s = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
 
 const failed = (code: string, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: { code, message, retryable } });
+
+/** What a send gets: the trace to carry on, and for people the hook its request's last byte waits for. */
+interface SendIo {
+  traceparent: string;
+  beforeLastByte?: () => Promise<void>;
+}
+/** Asks the provider about an attempt left in doubt: what it knows, or why it cannot say (the outcome stays unknown). */
+type Reconcile = (d: { since: Date; providerMessageId: string | null }) => Promise<{ providerMessageId: string | null; output: Record<string, unknown> } | string>;
+/** Thrown out of the last-byte hook when a later claim took the step over: the request is abandoned unfinished. */
+class ClaimLost extends Error {
+  constructor() {
+    super('the delivery was claimed by another attempt');
+  }
+}
+/** Mailgun may index an accepted event a little after answering; search from this long before the attempt. */
+const RECONCILE_LOOKBACK_MS = 5 * 60_000;
 
 export interface ActionPerformer {
   perform: (req: ActionRequest) => Promise<ActionOutcome>;
@@ -106,14 +125,15 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
   const deliver = async (
     req: ActionRequest,
     channel: DeliveryChannel,
-    send: (traceparent: string) => Promise<{ providerMessageId: string | null; output: Record<string, unknown> }>,
+    send: (io: SendIo) => Promise<{ providerMessageId: string | null; output: Record<string, unknown> }>,
+    reconcile?: Reconcile,
   ): Promise<ActionOutcome> => {
     // a span per delivery attempt, child of the command's span; HTTP deliveries carry it on as their traceparent
     const span = startSpan(`deliver ${channel}`, req.trace ?? null, {
       kind: 'client',
       attributes: { 'fixlify.channel': channel, 'fixlify.step_key': req.stepKey, 'fixlify.attempt': req.attempt, ...identityAttributes(req) },
     });
-    const outcome = await deliverOnce(req, channel, () => send(formatTraceparent(span.context))).catch((e: unknown) => {
+    const outcome = await deliverOnce(req, channel, (beforeLastByte) => send({ traceparent: formatTraceparent(span.context), ...(beforeLastByte ? { beforeLastByte } : {}) }), reconcile).catch((e: unknown) => {
       span.end(e);
       throw e;
     });
@@ -124,44 +144,91 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
   const deliverOnce = async (
     req: ActionRequest,
     channel: DeliveryChannel,
-    send: () => Promise<{ providerMessageId: string | null; output: Record<string, unknown> }>,
+    send: (beforeLastByte: (() => Promise<void>) | undefined) => Promise<{ providerMessageId: string | null; output: Record<string, unknown> }>,
+    reconcile?: Reconcile,
   ): Promise<ActionOutcome> => {
     const key = { stepKey: req.stepKey, organizationId: req.organizationId, executionId: req.executionId, channel };
     const resendable = UNKNOWN_OUTCOME_POLICY[channel] === 'resend_same_key';
-    // A command never taken on before cannot have delivered its steps; for machines (same-key resend) a
-    // missing ledger row means what "sending" means, so the pre-send write is skipped. People: always.
-    if (!(resendable && req.firstRun)) {
+    // A command never taken on before cannot have delivered its steps: no claim first. Machines (same-key
+    // resend) write nothing before the send; people get their row at the last byte (`sending` below).
+    let attempt: number | null = null;
+    if (!req.firstRun) {
       const decision = await ledger.begin(key);
       switch (decision.kind) {
         case 'already_delivered':
           return { kind: 'ok', output: { ...(decision.response ?? {}), providerMessageId: decision.providerMessageId, deduplicated: true }, delivery: 'deduplicated' };
         case 'already_suppressed':
           return { kind: 'ok', output: { suppressed: true, reason: decision.reason }, delivery: 'suppressed' };
-        case 'unknown_outcome':
-          return failed('outcome_unknown', `an earlier attempt of this ${channel} may have been delivered (the process stopped before recording it); not sent again so nobody receives it twice`);
+        case 'busy':
+          return failed('delivery_in_progress', `another attempt of this ${channel} holds its delivery right now; tried again later`, true);
+        case 'in_doubt':
+          return settle(key, decision, reconcile);
         case 'send':
+          attempt = decision.attempt;
           break;
       }
     }
+    // People: "sending" is recorded durably right before the request's last byte leaves (or right before
+    // the send where a client gives no such hook: SMTP). Until then the provider cannot have acted on it.
+    let released = false;
+    let gate: Promise<void> | null = null;
+    const beforeLastByte = resendable
+      ? undefined
+      : () =>
+          (gate ??= ledger.sending(key, attempt).then((won) => {
+            if (!won) throw new ClaimLost();
+            released = true;
+          }));
     try {
-      const r = await send();
+      const r = await send(beforeLastByte);
       const recorded = ledger.delivered(key, r.providerMessageId, r.output);
       // a person's message is recorded before anything else happens: never twice, even after a crash
       if (resendable) trail(recorded);
       else await recorded;
       return { kind: 'ok', output: { ...r.output, providerMessageId: r.providerMessageId }, delivery: 'delivered' };
     } catch (e) {
+      if (e instanceof ClaimLost) return failed('delivery_in_progress', `another attempt of this ${channel} took over its delivery; tried again later`, true);
+      // a person's request whose last byte never left cannot have been acted on, whatever broke
+      const onWire = resendable || released;
       if (!isChannelError(e)) {
-        await ledger.failed(req.stepKey, e instanceof Error ? e.message : String(e), false, channel);
+        // PostgreSQL away under the gate, a bug: the batch is retried or the step fails; the row says how far it got
+        await ledger.failed(req.stepKey, e instanceof Error ? e.message : String(e), !resendable && released, channel);
         throw e;
       }
-      await ledger.failed(req.stepKey, `${e.code}: ${e.message}`, e.maybeDelivered, channel);
+      const maybeDelivered = e.maybeDelivered && onWire;
+      await ledger.failed(req.stepKey, `${e.code}: ${e.message}`, maybeDelivered, channel);
+      if (maybeDelivered && !resendable) {
+        return failed(OUTCOME_UNKNOWN, `this ${channel} may have been delivered (${e.detail ? `${e.message} (${e.detail})` : e.message}); not sent again so nobody receives it twice`);
+      }
       return {
         kind: 'failed',
-        error: { code: e.code, message: e.detail ? `${e.message} (${e.detail})` : e.message, retryable: mayRetry(channel, e) },
+        error: { code: e.code, message: e.detail ? `${e.message} (${e.detail})` : e.message, retryable: mayRetry(channel, { retryable: e.retryable, maybeDelivered }) },
         ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
       };
     }
+  };
+
+  /**
+   * An earlier attempt of a person's message was on the wire when it ended without an answer. Where the
+   * provider can be asked, its answer decides (found: delivered, recorded, not sent again); otherwise
+   * the outcome is unknown: the step ends `outcome_unknown` and the message is not sent again.
+   */
+  const settle = async (key: DeliveryKey, d: { since: Date; providerMessageId: string | null }, reconcile: Reconcile | undefined): Promise<ActionOutcome> => {
+    let why = `${key.channel === 'sms' ? 'Telnyx' : 'the provider'} cannot be asked about a message whose answer never arrived`;
+    if (reconcile) {
+      try {
+        const found = await reconcile(d);
+        if (typeof found !== 'string') {
+          await ledger.delivered(key, found.providerMessageId, { ...found.output, reconciled: true });
+          return { kind: 'ok', output: { ...found.output, providerMessageId: found.providerMessageId, reconciled: true }, delivery: 'delivered' };
+        }
+        why = found;
+      } catch (e) {
+        if (isInfrastructureError(e)) throw e;
+        why = `asking the provider failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
+    return failed(OUTCOME_UNKNOWN, `an earlier attempt of this ${key.channel} was on the wire when it stopped without an answer (${why}); not sent again so nobody receives it twice`);
   };
 
   /** Consent and quiet hours come before the ledger: a held-back message is not a delivery. */
@@ -202,10 +269,27 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
           ? { apiBase: acc.mailgun.settings.apiBase ?? cfg.MAILGUN_API_BASE, domain: acc.mailgun.settings.domain, apiKey: acc.mailgun.secret, from: acc.mailgun.settings.from }
           : { apiBase: cfg.MAILGUN_API_BASE, domain: cfg.MAILGUN_DOMAIN, apiKey: cfg.MAILGUN_API_KEY, from: cfg.MAIL_FROM };
         const account = useSmtp ? (own ? 'organization' : 'deployment') : acc.mailgun ? 'organization' : 'deployment';
-        return deliver(req, 'email', async () => {
-          const r = useSmtp ? await smtpSender(own ? req.organizationId : '', smtpConfig!).send(msg, req.stepKey) : await sendMailgun(mailgun, msg, req.stepKey);
-          return { providerMessageId: r.providerMessageId, output: { to, subject: msg.subject, provider: useSmtp ? 'smtp' : 'mailgun', account } };
-        });
+        const output = { to, subject: msg.subject, provider: useSmtp ? 'smtp' : 'mailgun', account };
+        return deliver(
+          req,
+          'email',
+          async ({ beforeLastByte }) => {
+            let r;
+            if (useSmtp) {
+              // nodemailer gives no hook before the end of DATA: "sending" is recorded before the session
+              await beforeLastByte?.();
+              r = await smtpSender(own ? req.organizationId : '', smtpConfig!).send(msg, req.stepKey);
+            } else r = await sendMailgun(mailgun, msg, req.stepKey, beforeLastByte ? { beforeLastByte } : {});
+            return { providerMessageId: r.providerMessageId, output };
+          },
+          // Mailgun's Events API knows what it accepted, by the step key sent as a user variable; an SMTP server cannot be asked
+          useSmtp
+            ? undefined
+            : async ({ since }) => {
+                const hit = await findMailgunAccepted(mailgun, { recipient: to, idempotencyKey: req.stepKey, since: new Date(since.getTime() - RECONCILE_LOOKBACK_MS) });
+                return hit ? { providerMessageId: hit.messageId, output } : 'Mailgun has no accepted event of it (yet: Mailgun indexes events with a delay)';
+              },
+        );
       }
       case 'send_sms': {
         const to = s(c.to).trim();
@@ -217,10 +301,23 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
         const telnyx = own
           ? { apiBase: cfg.TELNYX_API_BASE, apiKey: own.secret, from: own.settings.from, ...(own.settings.messagingProfileId ? { messagingProfileId: own.settings.messagingProfileId } : {}) }
           : { apiBase: cfg.TELNYX_API_BASE, apiKey: cfg.TELNYX_API_KEY, from: cfg.TELNYX_FROM };
-        return deliver(req, 'sms', async () => {
-          const r = await sendTelnyxSms(telnyx, { to, text: s(c.body) });
-          return { providerMessageId: r.providerMessageId, output: { to, body: s(c.body), from: telnyx.from, account: own ? 'organization' : 'deployment' } };
-        });
+        const output = { to, body: s(c.body), from: telnyx.from, account: own ? 'organization' : 'deployment' };
+        return deliver(
+          req,
+          'sms',
+          async ({ beforeLastByte }) => {
+            const r = await sendTelnyxSms(telnyx, { to, text: s(c.body) }, beforeLastByte ? { beforeLastByte } : {});
+            return { providerMessageId: r.providerMessageId, output };
+          },
+          // Telnyx can be asked by its own message id only (no lookup by a reference of ours)
+          async ({ providerMessageId }) => {
+            if (!providerMessageId) return 'Telnyx can only be asked by its message id, which comes with the answer that never arrived';
+            const m = await getTelnyxMessage(telnyx, providerMessageId);
+            if (!m) return `Telnyx does not know message ${providerMessageId}`;
+            if (m.status === 'sending_failed' || m.status === 'delivery_failed') return `Telnyx reports message ${providerMessageId} as ${m.status}`;
+            return { providerMessageId: m.id, output: { ...output, status: m.status } };
+          },
+        );
       }
       case 'send_push_notification': {
         const userRef = s(c.userRef).trim();
@@ -237,7 +334,7 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
           ? { publicKey: acc.webpush.settings.publicKey, privateKey: acc.webpush.secret, subject: acc.webpush.settings.subject }
           : { publicKey: cfg.VAPID_PUBLIC_KEY, privateKey: cfg.VAPID_PRIVATE_KEY, subject: cfg.VAPID_SUBJECT };
         if (!vapid.publicKey || !vapid.privateKey) return failed('push_not_configured', 'VAPID keys are not configured (neither the organization nor the deployment has a webpush account)');
-        return deliver(req, 'push', async () => {
+        return deliver(req, 'push', async ({ beforeLastByte }) => {
           const payload = JSON.stringify({ title: s(c.title), body: s(c.body), url: c.url === undefined ? undefined : s(c.url) });
           let last: string | null = null;
           for (const sub of subs.rows) {
@@ -245,7 +342,8 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
               vapid,
               { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
               payload,
-              { idempotencyKey: req.stepKey, policy: deps.policy },
+              // the first subscription's request records "sending"; the hook resolves at once for the others
+              { idempotencyKey: req.stepKey, policy: deps.policy, ...(beforeLastByte ? { beforeLastByte } : {}) },
             );
             last = r.providerMessageId;
           }
@@ -262,7 +360,7 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
         const acc = await accountsOf(req);
         if (isOutcome(acc)) return acc;
         const signingSecret = acc.webhook?.secret ?? cfg.WEBHOOK_SIGNING_SECRET;
-        return deliver(req, 'webhook', async (traceparent) => {
+        return deliver(req, 'webhook', async ({ traceparent }) => {
           const r = await sendWebhook({
             url: s(c.url),
             body,
@@ -280,7 +378,7 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
         const held = throttle(req, 'api_call');
         if (held) return held;
         const cfgApi = node.config;
-        return deliver(req, 'api_call', async (traceparent) => {
+        return deliver(req, 'api_call', async ({ traceparent }) => {
           const r = await apiCall({
             url: s(c.url),
             method: cfgApi.method,

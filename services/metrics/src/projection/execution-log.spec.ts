@@ -98,6 +98,20 @@ describe('execution log reducer', () => {
     expect(fold([started(), failed(1, at(30)), waiting(2)]).status).toBe('retry');
   });
 
+  it('a message whose delivery is unknown ends the execution "unknown", its step "unknown" — not failed', () => {
+    const unknownError = { code: 'outcome_unknown', message: 'an earlier attempt of this sms was on the wire when it stopped without an answer', retryable: false };
+    const stepUnknown: StepResult = { ...base(1), kind: 'step_failed', stepId: 'sms', stepType: 'send_sms', attempt: 1, startedAt: at(1), durationMs: 3, error: unknownError, retryAt: null };
+    const execUnknown: StepResult = { ...base(2), kind: 'execution_failed', durationMs: 50, error: unknownError };
+    const log = [started(0), stepUnknown, execUnknown].reduce(applyStepResult, emptyLog(started(0)));
+    expect(log.status).toBe('unknown');
+    expect(log.actionsExecuted).toEqual([expect.objectContaining({ stepId: 'sms', status: 'unknown', error: { code: 'outcome_unknown', message: unknownError.message } })]);
+    expect(log.errorMessage).toBe(unknownError.message);
+    // terminal like failed: a late result of an earlier attempt does not reopen it
+    expect(applyStepResult(log, { ...waiting(3) }).status).toBe('unknown');
+    // any other code is a failure
+    expect(applyStepResult(emptyLog(started(0)), execFailed(2)).status).toBe('failed');
+  });
+
   it('execution_completed and execution_failed end the execution with its rounded duration', () => {
     const ok = fold([started(), succeeded(1), completed(2)]);
     expect(ok).toMatchObject({ status: 'completed', completedAt: at(2), executionTimeMs: 1234, errorMessage: null, lastSeq: 2 });

@@ -1,9 +1,10 @@
-import type { StepResult } from '@fixlify/contracts';
+import { isOutcomeUnknown, type StepResult } from '@fixlify/contracts';
 
 export interface ActionExecuted {
   stepId: string;
   type: string;
-  status: 'succeeded' | 'failed' | 'retrying';
+  /** unknown: a message to a person that may or may not have been delivered (see OUTCOME_UNKNOWN) */
+  status: 'succeeded' | 'failed' | 'retrying' | 'unknown';
   attempt: number;
   startedAt: string;
   durationMs: number;
@@ -12,7 +13,8 @@ export interface ActionExecuted {
   delivery?: string;
 }
 
-export type ExecutionStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'retry' | 'waiting' | 'cancelled';
+/** unknown: ended on a message whose delivery nobody can know (not sent again, not known to have failed) */
+export type ExecutionStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'unknown' | 'retry' | 'waiting' | 'cancelled';
 
 export interface ExecutionLogRow {
   id: string;
@@ -63,7 +65,7 @@ export const emptyLog = (r: StepResult): ExecutionLogRow => ({
   updatedAt: r.at,
 });
 
-const TERMINAL: ReadonlySet<ExecutionStatus> = new Set(['completed', 'failed', 'cancelled']);
+const TERMINAL: ReadonlySet<ExecutionStatus> = new Set(['completed', 'failed', 'unknown', 'cancelled']);
 
 /**
  * Folds one step result into an execution log. Pure and deterministic (times come from the
@@ -111,7 +113,7 @@ export const foldIntoLog = (log: ExecutionLogRow, r: StepResult): boolean => {
       log.actionsExecuted.push({
         stepId: r.stepId,
         type: r.stepType,
-        status: r.retryAt ? 'retrying' : 'failed',
+        status: r.retryAt ? 'retrying' : isOutcomeUnknown(r.error) ? 'unknown' : 'failed',
         attempt: r.attempt,
         startedAt: r.startedAt,
         durationMs: r.durationMs,
@@ -133,7 +135,7 @@ export const foldIntoLog = (log: ExecutionLogRow, r: StepResult): boolean => {
       log.errorMessage = null;
       return true;
     case 'execution_failed':
-      log.status = 'failed';
+      log.status = isOutcomeUnknown(r.error) ? 'unknown' : 'failed';
       log.completedAt = r.at;
       log.executionTimeMs = Math.round(r.durationMs);
       log.errorMessage = r.error.message;
