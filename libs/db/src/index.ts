@@ -3,6 +3,7 @@ export * from './data-source';
 export * from './entities/business.entities';
 export * from './entities/automation.entities';
 export * from './workflow-store';
+export * from './inbound-workflow';
 export * from './execution-context';
 export * from './channel-credentials';
 export * from './transaction';
