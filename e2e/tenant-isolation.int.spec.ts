@@ -112,7 +112,7 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
 
   beforeAll(async () => {
     pool = testPool();
-    [receiver, rejecting, smtp] = await Promise.all([startWebhookReceiver(), startWebhookReceiver(), startSmtpStandin()]);
+    [receiver, rejecting, smtp] = await Promise.all([startWebhookReceiver(), startWebhookReceiver(), startSmtpStandin({ auth: { user: 'u', pass: 'pw' } })]);
     rejecting.respondWith(400, JSON.stringify({ error: 'refused on purpose' }));
     internal = createHttpServer((req, res) => {
       internalRequests++;
