@@ -1,4 +1,4 @@
-import { DomainEvent, TRIGGER_ERROR_CODES, requestEventId } from '@fixlify/contracts';
+import { DomainEvent, TRIGGER_ERROR_CODES } from '@fixlify/contracts';
 import { httpStatusOf } from './errors';
 import { webhookEvent } from './webhook-trigger';
 
