@@ -4,6 +4,7 @@
  * Usage: npm run bench -- e2e-latency [events=200] [rate_per_s=20]
  */
 import {
+  allowLoopback,
   createActiveWorkflow,
   createOrganization,
   startService,
@@ -26,7 +27,7 @@ const main = async (): Promise<void> => {
   const services: ServiceProcess[] = [];
   try {
     for (const name of ['ingest', 'matcher', 'executor', 'metrics'] as const)
-      services.push(await startService(name, { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', LOG_LEVEL: 'warn' }, `bench-${name}`));
+      services.push(await startService(name, { OUTBOUND_ALLOWED_HOSTS: allowLoopback(receiver), LOG_LEVEL: 'warn' }, `bench-${name}`));
     await Promise.all(services.map((s) => s.waitReady(90_000)));
     const org = await createOrganization(pool, { name: 'Latency bench' });
     const wf = await createActiveWorkflow(pool, org, {

@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
 import { TOPICS, WorkflowDefinition, type Command, type DomainEvent, type StepResult } from '@fixlify/contracts';
 import {
+  allowLoopback,
   createActiveWorkflow,
   createClient,
   startService,
@@ -102,7 +103,7 @@ const main = async (): Promise<void> => {
       await admin.createTopics({ topics: [{ topic: commandsTopic, numPartitions: 6, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
       await admin.disconnect();
     }
-    const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', LOG_LEVEL: 'warn', ...(direct ? { EXECUTOR_COMMANDS_TOPIC: commandsTopic, FIXLIFY_START_FROM: 'earliest' } : {}) };
+    const env = { OUTBOUND_ALLOWED_HOSTS: allowLoopback(Number(new URL(receiver.url).port)), LOG_LEVEL: 'warn', ...(direct ? { EXECUTOR_COMMANDS_TOPIC: commandsTopic, FIXLIFY_START_FROM: 'earliest' } : {}) };
     for (const name of direct ? (['executor'] as const) : (['ingest', 'matcher', 'executor', 'metrics'] as const))
       services.push(await startService(name, name === 'executor' ? { ...env, ...extraEnv } : env, `bench-exec-${name}`));
     await Promise.all(services.map((s) => s.waitReady(90_000)));

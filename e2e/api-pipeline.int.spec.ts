@@ -15,6 +15,7 @@ import {
   type ServiceProcess,
   type TelnyxStandin,
   type WebhookReceiver,
+  allowLoopback,
 } from '@fixlify/testing';
 
 const apiKey = async (pool: Pool, org: string, role: 'owner' | 'editor' | 'viewer'): Promise<string> => {
@@ -98,7 +99,7 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
     pool = testPool();
     telnyx = await startTelnyxStandin({ apiKey: 'pipeline-telnyx-key' });
     hooks = await startWebhookReceiver();
-    const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', TELNYX_API_BASE: telnyx.url, TELNYX_API_KEY: 'pipeline-telnyx-key', TELNYX_FROM: '+15550100000' };
+    const env = { OUTBOUND_ALLOWED_HOSTS: allowLoopback(hooks), TELNYX_API_BASE: telnyx.url, TELNYX_API_KEY: 'pipeline-telnyx-key', TELNYX_FROM: '+15550100000' };
     for (const name of ['ingest', 'matcher', 'executor', 'metrics', 'api'] as const) services.push(await startService(name, env, `api-pipeline-${name}`));
     await Promise.all(services.map((s) => s.waitReady(120_000)));
     base = `http://127.0.0.1:${services.find((s) => s.name === 'api')!.port}`;

@@ -3,6 +3,8 @@ import type { Kafka, Producer } from 'kafkajs';
 import { DateTime } from 'luxon';
 import { TOPICS, type Command, type DeadLetter, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import {
+  allowLoopback,
+  freePort,
   organizationFamily,
   createActiveWorkflow,
   createClient,
@@ -42,6 +44,7 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
   let mailgun: MailgunStandin;
   let telnyx: TelnyxStandin;
   let hooks: WebhookReceiver;
+  let lateReceiverPort = 0;
   const services: ServiceProcess[] = [];
 
   // this file's organizations share an id prefix: readers skip everyone else's messages without parsing them
@@ -55,8 +58,10 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
     producer = kafka.producer();
     await producer.connect();
     [mailgun, telnyx, hooks] = await Promise.all([startMailgunStandin(), startTelnyxStandin(), startWebhookReceiver()]);
+    // a port for the receiver one test starts later: the executor allows exactly the ports it needs
+    lateReceiverPort = await freePort();
     const env = {
-      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+      OUTBOUND_ALLOWED_HOSTS: allowLoopback(hooks, lateReceiverPort),
       MAILGUN_API_BASE: mailgun.url,
       MAILGUN_API_KEY: 'key-test',
       TELNYX_API_BASE: telnyx.url,
@@ -324,7 +329,7 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
       const client = await createClient(pool, org, { name: 'é'.repeat(600) });
       const big = await publish(org, one('too-big', { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/big/${org}`, payload: '{% for i in (1..1000) %}{{ client.name }}{% endfor %}' } }));
       const huge = await publish(org, one('too-huge', { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/huge/${org}`, payload: '{% for i in (1..3000) %}{{ client.name }}{% endfor %}' } }));
-      const api = await startWebhookReceiver();
+      const api = await startWebhookReceiver({ port: lateReceiverPort });
       try {
         api.respondWith(200, JSON.stringify({ blob: 'z'.repeat(100_000) }));
         const saved = await publish(org, one('too-much', { id: 'api', type: 'api_call', config: { url: `${api.url}/blob`, saveAs: 'blob' } }));

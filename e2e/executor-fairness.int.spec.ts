@@ -17,6 +17,7 @@ import {
   type ServiceProcess,
   type TopicTail,
   type WebhookReceiver,
+  allowLoopback,
 } from '@fixlify/testing';
 
 jest.setTimeout(900_000);
@@ -80,7 +81,7 @@ describe('executor: fairness between organizations', () => {
     );
     await results.ready;
 
-    executor = await startService('executor', { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', EXECUTOR_COMMANDS_TOPIC: topic, FIXLIFY_START_FROM: 'earliest', LOG_LEVEL: 'warn' }, 'exec-fairness');
+    executor = await startService('executor', { OUTBOUND_ALLOWED_HOSTS: allowLoopback(receiver), EXECUTOR_COMMANDS_TOPIC: topic, FIXLIFY_START_FROM: 'earliest', LOG_LEVEL: 'warn' }, 'exec-fairness');
     await executor.waitReady(90_000);
 
     const floodStart = Date.now();

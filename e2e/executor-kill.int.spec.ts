@@ -15,6 +15,7 @@ import {
   type ServiceProcess,
   type TopicTail,
   type WebhookReceiver,
+  allowLoopback,
 } from '@fixlify/testing';
 
 jest.setTimeout(600_000);
@@ -51,7 +52,7 @@ describe('executor: SIGKILL at random moments loses and repeats nothing', () => 
     await producer.connect();
     receiver = await startWebhookReceiver();
     env = {
-      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+      OUTBOUND_ALLOWED_HOSTS: allowLoopback(receiver),
       EXECUTOR_COMMANDS_TOPIC: topic,
       FIXLIFY_INSTANCE_ID: instance,
       // a topic of its own: read it all, so a restart before the first commit of a partition misses nothing

@@ -15,6 +15,7 @@ import {
   type ServiceProcess,
   type TopicTail,
   type WebhookReceiver,
+  allowLoopback,
 } from '@fixlify/testing';
 
 /**
@@ -69,7 +70,7 @@ describe('observability: metrics, traces, logs and health of every service', () 
       tailTopic(kafka, TOPICS.commands, traced<Command>(mine)),
       tailTopic(kafka, TOPICS.stepResults, traced<StepResult>(mine)),
     ]);
-    const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' };
+    const env = { OUTBOUND_ALLOWED_HOSTS: allowLoopback(receiver) };
     const extra: Partial<Record<ServiceProcess['name'], Record<string, string>>> = {
       // debug: the projector logs each step result with its identity and trace
       metrics: { METRICS_SCHEMA: scratch, METRICS_PROJECTION_NAME: projectionName, LOG_LEVEL: 'debug' },

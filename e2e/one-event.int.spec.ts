@@ -11,6 +11,8 @@ import {
   waitFor,
   type ServiceProcess,
   type WebhookReceiver,
+  allowLoopback,
+  setWebhookSigningSecret,
 } from '@fixlify/testing';
 
 /**
@@ -31,7 +33,7 @@ describe('one event, end to end', () => {
     pool = testPool();
     receiver = await startWebhookReceiver();
     collector = await startOtlpCollector();
-    const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_SIGNING_SECRET: secret, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '200' };
+    const env = { OUTBOUND_ALLOWED_HOSTS: allowLoopback(receiver), OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '200' };
     for (const name of ['ingest', 'matcher', 'executor', 'metrics'] as const) services.push(await startService(name, env, `e2e-${name}`));
     await Promise.all(services.map((s) => s.waitReady(90_000)));
   });
@@ -46,6 +48,7 @@ describe('one event, end to end', () => {
   it('a committed job insert fires the workflow webhook once and is logged as completed', async () => {
     const org = await createOrganization(pool, { name: 'E2E Plumbing' });
     orgId = org;
+    await setWebhookSigningSecret(pool, org, secret);
     const client = await createClient(pool, org, { name: 'Grace' });
     const wf = await createActiveWorkflow(pool, org, {
       nodes: [

@@ -17,6 +17,7 @@ import {
   type ServiceProcess,
   type TopicTail,
   type WebhookReceiver,
+  allowLoopback,
 } from '@fixlify/testing';
 
 /**
@@ -61,7 +62,7 @@ describe('projection after a real run, and its rebuild', () => {
     [flaky, ok, broken] = await Promise.all([startWebhookReceiver(), startWebhookReceiver(), startWebhookReceiver()]);
     broken.respondWith(500, '{"error":"down"}');
     results = await tailTopic(kafka, TOPICS.stepResults, jsonWhere<StepResult>(() => true));
-    const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', EXECUTOR_TIMER_POLL_MS: '50', METRICS_SCHEMA: live };
+    const env = { OUTBOUND_ALLOWED_HOSTS: allowLoopback(flaky, ok, broken), EXECUTOR_TIMER_POLL_MS: '50', METRICS_SCHEMA: live };
     for (const name of ['ingest', 'matcher', 'executor', 'metrics'] as const) services.push(await startService(name, env, `projection-run-${name}`));
     await Promise.all([...services.map((s) => s.waitReady(90_000)), results.ready]);
   });

@@ -19,6 +19,7 @@ import {
   type ServiceProcess,
   type TelnyxStandin,
   type WebhookReceiver,
+  allowLoopback,
 } from '@fixlify/testing';
 jest.setTimeout(1_500_000);
 
@@ -101,7 +102,7 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
     const env = {
       FIXLIFY_GROUP_PREFIX: prefix,
       FIXLIFY_START_FROM: 'earliest',
-      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+      OUTBOUND_ALLOWED_HOSTS: allowLoopback(hooks),
       MAILGUN_API_BASE: mailgun.url,
       MAILGUN_API_KEY: 'key-test',
       TELNYX_API_BASE: telnyx.url,

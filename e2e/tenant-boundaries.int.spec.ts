@@ -2,6 +2,7 @@ import { createHash, randomBytes, scryptSync } from 'node:crypto';
 import type { Pool } from 'pg';
 import { SECRET_PLACEHOLDER, TOPICS } from '@fixlify/contracts';
 import {
+  allowLoopback,
   createOrganization,
   startMailgunStandin,
   startService,
@@ -86,7 +87,7 @@ describe('API: tenant boundaries, accounts and sessions', () => {
       startService(
         'executor',
         {
-          OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+          OUTBOUND_ALLOWED_HOSTS: allowLoopback(receiver),
           MAILGUN_API_BASE: mailgun.url,
           MAILGUN_API_KEY: 'key-tenant',
           MAILGUN_DOMAIN: 'mg.tenant.test',

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { signWebhook } from '@fixlify/channels';
 import { TOPICS, WorkflowDefinition, type Condition, type StartCommand, type TriggerSpec, type WorkflowDefinitionInput } from '@fixlify/contracts';
@@ -20,6 +21,7 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
   let pool: Pool;
   let ingest: ServiceProcess;
   let matcher: ServiceProcess;
+  let api: ServiceProcess;
   let triggerPort: number;
   let commands: TopicTail<StartCommand>;
   const orgs = new Set<string>();
@@ -91,12 +93,14 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
     commands = await tailTopic(testKafka(), TOPICS.commands, jsonWhere<StartCommand>((c) => c.kind === 'start' && orgs.has(c.organizationId)));
     ingest = await startService('ingest', { INGEST_TRIGGER_PORT: String(triggerPort), CLOCK_POLL_MS: '200', CLOCK_ENTITY_POLL_MS: '500' }, 'triggers-ingest');
     matcher = await startService('matcher', {}, 'triggers-matcher');
-    await Promise.all([ingest.waitReady(120_000), matcher.waitReady(120_000), commands.ready]);
+    // manual runs go through the API, for the organization of the caller's key
+    api = await startService('api', {}, 'triggers-api');
+    await Promise.all([ingest.waitReady(120_000), matcher.waitReady(120_000), api.waitReady(120_000), commands.ready]);
   });
 
   afterAll(async () => {
     for (const [workflowId, organizationId] of created) await setWorkflowActive(pool, { workflowId, organizationId, active: false }).catch(() => undefined);
-    await Promise.all([ingest?.kill('SIGTERM'), matcher?.kill('SIGTERM')]);
+    await Promise.all([ingest?.kill('SIGTERM'), matcher?.kill('SIGTERM'), api?.kill('SIGTERM')]);
     await commands?.stop();
     await pool?.end();
   });
@@ -208,11 +212,19 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
     };
     await matcherKnows(Object.values(wf).map(([id]) => id));
     const base = `http://127.0.0.1:${triggerPort}`;
+    const prefix = randomBytes(6).toString('hex').slice(0, 8);
+    const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
+    await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, 'triggers', $2, $3, 'editor')`, [org, prefix, createHash('sha256').update(key).digest('hex')]);
+    const runManually = (workflowId: string, requestId: string) =>
+      fetch(`http://127.0.0.1:${api.port}/api/workflows/${workflowId}/trigger`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ requestId, context: { reason: 'vip' } }),
+      });
     for (const name of ['manual+', 'manual-']) {
-      const r = await fetch(`${base}/triggers/manual`, { method: 'POST', body: JSON.stringify({ organizationId: org, workflowId: wf[name]![0], requestId: `r-${name}`, context: { reason: 'vip' } }) });
-      expect(r.status).toBe(202);
+      expect((await runManually(wf[name]![0], `r-${name}`)).status).toBe(202);
       // a retried call is the same event, so the same execution
-      expect((await fetch(`${base}/triggers/manual`, { method: 'POST', body: JSON.stringify({ organizationId: org, workflowId: wf[name]![0], requestId: `r-${name}`, context: { reason: 'vip' } }) })).status).toBe(202);
+      expect((await runManually(wf[name]![0], `r-${name}`)).status).toBe(202);
     }
     for (const name of ['webhook+', 'webhook-']) {
       const id = wf[name]![0];

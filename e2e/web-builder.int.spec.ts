@@ -76,7 +76,7 @@ describe('web app in a real browser', () => {
     mkdirSync(SHOTS, { recursive: true });
     pool = testPool();
     telnyx = await startTelnyxStandin({ apiKey: 'web-e2e-telnyx' });
-    const env = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', TELNYX_API_BASE: telnyx.url, TELNYX_API_KEY: 'web-e2e-telnyx', TELNYX_FROM: '+15550100000', OUTBOX_TELNYX_URL: telnyx.url };
+    const env = { TELNYX_API_BASE: telnyx.url, TELNYX_API_KEY: 'web-e2e-telnyx', TELNYX_FROM: '+15550100000', OUTBOX_TELNYX_URL: telnyx.url };
     for (const name of ['ingest', 'matcher', 'executor', 'metrics', 'api'] as const) services.push(await startService(name, env, `web-e2e-${name}`));
     await Promise.all(services.map((s) => s.waitReady(120_000)));
     base = `http://127.0.0.1:${services.find((s) => s.name === 'api')!.port}`;

@@ -17,8 +17,8 @@ export const localProviderEnv = (): Record<string, string> => ({
   TELNYX_API_BASE: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.telnyx}`,
   TELNYX_API_KEY: LOCAL_PROVIDER_KEYS.telnyx,
   TELNYX_FROM: '+15550100000',
-  // the demo's webhook receiver is on loopback: allow exactly that host
-  OUTBOUND_ALLOWED_HOSTS: '127.0.0.1,localhost',
+  // the demo's webhook receiver is on loopback: allow exactly its port (127.0.0.1 alone would open Connect, ingest, PostgreSQL…)
+  OUTBOUND_ALLOWED_HOSTS: `127.0.0.1:${LOCAL_PROVIDER_PORTS.webhooks},localhost:${LOCAL_PROVIDER_PORTS.webhooks}`,
 });
 
 export const startLocalProviders = async (): Promise<{ close: () => Promise<void> }> => {

@@ -44,6 +44,9 @@ describe('webhook signatures', () => {
   });
 
   it('accepts any matching v1 (secret rotation)', () => {
+    const both = signWebhook(['new-secret', 'old-secret'], body, t);
+    expect(both.split(',')).toHaveLength(3);
+    expect([verifyWebhookSignature('new-secret', both, body, t), verifyWebhookSignature('old-secret', both, body, t), verifyWebhookSignature('other', both, body, t)]).toEqual([true, true, false]);
     const good = signWebhook(secret, body, t).split(',')[1];
     const old = signWebhook('old-secret', body, t).split(',')[1];
     expect(verifyWebhookSignature(secret, `t=${t},${old},${good}`, body, t)).toBe(true);

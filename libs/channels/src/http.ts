@@ -14,11 +14,14 @@ export const MAX_API_RESPONSE_BYTES = 1024 * 1024;
  * Webhook signature, Stripe-style so receivers can reuse familiar code:
  *   Fixlify-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
  * The timestamp is signed too, so a captured request cannot be replayed after the tolerance.
- * Receivers accept any v1 that matches (several are sent while a secret is being rotated).
+ * Receivers accept any v1 that matches: while a secret is being rotated, one is sent per valid
+ * secret (the new one first), so a receiver still holding the old secret goes on verifying.
  */
-export function signWebhook(secret: string, body: string | Buffer, timestampSeconds: number): string {
+export function signWebhook(secret: string | readonly string[], body: string | Buffer, timestampSeconds: number): string {
   const t = Math.floor(timestampSeconds);
-  return `t=${t},v1=${hmacHex(secret, t, body)}`;
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  if (secrets.length === 0) throw new Error('signWebhook needs at least one secret');
+  return `t=${t},${secrets.map((s) => `v1=${hmacHex(s, t, body)}`).join(',')}`;
 }
 
 const hmacHex = (secret: string, t: number, body: string | Buffer) =>
@@ -107,7 +110,8 @@ export interface SendWebhookInput {
   url: string;
   /** The exact bytes that are signed and sent (JSON text). */
   body: string;
-  secret: string;
+  /** the signing secret, or several while one is being rotated (the new one first) */
+  secret: string | readonly string[];
   /** The step key: receivers deduplicate on it, and a resend after an unknown outcome reuses it. */
   idempotencyKey: string;
   headers?: Record<string, string>;

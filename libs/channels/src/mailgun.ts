@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { ChannelError, classifyHttpStatus } from './errors';
 import { USER_AGENT } from './http';
+import { assertUrlAllowed, dispatcherFor, type OutboundPolicy } from './ssrf';
 import { excerpt, httpRequest } from './transport';
 
 export interface MailgunConfig {
@@ -11,6 +12,12 @@ export interface MailgunConfig {
   from: string;
   timeoutMs?: number;
   dispatcher?: Dispatcher;
+  /**
+   * For an API base an organization typed in: the URL is checked and sent through the guarded
+   * dispatcher of this policy (the resolved address checked at connect time), like a webhook.
+   * Unset for the deployment's own account (MAILGUN_API_BASE).
+   */
+  policy?: OutboundPolicy;
 }
 
 export interface EmailMessage {
@@ -55,7 +62,9 @@ export async function sendMailgun(cfg: MailgunConfig, msg: EmailMessage, idempot
   form.append(MAILGUN_IDEMPOTENCY_FIELD, idempotencyKey);
   form.append(`v:${MAILGUN_STEP_KEY_VARIABLE}`, idempotencyKey);
 
-  const url = `${cfg.apiBase.replace(/\/+$/, '')}/v3/${encodeURIComponent(cfg.domain)}/messages`;
+  const raw = `${cfg.apiBase.replace(/\/+$/, '')}/v3/${encodeURIComponent(cfg.domain)}/messages`;
+  const url = cfg.policy ? await assertUrlAllowed(raw, cfg.policy) : raw;
+  const dispatcher = cfg.dispatcher ?? (cfg.policy ? dispatcherFor(cfg.policy) : undefined);
   const res = await httpRequest({
     url,
     method: 'POST',
@@ -67,7 +76,7 @@ export async function sendMailgun(cfg: MailgunConfig, msg: EmailMessage, idempot
     },
     body: form.toString(),
     timeoutMs: cfg.timeoutMs ?? 15_000,
-    ...(cfg.dispatcher ? { dispatcher: cfg.dispatcher } : {}),
+    ...(dispatcher ? { dispatcher } : {}),
     maxResponseBytes: 64 * 1024,
     ...(opts.beforeLastByte ? { beforeLastByte: opts.beforeLastByte } : {}),
   });

@@ -1,6 +1,7 @@
 import { ChannelCredentialsInput } from '@fixlify/contracts';
 import { credentialsKey } from './credentials';
-import { openCredentials, sealCredential, secretHint } from './org-credentials';
+import { encryptSecret } from './credentials';
+import { generateWebhookSecret, openCredentials, sealCredential, secretHint } from './org-credentials';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -25,6 +26,17 @@ describe('organization provider accounts', () => {
     expect(() => openCredentials(B, [row], key)).toThrow(/authentication failed/);
     expect(() => openCredentials(A, [{ ...row, provider: 'telnyx' }], key)).toThrow(/authentication failed/);
     expect(() => openCredentials(A, [row], Buffer.alloc(32, 8))).toThrow(/authentication failed/);
+  });
+
+  it('opens a rotated-out webhook secret with its validity, bound to the organization like the current one', () => {
+    const current = generateWebhookSecret();
+    expect(current).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(generateWebhookSecret()).not.toBe(current);
+    const row = sealCredential(A, ChannelCredentialsInput.parse({ provider: 'webhook', secret: current, settings: {} }), key);
+    const until = new Date('2030-01-01T00:00:00Z');
+    const open = openCredentials(A, [{ ...row, previousSecretCiphertext: encryptSecret('old-secret-0123456789', key, `${A}/webhook`), previousValidUntil: until }], key);
+    expect(open.webhook).toEqual({ secret: current, settings: {}, previous: { secret: 'old-secret-0123456789', validUntil: until } });
+    expect(() => openCredentials(A, [{ ...row, previousSecretCiphertext: encryptSecret('old-secret-0123456789', key, `${B}/webhook`), previousValidUntil: until }], key)).toThrow(/authentication failed/);
   });
 
   it('refuses stored settings that no longer validate, naming the field', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { generateRequestDetails, type PushSubscription, type Urgency } from 'web-push';
 import { ChannelError, classifyHttpStatus } from './errors';
-import { assertUrlAllowed, DEFAULT_OUTBOUND_POLICY, dispatcherFor, isHostAllowed, type OutboundPolicy } from './ssrf';
+import { assertUrlAllowed, DEFAULT_OUTBOUND_POLICY, dispatcherFor, isTargetAllowed, portOf, type OutboundPolicy } from './ssrf';
 import { excerpt, httpRequest } from './transport';
 
 export interface VapidConfig {
@@ -56,7 +56,7 @@ export async function sendWebPush(
   const policy = opts.policy ?? DEFAULT_OUTBOUND_POLICY;
   const url = await assertUrlAllowed(subscription.endpoint, policy);
   // Real push services are all https; plain http is only for hosts the policy names (stand-ins).
-  if (url.protocol !== 'https:' && !isHostAllowed(url.hostname, policy) && !policy.allowPrivateNetworks) {
+  if (url.protocol !== 'https:' && !isTargetAllowed(url.hostname, portOf(url), policy) && !policy.allowPrivateNetworks) {
     throw new ChannelError('ssrf_blocked', 'push endpoints must be https', { retryable: false, detail: 'scheme' });
   }
   let details: ReturnType<typeof generateRequestDetails>;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import { ChannelError, classifyTransportError } from './errors';
 import type { EmailMessage, SendResult } from './mailgun';
+import { openGuardedSocket, type OutboundPolicy } from './ssrf';
 
 export interface SmtpConfig {
   host: string;
@@ -16,6 +17,22 @@ export interface SmtpConfig {
   messageIdDomain?: string;
   timeoutMs?: number;
   maxConnections?: number;
+  /**
+   * For a server an organization typed in: only these ports, and every connection opened under the
+   * outbound policy (the resolved address checked, the socket opened to it). Without it (the
+   * deployment's own SMTP_URL) nodemailer connects as configured.
+   */
+  guard?: { policy: OutboundPolicy; allowedPorts: readonly number[] };
+}
+
+/** Refuses an organization's SMTP port outside the deployment's submission ports, before any connection. */
+export function assertSmtpPortAllowed(port: number, allowedPorts: readonly number[]): void {
+  if (!allowedPorts.includes(port)) {
+    throw new ChannelError('ssrf_blocked', `SMTP port ${port} is not allowed for an organization's own server (allowed: ${allowedPorts.join(', ')})`, {
+      retryable: false,
+      detail: 'port',
+    });
+  }
 }
 
 export interface SmtpSender {
@@ -40,6 +57,7 @@ const domainOf = (address: string) => {
 /** A pooled nodemailer transport; close() when the process shuts down. */
 export function createSmtpSender(cfg: SmtpConfig): SmtpSender {
   const timeout = cfg.timeoutMs ?? 15_000;
+  const guard = cfg.guard;
   const transport = createTransport({
     pool: true,
     host: cfg.host,
@@ -51,6 +69,16 @@ export function createSmtpSender(cfg: SmtpConfig): SmtpSender {
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
+    ...(guard
+      ? {
+          getSocket: (_options: unknown, callback: (err: Error | null, socketOptions: unknown) => void) => {
+            openGuardedSocket(cfg.host, cfg.port, guard.policy, timeout).then(
+              (connection) => callback(null, { connection }),
+              (err: Error) => callback(err, null),
+            );
+          },
+        }
+      : {}),
   });
   const idDomain = cfg.messageIdDomain ?? domainOf(cfg.from);
   return {
@@ -59,6 +87,7 @@ export function createSmtpSender(cfg: SmtpConfig): SmtpSender {
         throw new ChannelError('invalid_request', 'an email needs a text or html body', { retryable: false });
       }
       const messageId = messageIdFor(idempotencyKey, idDomain);
+      if (guard) assertSmtpPortAllowed(cfg.port, guard.allowedPorts);
       try {
         const info = await transport.sendMail({
           from: cfg.from,

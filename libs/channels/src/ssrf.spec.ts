@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { request } from 'undici';
 import { ChannelError } from './errors';
-import { assertUrlAllowed, classifyAddress, createGuardedDispatcher, DEFAULT_OUTBOUND_POLICY, expandIPv6, type OutboundPolicy } from './ssrf';
+import { assertUrlAllowed, classifyAddress, createGuardedDispatcher, DEFAULT_OUTBOUND_POLICY, expandIPv6, isTargetAllowed, parseAllowedHosts, parseAllowedTarget, type OutboundPolicy } from './ssrf';
 import { rejectionOf, startTestServer, type TestServer } from './test-server';
 
 const fixed = (...addresses: string[]) => async (): Promise<LookupAddress[]> =>
@@ -114,6 +114,26 @@ describe('assertUrlAllowed with opt-ins', () => {
     await expect(assertUrlAllowed('http://hooks.internal/', policy)).resolves.toBeInstanceOf(URL);
     expect(await rejectionOf(assertUrlAllowed('http://127.0.0.2/', policy))).toMatchObject({ code: 'ssrf_blocked' });
   });
+  it('host:port entries allow that port only (Kafka Connect and ingest on the same loopback stay out of reach)', async () => {
+    const policy: OutboundPolicy = { allowPrivateNetworks: false, allowedHosts: ['127.0.0.1:28204', '[::1]:8443', 'hooks.internal:443'], resolve: fixed('10.0.0.7') };
+    await expect(assertUrlAllowed('http://127.0.0.1:28204/hook', policy)).resolves.toBeInstanceOf(URL);
+    await expect(assertUrlAllowed('https://[::1]:8443/', policy)).resolves.toBeInstanceOf(URL);
+    await expect(assertUrlAllowed('https://hooks.internal/', policy)).resolves.toBeInstanceOf(URL);
+    for (const url of ['http://127.0.0.1:28083/connectors', 'http://127.0.0.1:9110/triggers/manual', 'http://127.0.0.1/', 'http://hooks.internal/', 'https://[::1]/'])
+      expect([url, await rejectionOf(assertUrlAllowed(url, policy))]).toEqual([url, expect.objectContaining({ code: 'ssrf_blocked' })]);
+  });
+  it('parses allow-list entries and says what is wrong with a bad one', () => {
+    expect(parseAllowedTarget('127.0.0.1:8080')).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(parseAllowedTarget('[::1]:25')).toEqual({ host: '::1', port: 25 });
+    expect(parseAllowedTarget('::1')).toEqual({ host: '::1', port: null });
+    expect(parseAllowedTarget('Hooks.Internal.')).toEqual({ host: 'hooks.internal', port: null });
+    expect(() => parseAllowedTarget('127.0.0.1:http')).toThrow(/port must be a number/);
+    expect(() => parseAllowedTarget('127.0.0.1:70000')).toThrow(/port must be a number/);
+    expect(() => parseAllowedTarget('http://127.0.0.1:80')).toThrow(/not host, host:port/);
+    expect(parseAllowedHosts(' 127.0.0.1:1 ,, localhost:2')).toEqual(['127.0.0.1:1', 'localhost:2']);
+    expect(isTargetAllowed('LOCALHOST', 2, { allowPrivateNetworks: false, allowedHosts: ['localhost:2'] })).toBe(true);
+    expect(isTargetAllowed('localhost', 3, { allowPrivateNetworks: false, allowedHosts: ['localhost:2'] })).toBe(false);
+  });
   it('allowPrivateNetworks opens the LAN but never 0.0.0.0', async () => {
     const policy: OutboundPolicy = { allowPrivateNetworks: true, allowedHosts: [] };
     await expect(assertUrlAllowed('http://10.0.0.5/', policy)).resolves.toBeInstanceOf(URL);
@@ -149,6 +169,23 @@ describe('createGuardedDispatcher', () => {
     const dispatcher = createGuardedDispatcher(DEFAULT_OUTBOUND_POLICY);
     expect(await rejectionOf(request(`http://127.0.0.1:${server.port}/`, { dispatcher }))).toMatchObject({ code: 'ssrf_blocked' });
     expect(await rejectionOf(request(`http://[::ffff:127.0.0.1]:${server.port}/`, { dispatcher }))).toMatchObject({ code: 'ssrf_blocked' });
+    await dispatcher.close();
+  });
+
+  it('refuses an allowed host on another port at connect time', async () => {
+    const dispatcher = createGuardedDispatcher({ allowPrivateNetworks: false, allowedHosts: [`127.0.0.1:${server.port + 1}`] });
+    expect(await rejectionOf(request(`http://127.0.0.1:${server.port}/`, { dispatcher }))).toMatchObject({ code: 'ssrf_blocked' });
+    const named = createGuardedDispatcher({ allowPrivateNetworks: false, allowedHosts: [`hooks.test:${server.port + 1}`], resolve: fixed('127.0.0.1') });
+    expect(await rejectionOf(request(`http://hooks.test:${server.port}/`, { dispatcher: named }))).toMatchObject({ code: 'ssrf_blocked' });
+    expect(server.requests).toHaveLength(0);
+    await Promise.all([dispatcher.close(), named.close()]);
+  });
+
+  it('connects when the policy allows the host and port', async () => {
+    const policy: OutboundPolicy = { allowPrivateNetworks: false, allowedHosts: [`127.0.0.1:${server.port}`] };
+    const dispatcher = createGuardedDispatcher(policy);
+    const res = await request(`http://127.0.0.1:${server.port}/`, { dispatcher });
+    expect(await res.body.text()).toBe('hello');
     await dispatcher.close();
   });
 

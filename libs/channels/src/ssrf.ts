@@ -1,5 +1,5 @@
 import { promises as dnsPromises, type LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { ChannelError } from './errors';
 
@@ -10,7 +10,11 @@ import { ChannelError } from './errors';
 export interface OutboundPolicy {
   /** Allow private, loopback and link-local targets (an on-premise install talking to its LAN). */
   allowPrivateNetworks: boolean;
-  /** Hosts (names or IP literals, case-insensitive) exempt from the address check. */
+  /**
+   * Targets exempt from the address check: `host:port` (`[v6]:port` for IPv6), names or IP literals,
+   * case-insensitive. A bare host (no port) exempts every port of it — only for hosts that serve
+   * nothing else, never for 127.0.0.1 on a machine that runs Kafka Connect or ingest.
+   */
   allowedHosts: string[];
   /** Resolver override (tests simulate DNS rebinding with it); defaults to dns.promises.lookup. */
   resolve?: (hostname: string) => Promise<LookupAddress[]>;
@@ -106,10 +110,71 @@ export function classifyAddress(ip: string): AddressClass {
 }
 
 const stripBrackets = (host: string) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
-/** Whether `host` is named in policy.allowedHosts (case-insensitive, brackets and trailing dot ignored). */
-export const isHostAllowed = (host: string, policy: OutboundPolicy): boolean => {
-  const h = stripBrackets(host).toLowerCase().replace(/\.$/, '');
-  return policy.allowedHosts.some((a) => stripBrackets(a).toLowerCase().replace(/\.$/, '') === h);
+const normalHost = (host: string) => stripBrackets(host).toLowerCase().replace(/\.$/, '');
+
+/** One entry of an allow-list: a host and the one port it may be reached on (null: any port). */
+export interface AllowedTarget {
+  host: string;
+  port: number | null;
+}
+
+/**
+ * Parses an allow-list entry: `host:port`, `[v6]:port`, or a bare host or IPv6 literal (any port).
+ * Throws an Error saying what is wrong, so a bad OUTBOUND_ALLOWED_HOSTS stops the service at boot.
+ */
+export function parseAllowedTarget(entry: string): AllowedTarget {
+  const e = entry.trim();
+  let host = e;
+  let port: string | null = null;
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(e);
+  if (bracketed) {
+    host = bracketed[1]!;
+    port = bracketed[2] ?? null;
+  } else if ((e.match(/:/g) ?? []).length === 1) {
+    [host, port] = e.split(':') as [string, string];
+  }
+  // more than one colon and no brackets: an IPv6 literal without a port
+  if (!host || /[\s/@?#]/.test(host) || (host.includes(':') && isIP(host) !== 6)) throw new Error(`"${e}" is not host, host:port or [ipv6]:port`);
+  if (port === null) return { host: normalHost(host), port: null };
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw new Error(`"${e}": the port must be a number from 1 to 65535`);
+  return { host: normalHost(host), port: Number(port) };
+}
+
+/** Parses a comma-separated allow-list (OUTBOUND_ALLOWED_HOSTS); throws on the first bad entry. */
+export const parseAllowedHosts = (list: string): string[] =>
+  list
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .map((h) => {
+      parseAllowedTarget(h);
+      return h;
+    });
+
+const parsedLists = new WeakMap<readonly string[], AllowedTarget[]>();
+const targetsOf = (policy: OutboundPolicy): AllowedTarget[] => {
+  let t = parsedLists.get(policy.allowedHosts);
+  if (!t) {
+    // entries were validated at boot; one that does not parse here exempts nothing
+    t = policy.allowedHosts.flatMap((a) => {
+      try {
+        return [parseAllowedTarget(a)];
+      } catch {
+        return [];
+      }
+    });
+    parsedLists.set(policy.allowedHosts, t);
+  }
+  return t;
+};
+
+/** The port a URL connects to: its own, or the scheme's default. */
+export const portOf = (u: URL): number => (u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80);
+
+/** Whether `host` on `port` is named in policy.allowedHosts (case-insensitive, brackets and trailing dot ignored). */
+export const isTargetAllowed = (host: string, port: number, policy: OutboundPolicy): boolean => {
+  const h = normalHost(host);
+  return targetsOf(policy).some((a) => a.host === h && (a.port === null || a.port === port));
 };
 
 function checkAddress(host: string, address: string, policy: OutboundPolicy): void {
@@ -151,7 +216,7 @@ export async function assertUrlAllowed(url: string | URL, policy: OutboundPolicy
   }
   // WHATWG URL has already normalised tricks like http://2130706433/ and http://0x7f.1/ to 127.0.0.1.
   const host = stripBrackets(u.hostname);
-  if (isHostAllowed(host, policy)) return u;
+  if (isTargetAllowed(host, portOf(u), policy)) return u;
   if (isIP(host)) {
     checkAddress(host, host, policy);
     return u;
@@ -172,7 +237,11 @@ export async function assertUrlAllowed(url: string | URL, policy: OutboundPolicy
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** A net.connect `lookup` that refuses blocked addresses at connect time (DNS rebinding). */
+/**
+ * A net.connect `lookup` that refuses blocked addresses at connect time (DNS rebinding). It checks
+ * every address: the allow-list names ports, which a lookup does not see, so the exemption is
+ * decided by the caller (createGuardedDispatcher) before it uses this lookup.
+ */
 export function guardedLookup(policy: OutboundPolicy) {
   return (hostname: string, options: { all?: boolean; family?: number } | number, callback: LookupCallback): void => {
     const opts = typeof options === 'number' ? { family: options } : options;
@@ -186,7 +255,7 @@ export function guardedLookup(policy: OutboundPolicy) {
           callback(e, '');
           return;
         }
-        if (!isHostAllowed(hostname, policy)) for (const a of wanted) checkAddress(hostname, a.address, policy);
+        for (const a of wanted) checkAddress(hostname, a.address, policy);
         if (opts.all) callback(null, wanted);
         else callback(null, wanted[0]!.address, wanted[0]!.family);
       })
@@ -202,11 +271,19 @@ export interface GuardedDispatcherOptions {
 
 /** An undici Agent whose every connection is checked against the policy, after DNS, before connect. */
 export function createGuardedDispatcher(policy: OutboundPolicy = DEFAULT_OUTBOUND_POLICY, opts: GuardedDispatcherOptions = {}): Dispatcher {
-  const base = buildConnector({ timeout: opts.connectTimeoutMs ?? 10_000, lookup: guardedLookup(policy) } as buildConnector.BuildOptions);
+  const timeout = opts.connectTimeoutMs ?? 10_000;
+  const guarded = buildConnector({ timeout, lookup: guardedLookup(policy) } as buildConnector.BuildOptions);
+  // an allow-listed host:port is exempt from the address check (a stand-in on loopback), nothing else
+  const exempt = buildConnector({ timeout, ...(policy.resolve ? { lookup: plainLookup(policy.resolve) } : {}) } as buildConnector.BuildOptions);
   const connect: buildConnector.connector = (options, callback) => {
     const host = stripBrackets(options.hostname);
+    const port = options.port ? Number(options.port) : options.protocol === 'https:' ? 443 : 80;
+    if (isTargetAllowed(host, port, policy)) {
+      exempt(options, callback);
+      return;
+    }
     // net.connect skips `lookup` for IP literals, so those are checked here.
-    if (isIP(host) && !isHostAllowed(host, policy)) {
+    if (isIP(host)) {
       try {
         checkAddress(host, host, policy);
       } catch (err) {
@@ -214,9 +291,64 @@ export function createGuardedDispatcher(policy: OutboundPolicy = DEFAULT_OUTBOUN
         return;
       }
     }
-    base(options, callback);
+    guarded(options, callback);
   };
   return new Agent({ connect, keepAliveTimeout: opts.keepAliveTimeoutMs ?? 4_000 });
+}
+
+/** The policy's resolver (tests) as a net.connect lookup, without checks. */
+const plainLookup =
+  (resolve: (hostname: string) => Promise<LookupAddress[]>) =>
+  (hostname: string, options: { all?: boolean; family?: number } | number, callback: LookupCallback): void => {
+    const opts = typeof options === 'number' ? { family: options } : options;
+    resolve(hostname)
+      .then((all) => {
+        const wanted = opts.family === 4 || opts.family === 6 ? all.filter((a) => a.family === opts.family) : all;
+        if (opts.all) callback(null, wanted);
+        else if (wanted[0]) callback(null, wanted[0].address, wanted[0].family);
+        else callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
+      })
+      .catch((err: NodeJS.ErrnoException) => callback(err, ''));
+  };
+
+/**
+ * A TCP connection to host:port under the policy, for protocols that are not HTTP (an
+ * organization's SMTP server): the name is resolved once, every address checked, and the socket
+ * opened to the checked address itself, so DNS cannot hand out another one in between.
+ */
+export async function openGuardedSocket(host: string, port: number, policy: OutboundPolicy, timeoutMs = 10_000): Promise<Socket> {
+  const name = stripBrackets(host);
+  let address = name;
+  if (!isIP(name)) {
+    let all: LookupAddress[];
+    try {
+      all = await (policy.resolve ?? defaultResolve)(name);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw new ChannelError('network', `cannot resolve ${name}: ${code ?? String(err)}`, { retryable: code !== 'ENOTFOUND', cause: err });
+    }
+    if (all.length === 0) throw new ChannelError('network', `cannot resolve ${name}: no addresses`, { retryable: true });
+    if (!isTargetAllowed(name, port, policy)) for (const a of all) checkAddress(name, a.address, policy);
+    address = all[0]!.address;
+  } else if (!isTargetAllowed(name, port, policy)) {
+    checkAddress(name, name, policy);
+  }
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = netConnect({ host: address, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ChannelError('timeout', `connecting to ${name}:${port} timed out`, { retryable: true }));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new ChannelError('network', `cannot connect to ${name}:${port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { retryable: true, cause: err }));
+    });
+  });
 }
 
 const dispatchers = new WeakMap<OutboundPolicy, Dispatcher>();

@@ -23,8 +23,11 @@ export const MailgunCredentials = z
       .object({
         domain: z.string().trim().min(3).max(253).regex(/^[a-z0-9.-]+$/i, 'a domain name such as mg.example.com'),
         from: sender,
-        /** https://api.mailgun.net (US) or https://api.eu.mailgun.net (EU) */
-        apiBase: z.string().url().optional(),
+        /**
+         * https://api.mailgun.net (US) or https://api.eu.mailgun.net (EU). The executor sends to it
+         * through the outbound guard (like a webhook): a private or loopback address is refused.
+         */
+        apiBase: z.url({ protocol: /^https?$/, error: 'an http(s) URL such as https://api.eu.mailgun.net' }).optional(),
       })
       .strict(),
   })
@@ -37,7 +40,9 @@ export const SmtpCredentials = z
     secret: secret('the SMTP password'),
     settings: z
       .object({
+        /** reached through the outbound guard: a private or loopback address is refused */
         host: z.string().trim().min(1).max(253),
+        /** the executor accepts only the deployment's submission ports (SMTP_ALLOWED_PORTS: 25, 465, 587, 2525) */
         port: z.number().int().min(1).max(65535).default(587),
         /** implicit TLS (port 465); STARTTLS is used when the server offers it */
         secure: z.boolean().default(false),

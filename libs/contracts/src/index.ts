@@ -6,6 +6,7 @@ export * from './debezium';
 export * from './ids';
 export * from './json-schema';
 export * from './triggers';
+export * from './trigger-data';
 export * from './channel-credentials';
 export * from './system-status';
 export * from './limits';

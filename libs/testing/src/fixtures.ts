@@ -3,7 +3,8 @@ import type { KafkaMessage } from 'kafkajs';
 import { Pool } from 'pg';
 import { randomUUID as uuid } from 'node:crypto';
 import { WorkflowDefinition, type StartCommand, type WorkflowDefinitionInput } from '@fixlify/contracts';
-import { publishWorkflowVersion, createWorkflowDraft, type PublishedVersion } from '@fixlify/db';
+import { credentialsKey, sealCredential } from '@fixlify/channels';
+import { publishWorkflowVersion, createWorkflowDraft, rotateWebhookSecret, type PublishedVersion } from '@fixlify/db';
 
 export const testPool = (): Pool => {
   const pool = new Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/fixlify', max: 5 });
@@ -112,4 +113,19 @@ export const manualStartCommand = (
     },
     triggeredAt: at,
   };
+};
+
+/**
+ * OUTBOUND_ALLOWED_HOSTS for an executor that must reach these loopback stand-ins (and nothing else
+ * on loopback: not Kafka Connect, not ingest, not the other tests' services): `127.0.0.1:<port>` each.
+ */
+export const allowLoopback = (...targets: ({ port: number } | number)[]): string => [...new Set(targets.map((t) => `127.0.0.1:${typeof t === 'number' ? t : t.port}`))].join(',');
+
+/**
+ * Gives an organization a webhook signing secret of the test's choosing (the executor otherwise
+ * creates a random one on first use), sealed as the API seals it with the development key.
+ */
+export const setWebhookSigningSecret = async (pool: Pool, organizationId: string, secret: string): Promise<void> => {
+  const sealed = sealCredential(organizationId, { provider: 'webhook', secret, settings: {} }, credentialsKey({}));
+  await rotateWebhookSecret(pool, { organizationId, secretCiphertext: sealed.secretCiphertext, previousValidUntil: null });
 };

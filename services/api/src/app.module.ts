@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ApiKeysController, AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { ChannelsController } from './channels/channels.controller';
+import { WebhookSecretController } from './channels/webhook-secret.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DEPS, type ApiDeps } from './deps';
 import { ExecutionsController } from './executions/executions.controller';
@@ -18,6 +19,7 @@ export const CONTROLLERS: Type[] = [
   AuthController,
   ApiKeysController,
   ChannelsController,
+  WebhookSecretController,
   CatalogController,
   WorkflowsController,
   TemplatesController,

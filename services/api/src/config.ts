@@ -44,6 +44,13 @@ const ApiEnv = z.object({
   LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** password checks (scrypt) running at once; more sign-ins meanwhile answer 429 */
   LOGIN_MAX_CONCURRENT: z.coerce.number().int().min(1).max(256).default(4),
+  /** how long a rotated-out webhook signing secret stays valid by default (seconds; POST /api/webhook-secret/rotate) */
+  WEBHOOK_SECRET_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(24 * 3600),
+  /**
+   * A manual run of a workflow published or (re)activated less than this long ago waits out the rest
+   * (ms), so every matcher has indexed it (the same rule as ingest's clock and webhook triggers)
+   */
+  WORKFLOW_ACTIVATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   NODE_ENV: z.string().default('development'),
 });
 export type ApiConfig = Omit<z.infer<typeof ApiEnv>, 'SESSION_SECRET'> & { SESSION_SECRET: string };

@@ -1,5 +1,6 @@
 import { DELIVERY_CHANNELS, DeliveryChannel, parseSettings } from '@fixlify/contracts';
 import { z } from 'zod';
+import { parseAllowedHosts } from '@fixlify/channels';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -15,12 +16,36 @@ const ExecutorEnv = z.object({
   EXECUTOR_DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(24),
   /** how often due timers (delays, retry back-off, parked commands) are polled */
   EXECUTOR_TIMER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
-  /** secret that signs outgoing webhooks (Fixlify-Signature header) unless the organization has its own */
-  WEBHOOK_SIGNING_SECRET: z.string().min(16).default('local-development-webhook-secret'),
   /** outbound webhook/api_call to private, loopback and link-local addresses: refused unless true */
   OUTBOUND_ALLOW_PRIVATE_NETWORKS: bool.default(false),
-  /** hosts allowed even when they resolve to private addresses (comma-separated) */
-  OUTBOUND_ALLOWED_HOSTS: z.string().default(''),
+  /**
+   * Targets allowed even when they resolve to private addresses (comma-separated `host:port`, `[v6]:port`;
+   * a bare host allows every port of it). Name ports: 127.0.0.1 alone would open Kafka Connect and ingest.
+   */
+  OUTBOUND_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      try {
+        return parseAllowedHosts(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : String(e) });
+        return z.NEVER;
+      }
+    }),
+  /** ports an organization's own SMTP server may use (comma-separated); the deployment's SMTP_URL is not restricted */
+  SMTP_ALLOWED_PORTS: z
+    .string()
+    .default('25,465,587,2525')
+    .transform((v, ctx) => {
+      const parts = v.split(',').map((p) => p.trim()).filter(Boolean);
+      const bad = parts.filter((p) => !/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535);
+      if (bad.length > 0 || parts.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `expected comma-separated ports from 1 to 65535${bad.length ? `, not ${bad.map((b) => JSON.stringify(b)).join(', ')}` : ''}` });
+        return z.NEVER;
+      }
+      return parts.map(Number);
+    }),
   /** Mailgun HTTP API (the local stand-in in tests) */
   MAILGUN_API_BASE: z.string().url().default('https://api.mailgun.net'),
   MAILGUN_DOMAIN: z.string().default('mg.example.com'),

@@ -25,7 +25,7 @@ const main = async (): Promise<void> => {
   const broker = probeKafka(kafka, log);
   const policy = {
     allowPrivateNetworks: cfg.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
-    allowedHosts: cfg.OUTBOUND_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean),
+    allowedHosts: cfg.OUTBOUND_ALLOWED_HOSTS,
   };
   const now = (): Date => new Date();
   const accounts = new OrgAccounts(pool, credentialsKey(), cfg.EXECUTOR_CREDENTIALS_TTL_MS);

@@ -1,19 +1,16 @@
 import { z } from 'zod';
 import { TOPICS, parseSettings } from '@fixlify/contracts';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const IngestEnv = z
   .object({
     /** port of /metrics and /health */
     INGEST_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
-    /** port of the trigger endpoints: POST /triggers/manual (internal) and POST /hooks/:workflowId (public) */
+    /** port of the inbound webhook endpoint POST /hooks/:workflowId (public, signed); manual runs go through the API */
     INGEST_TRIGGER_PORT: z.coerce.number().int().min(0).max(65535).default(9110),
-    /** address the trigger endpoints listen on; anything but loopback needs INGEST_INTERNAL_TOKEN */
+    /** address the inbound webhook endpoint listens on */
     INGEST_TRIGGER_HOST: z.string().min(1).default('127.0.0.1'),
-    /** bearer token the API must send to POST /triggers/manual; required when the port is reachable from outside */
-    INGEST_INTERNAL_TOKEN: z.string().min(16).optional(),
     /** inbound webhooks: how far a signature's timestamp may be from now (seconds); signatures are remembered this long */
     WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
     /** inbound webhooks: largest accepted body */
@@ -57,10 +54,6 @@ const IngestEnv = z
     CDC_WATCH_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
     /** a FAILED connector task is restarted through Connect at most this often (ms); 0: never */
     CDC_RESTART_FAILED_EVERY_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
-  })
-  .superRefine((e, ctx) => {
-    if (!LOOPBACK.has(e.INGEST_TRIGGER_HOST) && !e.INGEST_INTERNAL_TOKEN)
-      ctx.addIssue({ code: 'custom', path: ['INGEST_INTERNAL_TOKEN'], message: 'required when INGEST_TRIGGER_HOST is not a loopback address' });
   });
 export type IngestConfig = z.infer<typeof IngestEnv>;
 

@@ -126,7 +126,6 @@ const main = async (): Promise<void> => {
     log,
     port: cfg.INGEST_TRIGGER_PORT,
     host: cfg.INGEST_TRIGGER_HOST,
-    internalToken: cfg.INGEST_INTERNAL_TOKEN,
     toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
     maxBodyBytes: cfg.WEBHOOK_MAX_BODY_BYTES,
     activationGraceMs: cfg.WORKFLOW_ACTIVATION_GRACE_MS,

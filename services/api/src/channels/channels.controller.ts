@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal';
 import { DEPS, type ApiDeps } from '../deps';
 import { Doc } from '../http/doc';
 import { ApiError, notFound } from '../http/errors';
+import { replaceWebhookSecret } from './webhook-secret.controller';
 
 const providerParam = {
   transform: (v: unknown): ChannelProvider => {
@@ -52,6 +53,12 @@ export class ChannelsController {
         issueList(parsed.error),
       );
     }
+    // a signing secret the owner chose replaces the current one like a rotation: the old one stays valid for the grace period
+    if (parsed.data.provider === 'webhook') {
+      const row = await replaceWebhookSecret(this.deps, p.organizationId, parsed.data.secret, this.deps.cfg.WEBHOOK_SECRET_ROTATION_GRACE_SECONDS);
+      this.deps.log.info({ organizationId: p.organizationId, provider, actor: p.actor }, 'channel credentials set');
+      return this.view(row);
+    }
     const sealed = sealCredential(p.organizationId, parsed.data, this.deps.credentialsKey);
     const row = await upsertChannelCredential(this.deps.pool, { organizationId: p.organizationId, provider, secretCiphertext: sealed.secretCiphertext, settings: sealed.settings });
     this.deps.log.info({ organizationId: p.organizationId, provider, actor: p.actor }, 'channel credentials set');
@@ -60,8 +67,10 @@ export class ChannelsController {
 
   @Delete(':provider')
   @MinRole('owner')
-  @Doc({ summary: "Remove the organization's own account for a provider (sends fall back to the deployment's account)", role: 'owner' })
+  @Doc({ summary: "Remove the organization's own account for a provider (sends fall back to the deployment's account; the webhook signing secret cannot be removed, only rotated)", role: 'owner' })
   async remove(@Caller() p: Principal, @Param('provider', providerParam) provider: ChannelProvider): Promise<unknown> {
+    // every organization signs with its own secret; there is no deployment secret to fall back to
+    if (provider === 'webhook') throw new ApiError('conflict', 'the webhook signing secret cannot be removed; replace it with POST /api/webhook-secret/rotate');
     if (!(await deleteChannelCredential(this.deps.pool, p.organizationId, provider))) throw notFound(`${provider} account`);
     this.deps.log.info({ organizationId: p.organizationId, provider, actor: p.actor }, 'channel credentials removed');
     return { ok: true };

@@ -1,4 +1,4 @@
-import { Command, WorkflowDefinition, type ResumeCommand } from '@fixlify/contracts';
+import { Command, WorkflowDefinition, triggerDataOf, type ResumeCommand } from '@fixlify/contracts';
 import { cancelCommand, manualRetryCommand, rebuildEvent, retryContinuation } from './commands';
 
 const ids = { org: '00000000-0000-4000-8000-0000000000aa', wf: '00000000-0000-4000-8000-0000000000bb', ver: '00000000-0000-4000-8000-0000000000cc', ex: '00000000-0000-4000-8000-0000000000dd' };
@@ -16,6 +16,16 @@ const definition = WorkflowDefinition.parse({
 });
 const progressOf = (c: ResumeCommand) => c.continuation.steps * 1000 + c.continuation.attempt;
 const now = new Date('2030-01-01T00:00:00Z');
+
+describe('rebuildEvent', () => {
+  it('rebuilds the event from the ids the executor recorded; context keys of the same name stay payload', () => {
+    const job = '00000000-0000-4000-8000-0000000000ee';
+    // what the executor records for a manual run whose context tried to name another record and event
+    const triggerData = triggerDataOf({ eventId: ids.ex, entityType: 'none', entityId: null, data: { entityId: job, eventId: ids.ver, reason: 'vip' } });
+    const ev = rebuildEvent({ organizationId: ids.org, workflowId: ids.wf, triggerType: 'manual', triggerData, triggeredAt: null, after: null, now });
+    expect(ev).toMatchObject({ eventId: ids.ex, entityType: 'none', entityId: null, organizationId: ids.org, data: { entityId: job, eventId: ids.ver, reason: 'vip' } });
+  });
+});
 
 describe('manual retry', () => {
   it('moves past the recorded progress and restarts the attempt count', () => {

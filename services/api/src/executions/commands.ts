@@ -1,4 +1,4 @@
-import type { Command, Continuation, DomainEvent, ResumeCommand, TriggerType, WorkflowDefinition } from '@fixlify/contracts';
+import { splitTriggerData, type Command, type Continuation, type DomainEvent, type ResumeCommand, type TriggerType, type WorkflowDefinition } from '@fixlify/contracts';
 import { continuationProgress, initialContinuation, stepsOfProgress } from '@fixlify/workflow';
 
 export interface ExecutionRef {
@@ -81,7 +81,8 @@ export const rebuildEvent = (p: {
   after: Record<string, unknown> | null;
   now: Date;
 }): DomainEvent => {
-  const { eventId, entityType, entityId, ...data } = p.triggerData;
+  // the ids the executor recorded for the event, and the payload as the trigger gave it (colliding keys included)
+  const { eventId, entityType, entityId, payload: data } = splitTriggerData(p.triggerData);
   const et = typeof entityType === 'string' ? entityType : 'none';
   return {
     v: 1,

@@ -29,3 +29,19 @@ export const assertOwnedRefs = async (pool: Pool, organizationId: string, after:
     if (typeof v === 'string' && v) await assertOwnedEntity(pool, organizationId, type, v);
   }
 };
+
+/**
+ * An id that names no particular kind of record (a test run of a manual, webhook or clock trigger
+ * given an entityId): it must be a record of this organization, of any kind; otherwise 404, the
+ * same answer whether it exists elsewhere or nowhere.
+ */
+export const assertOwnedRecord = async (pool: Pool, organizationId: string, id: string): Promise<void> => {
+  if (!UUID.test(id)) throw new ApiError('not_found', `record ${id} not found`);
+  const r = await pool.query(
+    `SELECT 1 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND organization_id = $2) OR EXISTS (SELECT 1 FROM invoices WHERE id = $1 AND organization_id = $2)
+        OR EXISTS (SELECT 1 FROM clients WHERE id = $1 AND organization_id = $2) OR EXISTS (SELECT 1 FROM estimates WHERE id = $1 AND organization_id = $2)
+        OR EXISTS (SELECT 1 FROM technicians WHERE id = $1 AND organization_id = $2) OR EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND organization_id = $2)`,
+    [id, organizationId],
+  );
+  if (r.rowCount !== 1) throw new ApiError('not_found', `record ${id} not found`);
+};

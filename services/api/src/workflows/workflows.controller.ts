@@ -3,7 +3,7 @@ import { redactWorkflowSecrets } from '@fixlify/channels';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { TOPICS, executionId as executionIdOf } from '@fixlify/contracts';
-import { createWorkflowDraft, publishWorkflowVersion, setWorkflowActive } from '@fixlify/db';
+import { createWorkflowDraft, findWorkflow, publishWorkflowVersion, setWorkflowActive, waitUntilIndexed } from '@fixlify/db';
 import { matchesTrigger, validateWorkflow } from '@fixlify/workflow';
 import { Caller } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
@@ -13,7 +13,7 @@ import { ApiError } from '../http/errors';
 import { idOr404, zod } from '../http/zod.pipe';
 import { assertDraftAcceptable, draftSizeIssues } from './draft-limits';
 import { definitionToStore, shownWorkflow } from './definition-secrets';
-import { assertOwnedEntity, assertOwnedRefs } from './ownership';
+import { assertOwnedEntity, assertOwnedRecord, assertOwnedRefs } from './ownership';
 import { manualEvent, testRunCommand } from './events';
 import { nodeCatalog } from './node-catalog';
 import { draftTriggerType, getWorkflow, WORKFLOW_COLUMNS, type WorkflowRow } from './workflow-queries';
@@ -206,12 +206,20 @@ export class WorkflowsController {
 
   @Post(':id/trigger')
   @HttpCode(202)
-  @Doc({ summary: 'Run an active manual-trigger workflow with a context (idempotent per requestId)', body: TriggerBody, role: 'editor' })
+  @Doc({
+    summary:
+      "Run an active manual-trigger workflow with a context (idempotent per requestId); the one way to start a manual run, for the caller's organization. Context keys never replace the ids the system sets (event, entity, organization)",
+    body: TriggerBody,
+    role: 'editor',
+  })
   async trigger(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(TriggerBody)) b: z.infer<typeof TriggerBody>): Promise<unknown> {
     const w = await getWorkflow(this.deps.pool, p.organizationId, id);
     if (!w.isActive || !w.publishedVersionId) throw new ApiError('conflict', 'the workflow is not active');
     if (w.triggerType !== 'manual') throw new ApiError('conflict', `the workflow starts on ${w.triggerType ?? 'nothing'}, not manually; use a test run instead`);
     if (b.entity) await assertOwnedEntity(this.deps.pool, p.organizationId, b.entity.type, b.entity.id);
+    // a just-published or re-activated workflow: wait until every matcher has indexed it (the rule ingest applies to webhooks)
+    const indexed = await findWorkflow(this.deps.pool, id);
+    if (indexed) await waitUntilIndexed(indexed, this.deps.cfg.WORKFLOW_ACTIVATION_GRACE_MS, new Date());
     const ev = manualEvent({ organizationId: p.organizationId, workflowId: id, requestId: b.requestId ?? randomUUID(), context: b.context, entity: b.entity, now: new Date() });
     await this.deps.publisher.send(TOPICS.events, `${p.organizationId}:${id}`, JSON.stringify(ev));
     const once = w.reenrollment === 'once_per_entity' && ev.entityId;
@@ -229,7 +237,11 @@ export class WorkflowsController {
     if (!r.ok) throw new ApiError('invalid_workflow', `the draft has ${r.errors.length} problem(s); fix them before a test run`, r.errors);
     const cmd = testRunCommand({ organizationId: p.organizationId, workflow: w, definition: r.definition, requestId: b.requestId ?? randomUUID(), sample: b, now: new Date() });
     // the executor loads the records the sample points at: they must be this organization's
-    if (cmd.event.entityId && cmd.event.entityType !== 'none') await assertOwnedEntity(this.deps.pool, p.organizationId, cmd.event.entityType, cmd.event.entityId);
+    if (cmd.event.entityId) {
+      if (cmd.event.entityType !== 'none') await assertOwnedEntity(this.deps.pool, p.organizationId, cmd.event.entityType, cmd.event.entityId);
+      // a trigger about no kind of record in particular (manual, webhook, clock): the id must still be one of this organization's records
+      else await assertOwnedRecord(this.deps.pool, p.organizationId, cmd.event.entityId);
+    }
     await assertOwnedRefs(this.deps.pool, p.organizationId, b.after);
     await this.deps.publisher.send(TOPICS.commands, cmd.executionId, JSON.stringify(cmd));
     const trigger = r.definition.nodes.find((n) => n.type === 'trigger');

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { openCredentials, type OrgCredentials } from '@fixlify/channels';
-import { readChannelCredentials } from '@fixlify/db';
+import { generateWebhookSecret, openCredentials, sealCredential, type OrgCredentials } from '@fixlify/channels';
+import { ensureWebhookSecret, readChannelCredentials } from '@fixlify/db';
 
 /**
  * The organizations' own provider accounts (organization_channel_credentials), decrypted and
@@ -39,6 +39,26 @@ export class OrgAccounts {
       this.cache.set(org, { at, value });
     }
     if (this.cache.size > 50_000) for (const [k, v] of this.cache) if (at - v.at >= this.ttlMs) this.cache.delete(k);
+  }
+
+  /**
+   * The secrets an organization's outgoing webhooks are signed with: its own, and while one is being
+   * rotated out, that one too (until its validity ends). An organization without one gets one now,
+   * stored sealed (the owner sees it by rotating it through the API); no deployment-wide secret
+   * ever signs an organization's payload.
+   */
+  async webhookSigningSecrets(organizationId: string): Promise<string[]> {
+    let own = (await this.of(organizationId)).webhook;
+    if (!own) {
+      const sealed = sealCredential(organizationId, { provider: 'webhook', secret: generateWebhookSecret(), settings: {} }, this.key);
+      await ensureWebhookSecret(this.pool, organizationId, sealed.secretCiphertext);
+      // another executor may have stored its own first: read back what is stored
+      this.cache.delete(organizationId);
+      own = (await this.of(organizationId)).webhook;
+      if (!own) throw new Error(`the webhook signing secret of organization ${organizationId} was not stored`);
+    }
+    const prev = own.previous && own.previous.validUntil.getTime() > this.now() ? [own.previous.secret] : [];
+    return [own.secret, ...prev];
   }
 
   /** The organization's accounts; throws when they are stored but cannot be opened (wrong key). */

@@ -258,15 +258,30 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
         const acc = await accountsOf(req);
         if (isOutcome(acc)) return acc;
         const own = acc.smtp;
+        // an organization's own server is reached only on a submission port and through the outbound guard
         const smtpConfig: SmtpConfig | null = own
-          ? { host: own.settings.host, port: own.settings.port, secure: own.settings.secure, from: own.settings.from, auth: { user: own.settings.user, pass: own.secret } }
+          ? {
+              host: own.settings.host,
+              port: own.settings.port,
+              secure: own.settings.secure,
+              from: own.settings.from,
+              auth: { user: own.settings.user, pass: own.secret },
+              guard: { policy: deps.policy, allowedPorts: cfg.SMTP_ALLOWED_PORTS },
+            }
           : envSmtp();
         // an explicit provider wins; otherwise the organization's own account, then the deployment's
         const useSmtp =
           c.provider === 'smtp' || (c.provider === undefined && !acc.mailgun && (own !== undefined || (smtpConfig !== null && cfg.MAILGUN_API_KEY === '')));
         if (useSmtp && !smtpConfig) return failed('smtp_not_configured', 'this email asks for SMTP but neither the organization nor the deployment has an SMTP account');
+        // an organization's own API base goes through the outbound guard like a webhook; the deployment's is trusted
         const mailgun = acc.mailgun
-          ? { apiBase: acc.mailgun.settings.apiBase ?? cfg.MAILGUN_API_BASE, domain: acc.mailgun.settings.domain, apiKey: acc.mailgun.secret, from: acc.mailgun.settings.from }
+          ? {
+              apiBase: acc.mailgun.settings.apiBase ?? cfg.MAILGUN_API_BASE,
+              domain: acc.mailgun.settings.domain,
+              apiKey: acc.mailgun.secret,
+              from: acc.mailgun.settings.from,
+              ...(acc.mailgun.settings.apiBase ? { policy: deps.policy } : {}),
+            }
           : { apiBase: cfg.MAILGUN_API_BASE, domain: cfg.MAILGUN_DOMAIN, apiKey: cfg.MAILGUN_API_KEY, from: cfg.MAIL_FROM };
         const account = useSmtp ? (own ? 'organization' : 'deployment') : acc.mailgun ? 'organization' : 'deployment';
         const output = { to, subject: msg.subject, provider: useSmtp ? 'smtp' : 'mailgun', account };
@@ -357,14 +372,19 @@ export const createActionPerformer = (deps: ActionDeps): ActionPerformer => {
           c.payload !== undefined && s(c.payload).trim() !== ''
             ? s(c.payload)
             : JSON.stringify({ executionId: req.executionId, workflowId: req.workflowId, organizationId: req.organizationId, event: req.context.event, after: req.context.after });
-        const acc = await accountsOf(req);
-        if (isOutcome(acc)) return acc;
-        const signingSecret = acc.webhook?.secret ?? cfg.WEBHOOK_SIGNING_SECRET;
+        let signingSecrets: string[];
+        try {
+          signingSecrets = await deps.accounts.webhookSigningSecrets(req.organizationId);
+        } catch (e) {
+          // PostgreSQL away is not an unreadable secret: the batch is retried whole
+          if (isInfrastructureError(e)) throw e;
+          return failed('credentials_unreadable', `the organization's webhook signing secret cannot be read or created: ${e instanceof Error ? e.message : String(e)}`, true);
+        }
         return deliver(req, 'webhook', async ({ traceparent }) => {
           const r = await sendWebhook({
             url: s(c.url),
             body,
-            secret: signingSecret,
+            secret: signingSecrets,
             idempotencyKey: req.stepKey,
             headers: { traceparent, ...((c.headers as Record<string, string> | undefined) ?? {}) },
             timeoutMs: 10_000,

@@ -31,12 +31,25 @@ export const COLUMN_TYPES: Readonly<Record<string, Readonly<Record<string, strin
   tasks: { status: 'text', title: 'text', description: 'text', due_at: 'timestamptz', technician_id: 'uuid' },
 };
 
+/**
+ * Columns that hold the id of another record, and the table it must be in. A value is written only
+ * when that record belongs to the execution's organization (checked in the same statement).
+ */
+export const REFERENCE_COLUMNS: Readonly<Record<string, string>> = { technician_id: 'technicians' };
+const SINGULAR: Readonly<Record<string, string>> = { technicians: 'technician', jobs: 'job', clients: 'client', invoices: 'invoice' };
+
+/** One message for "does not exist" and "belongs to another organization": which ids exist elsewhere is not the workflow's business. */
+const notOurs = (field: string, table: string, value: string): ActionOutcome =>
+  fail('invalid_reference', `${field} ${value.slice(0, 80)} is not a ${SINGULAR[table] ?? table} of this organization`);
+
 export const UPDATABLE_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(Object.entries(COLUMN_TYPES).map(([t, cols]) => [t, new Set(Object.keys(cols))]));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fail = (code: string, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: { code, message, retryable } });
 const dbFailure = (e: unknown): ActionOutcome => {
   const code = (e as { code?: string }).code ?? '';
+  // PostgreSQL's foreign-key message names the key and whether it exists ("Key (technician_id)=(…) is not present"): not shown
+  if (code === '23503') return fail('invalid_reference', 'a record this step refers to is not one of this organization');
   // integrity and data errors (classes 22, 23) are the workflow's fault; the rest may pass
   const permanent = code.startsWith('22') || code.startsWith('23') || code.startsWith('42');
   return fail(permanent ? 'record_rejected' : 'database_unavailable', e instanceof Error ? e.message : String(e), !permanent);
@@ -65,15 +78,29 @@ export const planUpdate = (p: { organizationId: string; table: string; id: strin
     const v = p.set[c];
     return v === '' || v === undefined ? null : v;
   });
+  for (const [i, c] of cols.entries()) {
+    const v = values[i];
+    if (REFERENCE_COLUMNS[c] && v !== null && (typeof v !== 'string' || !UUID.test(v))) return { kind: 'refused', outcome: notOurs(c, REFERENCE_COLUMNS[c], typeof v === 'string' ? v : JSON.stringify(v)) };
+  }
+  // a referenced record must be the organization's: checked in the statement itself (no window between check and write)
+  const owned = cols
+    .map((c, i) => (REFERENCE_COLUMNS[c] ? ` AND ($${i + 5}::uuid IS NULL OR EXISTS (SELECT 1 FROM ${REFERENCE_COLUMNS[c]} r WHERE r.id = $${i + 5}::uuid AND r.organization_id = $2))` : ''))
+    .join('');
   return {
     kind: 'sql',
     text: `UPDATE ${p.table} SET ${assignments.join(', ')}, automation_execution_id = $3, automation_depth = $4, updated_at = now()
-        WHERE id = $1 AND organization_id = $2 RETURNING id`,
+        WHERE id = $1 AND organization_id = $2${owned} RETURNING id`,
     values: [p.id, p.organizationId, p.stepKey, p.depth, ...values],
   };
 };
 
 type UpdateRequest = { organizationId: string; table: string; id: string; set: Record<string, unknown>; stepKey: string; depth: number };
+
+/** The first reference of a step whose record was found but not updated: the one that is not the organization's. */
+const foreignReference = (p: UpdateRequest): ActionOutcome | null => {
+  const c = Object.keys(p.set).find((k) => REFERENCE_COLUMNS[k] && p.set[k] !== '' && p.set[k] !== null && p.set[k] !== undefined);
+  return c ? notOurs(c, REFERENCE_COLUMNS[c]!, String(p.set[c])) : null;
+};
 
 /**
  * update_record steps of concurrent executions that set the same columns of the same table go
@@ -82,6 +109,13 @@ type UpdateRequest = { organizationId: string; table: string; id: string; set: R
  */
 export const createRecordWriter = (pool: Pool): { update: (p: UpdateRequest) => Promise<ActionOutcome> } => {
   const batchers = new Map<string, Batcher<UpdateRequest, ActionOutcome>>();
+  const ownRecords = async (table: string, ps: UpdateRequest[]): Promise<Set<string>> => {
+    const r = await pool.query<{ id: string }>(`SELECT t.id FROM ${table} t JOIN unnest($1::uuid[], $2::uuid[]) AS u(id, org) ON t.id = u.id AND t.organization_id = u.org`, [
+      ps.map((p) => p.id),
+      ps.map((p) => p.organizationId),
+    ]);
+    return new Set(r.rows.map((x) => x.id));
+  };
   const runGroup = async (table: string, cols: string[], group: UpdateRequest[]): Promise<ActionOutcome[]> => {
     // one row twice in a statement would be updated once: such rows wait for a later round
     const out = new Array<ActionOutcome>(group.length);
@@ -97,10 +131,13 @@ export const createRecordWriter = (pool: Pool): { update: (p: UpdateRequest) => 
       }
       const types = COLUMN_TYPES[table]!;
       const assignments = cols.map((c, k) => `${c} = u.c${k}::${types[c]!}`);
+      const owned = cols
+        .map((c, k) => (REFERENCE_COLUMNS[c] ? ` AND (u.c${k} IS NULL OR EXISTS (SELECT 1 FROM ${REFERENCE_COLUMNS[c]} r WHERE r.id = u.c${k}::uuid AND r.organization_id = u.org))` : ''))
+        .join('');
       const res = await pool.query<{ id: string }>(
         `UPDATE ${table} AS t SET ${assignments.join(', ')}, automation_execution_id = u.step_key, automation_depth = u.depth, updated_at = now()
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[]${cols.map((_, k) => `, $${k + 5}::text[]`).join('')}) AS u(id, org, step_key, depth${cols.map((_, k) => `, c${k}`).join('')})
-          WHERE t.id = u.id AND t.organization_id = u.org
+          WHERE t.id = u.id AND t.organization_id = u.org${owned}
           RETURNING t.id`,
         [
           round.map((r) => r.p.id),
@@ -116,8 +153,14 @@ export const createRecordWriter = (pool: Pool): { update: (p: UpdateRequest) => 
         ],
       );
       const found = new Set(res.rows.map((x) => x.id));
-      for (const r of round)
-        out[r.i] = found.has(r.p.id.toLowerCase()) ? { kind: 'ok', output: { table, id: r.p.id, set: r.p.set }, delivery: 'none' } : fail('record_not_found', `${table} ${r.p.id} not found in this organization`);
+      const missed = round.filter((r) => !found.has(r.p.id.toLowerCase()));
+      // a row not updated: either the record is not the organization's, or a reference it was given is not
+      const present = missed.length === 0 ? new Set<string>() : await ownRecords(table, missed.map((r) => r.p));
+      for (const r of round) {
+        if (found.has(r.p.id.toLowerCase())) out[r.i] = { kind: 'ok', output: { table, id: r.p.id, set: r.p.set }, delivery: 'none' };
+        else if (!present.has(r.p.id.toLowerCase())) out[r.i] = fail('record_not_found', `${table} ${r.p.id} not found in this organization`);
+        else out[r.i] = foreignReference(r.p) ?? fail('record_not_found', `${table} ${r.p.id} not found in this organization`);
+      }
       rest = later;
     }
     return out;
@@ -150,7 +193,11 @@ export const updateRecord = async (pool: Pool, p: { organizationId: string; tabl
   if (plan.kind === 'refused') return plan.outcome;
   try {
     const res = await pool.query(plan.text, plan.values);
-    if (res.rowCount === 0) return fail('record_not_found', `${p.table} ${p.id} not found in this organization`);
+    if (res.rowCount === 0) {
+      // the table name comes from UPDATABLE_COLUMNS (planUpdate refused anything else)
+      const exists = await pool.query(`SELECT 1 FROM ${p.table} WHERE id = $1 AND organization_id = $2`, [p.id, p.organizationId]);
+      return (exists.rowCount ? foreignReference(p) : null) ?? fail('record_not_found', `${p.table} ${p.id} not found in this organization`);
+    }
     return { kind: 'ok', output: { table: p.table, id: p.id, set: p.set }, delivery: 'none' };
   } catch (e) {
     return dbFailure(e);
@@ -164,6 +211,17 @@ export const createTask = async (
   for (const [name, v] of [['assigneeTechnicianId', p.technicianId], ['jobId', p.jobId]] as const)
     if (v && !UUID.test(v)) return fail('invalid_reference', `${name} "${v.slice(0, 80)}" is not a uuid`);
   try {
+    // a technician or job that is not the organization's fails the step (it used to be dropped silently), with one message for both cases
+    if (p.technicianId || p.jobId) {
+      const refs = await pool.query<{ technician: boolean; job: boolean }>(
+        `SELECT ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM technicians WHERE id = $2::uuid AND organization_id = $1)) AS technician,
+                ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM jobs WHERE id = $3::uuid AND organization_id = $1)) AS job`,
+        [p.organizationId, p.technicianId || null, p.jobId || null],
+      );
+      const r = refs.rows[0]!;
+      if (!r.technician) return notOurs('assigneeTechnicianId', 'technicians', p.technicianId!);
+      if (!r.job) return notOurs('jobId', 'jobs', p.jobId!);
+    }
     // the unique (automation_execution_id, title) index makes a re-run find the task it made
     const res = await pool.query<{ id: string }>(
       `WITH ins AS (
@@ -205,7 +263,7 @@ export const assignTechnician = async (
     if (p.strategy === 'given') {
       if (!p.technicianId || !UUID.test(p.technicianId)) return fail('invalid_reference', 'technicianId is not a uuid');
       const t = await pool.query('SELECT id FROM technicians WHERE id = $1 AND organization_id = $2 AND is_active', [p.technicianId, p.organizationId]);
-      if (t.rowCount === 0) return fail('technician_unavailable', `technician ${p.technicianId} is not an active technician of this organization`);
+      if (t.rowCount === 0) return fail('technician_unavailable', `technician ${p.technicianId.slice(0, 80)} is not an active technician of this organization`);
       techId = p.technicianId;
     } else {
       const start = row.scheduled_start ?? new Date();
@@ -215,7 +273,8 @@ export const assignTechnician = async (
                 count(j.id) FILTER (WHERE j.scheduled_start < $3 AND coalesce(j.scheduled_end, j.scheduled_start + interval '2 hours') > $2) AS overlapping,
                 count(j.id) AS open_jobs
            FROM technicians t
-           LEFT JOIN jobs j ON j.technician_id = t.id AND j.status NOT IN ('completed','cancelled') AND j.id <> $4
+           -- only this organization's jobs count: another organization cannot make these technicians look busy
+           LEFT JOIN jobs j ON j.technician_id = t.id AND j.organization_id = $1 AND j.status NOT IN ('completed','cancelled') AND j.id <> $4
           WHERE t.organization_id = $1 AND t.is_active
           GROUP BY t.id
           ORDER BY overlapping, open_jobs, t.id

@@ -1,6 +1,7 @@
 import {
   CHANNEL_OF_ACTION,
   stepKey as stepKeyOf,
+  triggerDataOf,
   type ActionType,
   type Command,
   type Continuation,
@@ -403,7 +404,8 @@ const startedResult = (cmd: Extract<Command, { kind: 'start' }>, cont: Continuat
   ...resultBase(cmd, cont, deps),
   kind: 'execution_started',
   triggerType: cmd.event.type,
-  triggerData: { eventId: cmd.event.eventId, entityType: cmd.event.entityType, entityId: cmd.event.entityId, ...cmd.event.data },
+  // the event's own ids win over payload keys of the same name (a context cannot re-aim a retry)
+  triggerData: triggerDataOf(cmd.event),
   eventId: cmd.event.eventId,
   triggeredAt: cmd.triggeredAt,
 });

@@ -15,14 +15,12 @@ export class InboundTriggerError extends Error {
 
 export const httpStatusOf = (code: InboundErrorCode): number => {
   switch (code) {
-    case 'unauthorized':
     case 'signature_missing':
     case 'signature_malformed':
     case 'signature_stale':
     case 'signature_mismatch':
       return 401;
     case 'replayed':
-    case 'not_manual':
       return 409;
     case 'not_found':
       return 404;

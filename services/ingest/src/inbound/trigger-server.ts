@@ -1,15 +1,13 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
 import { Counter } from 'prom-client';
-import { MANUAL_TRIGGER_PATH, ManualTriggerRequest, WEBHOOK_TRIGGER_PATH_PREFIX, type TriggerAccepted, type TriggerError } from '@fixlify/contracts';
+import { WEBHOOK_TRIGGER_PATH_PREFIX, type TriggerAccepted, type TriggerError } from '@fixlify/contracts';
 import { registry, type Logger } from '@fixlify/kafka';
 import type { EventEmitter } from '../emit/event-emitter';
 import { InboundTriggerError, httpStatusOf } from './errors';
-import { runManualTrigger } from './manual-trigger';
 import { pruneWebhookSignatures, runWebhookTrigger } from './webhook-trigger';
 
-const requests = new Counter({ name: 'fixlify_inbound_triggers_total', help: 'Manual and webhook trigger requests, per route and outcome', labelNames: ['route', 'outcome'] as const, registers: [registry] });
+const requests = new Counter({ name: 'fixlify_inbound_triggers_total', help: 'Inbound webhook trigger requests, per route and outcome', labelNames: ['route', 'outcome'] as const, registers: [registry] });
 
 export interface TriggerServerOptions {
   pool: Pool;
@@ -17,8 +15,6 @@ export interface TriggerServerOptions {
   log: Logger;
   port: number;
   host: string;
-  /** when set, POST /triggers/manual needs `Authorization: Bearer <token>` */
-  internalToken?: string | undefined;
   toleranceSeconds: number;
   maxBodyBytes: number;
   /** see waitUntilIndexed */
@@ -70,13 +66,6 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** Constant-time token check (hashing first makes the lengths equal). */
-const tokenMatches = (given: string | undefined, expected: string): boolean => {
-  if (!given?.startsWith('Bearer ')) return false;
-  const h = (s: string): Buffer => createHash('sha256').update(s).digest();
-  return timingSafeEqual(h(given.slice('Bearer '.length)), h(expected));
-};
-
 /** The workflow id of `/hooks/<id>`; malformed percent-encoding (`/hooks/%E0%A4%A`) is the caller's mistake: 400. */
 export const workflowIdOfPath = (path: string): string => {
   try {
@@ -87,29 +76,17 @@ export const workflowIdOfPath = (path: string): string => {
 };
 
 /**
- * The trigger endpoints of ingest, on their own port (the /metrics port stays internal):
- * POST /triggers/manual (internal, from the API) and POST /hooks/:workflowId (public, signed).
- * Routing is two fixed paths, so plain node:http; handlers only parse and call the use cases.
+ * The trigger endpoint of ingest, on its own port (the /metrics port stays internal):
+ * POST /hooks/:workflowId (public, signed). Manual runs have one way in, the API
+ * (`POST /api/workflows/:id/trigger`), where the caller's credentials name the organization: an
+ * unauthenticated internal copy here let anyone on the host, or any tenant's api_call, start
+ * another organization's workflow. Routing is one fixed prefix, so plain node:http.
  */
 export const startTriggerServer = async (o: TriggerServerOptions): Promise<TriggerServer> => {
   const now = o.now ?? (() => new Date());
 
   const route = async (req: IncomingMessage): Promise<{ route: string; result: TriggerAccepted }> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === MANUAL_TRIGGER_PATH) {
-      if (req.method !== 'POST') throw new InboundTriggerError('method_not_allowed', 'use POST');
-      if (o.internalToken && !tokenMatches(header(req, 'authorization'), o.internalToken)) throw new InboundTriggerError('unauthorized', 'a valid internal bearer token is required');
-      const raw = await readBody(req, o.maxBodyBytes);
-      let json: unknown;
-      try {
-        json = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw new InboundTriggerError('invalid_body', 'the body is not JSON');
-      }
-      const parsed = ManualTriggerRequest.safeParse(json);
-      if (!parsed.success) throw new InboundTriggerError('invalid_body', parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
-      return { route: 'manual', result: await runManualTrigger(o, parsed.data, now()) };
-    }
     if (path.startsWith(WEBHOOK_TRIGGER_PATH_PREFIX)) {
       if (req.method !== 'POST') throw new InboundTriggerError('method_not_allowed', 'use POST');
       const workflowId = workflowIdOfPath(path);
@@ -132,7 +109,7 @@ export const startTriggerServer = async (o: TriggerServerOptions): Promise<Trigg
         send(res, 202, result);
       })
       .catch((e: unknown) => {
-        const r = (req.url ?? '').startsWith(MANUAL_TRIGGER_PATH) ? 'manual' : 'webhook';
+        const r = 'webhook';
         if (e instanceof InboundTriggerError) {
           requests.inc({ route: r, outcome: e.code });
           o.log.info({ route: r, url: req.url, code: e.code, reason: e.message }, 'inbound trigger refused');

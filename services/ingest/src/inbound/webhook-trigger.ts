@@ -3,8 +3,7 @@ import { inspectWebhookSignature, signWebhook } from '@fixlify/channels';
 import { requestEventId, type DomainEvent, type TriggerAccepted } from '@fixlify/contracts';
 import type { EventEmitter } from '../emit/event-emitter';
 import { InboundTriggerError } from './errors';
-import { findWorkflow, waitUntilIndexed } from './workflow-lookup';
-import { withTransaction } from '@fixlify/db';
+import { findWorkflow, waitUntilIndexed, withTransaction } from '@fixlify/db';
 
 export interface WebhookRequest {
   workflowId: string;
