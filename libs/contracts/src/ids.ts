@@ -3,7 +3,7 @@ import { v5 as uuidv5 } from 'uuid';
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether a value has the shape of a UUID (any version): checked before an id reaches a uuid column. */
-export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID_SHAPE.test(value);
+export const isUuid = (value: unknown): boolean => typeof value === 'string' && UUID_SHAPE.test(value);
 
 /** Namespace of every deterministic id of Fixlify Automation (a fixed random UUID). */
 const NAMESPACE = '6f0d7a8e-2b7c-4b8e-9a35-1c1f3e0b9d42';

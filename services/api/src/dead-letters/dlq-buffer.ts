@@ -24,7 +24,7 @@ export const organizationOf = (value: string | null): string | null => {
       pick(pick(pick(v, 'payload'), 'after'), 'organization_id'),
       pick(pick(pick(v, 'payload'), 'before'), 'organization_id'),
     ];
-    const org = candidates.find(isUuid);
+    const org = candidates.find((c): c is string => isUuid(c));
     return org?.toLowerCase() ?? null;
   } catch {
     return null;

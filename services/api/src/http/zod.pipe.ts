@@ -31,6 +31,6 @@ export const zod = <S extends z.ZodType>(schema: S, what = 'request body'): Pipe
 export const idOr404 = (what: string): PipeTransform<unknown, string> => ({
   transform: (value: unknown) => {
     if (!isUuid(value)) throw new ApiError('not_found', `${what} not found`);
-    return value.toLowerCase();
+    return (value as string).toLowerCase();
   },
 });

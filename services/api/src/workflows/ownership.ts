@@ -1,18 +1,17 @@
+import { entityTable, isUuid } from '@fixlify/contracts';
 import type { Pool } from 'pg';
 import { ApiError } from '../http/errors';
 
-const TABLES: Record<string, string> = { job: 'jobs', invoice: 'invoices', client: 'clients', estimate: 'estimates', technician: 'technicians' };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The executor loads records by id: a manual run or test run that names another organization's
  * record would read it into the context. Such ids answer 404 as if they did not exist.
  */
 export const assertOwnedEntity = async (pool: Pool, organizationId: string, type: string, id: string): Promise<void> => {
-  const table = TABLES[type];
+  const table = entityTable(type);
   if (!table) return;
-  if (!UUID.test(id)) throw new ApiError('not_found', `${type} ${id} not found`);
-  // table names come from the fixed map above
+  if (!isUuid(id)) throw new ApiError('not_found', `${type} ${id} not found`);
+  // table names come from the fixed map of libs/contracts (ENTITY_TABLES)
   const r = await pool.query(`SELECT 1 FROM ${table} WHERE id = $1 AND organization_id = $2`, [id, organizationId]);
   if (r.rowCount !== 1) throw new ApiError('not_found', `${type} ${id} not found`);
 };
@@ -36,7 +35,7 @@ export const assertOwnedRefs = async (pool: Pool, organizationId: string, after:
  * same answer whether it exists elsewhere or nowhere.
  */
 export const assertOwnedRecord = async (pool: Pool, organizationId: string, id: string): Promise<void> => {
-  if (!UUID.test(id)) throw new ApiError('not_found', `record ${id} not found`);
+  if (!isUuid(id)) throw new ApiError('not_found', `record ${id} not found`);
   const r = await pool.query(
     `SELECT 1 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND organization_id = $2) OR EXISTS (SELECT 1 FROM invoices WHERE id = $1 AND organization_id = $2)
         OR EXISTS (SELECT 1 FROM clients WHERE id = $1 AND organization_id = $2) OR EXISTS (SELECT 1 FROM estimates WHERE id = $1 AND organization_id = $2)

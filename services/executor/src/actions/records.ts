@@ -1,3 +1,4 @@
+import { isUuid } from '@fixlify/contracts';
 import type { Pool } from 'pg';
 import { Batcher } from '../db/batcher';
 import type { ActionOutcome } from '../execution/run-execution';
@@ -44,7 +45,6 @@ const notOurs = (field: string, table: string, value: string): ActionOutcome =>
 
 export const UPDATABLE_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(Object.entries(COLUMN_TYPES).map(([t, cols]) => [t, new Set(Object.keys(cols))]));
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fail = (code: string, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: { code, message, retryable } });
 const dbFailure = (e: unknown): ActionOutcome => {
   const code = (e as { code?: string }).code ?? '';
@@ -68,7 +68,7 @@ export type UpdatePlan = { kind: 'sql'; text: string; values: unknown[] } | { ki
 export const planUpdate = (p: { organizationId: string; table: string; id: string; set: Record<string, unknown>; stepKey: string; depth: number }): UpdatePlan => {
   const allowed = Object.prototype.hasOwnProperty.call(UPDATABLE_COLUMNS, p.table) ? UPDATABLE_COLUMNS[p.table] : undefined;
   if (!allowed) return { kind: 'refused', outcome: fail('invalid_table', `table ${String(p.table).slice(0, 80)} cannot be updated by automations`) };
-  if (!UUID.test(p.id)) return { kind: 'refused', outcome: fail('invalid_record_id', `record id "${p.id.slice(0, 80)}" is not a uuid`) };
+  if (!isUuid(p.id)) return { kind: 'refused', outcome: fail('invalid_record_id', `record id "${p.id.slice(0, 80)}" is not a uuid`) };
   const cols = Object.keys(p.set ?? {});
   if (cols.length === 0) return { kind: 'refused', outcome: fail('invalid_column', `nothing to set on ${p.table}`) };
   const bad = cols.filter((c) => !allowed.has(c));
@@ -80,7 +80,7 @@ export const planUpdate = (p: { organizationId: string; table: string; id: strin
   });
   for (const [i, c] of cols.entries()) {
     const v = values[i];
-    if (REFERENCE_COLUMNS[c] && v !== null && (typeof v !== 'string' || !UUID.test(v))) return { kind: 'refused', outcome: notOurs(c, REFERENCE_COLUMNS[c], typeof v === 'string' ? v : JSON.stringify(v)) };
+    if (REFERENCE_COLUMNS[c] && v !== null && (typeof v !== 'string' || !isUuid(v))) return { kind: 'refused', outcome: notOurs(c, REFERENCE_COLUMNS[c], typeof v === 'string' ? v : JSON.stringify(v)) };
   }
   // a referenced record must be the organization's: checked in the statement itself (no window between check and write)
   const owned = cols
@@ -209,7 +209,7 @@ export const createTask = async (
   p: { organizationId: string; title: string; description?: string; dueAt: Date | null; technicianId?: string; jobId?: string; stepKey: string; depth: number },
 ): Promise<ActionOutcome> => {
   for (const [name, v] of [['assigneeTechnicianId', p.technicianId], ['jobId', p.jobId]] as const)
-    if (v && !UUID.test(v)) return fail('invalid_reference', `${name} "${v.slice(0, 80)}" is not a uuid`);
+    if (v && !isUuid(v)) return fail('invalid_reference', `${name} "${v.slice(0, 80)}" is not a uuid`);
   try {
     // a technician or job that is not the organization's fails the step (it used to be dropped silently), with one message for both cases
     if (p.technicianId || p.jobId) {
@@ -249,7 +249,7 @@ export const assignTechnician = async (
   pool: Pool,
   p: { organizationId: string; jobId: string; strategy: 'given' | 'least_busy'; technicianId?: string; stepKey: string; depth: number },
 ): Promise<ActionOutcome> => {
-  if (!UUID.test(p.jobId)) return fail('invalid_record_id', `job id "${p.jobId.slice(0, 80)}" is not a uuid`);
+  if (!isUuid(p.jobId)) return fail('invalid_record_id', `job id "${p.jobId.slice(0, 80)}" is not a uuid`);
   try {
     const job = await pool.query<{ technician_id: string | null; automation_execution_id: string | null; scheduled_start: Date | null; scheduled_end: Date | null }>(
       'SELECT technician_id, automation_execution_id, scheduled_start, scheduled_end FROM jobs WHERE id = $1 AND organization_id = $2',
@@ -261,7 +261,7 @@ export const assignTechnician = async (
       return { kind: 'ok', output: { jobId: p.jobId, technicianId: row.technician_id, reused: true }, delivery: 'none' };
     let techId: string | null = null;
     if (p.strategy === 'given') {
-      if (!p.technicianId || !UUID.test(p.technicianId)) return fail('invalid_reference', 'technicianId is not a uuid');
+      if (!p.technicianId || !isUuid(p.technicianId)) return fail('invalid_reference', 'technicianId is not a uuid');
       const t = await pool.query('SELECT id FROM technicians WHERE id = $1 AND organization_id = $2 AND is_active', [p.technicianId, p.organizationId]);
       if (t.rowCount === 0) return fail('technician_unavailable', `technician ${p.technicianId.slice(0, 80)} is not an active technician of this organization`);
       techId = p.technicianId;

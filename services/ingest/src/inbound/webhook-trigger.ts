@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { inspectWebhookSignature, signWebhook } from '@fixlify/channels';
-import { requestEventId, type DomainEvent, type TriggerAccepted } from '@fixlify/contracts';
+import { requestEventId, type DomainEvent, type TriggerAccepted, isUuid } from '@fixlify/contracts';
 import type { EventEmitter } from '../emit/event-emitter';
 import { InboundTriggerError } from './errors';
 import { findWorkflow, waitUntilIndexed, withTransaction } from '@fixlify/db';
@@ -14,7 +14,6 @@ export interface WebhookRequest {
   idempotencyKey: string | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const webhookEvent = (p: { organizationId: string; workflowId: string; requestId: string; payload: unknown; now: Date }): DomainEvent => ({
   v: 1,
@@ -46,7 +45,7 @@ export const runWebhookTrigger = async (
   req: WebhookRequest,
   now: Date,
 ): Promise<TriggerAccepted> => {
-  const wf = UUID.test(req.workflowId) ? await findWorkflow(deps.pool, req.workflowId) : null;
+  const wf = isUuid(req.workflowId) ? await findWorkflow(deps.pool, req.workflowId) : null;
   // unknown, inactive, not a webhook workflow, or no secret: all look the same from outside
   if (!wf || !wf.active || wf.triggerType !== 'webhook' || !wf.webhookSecret) throw new InboundTriggerError('not_found', 'no active webhook workflow at this address');
   if (!req.signature) throw new InboundTriggerError('signature_missing', 'the Fixlify-Signature header is missing');
