@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { stackEnv } from '../infra/local/src/config';
 
 const name = process.argv[2];
 const known = readdirSync(__dirname)
@@ -14,5 +15,7 @@ if (!name || !existsSync(join(__dirname, `${name}.ts`))) {
   process.exit(2);
 }
 process.argv.splice(2, 1);
+// the stack the FIXLIFY_* settings name (as `npm test` does), unless DATABASE_URL etc. are given explicitly
+for (const [k, v] of Object.entries(stackEnv())) process.env[k] ??= v;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the benchmark named on the command line
 require(join(__dirname, `${name}.ts`));
