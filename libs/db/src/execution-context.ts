@@ -37,14 +37,14 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
  * A row of another organization than the event's is never used.
  */
 /** The tables whose rows a context carries (a task or an organization event carries its row as the event's `after`). */
-const LOADED_TABLES = new Set(['jobs', 'invoices', 'estimates', 'clients', 'technicians']);
+const LOADED_TABLES = ['jobs', 'invoices', 'estimates', 'clients', 'technicians'] as const;
 const loadedTable = (entityType: string): string | null => {
   const t = entityTable(entityType);
-  return t && LOADED_TABLES.has(t) ? t : null;
+  return t && (LOADED_TABLES as readonly string[]).includes(t) ? t : null;
 };
 
 export const loadContexts = async (pool: Pool, events: DomainEvent[]): Promise<ExecutionContext[]> => {
-  const want: Record<string, Set<string>> = { jobs: new Set(), invoices: new Set(), estimates: new Set(), clients: new Set(), technicians: new Set() };
+  const want: Record<string, Set<string>> = Object.fromEntries(LOADED_TABLES.map((t) => [t, new Set<string>()]));
   const orgs = new Set<string>();
   for (const ev of events) {
     orgs.add(ev.organizationId);

@@ -89,6 +89,13 @@ export interface DeliveryLedger {
  */
 export const createDeliveryLedger = (pool: Pool, opts: { recordsInFlight?: number } = {}): DeliveryLedger => {
   const recordsInFlight = opts.recordsInFlight ?? 4;
+  // What this process knows and PostgreSQL does not (yet): outcomes whose record failed because the
+  // database went away. The batch is then retried whole; its re-run of the step must not read the row
+  // left "sending" as in doubt, since this process saw the answer — or saw that the last byte never
+  // left (a `sending` whose reply was lost) or that the provider said no. Lost only with the process
+  // itself, which is the case "sending" exists for.
+  const unrecorded = new Map<string, DeliveryKey & { providerMessageId: string | null; response: Record<string, unknown> }>();
+  const notSent = new Set<string>();
   const begins = new Batcher<DeliveryKey, LedgerDecision>(
     async (keys) => {
       const res = await pool.query<Existing & { step_key: string; inserted: boolean }>(
@@ -114,7 +121,8 @@ export const createDeliveryLedger = (pool: Pool, opts: { recordsInFlight?: numbe
         if (!row || row.inserted) return { kind: 'send', attempt: 1 };
         // a row another transaction wrote while this statement ran: another attempt holds the step now
         if (row.status === null) return { kind: 'busy' };
-        const d = decideExisting(row, k.channel);
+        // a `sending` this process knows never let its last byte go (its reply was lost) or was refused: claim it again
+        const d = row.status === 'sending' && notSent.has(k.stepKey) ? null : decideExisting(row, k.channel);
         if (!d) again.push({ stepKey: k.stepKey, from: row.status });
         return d;
       });
@@ -189,13 +197,6 @@ export const createDeliveryLedger = (pool: Pool, opts: { recordsInFlight?: numbe
     { maxInFlight: recordsInFlight },
   );
 
-  // What this process knows and PostgreSQL does not (yet): outcomes whose record failed because the
-  // database went away. The batch is then retried whole; its re-run of the step must not read the row
-  // left "sending" as in doubt, since this process saw the answer — or saw that the last byte never
-  // left (a `sending` whose reply was lost) or that the provider said no. Lost only with the process
-  // itself, which is the case "sending" exists for.
-  const unrecorded = new Map<string, DeliveryKey & { providerMessageId: string | null; response: Record<string, unknown> }>();
-  const notSent = new Set<string>();
 
   return {
     begin: async (p) => {
@@ -206,14 +207,6 @@ export const createDeliveryLedger = (pool: Pool, opts: { recordsInFlight?: numbe
         return { kind: 'already_delivered', providerMessageId: known.providerMessageId, response: known.response };
       }
       const decision = await begins.submit(p);
-      if (decision.kind === 'in_doubt' && notSent.has(p.stepKey)) {
-        const upd = await pool.query<{ attempts: number }>(
-          `UPDATE automation_deliveries SET status = 'claimed', attempts = attempts + 1, error = NULL, updated_at = now() WHERE step_key = $1 AND status = 'sending' RETURNING attempts`,
-          [p.stepKey],
-        );
-        notSent.delete(p.stepKey);
-        if (upd.rows[0]) return { kind: 'send', attempt: upd.rows[0].attempts };
-      }
       if (decision.kind === 'send') notSent.delete(p.stepKey);
       return decision;
     },
