@@ -21,6 +21,14 @@ export const TRIGGER_TYPES = [...CDC_TRIGGER_TYPES, ...CLOCK_TRIGGER_TYPES, ...E
 export const TriggerType = z.enum(TRIGGER_TYPES);
 export type TriggerType = z.infer<typeof TriggerType>;
 
+/** The record types a trigger can be about. */
+export const TRIGGER_ENTITIES = ['job', 'invoice', 'client', 'estimate'] as const;
+export type TriggerEntity = (typeof TRIGGER_ENTITIES)[number];
+
+/** The record a trigger type is about (`job_completed`, `job_overdue` → job); null for scheduled, recurring, manual and webhook. */
+export const triggerEntity = (t: TriggerType | string | undefined): TriggerEntity | null =>
+  (t && TRIGGER_ENTITIES.find((e) => t.startsWith(`${e}_`))) || null;
+
 export const ACTION_TYPES = [
   'send_email',
   'send_sms',

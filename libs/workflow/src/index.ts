@@ -24,3 +24,4 @@ export { DEFAULT_RETRY_POLICY, retryDelayMs, shouldRetry } from './backoff';
 export { delayUntil, nextCronOccurrences, occurrenceKey, validateCron, type DelayConfig } from './schedule';
 export { quietHoursWindowEnd, type QuietHours } from './quiet-hours';
 export { continuationProgress, stepsOfProgress } from './progress';
+export { enrollmentExecutionId } from './enrollment';

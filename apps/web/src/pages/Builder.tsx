@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Background, Controls, MiniMap, ReactFlow, applyEdgeChanges, applyNodeChanges, useReactFlow, type Connection, type EdgeChange, type NodeChange } from '@xyflow/react';
-import type { EdgeBranch } from '@fixlify/contracts';
+import { triggerEntity, type EdgeBranch } from '@fixlify/contracts';
 import { api, ApiFailure, type Catalog, type CatalogEntry, type ExecutionDetail, type WorkflowDetail } from '../api';
 import { addStep, arrange, connect, moveNode, removeEdges, removeNodes, renameNode, setTrigger, updateNode } from '../diagram/edit';
 import { normalizeDraft, type Draft, type DraftNode, type Issue } from '../diagram/model';
@@ -18,7 +18,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   client: { name: 'Grace Hopper', email: 'grace@example.com', phone: '+15551234567' },
   estimate: { number: 'EST-77', status: 'sent', amount: 900, currency: 'USD' },
 };
-const entityOf = (t: string | undefined): string | null => (t ? (['job', 'invoice', 'client', 'estimate'].find((e) => t.startsWith(`${e}_`)) ?? null) : null);
+const entityOf = triggerEntity;
 
 const Palette = ({ catalog, onTrigger, onStep, disabled }: { catalog: Catalog; onTrigger: (e: CatalogEntry) => void; onStep: (e: CatalogEntry) => void; disabled: boolean }) => {
   const groups = useMemo(() => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
+import { isUuid } from '@fixlify/contracts';
 import { createWorkflowDraft, withTransaction } from '@fixlify/db';
 import { Caller } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
@@ -24,7 +25,7 @@ export class TemplatesController {
   constructor(@Inject(DEPS) private readonly deps: ApiDeps) {}
 
   private async find(idOrSlug: string): Promise<Record<string, unknown> & { id: string; name: string; description: string; definition: Record<string, unknown>; triggerType: string }> {
-    const byId = /^[0-9a-f-]{36}$/i.test(idOrSlug);
+    const byId = isUuid(idOrSlug);
     const r = await this.deps.pool.query(`SELECT ${COLUMNS}, definition FROM automation_templates WHERE ${byId ? 'id = $1::uuid' : 'slug = $1'}`, [idOrSlug]);
     if (!r.rows[0]) throw notFound('template');
     return r.rows[0];

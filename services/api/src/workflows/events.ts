@@ -1,11 +1,10 @@
 import { v5 as uuidv5 } from 'uuid';
-import { executionId, requestEventId, type DomainEvent, type EntityType, type StartCommand, type TriggerType, type WorkflowDefinition } from '@fixlify/contracts';
+import { executionId, requestEventId, type DomainEvent, type EntityType, type StartCommand, triggerEntity, type TriggerType, type WorkflowDefinition } from '@fixlify/contracts';
 import { triggerNode } from '@fixlify/workflow';
 
 const DRAFT_NAMESPACE = 'b8a7c0c4-5f7e-4c8e-8d0b-2f4b1f6f9a11';
 
-export const entityTypeOf = (t: TriggerType): EntityType =>
-  t.startsWith('job_') ? 'job' : t.startsWith('invoice_') ? 'invoice' : t.startsWith('client_') ? 'client' : t.startsWith('estimate_') ? 'estimate' : 'none';
+export const entityTypeOf = (t: TriggerType): EntityType => triggerEntity(t) ?? 'none';
 
 export interface ManualInput {
   organizationId: string;

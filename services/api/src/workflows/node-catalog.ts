@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import { ACTION_TYPES, ActionConfigs, Condition, ControlConfigs, TRIGGER_TYPES, TriggerSpec, type ActionType, type TriggerType } from '@fixlify/contracts';
+import { ACTION_TYPES, ActionConfigs, Condition, ControlConfigs, TRIGGER_TYPES, TriggerSpec, triggerEntity, type ActionType, type TriggerType } from '@fixlify/contracts';
 
-type EntityKey = 'job' | 'invoice' | 'client' | 'estimate' | null;
-
-const entityOf = (t: TriggerType): EntityKey =>
-  t.startsWith('job_') ? 'job' : t.startsWith('invoice_') ? 'invoice' : t.startsWith('client_') ? 'client' : t.startsWith('estimate_') ? 'estimate' : null;
+const entityOf = triggerEntity;
 
 const FIELDS: Record<string, string[]> = {
   organization: ['name', 'time_zone', 'locale', 'currency'],

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { TriggerType } from '@fixlify/contracts';
+import { TriggerType, type ReenrollmentPolicy } from '@fixlify/contracts';
 import { notFound } from '../http/errors';
 
 export interface WorkflowRow {
@@ -24,7 +24,7 @@ export interface WorkflowDetail extends WorkflowRow {
   definition: Record<string, unknown>;
   publishedDefinition: Record<string, unknown> | null;
   webhookSecret: string | null;
-  reenrollment: string;
+  reenrollment: ReenrollmentPolicy;
 }
 
 export const WORKFLOW_COLUMNS = `id, name, description, status, is_active AS "isActive", trigger_type AS "triggerType", current_version AS "currentVersion",

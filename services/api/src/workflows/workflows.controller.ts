@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { redactWorkflowSecrets } from '@fixlify/channels';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { TOPICS, executionId as executionIdOf } from '@fixlify/contracts';
+import { TOPICS } from '@fixlify/contracts';
 import { createWorkflowDraft, findWorkflow, publishWorkflowVersion, setWorkflowActive, waitUntilIndexed } from '@fixlify/db';
-import { matchesTrigger, validateWorkflow } from '@fixlify/workflow';
+import { enrollmentExecutionId, matchesTrigger, validateWorkflow } from '@fixlify/workflow';
 import { Caller } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { DEPS, type ApiDeps } from '../deps';
@@ -222,8 +222,7 @@ export class WorkflowsController {
     if (indexed) await waitUntilIndexed(indexed, this.deps.cfg.WORKFLOW_ACTIVATION_GRACE_MS, new Date());
     const ev = manualEvent({ organizationId: p.organizationId, workflowId: id, requestId: b.requestId ?? randomUUID(), context: b.context, entity: b.entity, now: new Date() });
     await this.deps.publisher.send(TOPICS.events, `${p.organizationId}:${id}`, JSON.stringify(ev));
-    const once = w.reenrollment === 'once_per_entity' && ev.entityId;
-    return { eventId: ev.eventId, executionId: once ? executionIdOf(id, `entity:${ev.entityId}`) : executionIdOf(w.publishedVersionId, ev.eventId) };
+    return { eventId: ev.eventId, executionId: enrollmentExecutionId({ workflowId: id, versionId: w.publishedVersionId, reenrollment: w.reenrollment, eventId: ev.eventId, entityId: ev.entityId }) };
   }
 
   @Post(':id/test-run')

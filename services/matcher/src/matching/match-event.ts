@@ -1,5 +1,5 @@
-import { executionId, type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fixlify/contracts';
-import { matchesTrigger, triggerNode } from '@fixlify/workflow';
+import { type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fixlify/contracts';
+import { enrollmentExecutionId, matchesTrigger, triggerNode } from '@fixlify/workflow';
 import type { WorkflowIndex } from '../index/workflow-index';
 
 export type MatchOutcome =
@@ -26,13 +26,12 @@ export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: numb
   for (const w of candidates) {
     const trigger = triggerNode(w.definition);
     if (!trigger || !matchesTrigger(trigger.trigger, ev)) continue;
-    const once = w.definition.settings.reenrollment === 'once_per_entity' && ev.entityId;
     out.push({
       kind: 'start',
       command: {
         v: 1,
         kind: 'start',
-        executionId: once ? executionId(w.workflowId, `entity:${ev.entityId}`) : executionId(w.versionId, ev.eventId),
+        executionId: enrollmentExecutionId({ workflowId: w.workflowId, versionId: w.versionId, reenrollment: w.definition.settings.reenrollment, eventId: ev.eventId, entityId: ev.entityId }),
         organizationId: w.organizationId,
         workflowId: w.workflowId,
         versionId: w.versionId,
