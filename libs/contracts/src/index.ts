@@ -11,3 +11,4 @@ export * from './channel-credentials';
 export * from './system-status';
 export * from './limits';
 export * from './issues';
+export * from './history';
