@@ -78,7 +78,7 @@ describe('decideStart', () => {
     ['other_organization', event({ organizationId: '99999999-2222-4333-8444-555555555555' })],
     ['other_workflow', event({ workflowId: '99999999-2222-4333-8444-555555555555' })],
     ['trigger_type', event({ type: 'job_created' })],
-    ['loop_depth', event({ causation: { executionId: EV, workflowId: WF, depth: 3 } })],
+    ['loop_depth', event({ causation: { executionId: EV, depth: 3 } })],
   ])('skips with %s', (reason, ev) => {
     const d = decideStart(wf({ type: 'job_status_changed' }), ev, opts);
     expect(d).toMatchObject({ kind: 'skip', reason });
