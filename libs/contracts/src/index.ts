@@ -12,3 +12,4 @@ export * from './system-status';
 export * from './limits';
 export * from './issues';
 export * from './history';
+export * from './api/replays';

@@ -208,6 +208,7 @@ export const TOPIC_SCHEMAS = {
   [TOPICS.workflows]: PublishedWorkflow,
   [TOPICS.events]: DomainEvent,
   [TOPICS.commands]: Command,
+  [TOPICS.replayCommands]: Command,
   [TOPICS.stepResults]: StepResult,
   [TOPICS.dlq]: DeadLetter,
 } as const;
