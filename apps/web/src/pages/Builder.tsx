@@ -8,9 +8,9 @@ import { toFlowEdges, toFlowNodes, type BranchEdge, type StepData, type StepFlow
 import { ConditionEditor } from '../forms/condition-editor';
 import { Field, ObjectFields, type FieldContext } from '../forms/schema-form';
 import { navigate } from '../router';
+import { StepTimeline } from '../components/step-timeline';
 import { ErrorBox, Spinner, StatusBadge, formatMs, toast, toastError, useAsync } from '../components/ui';
 import { NODE_TYPES } from './step-node';
-import { StepTimeline } from './Executions';
 
 const SAMPLES: Record<string, Record<string, unknown>> = {
   job: { title: 'Replace water heater', status: 'completed', total: 1800, address: '12 Elm St' },
