@@ -30,7 +30,7 @@ const ensureWebBuilt = (): void => {
 /** Web-first checks (retried until they hold) without @playwright/test. */
 const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<true> => waitFor(async () => (await check()) || undefined, timeoutMs, what, 200);
 const hasCount = (l: Locator, n: number) => eventually(`${n} × ${l.toString()}`, async () => (await l.count()) === n);
-const hasText = (l: Locator, text: string) => eventually(`"${text}" in ${l.toString()}`, async () => ((await l.textContent()) ?? '').trim() === text);
+const hasText = (l: Locator, text: string, timeoutMs?: number) => eventually(`"${text}" in ${l.toString()}`, async () => ((await l.textContent()) ?? '').trim() === text, timeoutMs);
 const containsText = (l: Locator, text: string) => eventually(`"${text}" within ${l.toString()}`, async () => ((await l.textContent()) ?? '').includes(text));
 /** A locator's box once it has stopped moving (the canvas may still be fitting its view after a change). */
 const stableBox = async (l: Locator): Promise<{ x: number; y: number; width: number; height: number }> => {
@@ -331,6 +331,35 @@ describe('web app in a real browser', () => {
     // shown once: nothing on the page keeps it
     expect(await page.content()).not.toContain(second);
     await page.screenshot({ path: join(SHOTS, 'webhook-secret.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('test-runs a draft with sample data from the builder, showing how each step ran in the dialog and on the canvas', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(`CSP: ${m.text()}`);
+    });
+    await signIn();
+    await page.getByRole('button', { name: 'New workflow' }).click();
+    await page.waitForURL(/\/workflows\/[0-9a-f-]{36}$/);
+    await page.locator('#wf-name').fill('Test run (browser)');
+    await page.locator('[data-palette="trigger:job_completed"]').click();
+    await page.locator('[data-palette="create_task"]').click();
+    await page.getByTestId('validity').filter({ hasText: 'Ready to publish' }).waitFor();
+    // a test run saves the draft first
+    await page.getByRole('button', { name: 'Test run' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Test run with sample data' });
+    await dialog.getByLabel("Sample job (the trigger's record)").fill(JSON.stringify({ title: 'Small fix', status: 'completed', total: 50 }));
+    await dialog.getByRole('button', { name: 'Run test' }).click();
+    await dialog.locator('.test-result [data-step="create_task"]').waitFor({ timeout: 90_000 });
+    await hasText(dialog.locator('.test-result [data-step="create_task"] .badge'), 'succeeded');
+    await hasText(dialog.locator('.test-result > p .badge'), 'completed', 90_000);
+    await page.screenshot({ path: join(SHOTS, 'builder-test-run.png') });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await hasCount(page.getByRole('dialog'), 0);
+    await page.locator('.step-run-succeeded[data-step-id="create_task"]').waitFor();
+    await page.getByRole('button', { name: 'Saved' }).waitFor();
     expect(errors).toEqual([]);
   });
 });
