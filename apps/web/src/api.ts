@@ -227,3 +227,9 @@ export interface RedriveResult {
   redrivenAt: string;
   redrive: Redrive;
 }
+
+/**
+ * POST /api/webhook-secret/rotate (owners): a new webhook signing secret, in this answer only, and
+ * until when the previous one is still accepted (the deployment's grace period; null: not at all, or there was none).
+ */
+export const rotateWebhookSecret = () => api.post<{ secret: string; secretHint: string; previousValidUntil: string | null; updatedAt: string }>('/api/webhook-secret/rotate', {});
