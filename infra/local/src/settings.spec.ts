@@ -56,11 +56,12 @@ describe('rendered settings', () => {
     for (let i = 0; i < 200; i++) expect(randomClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
   });
 
-  it('lists the five automation topics and one CDC topic per captured table', () => {
+  it('lists the six automation topics and one CDC topic per captured table', () => {
     expect(AUTOMATION_TOPIC_SPECS.map((t) => t.topic)).toEqual([
       'automation.workflows.v1',
       'automation.events.v1',
       'automation.commands.v1',
+      'automation.replay-commands.v1',
       'automation.step-results.v1',
       'automation.dlq.v1',
     ]);

@@ -198,6 +198,15 @@ export const saveReplayProgress = async (
   return res.rows[0] ?? 'lost';
 };
 
+/** Extends a held job's lease; false when this runner no longer holds it. */
+export const renewReplayLease = async (db: Db, p: { id: string; owner: string; leaseMs: number }): Promise<boolean> => {
+  const res = await db.query(
+    `UPDATE automation_replays SET lease_until = now() + make_interval(secs => $3::double precision / 1000) WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
+    [p.id, p.owner, p.leaseMs],
+  );
+  return (res.rowCount ?? 0) > 0;
+};
+
 /** Ends a held job's slice: released for the next slice (`running`), or finished with its status. */
 export const releaseReplay = async (
   db: Db,

@@ -6,6 +6,8 @@ export interface ChunkScope {
   workflow: PublishedWorkflow;
   filters: ReplayFilters;
   origin: StartOrigin;
+  /** the replay's range (ms): offsets-for-times finds where it starts, but Kafka timestamps are not ordered, so each record is checked */
+  range: { from: number; to: number };
   maxDepth: number;
   now: Date;
 }
@@ -14,6 +16,8 @@ export interface ChunkScope {
 export interface ScannedMessage {
   key: string | null;
   value: string | null;
+  /** the record's Kafka timestamp (ms) */
+  timestamp: number;
 }
 
 /**
@@ -32,7 +36,7 @@ export const decideChunk = (messages: readonly ScannedMessage[], s: ChunkScope):
   const starts: StartCommand[] = [];
   const entityIds = s.filters.entityIds ? new Set(s.filters.entityIds) : null;
   for (const m of messages) {
-    if (!isOfOrganization(m.key, s.organizationId)) continue;
+    if (!isOfOrganization(m.key, s.organizationId) || m.timestamp < s.range.from || m.timestamp >= s.range.to) continue;
     counts.scanned++;
     const ev = parse(m.value);
     if (!ev || ev.organizationId !== s.organizationId) {

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Admin, Kafka } from 'kafkajs';
 import { PublishedWorkflow, addReplayCounts, emptyReplayCounts, type ReplayPlan, type StartCommand } from '@fixlify/contracts';
-import { claimReplay, classifyReplayStarts, recordReplayStarts, releaseReplay, saveReplayProgress, withTransaction, type ReplayJob } from '@fixlify/db';
+import { claimReplay, classifyReplayStarts, recordReplayStarts, releaseReplay, renewReplayLease, saveReplayProgress, withTransaction, type ReplayJob } from '@fixlify/db';
 import { NO_SELF_RESTART, type Logger, type ResilientProducer } from '@fixlify/kafka';
 import { applyDedupe, decideChunk, type ChunkScope, type ScannedMessage } from './chunk';
 import { buildPlan, planDone, RangeOutsideRetention } from './plan';
@@ -63,6 +64,28 @@ const dryRunMemory = new Map<string, Set<string>>();
  * or the lease is lost.
  */
 export const runSlice = async (d: RunnerDeps, claimed: ReplayJob): Promise<SliceEnd> => {
+  // the lease is renewed for as long as the slice lasts — planning and joining a consumer group can
+  // take seconds — so no other runner takes the job while this one works on it
+  let lost = false;
+  const renew = setInterval(() => {
+    void renewReplayLease(d.pool, { id: claimed.id, owner: d.owner, leaseMs: d.leaseMs }).then(
+      (held) => {
+        if (!held) lost = true;
+      },
+      () => undefined,
+    );
+  }, Math.max(500, Math.floor(d.leaseMs / 3)));
+  try {
+    const end = await workSlice(d, claimed, () => lost);
+    // a dry run's memory is only good while one process held the job throughout
+    if (end === 'lost') dryRunMemory.delete(claimed.id);
+    return end;
+  } finally {
+    clearInterval(renew);
+  }
+};
+
+const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolean): Promise<SliceEnd> => {
   let job = claimed;
   const release = async (status: 'running' | 'paused' | 'completed' | 'aborted' | 'failed', error?: string): Promise<void> => {
     await releaseReplay(d.pool, { id: job.id, owner: d.owner, status, ...(error !== undefined ? { error } : {}) });
@@ -110,12 +133,15 @@ export const runSlice = async (d: RunnerDeps, claimed: ReplayJob): Promise<Slice
     workflow,
     filters: job.filters,
     origin: { kind: 'replay', replayId: job.id, force: job.force },
+    range: { from: job.from.getTime(), to: job.to.getTime() },
     maxDepth: d.maxDepth,
     now: d.now(),
   };
   const pacer = new Pacer(job.ratePerSecond);
   const chunkSize = job.mode === 'run' ? Math.min(2000, Math.max(100, job.ratePerSecond)) : 2000;
-  const outcome = await scan(d, job, plan, chunkSize, async (partition, messages, nextOffset) => {
+  // a dry run holds its job to the end: its dedupe memory lives in this process
+  const sliceMs = job.mode === 'dry_run' ? Number.POSITIVE_INFINITY : d.sliceMs;
+  const outcome = await scan(d, job, plan, chunkSize, sliceMs, isLost, async (partition, messages, nextOffset) => {
     const decided = decideChunk(messages, { ...scope, now: d.now() });
     const chunkCounts = decided.counts;
     const moved: ReplayPlan = { ...plan, partitions: plan.partitions.map((p) => (p.partition === partition ? { ...p, next: nextOffset } : p)) };
@@ -144,9 +170,10 @@ export const runSlice = async (d: RunnerDeps, claimed: ReplayJob): Promise<Slice
       );
       const enrolled = memory ?? new Set<string>();
       const fresh = applyDedupe(decided.starts, chunkCounts, { ...known, alreadyEnrolled: enrolled });
-      for (const c of fresh) enrolled.add(c.executionId);
       const saved = await saveReplayProgress(d.pool, { id: job.id, owner: d.owner, leaseMs: d.leaseMs, plan: moved, counts: addReplayCounts(counts, chunkCounts) });
       requested = saved === 'lost' ? 'lost' : saved.requested;
+      // remembered once counted: the memory holds exactly what the committed counts hold
+      if (saved !== 'lost') for (const c of fresh) enrolled.add(c.executionId);
     }
     if (requested === 'lost') return 'lost';
     plan = moved;
@@ -200,9 +227,12 @@ const scan = async (
   job: ReplayJob,
   initial: ReplayPlan,
   chunkSize: number,
+  sliceMs: number,
+  isLost: () => boolean,
   onChunk: (partition: number, messages: ScannedMessage[], nextOffset: string) => Promise<ChunkVerdict>,
 ): Promise<ScanEnd> => {
-  const groupId = `${d.groupPrefix}-replay-${job.id}`;
+  // a group of this slice alone: a member of an earlier slice (a runner killed, a lost lease) cannot be in it
+  const groupId = `${d.groupPrefix}-replay-${job.id}-${randomUUID().slice(0, 8)}`;
   const pending = new Map(initial.partitions.filter((p) => BigInt(p.next) < BigInt(p.end)).map((p) => [p.partition, { next: BigInt(p.next), end: BigInt(p.end) }]));
   if (pending.size === 0) return 'done';
   const admin = await d.admin();
@@ -210,7 +240,7 @@ const scan = async (
   const consumer = d.kafka.consumer({ groupId, retry: NO_SELF_RESTART, maxBytesPerPartition: d.maxBytesPerPartition, sessionTimeout: 30_000 });
   let end: ScanEnd | null = null;
   let failure: unknown = null;
-  const deadline = Date.now() + d.sliceMs;
+  const deadline = Date.now() + sliceMs;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((r) => (finish = r));
   const stop = (e: ScanEnd): void => {
@@ -264,7 +294,7 @@ const scan = async (
           const next = reachesEnd ? p.end : lastOfPart;
           const verdict = await onChunk(
             batch.partition,
-            part.map((m) => ({ key: m.key ? m.key.toString() : null, value: m.value ? m.value.toString() : null })),
+            part.map((m) => ({ key: m.key ? m.key.toString() : null, value: m.value ? m.value.toString() : null, timestamp: Number(m.timestamp) })),
             next.toString(),
           );
           await payload.heartbeat();
@@ -276,7 +306,8 @@ const scan = async (
       },
     });
     const timer = setInterval(() => {
-      if (Date.now() >= deadline) stop('slice');
+      if (isLost()) stop('lost');
+      else if (Date.now() >= deadline) stop('slice');
     }, 250);
     await finished;
     clearInterval(timer);
@@ -284,7 +315,7 @@ const scan = async (
     await consumer.disconnect().catch(() => undefined);
   }
   if (failure) throw failure instanceof Error ? failure : new Error(`the scan consumer crashed: ${JSON.stringify(failure)}`);
-  if (end === 'done') await admin.deleteGroups([groupId]).catch(() => undefined);
+  await admin.deleteGroups([groupId]).catch(() => undefined);
   return end ?? 'slice';
 };
 
