@@ -17,7 +17,7 @@ import {
   type SmtpConfig,
   type SmtpSender,
 } from '@fixlify/channels';
-import { OUTCOME_UNKNOWN } from '@fixlify/contracts';
+import { OUTCOME_UNKNOWN, type StepErrorCode } from '@fixlify/contracts';
 import { formatTraceparent, identityAttributes, startSpan } from '@fixlify/kafka';
 import type { ExecutorConfig } from '../config';
 import type { ActionOutcome, ActionRequest } from '../execution/run-execution';
@@ -39,7 +39,7 @@ export interface ActionDeps {
 
 const s = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
 
-const failed = (code: string, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: { code, message, retryable } });
+const failed = (code: StepErrorCode, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: { code, message, retryable } });
 
 /** What a send gets: the trace to carry on, and for people the hook its request's last byte waits for. */
 interface SendIo {

@@ -395,7 +395,7 @@ describe('runExecution', () => {
     const resume: ResumeCommand = { ...start(d), kind: 'resume', commandId: 'x', context: context(), continuation: { cursor: 'hook', vars: {}, loops: [], steps: 1000, attempt: 1, seq: 1 }, reason: 'delay' };
     const r = await runExecution(resume, null, depsWith(fakeActions().perform));
     const f = r.results.at(-1)!;
-    expect(f.kind === 'execution_failed' && f.error.code).toBe('step_limit');
+    expect(f.kind === 'execution_failed' && f.error.code).toBe('max_steps_exceeded');
   });
 
   it('refuses to park a state too large for one command', async () => {
