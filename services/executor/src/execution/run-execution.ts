@@ -34,11 +34,6 @@ import {
   type ResultBase,
 } from './step-results';
 
-export type { ActionNode, ActionOutcome, ActionRequest } from './action';
-export type { TimerRequest } from './park';
-export { MAX_COMMAND_BYTES } from './park';
-export { boundOutput, MAX_OUTPUT_FIELD_CHARS } from './step-results';
-
 type ControlNode = Exclude<WorkflowNode, ActionNode | { type: 'trigger' }>;
 
 export interface RunDeps {
