@@ -2,6 +2,7 @@ export * from './topics';
 export * from './condition';
 export * from './workflow-definition';
 export * from './messages';
+export * from './step-errors';
 export * from './debezium';
 export * from './ids';
 export * from './json-schema';

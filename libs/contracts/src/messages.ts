@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TOPICS } from './topics';
 import { ActionType, StepType, TriggerType, WorkflowDefinition } from './workflow-definition';
 import { StartOrigin } from './history';
+import { isStepErrorCode, upgradeStepError, type StepErrorCode } from './step-errors';
 
 const uuid = z.uuid();
 const isoTime = z.iso.datetime({ offset: true });
@@ -117,11 +118,20 @@ export type Command = z.infer<typeof Command>;
 export type StartCommand = Extract<Command, { kind: 'start' }>;
 export type ResumeCommand = Extract<Command, { kind: 'resume' }>;
 
-export const StepError = z.object({
-  code: z.string().max(100),
-  message: z.string().max(2000),
-  retryable: z.boolean(),
-});
+/**
+ * Why a step or an execution failed. The code is one of STEP_ERROR_CODES; results written before the
+ * set was closed are read upgraded (see upgradeStepError). Its type stays `string` for readers whose
+ * fixtures still use made-up codes; writers use StepErrorCode (the executor's failures do).
+ */
+export const StepError = z.preprocess(
+  upgradeStepError,
+  z.object({
+    // `: boolean`, not the inferred type guard, so the refinement checks without narrowing the type
+    code: z.string().max(100).refine((c): boolean => isStepErrorCode(c), { message: 'not a step error code (STEP_ERROR_CODES)' }),
+    message: z.string().max(2000),
+    retryable: z.boolean(),
+  }),
+);
 export type StepError = z.infer<typeof StepError>;
 
 /**
@@ -131,7 +141,7 @@ export type StepError = z.infer<typeof StepError>;
  * either — the customer may well have it. Execution logs, the API and the monitor show it as its own
  * status (`unknown`) so that someone can check with the customer or the provider's dashboard.
  */
-export const OUTCOME_UNKNOWN = 'outcome_unknown';
+export const OUTCOME_UNKNOWN = 'outcome_unknown' satisfies StepErrorCode;
 export const isOutcomeUnknown = (e: Pick<StepError, 'code'> | null | undefined): boolean => e?.code === OUTCOME_UNKNOWN;
 
 const resultBase = {

@@ -5,6 +5,7 @@ export * from './dead-letter';
 export * from './pipeline';
 export * from './out-message';
 export * from './observability';
+export * from './consumer-observability';
 export * from './service';
 export * from './trace';
 export * from './tracing';

@@ -7,9 +7,10 @@ import type { OutMessage } from './out-message';
 import { NO_SELF_RESTART, superviseConsumer, type Incarnation } from './supervise';
 import { kafkaEnv } from './env';
 import type { Logger } from './logger';
-import { batchDuration, identityOf, messagesFailed, recordBatchDone } from './observability';
-import { parseTraceparent, traceFields, traceHeaders, TRACEPARENT_HEADER, traceIdFromUuid, type TraceContext } from './trace';
-import { contextOnly, identityAttributes, startSpan, tracingEnabled, type ActiveSpan } from './tracing';
+import { observeBatch } from './consumer-observability';
+import { identityOf, messagesFailed } from './observability';
+import { traceFields, traceHeaders, TRACEPARENT_HEADER, traceIdFromUuid, type TraceContext } from './trace';
+import { tracingEnabled } from './tracing';
 
 
 export interface PipelineItem<T> {
@@ -294,36 +295,19 @@ const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<ty
     eachBatch: async (payload) => {
       const { batch } = payload;
       if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
-      const end = batchDuration.startTimer({ consumer: o.name, topic: batch.topic });
+      // one span per item, from its decoding to the commit of what it caused (exported when a collector is configured)
+      const obs = observeBatch({ consumer: o.name, batch, spanName: `${o.name} process`, spans: tracingEnabled() && o.traceItems !== false ? 'record' : 'context' });
+      obs.startTimer();
       const tStart = Date.now();
       const items: PipelineItem<T>[] = [];
       const out: OutMessage[] = [];
       const raw = new Map<string, KafkaMessage>();
-      // one span per item, from its decoding to the commit of what it caused (exported when a collector is configured)
-      const spans: ActiveSpan[] = [];
-      const recording = tracingEnabled() && o.traceItems !== false;
       for (const m of batch.messages) {
         const d = o.decode(m, batch.topic);
         if (d.ok === true) {
           raw.set(m.offset, m);
           const headers = headersOf(m);
-          const parent = parseTraceparent(headers[TRACEPARENT_HEADER]);
-          const span = (recording ? startSpan : contextOnly)(`${o.name} process`, parent, {
-            traceId: parent ? null : traceIdFromUuid(o.traceIdOf?.(d.value) ?? ''),
-            kind: 'consumer',
-            ...(recording
-              ? {
-                  attributes: {
-                    'messaging.system': 'kafka',
-                    'messaging.destination.name': batch.topic,
-                    'messaging.destination.partition.id': String(batch.partition),
-                    'messaging.kafka.offset': Number(m.offset),
-                    ...identityAttributes(identityOf(d.value)),
-                  },
-                }
-              : {}),
-          });
-          spans.push(span);
+          const span = obs.consumed(m, d.value, headers[TRACEPARENT_HEADER], () => traceIdFromUuid(o.traceIdOf?.(d.value) ?? ''))!;
           items.push({
             topic: batch.topic,
             partition: batch.partition,
@@ -335,7 +319,7 @@ const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<ty
             trace: span.context,
           });
         } else if (d.ok === false) {
-          messagesFailed.inc({ consumer: o.name, topic: batch.topic, reason: d.failure ?? 'invalid' });
+          obs.failed(d.failure ?? 'invalid');
           o.log.warn({ topic: batch.topic, partition: batch.partition, offset: m.offset, reason: d.reason }, `${o.name}: ${d.failure ?? 'invalid'} message to dead-letter topic`);
           out.push(deadLetter({ topic: batch.topic, partition: batch.partition, message: m, consumer: o.name, reason: d.reason }));
         }
@@ -368,20 +352,14 @@ const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<ty
         tHandled = Date.now();
         await commit(out, [{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
       } catch (e) {
-        for (const s of spans) s.end(e);
+        obs.endSpans(e);
         throw e;
       }
-      for (const s of spans) s.end();
+      obs.endSpans();
       if (process.env.FIXLIFY_TRACE_TIMING === '1')
         o.log.info({ topic: batch.topic, partition: batch.partition, n: batch.messages.length, handleMs: tHandled - tStart, txnMs: Date.now() - tHandled, brokerTs: Date.now() - Number(batch.messages[0]!.timestamp) }, 'batch timing');
       payload.resolveOffset(last);
-      const newestByOrg = new Map<string, number>();
-      for (const i of items) {
-        const org = identityOf(i.value).organizationId;
-        if (org) newestByOrg.set(org, i.timestamp);
-      }
-      recordBatchDone(o.name, batch, newestByOrg);
-      end();
+      obs.committed();
       await payload.heartbeat();
     },
   });

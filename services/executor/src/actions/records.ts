@@ -1,7 +1,7 @@
 import { isUuid } from '@fixlify/contracts';
 import type { Pool } from 'pg';
 import { Batcher } from '../db/batcher';
-import type { ActionOutcome } from '../execution/run-execution';
+import { failed, type ActionOutcome } from '../execution/action';
 
 /** Columns an automation may set, per table, with their SQL types; anything else is refused before SQL is built. */
 export const COLUMN_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -41,18 +41,17 @@ const SINGULAR: Readonly<Record<string, string>> = { technicians: 'technician', 
 
 /** One message for "does not exist" and "belongs to another organization": which ids exist elsewhere is not the workflow's business. */
 const notOurs = (field: string, table: string, value: string): ActionOutcome =>
-  fail('invalid_reference', `${field} ${value.slice(0, 80)} is not a ${SINGULAR[table] ?? table} of this organization`);
+  failed('invalid_reference', `${field} ${value.slice(0, 80)} is not a ${SINGULAR[table] ?? table} of this organization`);
 
 export const UPDATABLE_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(Object.entries(COLUMN_TYPES).map(([t, cols]) => [t, new Set(Object.keys(cols))]));
 
-const fail = (code: string, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: { code, message, retryable } });
 const dbFailure = (e: unknown): ActionOutcome => {
   const code = (e as { code?: string }).code ?? '';
   // PostgreSQL's foreign-key message names the key and whether it exists ("Key (technician_id)=(…) is not present"): not shown
-  if (code === '23503') return fail('invalid_reference', 'a record this step refers to is not one of this organization');
+  if (code === '23503') return failed('invalid_reference', 'a record this step refers to is not one of this organization');
   // integrity and data errors (classes 22, 23) are the workflow's fault; the rest may pass
   const permanent = code.startsWith('22') || code.startsWith('23') || code.startsWith('42');
-  return fail(permanent ? 'record_rejected' : 'database_unavailable', e instanceof Error ? e.message : String(e), !permanent);
+  return failed(permanent ? 'record_rejected' : 'database_unavailable', e instanceof Error ? e.message : String(e), !permanent);
 };
 
 /**
@@ -67,12 +66,12 @@ export type UpdatePlan = { kind: 'sql'; text: string; values: unknown[] } | { ki
  */
 export const planUpdate = (p: { organizationId: string; table: string; id: string; set: Record<string, unknown>; stepKey: string; depth: number }): UpdatePlan => {
   const allowed = Object.prototype.hasOwnProperty.call(UPDATABLE_COLUMNS, p.table) ? UPDATABLE_COLUMNS[p.table] : undefined;
-  if (!allowed) return { kind: 'refused', outcome: fail('invalid_table', `table ${String(p.table).slice(0, 80)} cannot be updated by automations`) };
-  if (!isUuid(p.id)) return { kind: 'refused', outcome: fail('invalid_record_id', `record id "${p.id.slice(0, 80)}" is not a uuid`) };
+  if (!allowed) return { kind: 'refused', outcome: failed('invalid_table', `table ${String(p.table).slice(0, 80)} cannot be updated by automations`) };
+  if (!isUuid(p.id)) return { kind: 'refused', outcome: failed('invalid_record_id', `record id "${p.id.slice(0, 80)}" is not a uuid`) };
   const cols = Object.keys(p.set ?? {});
-  if (cols.length === 0) return { kind: 'refused', outcome: fail('invalid_column', `nothing to set on ${p.table}`) };
+  if (cols.length === 0) return { kind: 'refused', outcome: failed('invalid_column', `nothing to set on ${p.table}`) };
   const bad = cols.filter((c) => !allowed.has(c));
-  if (bad.length) return { kind: 'refused', outcome: fail('invalid_column', `cannot set ${bad.map((c) => c.slice(0, 63)).join(', ')} on ${p.table}`) };
+  if (bad.length) return { kind: 'refused', outcome: failed('invalid_column', `cannot set ${bad.map((c) => c.slice(0, 63)).join(', ')} on ${p.table}`) };
   const assignments = cols.map((c, i) => `${c} = $${i + 5}`);
   const values = cols.map((c) => {
     const v = p.set[c];
@@ -158,8 +157,8 @@ export const createRecordWriter = (pool: Pool): { update: (p: UpdateRequest) => 
       const present = missed.length === 0 ? new Set<string>() : await ownRecords(table, missed.map((r) => r.p));
       for (const r of round) {
         if (found.has(r.p.id.toLowerCase())) out[r.i] = { kind: 'ok', output: { table, id: r.p.id, set: r.p.set }, delivery: 'none' };
-        else if (!present.has(r.p.id.toLowerCase())) out[r.i] = fail('record_not_found', `${table} ${r.p.id} not found in this organization`);
-        else out[r.i] = foreignReference(r.p) ?? fail('record_not_found', `${table} ${r.p.id} not found in this organization`);
+        else if (!present.has(r.p.id.toLowerCase())) out[r.i] = failed('record_not_found', `${table} ${r.p.id} not found in this organization`);
+        else out[r.i] = foreignReference(r.p) ?? failed('record_not_found', `${table} ${r.p.id} not found in this organization`);
       }
       rest = later;
     }
@@ -196,7 +195,7 @@ export const updateRecord = async (pool: Pool, p: { organizationId: string; tabl
     if (res.rowCount === 0) {
       // the table name comes from UPDATABLE_COLUMNS (planUpdate refused anything else)
       const exists = await pool.query(`SELECT 1 FROM ${p.table} WHERE id = $1 AND organization_id = $2`, [p.id, p.organizationId]);
-      return (exists.rowCount ? foreignReference(p) : null) ?? fail('record_not_found', `${p.table} ${p.id} not found in this organization`);
+      return (exists.rowCount ? foreignReference(p) : null) ?? failed('record_not_found', `${p.table} ${p.id} not found in this organization`);
     }
     return { kind: 'ok', output: { table: p.table, id: p.id, set: p.set }, delivery: 'none' };
   } catch (e) {
@@ -209,7 +208,7 @@ export const createTask = async (
   p: { organizationId: string; title: string; description?: string; dueAt: Date | null; technicianId?: string; jobId?: string; stepKey: string; depth: number },
 ): Promise<ActionOutcome> => {
   for (const [name, v] of [['assigneeTechnicianId', p.technicianId], ['jobId', p.jobId]] as const)
-    if (v && !isUuid(v)) return fail('invalid_reference', `${name} "${v.slice(0, 80)}" is not a uuid`);
+    if (v && !isUuid(v)) return failed('invalid_reference', `${name} "${v.slice(0, 80)}" is not a uuid`);
   try {
     // a technician or job that is not the organization's fails the step (it used to be dropped silently), with one message for both cases
     if (p.technicianId || p.jobId) {
@@ -249,21 +248,21 @@ export const assignTechnician = async (
   pool: Pool,
   p: { organizationId: string; jobId: string; strategy: 'given' | 'least_busy'; technicianId?: string; stepKey: string; depth: number },
 ): Promise<ActionOutcome> => {
-  if (!isUuid(p.jobId)) return fail('invalid_record_id', `job id "${p.jobId.slice(0, 80)}" is not a uuid`);
+  if (!isUuid(p.jobId)) return failed('invalid_record_id', `job id "${p.jobId.slice(0, 80)}" is not a uuid`);
   try {
     const job = await pool.query<{ technician_id: string | null; automation_execution_id: string | null; scheduled_start: Date | null; scheduled_end: Date | null }>(
       'SELECT technician_id, automation_execution_id, scheduled_start, scheduled_end FROM jobs WHERE id = $1 AND organization_id = $2',
       [p.jobId, p.organizationId],
     );
     const row = job.rows[0];
-    if (!row) return fail('record_not_found', `job ${p.jobId} not found in this organization`);
+    if (!row) return failed('record_not_found', `job ${p.jobId} not found in this organization`);
     if (row.automation_execution_id === p.stepKey && row.technician_id)
       return { kind: 'ok', output: { jobId: p.jobId, technicianId: row.technician_id, reused: true }, delivery: 'none' };
     let techId: string | null = null;
     if (p.strategy === 'given') {
-      if (!p.technicianId || !isUuid(p.technicianId)) return fail('invalid_reference', 'technicianId is not a uuid');
+      if (!p.technicianId || !isUuid(p.technicianId)) return failed('invalid_reference', 'technicianId is not a uuid');
       const t = await pool.query('SELECT id FROM technicians WHERE id = $1 AND organization_id = $2 AND is_active', [p.technicianId, p.organizationId]);
-      if (t.rowCount === 0) return fail('technician_unavailable', `technician ${p.technicianId.slice(0, 80)} is not an active technician of this organization`);
+      if (t.rowCount === 0) return failed('technician_unavailable', `technician ${p.technicianId.slice(0, 80)} is not an active technician of this organization`);
       techId = p.technicianId;
     } else {
       const start = row.scheduled_start ?? new Date();
@@ -282,8 +281,8 @@ export const assignTechnician = async (
         [p.organizationId, start, end, p.jobId],
       );
       const b = best.rows[0];
-      if (!b) return fail('technician_unavailable', 'no active technician in this organization');
-      if (Number(b.overlapping) > 0) return fail('technician_unavailable', 'every active technician is booked in the job window');
+      if (!b) return failed('technician_unavailable', 'no active technician in this organization');
+      if (Number(b.overlapping) > 0) return failed('technician_unavailable', 'every active technician is booked in the job window');
       techId = b.id;
     }
     await pool.query(

@@ -3,7 +3,10 @@ import { sealWorkflowSecrets, secretOpener } from '@fixlify/channels';
 import { WorkflowDefinition, type DomainEvent, type ResumeCommand, type StartCommand, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import { progressOf } from './claim-commands';
 import type { ExecutionContext } from '@fixlify/db';
-import { DETACHED_RESUME_AFTER_MS, MAX_COMMAND_BYTES, MAX_SAVED_RESPONSE_BYTES, boundOutput, runExecution, type ActionOutcome, type ActionRequest, type RunDeps } from './run-execution';
+import type { ActionOutcome, ActionRequest } from './action';
+import { MAX_COMMAND_BYTES } from './park';
+import { DETACHED_RESUME_AFTER_MS, MAX_SAVED_RESPONSE_BYTES, runExecution, type RunDeps } from './run-execution';
+import { boundOutput } from './step-results';
 
 const ORG = '11111111-1111-4111-8111-111111111111';
 const WF = '22222222-2222-4222-8222-222222222222';
@@ -395,7 +398,7 @@ describe('runExecution', () => {
     const resume: ResumeCommand = { ...start(d), kind: 'resume', commandId: 'x', context: context(), continuation: { cursor: 'hook', vars: {}, loops: [], steps: 1000, attempt: 1, seq: 1 }, reason: 'delay' };
     const r = await runExecution(resume, null, depsWith(fakeActions().perform));
     const f = r.results.at(-1)!;
-    expect(f.kind === 'execution_failed' && f.error.code).toBe('step_limit');
+    expect(f.kind === 'execution_failed' && f.error.code).toBe('max_steps_exceeded');
   });
 
   it('refuses to park a state too large for one command', async () => {

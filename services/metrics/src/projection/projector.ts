@@ -2,23 +2,19 @@ import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { StepResult } from '@fixlify/contracts';
 import {
-  batchDuration,
   deliveries,
   executionsByStatus,
-  identityAttributes,
   jsonDecoder,
-  messagesFailed,
   NO_SELF_RESTART,
+  observeBatch,
   parseTraceparent,
   superviseConsumer,
+  type BatchObservation,
   type CheckResult,
   type Incarnation,
-  recordBatchDone,
-  startSpan,
   traceFields,
   TRACEPARENT_HEADER,
   tracingEnabled,
-  type ActiveSpan,
   type Logger,
 } from '@fixlify/kafka';
 import { withTransaction } from '@fixlify/db';
@@ -204,8 +200,8 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
     throw e;
   }
 
-  const project = async (batch: Batch, items: ProjectionInput['items'], newestByOrg: Map<string, number>): Promise<void> => {
-    const end = batchDuration.startTimer({ consumer: o.consumerName, topic: batch.topic });
+  const project = async (batch: Batch, items: ProjectionInput['items'], obs: BatchObservation): Promise<void> => {
+    obs.startTimer();
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     await until(() => running < concurrency);
     running++;
@@ -229,8 +225,7 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       const [channel, result] = k.split('|');
       deliveries.inc({ channel, outcome: result }, n);
     }
-    recordBatchDone(o.consumerName, batch, newestByOrg);
-    end();
+    obs.committed();
     // Kafka's offsets are only a hint for restarts (the offsets table is the truth): a failed commit is harmless
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]).catch((e: unknown) => {
       o.log.warn({ err: e }, 'could not commit the consumer offset (the offsets table keeps the position)');
@@ -246,28 +241,19 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
       // back-pressure: decoded batches waiting for PostgreSQL hold memory
       await until(() => queued < concurrency + 2 || stopping);
-      const newestByOrg = new Map<string, number>();
       const debug = o.log.isLevelEnabled('debug');
       // spans only when a collector is configured: a rebuild of a million results must not pay for them
-      const spans: ActiveSpan[] = [];
-      const recording = tracingEnabled();
+      const obs = observeBatch({ consumer: o.consumerName, batch, spanName: `${o.consumerName} project`, spans: tracingEnabled() ? 'record' : 'none' });
       const items = batch.messages.map((m) => {
         const d = decode(m);
         if (d.ok === false) {
           // the producer validated it; an unreadable result is logged and skipped, not fatal
-          messagesFailed.inc({ consumer: o.consumerName, topic: batch.topic, reason: 'invalid' });
+          obs.failed('invalid');
           o.log.warn({ offset: m.offset, partition: batch.partition, reason: d.reason }, 'unreadable step result skipped');
           return { offset: m.offset, value: null };
         }
         if (d.ok !== true) return { offset: m.offset, value: null };
-        newestByOrg.set(d.value.organizationId, Number(m.timestamp));
-        if (recording)
-          spans.push(
-            startSpan(`${o.consumerName} project`, parseTraceparent(headerString(m, TRACEPARENT_HEADER)), {
-              kind: 'consumer',
-              attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': batch.topic, 'messaging.kafka.offset': Number(m.offset), ...identityAttributes(d.value) },
-            }),
-          );
+        obs.consumed(m, d.value, headerString(m, TRACEPARENT_HEADER));
         if (debug)
           o.log.debug(
             { organizationId: d.value.organizationId, workflowId: d.value.workflowId, executionId: d.value.executionId, seq: d.value.seq, kind: d.value.kind, ...traceFields(parseTraceparent(headerString(m, TRACEPARENT_HEADER))) },
@@ -278,10 +264,10 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       const first = batch.messages[0]!.offset;
       enqueue(batch.partition, async (epoch) => {
         try {
-          await project(batch, items, newestByOrg);
-          for (const sp of spans) sp.end();
+          await project(batch, items, obs);
+          obs.endSpans();
         } catch (e) {
-          for (const sp of spans) sp.end(e);
+          obs.endSpans(e);
           if (stopping) return;
           // drop what is queued behind this batch and fetch it all again from the stored position
           epochs.set(batch.partition, epoch + 1);
