@@ -11,3 +11,5 @@ export * from './channel-credentials';
 export * from './system-status';
 export * from './limits';
 export * from './issues';
+export * from './execution-log';
+export * from './api';
