@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timestamp } from './common';
+import { Id, Timestamp } from './common';
 
 /** What a member or an API key may do: viewers read, editors change workflows, owners manage keys and accounts. */
 export const ROLES = ['viewer', 'editor', 'owner'] as const;
@@ -10,18 +10,18 @@ export type Role = z.infer<typeof Role>;
 export const LoginBody = z.object({ email: z.string().trim().toLowerCase().email().max(320), password: z.string().min(1).max(500) }).strict();
 export type LoginBody = z.infer<typeof LoginBody>;
 
-export const SignedInUser = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: Role });
+export const SignedInUser = z.object({ id: Id, email: z.string(), name: z.string(), role: Role });
 export type SignedInUser = z.infer<typeof SignedInUser>;
 
-export const LoginResponse = z.object({ user: SignedInUser, organization: z.object({ id: z.uuid(), name: z.string() }) });
+export const LoginResponse = z.object({ user: SignedInUser, organization: z.object({ id: Id, name: z.string() }) });
 export type LoginResponse = z.infer<typeof LoginResponse>;
 
 /** GET /api/auth/me: who is calling (a signed-in user, or an API key: user null) */
 export const Me = z.object({
-  organization: z.object({ id: z.uuid(), name: z.string(), time_zone: z.string() }).nullable(),
+  organization: z.object({ id: Id, name: z.string(), time_zone: z.string() }).nullable(),
   role: Role,
   user: SignedInUser.nullable(),
-  apiKeyId: z.uuid().nullable(),
+  apiKeyId: Id.nullable(),
 });
 export type Me = z.infer<typeof Me>;
 
@@ -41,7 +41,7 @@ export type CreateApiKeyBody = z.infer<typeof CreateApiKeyBody>;
 
 /** An API key as listed: its prefix, never the key */
 export const ApiKey = z.object({
-  id: z.uuid(),
+  id: Id,
   name: z.string(),
   prefix: z.string(),
   role: Role,
@@ -56,5 +56,5 @@ export const ApiKeyList = z.object({ items: z.array(ApiKey) });
 export type ApiKeyList = z.infer<typeof ApiKeyList>;
 
 /** The answer of POST /api/api-keys: the only time the key itself is shown */
-export const CreatedApiKey = z.object({ id: z.uuid(), name: z.string(), role: Role, prefix: z.string(), expiresAt: Timestamp.nullable(), key: z.string() });
+export const CreatedApiKey = z.object({ id: Id, name: z.string(), role: Role, prefix: z.string(), expiresAt: Timestamp.nullable(), key: z.string() });
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;

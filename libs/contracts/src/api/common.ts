@@ -16,3 +16,9 @@ export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
 
 /** `{ items: [...] }`, the shape of every list answer. */
 export const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+/**
+ * An id in an answer: UUID-shaped, of any version (what the columns and isUuid accept). Request
+ * bodies and queries keep their own stricter checks.
+ */
+export const Id = z.guid();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DeadLetter } from '../messages';
-import { Timestamp } from './common';
+import { Id, Timestamp } from './common';
 
 /** GET /api/dead-letters */
 export const DeadLettersQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
@@ -13,7 +13,7 @@ export type Redrive = z.infer<typeof Redrive>;
 /** A message on the dead-letter topic; `id` is `<dlq partition>:<dlq offset>` */
 export const DeadLetterEntry = z.object({
   id: z.string(),
-  organizationId: z.uuid().nullable(),
+  organizationId: Id.nullable(),
   deadLetter: DeadLetter,
   redrive: Redrive.nullable(),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ActionExecuted, EXECUTION_STATUSES, ExecutionStatus } from '../execution-log';
-import { Timestamp } from './common';
+import { Id, Timestamp } from './common';
 
 /** GET /api/executions */
 export const ExecutionsQuery = z.object({
@@ -21,11 +21,11 @@ export type ExecutionsQuery = z.infer<typeof ExecutionsQuery>;
 
 /** An execution as the list shows it */
 export const ExecutionSummary = z.object({
-  id: z.uuid(),
-  workflowId: z.uuid(),
+  id: Id,
+  workflowId: Id,
   /** null once the workflow is gone */
   workflowName: z.string().nullable(),
-  versionId: z.uuid(),
+  versionId: Id,
   /** null for a test run of a draft (no version row) */
   version: z.number().int().nullable(),
   status: ExecutionStatus,
@@ -79,7 +79,7 @@ export type ExecutionDetail = z.infer<typeof ExecutionDetail>;
 
 /** POST /api/executions/:id/retry: the resume command sent, and where it starts from */
 export const RetryResult = z.object({
-  executionId: z.uuid(),
+  executionId: Id,
   commandId: z.string(),
   from: z.enum(['last_continuation', 'trigger']),
   cursor: z.string().nullable(),
@@ -87,5 +87,5 @@ export const RetryResult = z.object({
 export type RetryResult = z.infer<typeof RetryResult>;
 
 /** POST /api/executions/:id/cancel */
-export const CancelResult = z.object({ executionId: z.uuid(), commandId: z.string() });
+export const CancelResult = z.object({ executionId: Id, commandId: z.string() });
 export type CancelResult = z.infer<typeof CancelResult>;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { Id } from './common';
 import { StepError } from '../messages';
 import { StepType, TriggerType } from '../workflow-definition';
 
 const base = {
-  executionId: z.uuid(),
-  workflowId: z.uuid(),
-  versionId: z.uuid(),
+  executionId: Id,
+  workflowId: Id,
+  versionId: Id,
   seq: z.number().int().min(0),
   at: z.iso.datetime({ offset: true }),
 };
@@ -46,5 +47,5 @@ export const LiveEvent = z.discriminatedUnion('kind', [
 export type LiveEvent = z.infer<typeof LiveEvent>;
 
 /** The first frame of a stream (`event: ready`) */
-export const LiveReady = z.object({ organizationId: z.uuid() });
+export const LiveReady = z.object({ organizationId: Id });
 export type LiveReady = z.infer<typeof LiveReady>;

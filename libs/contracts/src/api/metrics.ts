@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Id } from './common';
 
 /** GET /api/metrics/series and /api/metrics/summary */
 export const MetricsQuery = z.object({
@@ -31,7 +32,7 @@ export const MetricsSeries = z.object({ period: z.enum(['hour', 'day']), from: z
 export type MetricsSeries = z.infer<typeof MetricsSeries>;
 
 /** The totals of one workflow over the range (`periodStart`: the range's start) */
-export const WorkflowMetrics = MetricsPoint.extend({ workflowId: z.uuid(), name: z.string().nullable() });
+export const WorkflowMetrics = MetricsPoint.extend({ workflowId: Id, name: z.string().nullable() });
 export type WorkflowMetrics = z.infer<typeof WorkflowMetrics>;
 
 export const MetricsSummary = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Id } from './common';
 
 /** GET /api/templates */
 export const TemplateListQuery = z.object({ category: z.string().max(100).optional(), q: z.string().max(100).optional() });
@@ -14,7 +15,7 @@ export type RateBody = z.infer<typeof RateBody>;
 
 /** A template (shared by every organization, read-only) */
 export const Template = z.object({
-  id: z.uuid(),
+  id: Id,
   slug: z.string(),
   name: z.string(),
   description: z.string(),

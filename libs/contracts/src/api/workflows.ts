@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ReenrollmentPolicy } from '../workflow-definition';
-import { Timestamp } from './common';
+import { Id, Timestamp } from './common';
 
 /**
  * A draft may be unfinished (the builder saves work in progress): the API checks this outline, then
@@ -57,7 +57,7 @@ export type WorkflowListQuery = z.infer<typeof WorkflowListQuery>;
 
 /** A workflow as lists show it, with its counters (archived workflows are gone for the API). */
 export const WorkflowSummary = z.object({
-  id: z.uuid(),
+  id: Id,
   name: z.string(),
   description: z.string().nullable(),
   status: z.enum(['draft', 'active', 'inactive']),
@@ -65,8 +65,8 @@ export const WorkflowSummary = z.object({
   /** the trigger of the running version, or of the draft while none is published; null when the draft names no known one */
   triggerType: z.string().nullable(),
   currentVersion: z.number().int(),
-  publishedVersionId: z.uuid().nullable(),
-  templateId: z.uuid().nullable(),
+  publishedVersionId: Id.nullable(),
+  templateId: Id.nullable(),
   executionCount: z.number().int(),
   successCount: z.number().int(),
   failureCount: z.number().int(),
@@ -99,12 +99,12 @@ export const ValidationResult = z.object({ ok: z.boolean(), errors: z.array(Work
 export type ValidationResult = z.infer<typeof ValidationResult>;
 
 /** POST /api/workflows/:id/publish: the new version and the workflow after it */
-export const PublishResult = z.object({ workflowId: z.uuid(), versionId: z.uuid(), version: z.number().int().min(1), workflow: WorkflowDetail });
+export const PublishResult = z.object({ workflowId: Id, versionId: Id, version: z.number().int().min(1), workflow: WorkflowDetail });
 export type PublishResult = z.infer<typeof PublishResult>;
 
 /** A published version (immutable) */
 export const WorkflowVersion = z.object({
-  id: z.uuid(),
+  id: Id,
   version: z.number().int().min(1),
   triggerType: z.string(),
   definition: record,
@@ -117,11 +117,11 @@ export const WorkflowVersionList = z.object({ items: z.array(WorkflowVersion) })
 export type WorkflowVersionList = z.infer<typeof WorkflowVersionList>;
 
 /** POST /api/workflows/:id/trigger: the event sent and the execution it starts */
-export const TriggerResult = z.object({ eventId: z.uuid(), executionId: z.uuid() });
+export const TriggerResult = z.object({ eventId: Id, executionId: Id });
 export type TriggerResult = z.infer<typeof TriggerResult>;
 
 /** POST /api/workflows/:id/test-run: the execution started, and whether the sample passes the trigger's filter */
-export const TestRunResult = z.object({ executionId: z.uuid(), filterMatched: z.boolean() });
+export const TestRunResult = z.object({ executionId: Id, filterMatched: z.boolean() });
 export type TestRunResult = z.infer<typeof TestRunResult>;
 
 /** The part of JSON Schema the builder's forms read; other keywords pass through. */
