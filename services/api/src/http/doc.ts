@@ -13,13 +13,13 @@ export interface DocSpec {
   /** role needed (for the reader; the guard enforces it) */
   role?: 'public' | 'viewer' | 'editor' | 'owner';
   /** the success answer (from libs/contracts); the handler must return its type */
-  response?: z.ZodType;
+  response: z.ZodType;
   /** response content type when not JSON */
   produces?: string;
 }
 
 /** What a handler returns for its spec: the response's type, or nothing for a stream it writes itself. */
-type Answer<S extends DocSpec> = S extends { produces: 'text/event-stream' } ? void : S extends { response: z.ZodType } ? z.output<S['response']> : unknown;
+type Answer<S extends DocSpec> = S extends { produces: 'text/event-stream' } ? void : z.output<S['response']>;
 
 /**
  * Describes a handler for the OpenAPI document; routes, methods and the success status come from
