@@ -38,7 +38,7 @@ const logRow = (status: string) => ({
 /** A pool answering each statement by what it reads; every statement is recorded. */
 const fakeDeps = (answers: { log: unknown[]; timer?: unknown[]; progress?: unknown[]; definition?: unknown[] }) => {
   const sent: { topic: string; key: string | null; value: string }[] = [];
-  const query = jest.fn((sql: string) => {
+  const query = jest.fn((sql: string, _params?: unknown[]) => {
     const rows = sql.includes('FROM automation_execution_logs')
       ? answers.log
       : sql.includes('FROM automation_timers')
@@ -100,7 +100,8 @@ describe('retryExecution', () => {
   });
 
   it('without a continuation, starts again from the trigger rebuilt from the log, with a freshly loaded context', async () => {
-    jest.mocked(loadContexts).mockResolvedValue([{ job: { title: 'Reloaded' } }]);
+    const context = { event: {}, trigger: {}, before: null, after: null, organization: null, client: null, job: { title: 'Reloaded' }, invoice: null, estimate: null, technician: null };
+    jest.mocked(loadContexts).mockResolvedValue([context]);
     const { deps, sent } = fakeDeps({ log: [logRow('failed')], timer: [{ command: { kind: 'resume', unreadable: true } }], definition: [{ definition }] });
     const answer = await retryExecution(deps, ids.org, ids.ex, () => now);
     const cmd = Command.parse(JSON.parse(sent[0]!.value)) as ResumeCommand;
