@@ -64,7 +64,7 @@ export class WorkflowsController {
 
   @Post('validate')
   @HttpCode(200)
-  @Doc({ summary: 'Validate a definition without saving it (errors point at the step and field)', body: ValidateBody, role: 'viewer', response: ValidationResult })
+  @Doc({ summary: 'Validate a definition without saving it (errors point at the step and field)', body: ValidateBody, role: 'editor', response: ValidationResult })
   validateAny(@Caller() _p: Principal, @Body(zod(ValidateBody)) b: ValidateBody): ValidationResult {
     return validateDefinition(b.definition);
   }
@@ -95,7 +95,7 @@ export class WorkflowsController {
 
   @Post(':id/validate')
   @HttpCode(200)
-  @Doc({ summary: 'Validate the saved draft (errors point at the step and field)', role: 'viewer', response: ValidationResult })
+  @Doc({ summary: 'Validate the saved draft (errors point at the step and field)', role: 'editor', response: ValidationResult })
   validate(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string): Promise<ValidationResult> {
     return validateSavedDraft(this.deps.pool, p.organizationId, id);
   }
