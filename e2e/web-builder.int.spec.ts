@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { credentialsKey, openCredentials } from '@fixlify/channels';
 import { TOPICS } from '@fixlify/contracts';
+import { readChannelCredentials } from '@fixlify/db';
 import { REPO_ROOT, createClient, createOrganization, startService, startTelnyxStandin, testKafka, testPool, waitFor, type ServiceProcess, type TelnyxStandin } from '@fixlify/testing';
 
 jest.setTimeout(600_000);
@@ -28,7 +30,7 @@ const ensureWebBuilt = (): void => {
 /** Web-first checks (retried until they hold) without @playwright/test. */
 const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<true> => waitFor(async () => (await check()) || undefined, timeoutMs, what, 200);
 const hasCount = (l: Locator, n: number) => eventually(`${n} × ${l.toString()}`, async () => (await l.count()) === n);
-const hasText = (l: Locator, text: string) => eventually(`"${text}" in ${l.toString()}`, async () => ((await l.textContent()) ?? '').trim() === text);
+const hasText = (l: Locator, text: string, timeoutMs?: number) => eventually(`"${text}" in ${l.toString()}`, async () => ((await l.textContent()) ?? '').trim() === text, timeoutMs);
 const containsText = (l: Locator, text: string) => eventually(`"${text}" within ${l.toString()}`, async () => ((await l.textContent()) ?? '').includes(text));
 /** A locator's box once it has stopped moving (the canvas may still be fitting its view after a change). */
 const stableBox = async (l: Locator): Promise<{ x: number; y: number; width: number; height: number }> => {
@@ -267,6 +269,97 @@ describe('web app in a real browser', () => {
     const recorded = await pool.query<{ redrive_count: number }>('SELECT redrive_count FROM automation_dead_letter_redrives WHERE organization_id = $1', [org]);
     expect(recorded.rows).toEqual([{ redrive_count: 1 }]);
     await page.screenshot({ path: join(SHOTS, 'dead-letters.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('lets the owner rotate the webhook signing secret (confirmed, shown once with a copy button, the old one accepted for the grace period), never offering to remove it', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(`CSP: ${m.text()}`);
+    });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    // from an organization without a secret, also on a retry (the executor makes one only when a webhook is sent)
+    await pool.query(`DELETE FROM organization_channel_credentials WHERE organization_id = $1 AND provider = 'webhook'`, [org]);
+    await signIn();
+    await page.getByRole('link', { name: 'Settings · Channels' }).click();
+    const card = page.locator('section[data-provider="webhook"]');
+    await containsText(card, 'created when its first webhook is sent');
+    expect(await card.getByRole('button', { name: 'Remove' }).count()).toBe(0);
+    const storedSecrets = async () => openCredentials(org, (await readChannelCredentials(pool, [org])).filter((r) => r.provider === 'webhook'), credentialsKey()).webhook;
+
+    /** Rotates through the dialog and returns the secret it shows, once. */
+    const rotate = async (notice: string): Promise<string> => {
+      await card.getByRole('button', { name: 'Rotate signing secret' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Rotate the webhook signing secret?' });
+      await confirm.waitFor();
+      await confirm.getByRole('button', { name: 'Rotate', exact: true }).click();
+      const shown = page.getByRole('dialog', { name: 'New webhook signing secret' });
+      await containsText(shown.getByRole('status'), notice);
+      const secret = await shown.getByLabel('Signing secret').inputValue();
+      await shown.getByRole('button', { name: 'Copy' }).click();
+      await shown.getByRole('button', { name: 'Copied' }).waitFor();
+      expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText: () => Promise<string> } } }).navigator.clipboard.readText())).toBe(secret);
+      return secret;
+    };
+
+    // a cancelled rotation changes nothing
+    await card.getByRole('button', { name: 'Rotate signing secret' }).click();
+    await page.getByRole('dialog', { name: 'Rotate the webhook signing secret?' }).getByRole('button', { name: 'Cancel' }).click();
+    await hasCount(page.getByRole('dialog'), 0);
+    expect(await storedSecrets()).toBeUndefined();
+
+    const first = await rotate('first signing secret');
+    expect((await storedSecrets())?.secret).toBe(first);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await hasCount(page.getByRole('dialog'), 0);
+    await containsText(card, `••••${first.slice(-4)}`);
+    expect(await card.textContent()).not.toContain(first);
+    expect(await card.getByRole('button', { name: 'Remove' }).count()).toBe(0);
+
+    const second = await rotate('The previous secret is still accepted until');
+    await page.screenshot({ path: join(SHOTS, 'webhook-secret-rotated.png') });
+    const stored = await storedSecrets();
+    expect(second).not.toBe(first);
+    expect(stored?.secret).toBe(second);
+    expect(stored?.previous?.secret).toBe(first);
+    // the deployment's default grace period (WEBHOOK_SECRET_ROTATION_GRACE_SECONDS, 24 h)
+    expect(stored!.previous!.validUntil.getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    await page.keyboard.press('Escape');
+    await hasCount(page.getByRole('dialog'), 0);
+    await containsText(card, `••••${second.slice(-4)}`);
+    // shown once: nothing on the page keeps it
+    expect(await page.content()).not.toContain(second);
+    await page.screenshot({ path: join(SHOTS, 'webhook-secret.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('test-runs a draft with sample data from the builder, showing how each step ran in the dialog and on the canvas', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(`CSP: ${m.text()}`);
+    });
+    await signIn();
+    await page.getByRole('button', { name: 'New workflow' }).click();
+    await page.waitForURL(/\/workflows\/[0-9a-f-]{36}$/);
+    await page.locator('#wf-name').fill('Test run (browser)');
+    await page.locator('[data-palette="trigger:job_completed"]').click();
+    await page.locator('[data-palette="create_task"]').click();
+    await page.getByTestId('validity').filter({ hasText: 'Ready to publish' }).waitFor();
+    // a test run saves the draft first
+    await page.getByRole('button', { name: 'Test run' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Test run with sample data' });
+    await dialog.getByLabel("Sample job (the trigger's record)").fill(JSON.stringify({ title: 'Small fix', status: 'completed', total: 50 }));
+    await dialog.getByRole('button', { name: 'Run test' }).click();
+    await dialog.locator('.test-result [data-step="create_task"]').waitFor({ timeout: 90_000 });
+    await hasText(dialog.locator('.test-result [data-step="create_task"] .badge'), 'succeeded');
+    await hasText(dialog.locator('.test-result > p .badge'), 'completed', 90_000);
+    await page.screenshot({ path: join(SHOTS, 'builder-test-run.png') });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await hasCount(page.getByRole('dialog'), 0);
+    await page.locator('.step-run-succeeded[data-step-id="create_task"]').waitFor();
+    await page.getByRole('button', { name: 'Saved' }).waitFor();
     expect(errors).toEqual([]);
   });
 });

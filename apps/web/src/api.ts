@@ -1,3 +1,5 @@
+import type { RotatedWebhookSecret } from '@fixlify/contracts';
+
 /** The web app's only way to the API: same origin, session cookie, JSON errors `{code, message, details}`. */
 export class ApiFailure extends Error {
   constructor(
@@ -65,3 +67,9 @@ export type {
 
 /** One step of an execution's timeline: the execution log's own record of it. */
 export type { ActionExecuted as StepLog } from '@fixlify/contracts';
+
+/**
+ * POST /api/webhook-secret/rotate (owners): a new webhook signing secret, in this answer only, and
+ * until when the previous one is still accepted (the deployment's grace period; null: not at all, or there was none).
+ */
+export const rotateWebhookSecret = () => api.post<RotatedWebhookSecret>('/api/webhook-secret/rotate', {});

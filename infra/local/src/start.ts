@@ -13,6 +13,8 @@ const SERVICES = [
   { name: 'matcher', portVar: 'MATCHER_HTTP_PORT', port: 9102 },
   { name: 'executor', portVar: 'EXECUTOR_HTTP_PORT', port: 9103 },
   { name: 'metrics', portVar: 'METRICS_HTTP_PORT', port: 9104 },
+  // replay (backfill) jobs recorded by the API
+  { name: 'replay', portVar: 'REPLAY_HTTP_PORT', port: 9105 },
   // the HTTP API, the live feed and the web app (apps/web/dist)
   { name: 'api', portVar: 'API_PORT', port: 8080 },
 ] as const;

@@ -18,6 +18,7 @@ export const AUTOMATION_TOPIC_SPECS: readonly TopicSpec[] = [
   { topic: TOPICS.workflows, numPartitions: 6, configs: { 'cleanup.policy': 'compact', ...MAX_MESSAGE } },
   { topic: TOPICS.events, numPartitions: 6, configs: { 'retention.ms': '-1', ...MAX_MESSAGE } },
   { topic: TOPICS.commands, numPartitions: 6, configs: { 'retention.ms': '-1', ...MAX_MESSAGE } },
+  { topic: TOPICS.replayCommands, numPartitions: 6, configs: { 'retention.ms': '-1', ...MAX_MESSAGE } },
   { topic: TOPICS.stepResults, numPartitions: 6, configs: { 'retention.ms': '-1', ...MAX_MESSAGE } },
   { topic: TOPICS.dlq, numPartitions: 1, configs: { 'retention.ms': '-1', ...MAX_MESSAGE } },
 ];

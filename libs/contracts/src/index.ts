@@ -11,5 +11,6 @@ export * from './channel-credentials';
 export * from './system-status';
 export * from './limits';
 export * from './issues';
+export * from './history';
 export * from './execution-log';
 export * from './api';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TOPICS } from './topics';
 import { ActionType, StepType, TriggerType, WorkflowDefinition } from './workflow-definition';
+import { StartOrigin } from './history';
 
 const uuid = z.uuid();
 const isoTime = z.iso.datetime({ offset: true });
@@ -96,6 +97,8 @@ export const Command = z.discriminatedUnion('kind', [
     event: DomainEvent,
     /** commit time of the triggering change, for end-to-end latency */
     triggeredAt: isoTime,
+    /** set when a replay (backfill) started it rather than the live matcher */
+    origin: StartOrigin.optional(),
   }),
   z.object({
     ...commandBase,
@@ -205,6 +208,7 @@ export const TOPIC_SCHEMAS = {
   [TOPICS.workflows]: PublishedWorkflow,
   [TOPICS.events]: DomainEvent,
   [TOPICS.commands]: Command,
+  [TOPICS.replayCommands]: Command,
   [TOPICS.stepResults]: StepResult,
   [TOPICS.dlq]: DeadLetter,
 } as const;

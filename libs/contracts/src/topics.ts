@@ -6,6 +6,8 @@ export const TOPICS = {
   workflows: 'automation.workflows.v1',
   events: 'automation.events.v1',
   commands: 'automation.commands.v1',
+  /** the replay lane: backfill start commands, drained by the executor only with spare capacity */
+  replayCommands: 'automation.replay-commands.v1',
   stepResults: 'automation.step-results.v1',
   dlq: 'automation.dlq.v1',
 } as const;

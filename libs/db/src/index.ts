@@ -5,3 +5,4 @@ export * from './inbound-workflow';
 export * from './execution-context';
 export * from './channel-credentials';
 export * from './transaction';
+export * from './replays';

@@ -17,7 +17,7 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-export type ServiceName = 'ingest' | 'matcher' | 'executor' | 'metrics' | 'api';
+export type ServiceName = 'ingest' | 'matcher' | 'executor' | 'metrics' | 'replay' | 'api';
 
 /** Jest loads this module once per test file: the services a file starts share consumer groups only with each other. */
 const FILE_TAG = randomUUID().slice(0, 8);
@@ -29,6 +29,7 @@ const PORT_VAR: Record<ServiceName, string> = {
   matcher: 'MATCHER_HTTP_PORT',
   executor: 'EXECUTOR_HTTP_PORT',
   metrics: 'METRICS_HTTP_PORT',
+  replay: 'REPLAY_HTTP_PORT',
   api: 'API_PORT',
 };
 

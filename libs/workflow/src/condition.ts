@@ -101,3 +101,47 @@ export const eventScope = (event: DomainEvent): Record<string, unknown> => ({
 
 export const matchesTrigger = (spec: TriggerSpec, event: DomainEvent): boolean =>
   spec.type === event.type && (spec.filter === undefined || evaluateCondition(spec.filter, eventScope(event)));
+
+/** The first leaf of a condition that did not hold, with the value it saw: what "why didn't this fire?" shows. */
+export interface FailedCondition {
+  field: string;
+  op: string;
+  expected?: unknown;
+  actual: unknown;
+  /** true when the leaf sits under a `not` (the leaf held, so its negation failed) */
+  negated?: boolean;
+}
+
+const explain = (cond: unknown, scope: Record<string, unknown>, depth: number, negated: boolean): FailedCondition | null => {
+  if (cond === null || typeof cond !== 'object' || depth > EVAL_DEPTH_LIMIT) return { field: '', op: 'invalid', actual: null };
+  const c = cond as Record<string, unknown>;
+  const holds = evaluate(cond, scope, depth) !== negated;
+  if (holds) return null;
+  // all (or any under a not): the first child that decides the failure; any (or all under a not): the first child
+  if (Array.isArray(c['all']) || Array.isArray(c['any'])) {
+    const children = (c['all'] ?? c['any']) as unknown[];
+    for (const child of children) {
+      const f = explain(child, scope, depth + 1, negated);
+      if (f) return f;
+    }
+    return { field: '', op: Array.isArray(c['all']) ? 'all' : 'any', actual: null };
+  }
+  if ('not' in c) return explain(c['not'], scope, depth + 1, !negated);
+  const field = typeof c['field'] === 'string' ? c['field'] : '';
+  const op = typeof c['op'] === 'string' ? c['op'] : 'invalid';
+  if (op === 'changed') {
+    const before = readOwn(readOwn(scope, 'before'), field);
+    const after = readOwn(readOwn(scope, 'after'), field);
+    return { field, op, ...(c['to'] !== undefined ? { expected: c['to'] } : {}), actual: { before, after }, ...(negated ? { negated } : {}) };
+  }
+  return { field, op, ...('value' in c ? { expected: c['value'] } : {}), actual: getPath(scope, field), ...(negated ? { negated } : {}) };
+};
+
+/** Why a condition is false over a scope (null when it holds). Total like evaluateCondition. */
+export const explainCondition = (cond: Condition, scope: Record<string, unknown>): FailedCondition | null => {
+  try {
+    return explain(cond, scope, 1, false);
+  } catch {
+    return { field: '', op: 'invalid', actual: null };
+  }
+};

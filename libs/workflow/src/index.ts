@@ -1,7 +1,7 @@
 export * from './errors';
 export { getPath, isSafeKey } from './path';
 export { compareOrdered, containsValue, deepEqual, isEmptyValue, looseEquals, toDateMs, toNumber } from './compare';
-export { conditionDepth, evaluateCondition, eventScope, matchesTrigger } from './condition';
+export { conditionDepth, evaluateCondition, eventScope, explainCondition, matchesTrigger, type FailedCondition } from './condition';
 export type { ValidationIssue } from './validation-issue';
 export { draftIssues, validateWorkflow, type ValidationResult } from './validate-workflow';
 export { MAX_TEMPLATE_LENGTH, MAX_TEMPLATE_OUTPUT, parseTemplate, renderDeep, renderTemplate, templateProblem, type RenderOptions } from './template';
@@ -25,3 +25,4 @@ export { delayUntil, nextCronOccurrences, occurrenceKey, validateCron, type Dela
 export { quietHoursWindowEnd, type QuietHours } from './quiet-hours';
 export { continuationProgress, stepsOfProgress } from './progress';
 export { enrollmentExecutionId } from './enrollment';
+export { decideStart, describeFailure, type DecideOptions, type StartDecision } from './start';

@@ -12,6 +12,7 @@ import { OPENAPI, SystemController } from './http/system.controller';
 import { LiveController } from './live/live.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { OutboxController } from './outbox/outbox.controller';
+import { ReplaysController } from './replays/replays.controller';
 import { TemplatesController } from './templates/templates.controller';
 import { CatalogController, WorkflowsController } from './workflows/workflows.controller';
 
@@ -28,6 +29,7 @@ export const CONTROLLERS: Type[] = [
   MetricsController,
   LiveController,
   OutboxController,
+  ReplaysController,
   SystemController,
 ];
 

@@ -24,6 +24,8 @@ const ApiEnv = z.object({
   /** ingest's service port: the API shows its change-capture status (GET <url>/status/cdc) to the web app */
   INGEST_STATUS_URL: z.string().url().default('http://127.0.0.1:9101'),
   /** dead letters kept in memory for browsing (the newest) */
+  /** unfinished replays (backfills, dry runs) one organization may have at once; more are refused with 409 */
+  API_MAX_ACTIVE_REPLAYS_PER_ORG: z.coerce.number().int().min(1).max(100).default(3),
   API_DLQ_BUFFER: z.coerce.number().int().min(10).max(100_000).default(5000),
   /** of which at most this many per organization: one organization's flood cannot push the others' out */
   API_DLQ_BUFFER_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(500),

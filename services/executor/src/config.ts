@@ -102,6 +102,22 @@ const ExecutorEnv = z.object({
    */
   EXECUTOR_COMMANDS_TOPIC: z.string().min(1).max(249).default('automation.commands.v1'),
   /**
+   * The replay lane: backfill start commands, run only while no live batch is in flight. Empty
+   * turns the lane off (an executor dedicated to live traffic, or a test with a topic of its own).
+   */
+  EXECUTOR_REPLAY_TOPIC: z.string().max(249).default('automation.replay-commands.v1'),
+  /**
+   * Lane commands run between two looks at live load: a live batch that arrives waits for at most
+   * one such chunk (50 three-step executions are ~50 ms of executor CPU on the reference machine).
+   */
+  EXECUTOR_REPLAY_CHUNK: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** concurrent actions within a lane chunk */
+  EXECUTOR_REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
+  /** longest a lane chunk waits for live load to pause before it runs anyway (bounded by the transaction timeout) */
+  EXECUTOR_REPLAY_MAX_WAIT_MS: z.coerce.number().int().min(10).max(30_000).default(5000),
+  /** fetch size per partition of the lane (small: lane batches are worked in chunks between live ones) */
+  EXECUTOR_REPLAY_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+  /**
    * Partition batches handled at once; their outputs and offsets share one Kafka transaction (group
    * commit), so the transaction's fixed cost is paid once per fetch, not once per partition.
    */

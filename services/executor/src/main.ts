@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import type { Command } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, Health, kafkaEnv, probeKafka, probePostgres, registry, runExactlyOncePipeline, runService, initTracing, profileUntilSigterm } from '@fixlify/kafka';
+import { createKafka, createLogger, Health, kafkaEnv, probeKafka, probePostgres, registry, runExactlyOncePipeline, runService, type OutMessage, type PipelineItem, initTracing, profileUntilSigterm } from '@fixlify/kafka';
 import { credentialsKey, secretOpener } from '@fixlify/channels';
 import { OrgAccounts } from './actions/org-accounts';
 import { createActionPerformer } from './actions/perform-action';
@@ -9,10 +9,12 @@ import { executorConfig } from './config';
 import { createCommandDecoder } from './execution/decode-command';
 import { classifyBatchFailure } from './execution/infra-error';
 import { processCommandBatch } from './execution/process-batch';
+import { chunksOf, LiveLoad } from './execution/replay-lane';
 import { startTimerPoller, TIMER_HEADER } from './timers/timer-poller';
 
 const log = createLogger('executor');
-const executions = new Counter({ name: 'fixlify_executions_total', help: 'Commands run, by the state the execution reached', labelNames: ['state'] as const, registers: [registry] });
+const executions = new Counter({ name: 'fixlify_executions_total', help: 'Commands run, by the state the execution reached and the lane (live or replay)', labelNames: ['state', 'lane'] as const, registers: [registry] });
+const laneWait = new Counter({ name: 'fixlify_replay_lane_wait_ms_total', help: 'Time the replay lane waited for live batches to finish (ms)', registers: [registry] });
 
 const main = async (): Promise<void> => {
   initTracing('executor');
@@ -49,6 +51,29 @@ const main = async (): Promise<void> => {
 
   const groupId = `${env.FIXLIFY_GROUP_PREFIX}-executor`;
   const traceTiming = process.env.FIXLIFY_TRACE_TIMING === '1';
+  const live = new LiveLoad();
+  const runBatch = async (items: PipelineItem<Command>[], o: { concurrency: number; orgShare: number; lane: 'live' | 'replay' }): Promise<OutMessage[]> => {
+    poller.consumed(items.reduce((n, i) => n + (i.headers[TIMER_HEADER] ? 1 : 0), 0));
+    const { out, stats } = await processCommandBatch(pool, items, deps, {
+      concurrency: o.concurrency,
+      orgShare: o.orgShare,
+      // continuations (delays, retries) of every execution, backfilled or live, come back on the live topic
+      topic: cfg.EXECUTOR_COMMANDS_TOPIC,
+      // one owner group for both lanes: a backfilled execution's continuations are the live group's to run
+      group: groupId,
+      flush: actions.flush,
+      ...(cfg.EXECUTOR_BATCH_DEADLINE_MS > 0 ? { deadlineMs: cfg.EXECUTOR_BATCH_DEADLINE_MS } : {}),
+    }).catch(async (e: unknown) => {
+      throw await classifyBatchFailure(e, () => pool.query('SELECT 1'));
+    });
+    executions.inc({ state: 'completed', lane: o.lane }, stats.completed);
+    executions.inc({ state: 'failed', lane: o.lane }, stats.failed);
+    executions.inc({ state: 'waiting', lane: o.lane }, stats.waiting);
+    executions.inc({ state: 'duplicate', lane: o.lane }, stats.duplicates);
+    executions.inc({ state: 'parked', lane: o.lane }, stats.parked);
+    if (traceTiming) log.info({ n: items.length, lane: o.lane, ...stats }, 'executor batch phases');
+    return out;
+  };
   const pipeline = await runExactlyOncePipeline<Command>({
     name: 'executor',
     kafka,
@@ -62,37 +87,46 @@ const main = async (): Promise<void> => {
     maxBytesPerPartition: cfg.EXECUTOR_MAX_BYTES_PER_PARTITION,
     groupCommitPartitions: cfg.EXECUTOR_GROUP_COMMIT_PARTITIONS,
     transactionRetryMs: cfg.EXECUTOR_TXN_RETRY_MS,
-    handle: async (items) => {
-      poller.consumed(items.reduce((n, i) => n + (i.headers[TIMER_HEADER] ? 1 : 0), 0));
-      const { out, stats } = await processCommandBatch(pool, items, deps, {
-        concurrency: cfg.EXECUTOR_CONCURRENCY,
-        orgShare: cfg.EXECUTOR_ORG_BATCH_SHARE,
-        topic: cfg.EXECUTOR_COMMANDS_TOPIC,
-        group: groupId,
-        flush: actions.flush,
-        ...(cfg.EXECUTOR_BATCH_DEADLINE_MS > 0 ? { deadlineMs: cfg.EXECUTOR_BATCH_DEADLINE_MS } : {}),
-      }).catch(async (e: unknown) => {
-        throw await classifyBatchFailure(e, () => pool.query('SELECT 1'));
-      });
-      executions.inc({ state: 'completed' }, stats.completed);
-      executions.inc({ state: 'failed' }, stats.failed);
-      executions.inc({ state: 'waiting' }, stats.waiting);
-      executions.inc({ state: 'duplicate' }, stats.duplicates);
-      executions.inc({ state: 'parked' }, stats.parked);
-      if (traceTiming) log.info({ n: items.length, ...stats }, 'executor batch phases');
-      return out;
-    },
+    handle: (items) => live.run(() => runBatch(items, { concurrency: cfg.EXECUTOR_CONCURRENCY, orgShare: cfg.EXECUTOR_ORG_BATCH_SHARE, lane: 'live' })),
   });
 
+  // the replay lane: backfill starts, in small chunks, each only once no live batch is in flight
+  const lane = cfg.EXECUTOR_REPLAY_TOPIC
+    ? await runExactlyOncePipeline<Command>({
+        name: 'executor-replay',
+        kafka,
+        log,
+        groupId: `${groupId}-replay`,
+        transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-executor-replay-${env.FIXLIFY_INSTANCE_ID}`,
+        topics: [cfg.EXECUTOR_REPLAY_TOPIC],
+        decode: createCommandDecoder(),
+        traceIdOf: (c) => (c.kind === 'cancel' ? null : c.event.eventId),
+        maxBytesPerPartition: cfg.EXECUTOR_REPLAY_MAX_BYTES_PER_PARTITION,
+        groupCommitPartitions: 1,
+        transactionRetryMs: cfg.EXECUTOR_TXN_RETRY_MS,
+        handle: async (items) => {
+          const out: OutMessage[] = [];
+          for (const chunk of chunksOf(items, cfg.EXECUTOR_REPLAY_CHUNK)) {
+            laneWait.inc(await live.idle(cfg.EXECUTOR_REPLAY_MAX_WAIT_MS));
+            // no fairness parking here: a parked lane command would come back on the live topic
+            out.push(...(await runBatch(chunk, { concurrency: cfg.EXECUTOR_REPLAY_CONCURRENCY, orgShare: Number.MAX_SAFE_INTEGER, lane: 'replay' })));
+          }
+          return out;
+        },
+      })
+    : null;
+
+  const lanesHealth = (h: Health): Health => (lane ? h.add('consumer executor-replay', lane.check) : h);
   await runService({
     name: 'executor',
     log,
     httpPort: cfg.EXECUTOR_HTTP_PORT,
-    health: new Health().add('consumer executor', pipeline.check).add('postgres', pg.check).add('kafka', broker.check).add('timer poller', poller.check),
+    health: lanesHealth(new Health().add('consumer executor', pipeline.check)).add('postgres', pg.check).add('kafka', broker.check).add('timer poller', poller.check),
     stop: async () => {
       pg.stop();
       broker.stop();
       await poller.stop();
+      await lane?.stop();
       await pipeline.stop();
       actions.close();
       await pool.end();

@@ -1,5 +1,6 @@
 import { CHANNEL_PROVIDERS, ChannelCredentialsInput } from '@fixlify/contracts';
-import { CHANNELS, describeSettings, initialValues, issuesByField, toRequestBody } from './channel-form';
+import { formatTime } from '../components/ui';
+import { CHANNELS, cardActions, describeSettings, initialValues, issuesByField, previousSecretNotice, toRequestBody } from './channel-form';
 
 describe('channel account form', () => {
   it('has a form for every provider, each with exactly one secret', () => {
@@ -52,5 +53,21 @@ describe('channel account form', () => {
       { label: 'From', value: 'f' },
       { label: 'extra', value: '1' },
     ]);
+  });
+
+  it('never offers to remove the webhook signing secret (the API refuses), and offers its rotation to owners only', () => {
+    expect(cardActions('telnyx', true, 'owner')).toEqual({ remove: true, rotate: false });
+    expect(cardActions('telnyx', false, 'owner')).toEqual({ remove: false, rotate: false });
+    expect(cardActions('webhook', true, 'owner')).toEqual({ remove: false, rotate: true });
+    expect(cardActions('webhook', false, 'owner')).toEqual({ remove: false, rotate: true });
+    expect(cardActions('webhook', true, 'editor')).toEqual({ remove: false, rotate: false });
+    expect(cardActions('webhook', true, 'viewer')).toEqual({ remove: false, rotate: false });
+  });
+
+  it('says until when the replaced signing secret is still accepted, from the rotation answer', () => {
+    const until = '2030-01-02T03:04:05.000Z';
+    expect(previousSecretNotice(until, true)).toBe(`The previous secret is still accepted until ${formatTime(until)}: until then every webhook carries a signature with each.`);
+    expect(previousSecretNotice(null, true)).toBe('The previous secret is no longer accepted.');
+    expect(previousSecretNotice(null, false)).toBe('This is the organization’s first signing secret.');
   });
 });

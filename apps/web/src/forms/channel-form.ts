@@ -1,4 +1,6 @@
 import type { ChannelProvider } from '@fixlify/contracts';
+import type { Me } from '../api';
+import { formatTime } from '../components/ui';
 
 /**
  * The edit form of an organization's own provider account, one table for the five providers
@@ -26,6 +28,8 @@ export interface ChannelSpec {
   title: string;
   channel: string;
   fields: ChannelField[];
+  /** what the card says while the organization has no own account (default: the deployment's account is used) */
+  withoutOwn?: { tag: string; text: string };
 }
 
 const sender = (placeholder: string): ChannelField => ({ name: 'from', label: 'From', kind: 'text', placeholder });
@@ -75,6 +79,8 @@ export const CHANNELS: Record<ChannelProvider, ChannelSpec> = {
     title: 'Webhook signing',
     channel: 'Webhooks',
     fields: [{ name: 'secret', label: 'Signing secret', kind: 'secret', minLength: 16, hint: 'At least 16 characters. Receivers verify the Fixlify-Signature header with it.' }],
+    // no deployment-wide secret signs an organization's webhooks: each has its own, made when first needed
+    withoutOwn: { tag: 'none yet', text: "The organization's signing secret is created when its first webhook is sent. Rotate it to create one now and see it." },
   },
 };
 
@@ -139,3 +145,20 @@ export const describeSettings = (provider: ChannelProvider, settings: Record<str
 };
 
 const show = (v: unknown): string => (typeof v === 'boolean' ? (v ? 'yes' : 'no') : typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v));
+
+/**
+ * What a provider's card offers. The webhook signing secret cannot be removed (there is no
+ * deployment secret to fall back to: the API answers 409), only replaced, and an owner can rotate it.
+ */
+export const cardActions = (provider: ChannelProvider, hasOwn: boolean, role: Me['role']): { remove: boolean; rotate: boolean } => ({
+  remove: hasOwn && provider !== 'webhook',
+  rotate: provider === 'webhook' && role === 'owner',
+});
+
+/** After a rotation: until when receivers may still verify with the secret it replaced (from the API's answer). */
+export const previousSecretNotice = (previousValidUntil: string | null, hadSecret: boolean): string =>
+  previousValidUntil
+    ? `The previous secret is still accepted until ${formatTime(previousValidUntil)}: until then every webhook carries a signature with each.`
+    : hadSecret
+      ? 'The previous secret is no longer accepted.'
+      : 'This is the organization’s first signing secret.';

@@ -1,8 +1,8 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ChannelProvider } from '@fixlify/contracts';
-import { api, ApiFailure, type ChannelAccount, type ChannelAccounts, type Me } from '../api';
+import { api, ApiFailure, rotateWebhookSecret, type ChannelAccount, type ChannelAccounts, type Me } from '../api';
 import { Empty, ErrorBox, PageHeader, Spinner, formatTime, toast, toastError, useAsync } from '../components/ui';
-import { CHANNELS, describeSettings, initialValues, issuesByField, toRequestBody, type ChannelField, type FieldValue } from '../forms/channel-form';
+import { CHANNELS, cardActions, describeSettings, initialValues, issuesByField, previousSecretNotice, toRequestBody, type ChannelField, type FieldValue } from '../forms/channel-form';
 
 const FieldInput = ({ id, field, value, errors, onChange, secretHint }: { id: string; field: ChannelField; value: FieldValue | undefined; errors?: string[]; onChange: (v: FieldValue) => void; secretHint?: string }) => {
   const hint = field.kind === 'secret' && secretHint ? `${field.hint ?? ''} The saved one ends ${secretHint}; enter it again to save.`.trim() : field.hint;
@@ -105,10 +105,101 @@ const ChannelForm = ({ provider, item, onSaved, onCancel }: { provider: ChannelP
   );
 };
 
-const ChannelCard = ({ provider, item, onChange }: { provider: ChannelProvider; item?: ChannelAccount; onChange: (provider: ChannelProvider, a: ChannelAccount | null) => void }) => {
+type Rotation = Awaited<ReturnType<typeof rotateWebhookSecret>>;
+
+/**
+ * Rotation of the webhook signing secret: a confirmation, then the new secret, shown this once
+ * (closing the dialog forgets it), with until when receivers may still verify with the old one.
+ */
+const RotateSecretDialog = ({ hadSecret, onRotated, onClose }: { hadSecret: boolean; onRotated: (r: Rotation) => void; onClose: () => void }) => {
+  const uid = useId();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const secretInput = useRef<HTMLInputElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [result, setResult] = useState<(Rotation & { notice: string }) | null>(null);
+  const [copied, setCopied] = useState<'yes' | 'refused' | null>(null);
+  useEffect(() => {
+    dialog.current?.showModal();
+  }, []);
+  const rotate = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await rotateWebhookSecret();
+      // whether a secret was replaced is decided now: onRotated makes the card hold the new one
+      setResult({ ...r, notice: previousSecretNotice(r.previousValidUntil, hadSecret) });
+      onRotated(r);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const copy = async (secret: string) => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      setCopied('yes');
+    } catch {
+      // no clipboard (an insecure origin, a refused permission): leave it selected to copy by hand
+      secretInput.current?.select();
+      setCopied('refused');
+    }
+  };
+  const close = () => dialog.current?.close();
+  return (
+    // Escape while the rotation is on its way would lose the one answer that shows the new secret
+    <dialog ref={dialog} className="dialog" aria-labelledby={`${uid}-title`} onCancel={(e) => busy && e.preventDefault()} onClose={onClose}>
+      {result ? (
+        <>
+          <h2 id={`${uid}-title`}>New webhook signing secret</h2>
+          <p>It is shown this once only: give it to the receivers of your webhooks now.</p>
+          <div className="field">
+            <label htmlFor={`${uid}-secret`}>Signing secret</label>
+            <div className="secret-once">
+              <input id={`${uid}-secret`} ref={secretInput} type="text" className="mono" readOnly value={result.secret} onFocus={(e) => e.target.select()} />
+              <button type="button" className="btn btn-small" onClick={() => void copy(result.secret)}>
+                {copied === 'yes' ? 'Copied' : 'Copy'}
+              </button>
+            </div>
+            {/* said here, not in a toast: a modal dialog hides the page's toasts */}
+            {copied === 'refused' && <p className="field-error">The browser did not allow copying: the secret is selected, copy it with Ctrl+C.</p>}
+          </div>
+          <p role="status">{result.notice}</p>
+          <div className="dialog-actions">
+            <button type="button" className="btn btn-primary" onClick={close}>
+              Done
+            </button>
+          </div>
+        </>
+      ) : (
+        <>
+          <h2 id={`${uid}-title`}>Rotate the webhook signing secret?</h2>
+          <p>
+            A new secret signs every webhook from now on; it is shown once, right after.
+            {hadSecret && ' For the grace period the deployment sets, webhooks also carry a signature with the current one, so receivers can switch over.'}
+          </p>
+          {error !== null && <ErrorBox error={error} />}
+          <div className="dialog-actions">
+            <button type="button" className="btn" autoFocus disabled={busy} onClick={close}>
+              Cancel
+            </button>
+            <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void rotate()}>
+              {busy ? 'Rotating…' : 'Rotate'}
+            </button>
+          </div>
+        </>
+      )}
+    </dialog>
+  );
+};
+
+const ChannelCard = ({ provider, item, role, onChange }: { provider: ChannelProvider; item?: ChannelAccount; role: Me['role']; onChange: (provider: ChannelProvider, a: ChannelAccount | null) => void }) => {
   const spec = CHANNELS[provider];
+  const actions = cardActions(provider, !!item, role);
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const [rotating, setRotating] = useState(false);
   const [busy, setBusy] = useState(false);
   const remove = async () => {
     setBusy(true);
@@ -130,7 +221,7 @@ const ChannelCard = ({ provider, item, onChange }: { provider: ChannelProvider; 
         <h2 id={`channel-${provider}`}>
           {spec.title} <span className="muted small">{spec.channel}</span>
         </h2>
-        <span className={item ? 'tag' : 'tag tag-light'}>{item ? 'own account' : "deployment's account"}</span>
+        <span className={item ? 'tag' : 'tag tag-light'}>{item ? 'own account' : (spec.withoutOwn?.tag ?? "deployment's account")}</span>
       </div>
       {item ? (
         <dl className="settings-list">
@@ -150,7 +241,7 @@ const ChannelCard = ({ provider, item, onChange }: { provider: ChannelProvider; 
           </div>
         </dl>
       ) : (
-        <p className="muted">Sends through the deployment's account (set in its environment).</p>
+        <p className="muted">{spec.withoutOwn?.text ?? "Sends through the deployment's account (set in its environment)."}</p>
       )}
       {editing ? (
         <ChannelForm
@@ -179,12 +270,24 @@ const ChannelCard = ({ provider, item, onChange }: { provider: ChannelProvider; 
           <button type="button" className="btn btn-small" onClick={() => setEditing(true)}>
             {item ? 'Edit' : 'Use own account'}
           </button>
-          {item && (
+          {actions.remove && (
             <button type="button" className="btn btn-danger btn-small" onClick={() => setConfirming(true)}>
               Remove
             </button>
           )}
+          {actions.rotate && (
+            <button type="button" className="btn btn-small" onClick={() => setRotating(true)}>
+              Rotate signing secret
+            </button>
+          )}
         </div>
+      )}
+      {rotating && (
+        <RotateSecretDialog
+          hadSecret={!!item}
+          onClose={() => setRotating(false)}
+          onRotated={(r) => onChange(provider, { provider, settings: {}, secretHint: r.secretHint, updatedAt: r.updatedAt })}
+        />
       )}
     </section>
   );
@@ -213,7 +316,7 @@ export const Channels = ({ role }: { role: Me['role'] }) => {
             {list.data.providers
               .filter((p) => p in CHANNELS)
               .map((p) => (
-                <ChannelCard key={p} provider={p} item={list.data?.items.find((x) => x.provider === p)} onChange={onChange} />
+                <ChannelCard key={p} provider={p} item={list.data?.items.find((x) => x.provider === p)} role={role} onChange={onChange} />
               ))}
           </div>
         </>

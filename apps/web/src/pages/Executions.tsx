@@ -1,46 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, type ExecutionDetail, type ExecutionStatus, type ExecutionSummary, type LiveEvent, type StepLog, type WorkflowSummary } from '../api';
+import { api, type ExecutionDetail, type ExecutionStatus, type ExecutionSummary, type LiveEvent, type WorkflowSummary } from '../api';
+import { StepTimeline } from '../components/step-timeline';
 import { Empty, ErrorBox, PageHeader, Spinner, StatusBadge, formatMs, formatTime, toast, toastError, useAsync } from '../components/ui';
 import { useLiveFeed } from '../live';
 import { navigate } from '../router';
 
 const STATUSES: ExecutionStatus[] = ['processing', 'waiting', 'retry', 'completed', 'failed', 'unknown', 'cancelled'];
 const TERMINAL = new Set(['completed', 'failed', 'unknown', 'cancelled']);
-/** What someone can do about an unknown outcome: the engine cannot know, a person can. */
-const UNKNOWN_HINT =
-  'A message to a person was on its way when the process stopped, and the provider could not confirm it. It was not sent again so nobody gets it twice: check the provider’s log or with the customer.';
-
-export const StepTimeline = ({ steps }: { steps: StepLog[] }) =>
-  steps.length === 0 ? (
-    <p className="muted">No step has run yet.</p>
-  ) : (
-    <ol className="timeline" aria-label="Steps">
-      {steps.map((s, i) => (
-        <li key={i} className={`tl tl-${s.status}`} data-step={s.stepId}>
-          <div className="tl-head">
-            <span className="tl-dot" aria-hidden="true" />
-            <strong>{s.stepId}</strong> <span className="muted">{s.type}</span> <StatusBadge status={s.status} />
-            <span className="muted small">
-              attempt {s.attempt} · {formatMs(s.durationMs)} · {formatTime(s.startedAt)}
-              {s.delivery && s.delivery !== 'none' ? ` · ${s.delivery}` : ''}
-            </span>
-          </div>
-          {s.status === 'unknown' && <p className="unknown-text small">{UNKNOWN_HINT}</p>}
-          {s.error && (
-            <p className="tl-error">
-              <code>{s.error.code}</code> {s.error.message}
-            </p>
-          )}
-          {s.output && Object.keys(s.output).length > 0 && (
-            <details className="tl-output">
-              <summary>Output</summary>
-              <pre>{JSON.stringify(s.output, null, 2)}</pre>
-            </details>
-          )}
-        </li>
-      ))}
-    </ol>
-  );
 
 const Detail = ({ id, canEdit, version }: { id: string; canEdit: boolean; version: number }) => {
   const d = useAsync(() => api.get<ExecutionDetail>(`/api/executions/${id}`), [id, version]);

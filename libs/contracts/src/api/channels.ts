@@ -27,15 +27,22 @@ export const RotateWebhookSecretBody = z
   .strict();
 export type RotateWebhookSecretBody = z.infer<typeof RotateWebhookSecretBody>;
 
-/** GET /api/webhook-secret: a hint (never the secret), and until when a rotated-out one is still valid */
-export const WebhookSecretView = z.object({
-  exists: z.boolean(),
-  secretHint: z.string().nullable(),
+/** The stored webhook signing secret as answers show it: a hint (never the secret), and until when a rotated-out one is still valid */
+export const StoredWebhookSecret = z.object({
+  exists: z.literal(true),
+  secretHint: z.string(),
   previousValidUntil: Timestamp.nullable(),
-  updatedAt: Timestamp.nullable(),
+  updatedAt: Timestamp,
 });
+export type StoredWebhookSecret = z.infer<typeof StoredWebhookSecret>;
+
+/** GET /api/webhook-secret: the stored secret, or none before the executor made one */
+export const WebhookSecretView = z.discriminatedUnion('exists', [
+  StoredWebhookSecret,
+  z.object({ exists: z.literal(false), secretHint: z.null(), previousValidUntil: z.null(), updatedAt: z.null() }),
+]);
 export type WebhookSecretView = z.infer<typeof WebhookSecretView>;
 
 /** POST /api/webhook-secret/rotate: the new secret, shown this once */
-export const RotatedWebhookSecret = WebhookSecretView.extend({ secret: z.string() });
+export const RotatedWebhookSecret = StoredWebhookSecret.extend({ secret: z.string() });
 export type RotatedWebhookSecret = z.infer<typeof RotatedWebhookSecret>;

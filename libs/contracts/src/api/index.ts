@@ -14,3 +14,4 @@ export * from './dead-letters';
 export * from './outbox';
 export * from './system';
 export * from './live';
+export * from './replays';

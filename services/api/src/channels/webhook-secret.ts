@@ -1,5 +1,5 @@
 import { generateWebhookSecret, sealCredential, secretHint } from '@fixlify/channels';
-import type { RotatedWebhookSecret, WebhookSecretView } from '@fixlify/contracts';
+import type { RotatedWebhookSecret, StoredWebhookSecret, WebhookSecretView } from '@fixlify/contracts';
 import { readChannelCredentials, rotateWebhookSecret, type ChannelCredentialRow } from '@fixlify/db';
 import type { Principal } from '../auth/principal';
 import type { ApiDeps } from '../deps';
@@ -19,9 +19,8 @@ export const replaceWebhookSecret = (deps: Pick<ApiDeps, 'pool' | 'credentialsKe
   });
 };
 
-/** The secret as answers show it: a hint, and the rotated-out secret's end only while it is still valid. */
-export const webhookSecretView = (row: ChannelCredentialRow | undefined, key: Buffer, now: Date = new Date()): WebhookSecretView => {
-  if (!row) return { exists: false, secretHint: null, previousValidUntil: null, updatedAt: null };
+/** A stored secret as answers show it: a hint, and the rotated-out secret's end only while it is still valid. */
+const storedView = (row: ChannelCredentialRow, key: Buffer, now: Date): StoredWebhookSecret => {
   const previousValid = row.previousValidUntil && new Date(row.previousValidUntil).getTime() > now.getTime();
   return {
     exists: true,
@@ -30,6 +29,10 @@ export const webhookSecretView = (row: ChannelCredentialRow | undefined, key: Bu
     updatedAt: iso(row.updatedAt),
   };
 };
+
+/** The secret as GET /api/webhook-secret shows it (none before the executor made one). */
+export const webhookSecretView = (row: ChannelCredentialRow | undefined, key: Buffer, now: Date = new Date()): WebhookSecretView =>
+  row ? storedView(row, key, now) : { exists: false, secretHint: null, previousValidUntil: null, updatedAt: null };
 
 /** GET /api/webhook-secret */
 export const showWebhookSecret = async (deps: Pick<ApiDeps, 'pool' | 'credentialsKey'>, organizationId: string): Promise<WebhookSecretView> => {
@@ -45,5 +48,5 @@ export const rotateWebhookSigningSecret = async (deps: Pick<ApiDeps, 'pool' | 'c
   const secret = generateWebhookSecret();
   const row = await replaceWebhookSecret(deps, p.organizationId, secret, graceSeconds);
   deps.log.info({ organizationId: p.organizationId, actor: p.actor }, 'webhook signing secret rotated');
-  return { secret, ...webhookSecretView(row, deps.credentialsKey) };
+  return { secret, ...storedView(row, deps.credentialsKey, new Date()) };
 };

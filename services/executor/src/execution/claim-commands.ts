@@ -61,14 +61,14 @@ const claimRound = async (pool: Pool, claims: CommandClaim[], group: string): Pr
   if (claims.length === 0) return [];
   const res = await pool.query<{ position: string; rerun: boolean }>(
     `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[])
-         AS t(id, organization_id, workflow_id, command_id, position, progress, kind)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[], $9::uuid[])
+         AS t(id, organization_id, workflow_id, command_id, position, progress, kind, replay_id)
      ), before AS (
        -- the statement's snapshot: the rows as they were before this upsert
        SELECT e.id, e.last_command_id, e.last_command_position FROM automation_executions e JOIN input USING (id)
      ), upserted AS (
-       INSERT INTO automation_executions AS e (id, organization_id, workflow_id, state, last_command_id, last_command_position, progress, owner_group)
-       SELECT id, organization_id, workflow_id, CASE WHEN kind = 'cancel' THEN 'cancelled' ELSE 'running' END, command_id, position, progress, $8 FROM input
+       INSERT INTO automation_executions AS e (id, organization_id, workflow_id, state, last_command_id, last_command_position, progress, owner_group, replay_id)
+       SELECT id, organization_id, workflow_id, CASE WHEN kind = 'cancel' THEN 'cancelled' ELSE 'running' END, command_id, position, progress, $8, replay_id FROM input
        ON CONFLICT (id) DO UPDATE SET
          owner_group = coalesce(e.owner_group, EXCLUDED.owner_group),
          last_command_id = EXCLUDED.last_command_id,
@@ -95,6 +95,8 @@ const claimRound = async (pool: Pool, claims: CommandClaim[], group: string): Pr
       claims.map((c) => progressOf(c.command)),
       claims.map((c) => (c.command.kind === 'resume' && c.command.reason === 'manual_retry' ? 'manual_retry' : c.command.kind)),
       group,
+      // the replay that started an execution marks it for good (a live start of the same id finds it taken)
+      claims.map((c) => (c.command.kind === 'start' ? (c.command.origin?.replayId ?? null) : null)),
     ],
   );
   return res.rows;

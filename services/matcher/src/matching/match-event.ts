@@ -1,5 +1,5 @@
 import { type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fixlify/contracts';
-import { enrollmentExecutionId, matchesTrigger, triggerNode } from '@fixlify/workflow';
+import { decideStart } from '@fixlify/workflow';
 import type { WorkflowIndex } from '../index/workflow-index';
 
 export type MatchOutcome =
@@ -7,9 +7,9 @@ export type MatchOutcome =
   | { kind: 'skipped'; reason: 'loop_depth' | 'workflow_not_indexed'; detail: string };
 
 /**
- * Domain event × active workflows → start commands. Execution ids are deterministic: version +
- * event for "every time" enrollment, workflow + entity for "once per entity", so a replayed or
- * redelivered event produces the same ids and the executor drops the duplicates.
+ * Domain event × active workflows → start commands. Whether one workflow starts is decideStart's
+ * rule (libs/workflow), shared with replays and explanations; execution ids are deterministic, so
+ * a replayed or redelivered event produces the same ids and the executor drops the duplicates.
  */
 export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: number, now: Date): MatchOutcome[] => {
   if (ev.causation && ev.causation.depth >= maxDepth)
@@ -24,24 +24,8 @@ export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: numb
   } else candidates = index.candidates(ev.organizationId, ev.type);
   const out: MatchOutcome[] = [];
   for (const w of candidates) {
-    const trigger = triggerNode(w.definition);
-    if (!trigger || !matchesTrigger(trigger.trigger, ev)) continue;
-    out.push({
-      kind: 'start',
-      command: {
-        v: 1,
-        kind: 'start',
-        executionId: enrollmentExecutionId({ workflowId: w.workflowId, versionId: w.versionId, reenrollment: w.definition.settings.reenrollment, eventId: ev.eventId, entityId: ev.entityId }),
-        organizationId: w.organizationId,
-        workflowId: w.workflowId,
-        versionId: w.versionId,
-        version: w.version,
-        issuedAt: now.toISOString(),
-        definition: w.definition,
-        event: ev,
-        triggeredAt: ev.occurredAt,
-      },
-    });
+    const d = decideStart(w, ev, { maxDepth, now });
+    if (d.kind === 'start') out.push({ kind: 'start', command: d.command });
   }
   return out;
 };

@@ -1,6 +1,6 @@
 import { Handle, Position, type NodeProps, type NodeTypes } from '@xyflow/react';
-import { BRANCH_LABELS } from '../diagram/model';
-import type { StepFlowNode } from '../diagram/to-flow';
+import { BRANCH_LABELS } from '../../diagram/model';
+import type { StepFlowNode } from '../../diagram/to-flow';
 
 const KIND_LABEL: Record<StepFlowNode['type'], string> = { trigger: 'When', action: 'Do', condition: 'If', delay: 'Wait', loop: 'Repeat' };
 

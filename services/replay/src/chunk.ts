@@ -1,0 +1,94 @@
+import { DomainEvent, type PublishedWorkflow, type ReplayCounts, type ReplayFilters, type StartCommand, type StartOrigin, emptyReplayCounts } from '@fixlify/contracts';
+import { decideStart, evaluateCondition, eventScope } from '@fixlify/workflow';
+
+export interface ChunkScope {
+  organizationId: string;
+  workflow: PublishedWorkflow;
+  filters: ReplayFilters;
+  origin: StartOrigin;
+  maxDepth: number;
+  now: Date;
+}
+
+/** One message of the events topic as the scan sees it. */
+export interface ScannedMessage {
+  key: string | null;
+  value: string | null;
+}
+
+/**
+ * The events topic is keyed `organizationId:entityId`: another organization's events are passed
+ * over by their key, without being parsed, and are never counted (tenants are strangers).
+ */
+export const isOfOrganization = (key: string | null, organizationId: string): boolean => key !== null && key.startsWith(`${organizationId}:`);
+
+/**
+ * A chunk of the events topic → the starts the replay would make and the counts of why the rest
+ * did not match. The workflow's own rule first (decideStart: the live matcher's), then the replay's
+ * filters. Dedupe against what already ran is the caller's (it needs the database).
+ */
+export const decideChunk = (messages: readonly ScannedMessage[], s: ChunkScope): { starts: StartCommand[]; counts: ReplayCounts } => {
+  const counts = emptyReplayCounts();
+  const starts: StartCommand[] = [];
+  const entityIds = s.filters.entityIds ? new Set(s.filters.entityIds) : null;
+  for (const m of messages) {
+    if (!isOfOrganization(m.key, s.organizationId)) continue;
+    counts.scanned++;
+    const ev = parse(m.value);
+    if (!ev || ev.organizationId !== s.organizationId) {
+      counts.unreadable++;
+      continue;
+    }
+    const d = decideStart(s.workflow, ev, { maxDepth: s.maxDepth, now: s.now, origin: s.origin });
+    let reason: keyof ReplayCounts['notMatched'] | null = d.kind === 'skip' ? d.reason : null;
+    if (!reason && s.filters.triggerTypes && !s.filters.triggerTypes.includes(ev.type)) reason = 'trigger_type_filter';
+    if (!reason && entityIds && !(ev.entityId && entityIds.has(ev.entityId))) reason = 'entity_filter';
+    if (!reason && s.filters.condition && !evaluateCondition(s.filters.condition, eventScope(ev))) reason = 'condition_filter';
+    if (reason || d.kind !== 'start') {
+      const r = reason ?? 'trigger_type';
+      counts.notMatched[r] = (counts.notMatched[r] ?? 0) + 1;
+      continue;
+    }
+    counts.matched++;
+    starts.push(d.command);
+  }
+  return { starts, counts };
+};
+
+const parse = (value: string | null): DomainEvent | null => {
+  if (value === null) return null;
+  try {
+    const r = DomainEvent.safeParse(JSON.parse(value));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Sorts a chunk's starts against what is already known: duplicates inside the chunk (once per
+ * entity: the first event of a record enrolls it) and the sets the database gave. Adds the skip
+ * counts and returns the starts that remain.
+ */
+export const applyDedupe = (
+  starts: readonly StartCommand[],
+  counts: ReplayCounts,
+  known: { alreadyExecuted: ReadonlySet<string>; alreadyReplayed: ReadonlySet<string>; alreadyEnrolled: ReadonlySet<string> },
+): StartCommand[] => {
+  const out: StartCommand[] = [];
+  const seen = new Set<string>();
+  const skip = (r: keyof ReplayCounts['skipped']): void => {
+    counts.skipped[r] = (counts.skipped[r] ?? 0) + 1;
+  };
+  for (const c of starts) {
+    if (known.alreadyExecuted.has(c.executionId)) skip('already_executed');
+    else if (known.alreadyReplayed.has(c.executionId)) skip('already_replayed');
+    else if (known.alreadyEnrolled.has(c.executionId) || seen.has(c.executionId)) skip('already_enrolled');
+    else {
+      seen.add(c.executionId);
+      out.push(c);
+    }
+  }
+  counts.started += out.length;
+  return out;
+};

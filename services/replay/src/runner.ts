@@ -1,0 +1,328 @@
+import type { Pool } from 'pg';
+import type { Admin, Kafka } from 'kafkajs';
+import { PublishedWorkflow, addReplayCounts, emptyReplayCounts, type ReplayPlan, type StartCommand } from '@fixlify/contracts';
+import { claimReplay, classifyReplayStarts, recordReplayStarts, releaseReplay, saveReplayProgress, withTransaction, type ReplayJob } from '@fixlify/db';
+import { NO_SELF_RESTART, type Logger, type ResilientProducer } from '@fixlify/kafka';
+import { applyDedupe, decideChunk, type ChunkScope, type ScannedMessage } from './chunk';
+import { buildPlan, planDone, RangeOutsideRetention } from './plan';
+import { Pacer } from './pacer';
+
+export interface RunnerDeps {
+  pool: Pool;
+  kafka: Kafka;
+  admin: () => Promise<Admin>;
+  producer: ResilientProducer;
+  log: Logger;
+  owner: string;
+  groupPrefix: string;
+  eventsTopic: string;
+  commandsTopic: string;
+  sliceMs: number;
+  leaseMs: number;
+  maxDepth: number;
+  maxBytesPerPartition: number;
+  now: () => Date;
+}
+
+/** What a slice of work on a job ended with. */
+export type SliceEnd = 'completed' | 'paused' | 'aborted' | 'released' | 'lost' | 'failed';
+
+/** Loads the workflow version a replay runs, as the matcher would see it published. */
+const loadVersion = async (pool: Pool, job: ReplayJob): Promise<PublishedWorkflow | null> => {
+  const r = await pool.query<{ name: string; trigger_type: string; definition: unknown; published_at: Date }>(
+    `SELECT w.name, v.trigger_type, v.definition, v.published_at FROM automation_workflow_versions v JOIN automation_workflows w ON w.id = v.workflow_id
+      WHERE v.id = $1 AND v.workflow_id = $2 AND v.organization_id = $3`,
+    [job.versionId, job.workflowId, job.organizationId],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  return PublishedWorkflow.parse({
+    v: 1,
+    workflowId: job.workflowId,
+    organizationId: job.organizationId,
+    name: row.name,
+    version: job.version,
+    versionId: job.versionId,
+    triggerType: row.trigger_type,
+    definition: row.definition,
+    updatedAt: row.published_at.toISOString(),
+  });
+};
+
+/**
+ * Dry runs keep the once-per-entity dedupe of their own earlier chunks in memory (they write no
+ * starts): a dry run resumed by a process that lacks that memory starts its scan again from the
+ * beginning, so its counts stay exact.
+ */
+const dryRunMemory = new Map<string, Set<string>>();
+
+/**
+ * Works one job for one slice: plans it on first run, then scans its partitions from the cursor,
+ * decides each chunk, records and publishes its starts (run mode) and moves the cursor with the
+ * counts in one transaction, until the plan is done, an operator pauses or aborts, the slice ends
+ * or the lease is lost.
+ */
+export const runSlice = async (d: RunnerDeps, claimed: ReplayJob): Promise<SliceEnd> => {
+  let job = claimed;
+  const release = async (status: 'running' | 'paused' | 'completed' | 'aborted' | 'failed', error?: string): Promise<void> => {
+    await releaseReplay(d.pool, { id: job.id, owner: d.owner, status, ...(error !== undefined ? { error } : {}) });
+  };
+  if (job.requested) {
+    await release(job.requested === 'pause' ? 'paused' : 'aborted');
+    return job.requested === 'pause' ? 'paused' : 'aborted';
+  }
+  const workflow = await loadVersion(d.pool, job);
+  if (!workflow) {
+    await release('failed', `workflow version ${job.versionId} no longer exists`);
+    return 'failed';
+  }
+  let plan: ReplayPlan;
+  let counts = job.counts;
+  if (!job.plan) {
+    try {
+      plan = await buildPlan(await d.admin(), d.eventsTopic, job.from, job.to, d.now());
+    } catch (e) {
+      if (e instanceof RangeOutsideRetention) {
+        await release('failed', e.message);
+        return 'failed';
+      }
+      throw e;
+    }
+    counts = emptyReplayCounts();
+  } else plan = job.plan;
+  let memory = dryRunMemory.get(job.id) ?? null;
+  if (job.mode === 'dry_run' && !memory) {
+    // a resumed dry run (or its first slice): from the start, with nothing counted
+    plan = { ...plan, partitions: plan.partitions.map((p) => ({ ...p, next: p.start })) };
+    counts = emptyReplayCounts();
+    memory = new Set();
+    dryRunMemory.set(job.id, memory);
+  }
+  if (planDone(plan)) {
+    const saved = await saveReplayProgress(d.pool, { id: job.id, owner: d.owner, leaseMs: d.leaseMs, plan, counts });
+    if (saved === 'lost') return 'lost';
+    await release('completed');
+    dryRunMemory.delete(job.id);
+    return 'completed';
+  }
+  const scope: ChunkScope = {
+    organizationId: job.organizationId,
+    workflow,
+    filters: job.filters,
+    origin: { kind: 'replay', replayId: job.id, force: job.force },
+    maxDepth: d.maxDepth,
+    now: d.now(),
+  };
+  const pacer = new Pacer(job.ratePerSecond);
+  const chunkSize = job.mode === 'run' ? Math.min(2000, Math.max(100, job.ratePerSecond)) : 2000;
+  const outcome = await scan(d, job, plan, chunkSize, async (partition, messages, nextOffset) => {
+    const decided = decideChunk(messages, { ...scope, now: d.now() });
+    const chunkCounts = decided.counts;
+    const moved: ReplayPlan = { ...plan, partitions: plan.partitions.map((p) => (p.partition === partition ? { ...p, next: nextOffset } : p)) };
+    let requested: 'pause' | 'abort' | null | 'lost';
+    if (job.mode === 'run') {
+      requested = await withTransaction(d.pool, async (db) => {
+        const known = await recordReplayStarts(
+          db,
+          job.id,
+          decided.starts.map((c) => ({ executionId: c.executionId, eventId: c.event.eventId })),
+        );
+        const fresh = applyDedupe(decided.starts, chunkCounts, known);
+        await pacer.take(fresh.length);
+        await publish(d, fresh);
+        const saved = await saveReplayProgress(db, { id: job.id, owner: d.owner, leaseMs: d.leaseMs, plan: moved, counts: addReplayCounts(counts, chunkCounts) });
+        if (saved === 'lost') throw new LeaseLost();
+        return saved.requested;
+      }).catch((e: unknown) => {
+        if (e instanceof LeaseLost) return 'lost' as const;
+        throw e;
+      });
+    } else {
+      const known = await classifyReplayStarts(
+        d.pool,
+        decided.starts.map((c) => c.executionId),
+      );
+      const enrolled = memory ?? new Set<string>();
+      const fresh = applyDedupe(decided.starts, chunkCounts, { ...known, alreadyEnrolled: enrolled });
+      for (const c of fresh) enrolled.add(c.executionId);
+      const saved = await saveReplayProgress(d.pool, { id: job.id, owner: d.owner, leaseMs: d.leaseMs, plan: moved, counts: addReplayCounts(counts, chunkCounts) });
+      requested = saved === 'lost' ? 'lost' : saved.requested;
+    }
+    if (requested === 'lost') return 'lost';
+    plan = moved;
+    counts = addReplayCounts(counts, chunkCounts);
+    job = { ...job, plan, counts };
+    return requested ?? 'go';
+  });
+  switch (outcome) {
+    case 'lost':
+      return 'lost';
+    case 'pause':
+      await release('paused');
+      return 'paused';
+    case 'abort':
+      await release('aborted');
+      dryRunMemory.delete(job.id);
+      return 'aborted';
+    case 'done':
+      await release('completed');
+      dryRunMemory.delete(job.id);
+      return 'completed';
+    case 'slice':
+      await release('running');
+      return 'released';
+  }
+};
+
+class LeaseLost extends Error {}
+
+const publish = async (d: RunnerDeps, starts: readonly StartCommand[]): Promise<void> => {
+  if (starts.length === 0) return;
+  await d.producer.send({
+    topic: d.commandsTopic,
+    acks: -1,
+    messages: starts.map((c) => ({ key: c.executionId, value: JSON.stringify(c) })),
+  });
+};
+
+type ChunkVerdict = 'go' | 'pause' | 'abort' | 'lost';
+type ScanEnd = 'done' | 'slice' | 'pause' | 'abort' | 'lost';
+
+/**
+ * Reads the plan's partitions from their cursors to their ends with a consumer group of the job's
+ * own, positioned by committing the cursors before it joins (so no fetch can start anywhere else),
+ * and hands each batch to `onChunk` in order. A partition whose cursor reaches its end is paused.
+ * Kafka's transaction markers occupy offsets no message is delivered for: a batch that holds only
+ * those still moves the cursor (kafkajs reports it as a batch emptied by filtering).
+ */
+const scan = async (
+  d: RunnerDeps,
+  job: ReplayJob,
+  initial: ReplayPlan,
+  chunkSize: number,
+  onChunk: (partition: number, messages: ScannedMessage[], nextOffset: string) => Promise<ChunkVerdict>,
+): Promise<ScanEnd> => {
+  const groupId = `${d.groupPrefix}-replay-${job.id}`;
+  const pending = new Map(initial.partitions.filter((p) => BigInt(p.next) < BigInt(p.end)).map((p) => [p.partition, { next: BigInt(p.next), end: BigInt(p.end) }]));
+  if (pending.size === 0) return 'done';
+  const admin = await d.admin();
+  await admin.setOffsets({ groupId, topic: initial.topic, partitions: [...pending].map(([partition, p]) => ({ partition, offset: p.next.toString() })) });
+  const consumer = d.kafka.consumer({ groupId, retry: NO_SELF_RESTART, maxBytesPerPartition: d.maxBytesPerPartition, sessionTimeout: 30_000 });
+  let end: ScanEnd | null = null;
+  let failure: unknown = null;
+  const deadline = Date.now() + d.sliceMs;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (finish = r));
+  const stop = (e: ScanEnd): void => {
+    end ??= e;
+    finish();
+  };
+  const settle = (partition: number, next: bigint): void => {
+    const p = pending.get(partition);
+    if (!p) return;
+    p.next = next;
+    if (next >= p.end) {
+      pending.delete(partition);
+      consumer.pause([{ topic: initial.topic, partitions: [partition] }]);
+      if (pending.size === 0) stop('done');
+    }
+  };
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: initial.topic, fromBeginning: true });
+    // a batch of only transaction markers or aborted records: no eachBatch call, but the position moved
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e: { payload: { partition: number; lastOffset: string; batchSize: number } }) => {
+      if (e.payload.batchSize === 0 && end === null) {
+        const p = pending.get(e.payload.partition);
+        const last = BigInt(e.payload.lastOffset) + 1n;
+        if (p && last > p.next) settle(e.payload.partition, last < p.end ? last : p.end);
+      }
+    });
+    consumer.on(consumer.events.CRASH, (e: { payload: { error: unknown } }) => {
+      failure = e.payload.error;
+      stop('slice');
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (end !== null) return;
+        const p = pending.get(batch.partition);
+        if (!p) return;
+        const inRange = batch.messages.filter((m) => {
+          const o = BigInt(m.offset);
+          return o >= p.next && o < p.end;
+        });
+        if (inRange.length === 0) return;
+        // chunks small enough that one is paced within about a second: a transaction never waits long
+        for (let i = 0; i < inRange.length; i += chunkSize) {
+          const part = inRange.slice(i, i + chunkSize);
+          const lastOfPart = BigInt(part[part.length - 1]!.offset) + 1n;
+          // the batch's last record may be followed only by transaction markers up to the end
+          const reachesEnd = lastOfPart >= p.end || (i + chunkSize >= inRange.length && BigInt(batch.lastOffset()) + 1n >= p.end);
+          const next = reachesEnd ? p.end : lastOfPart;
+          const verdict = await onChunk(
+            batch.partition,
+            part.map((m) => ({ key: m.key ? m.key.toString() : null, value: m.value ? m.value.toString() : null })),
+            next.toString(),
+          );
+          await payload.heartbeat();
+          if (verdict !== 'go') return stop(verdict);
+          settle(batch.partition, next);
+          if (end !== null) return;
+          if (Date.now() >= deadline) return stop('slice');
+        }
+      },
+    });
+    const timer = setInterval(() => {
+      if (Date.now() >= deadline) stop('slice');
+    }, 250);
+    await finished;
+    clearInterval(timer);
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  if (failure) throw failure instanceof Error ? failure : new Error(`the scan consumer crashed: ${JSON.stringify(failure)}`);
+  if (end === 'done') await admin.deleteGroups([groupId]).catch(() => undefined);
+  return end ?? 'slice';
+};
+
+/**
+ * The runner loop of one slot: claim the least recently worked job, work a slice, release it,
+ * repeat; sleep when there is nothing to do. Errors (PostgreSQL or the broker away) are logged and
+ * retried after a pause: the job's lease runs out and it is resumed from its committed cursor.
+ */
+export const startRunner = (d: RunnerDeps & { pollMs: number }): { stop: () => Promise<void>; lastTick: () => number } => {
+  let stopped = false;
+  let tick = Date.now();
+  let backoff = d.pollMs;
+  const loop = (async () => {
+    while (!stopped) {
+      tick = Date.now();
+      try {
+        const job = await claimReplay(d.pool, d.owner, d.leaseMs);
+        if (!job) {
+          await sleep(d.pollMs);
+          continue;
+        }
+        const ended = await runSlice(d, job);
+        d.log.info({ replayId: job.id, ended }, `replay ${job.id}: slice ${ended}`);
+        backoff = d.pollMs;
+      } catch (e) {
+        d.log.error({ err: e }, 'replay runner: a slice failed; retrying after a pause');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 15_000);
+      }
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+    lastTick: () => tick,
+  };
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
