@@ -384,6 +384,11 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     await answers(C.WorkflowDetail, E, 'POST', `/api/workflows/${draft.body.id}/deactivate`, {});
     await answers(C.OkResponse, E, 'DELETE', `/api/workflows/${draft.body.id}`);
     await answers(C.ExecutionList, V, 'GET', `/api/executions?workflowId=${workflowA}&limit=1`);
+    // a dry run only counts (no replay service runs here); aborted at once
+    const replay = await answers(C.ReplayView, E, 'POST', `/api/workflows/${workflowA}/replays`, { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date().toISOString() });
+    await answers(C.ReplayList, V, 'GET', `/api/replays?workflowId=${workflowA}`);
+    await answers(C.ReplayView, V, 'GET', `/api/replays/${replay.body.id}`);
+    await answers(C.ReplayView, E, 'POST', `/api/replays/${replay.body.id}/abort`, {});
     await answers(C.MetricsSeries, V, 'GET', '/api/metrics/series?period=hour');
     await answers(C.MetricsSummary, V, 'GET', '/api/metrics/summary?period=day');
     const templates = await answers(C.TemplateList, V, 'GET', '/api/templates');
