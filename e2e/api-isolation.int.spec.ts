@@ -1,5 +1,7 @@
 import { createHash, randomBytes, scryptSync } from 'node:crypto';
 import type { Pool } from 'pg';
+import type { z } from 'zod';
+import * as C from '@fixlify/contracts';
 import { TOPICS, TRIGGER_TYPES } from '@fixlify/contracts';
 import { createOrganization, jsonWhere, readTopic, startService, testKafka, testPool, waitFor, type ServiceProcess } from '@fixlify/testing';
 
@@ -350,5 +352,73 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     const cat = await call(keys.A.viewer, 'GET', '/api/catalog');
     expect(cat.body.triggers).toHaveLength(TRIGGER_TYPES.length);
     expect(cat.body.actions.map((a: { type: string }) => a.type)).toContain('send_sms');
+  });
+
+  it('answers the main endpoints as the contract describes them, with the status the OpenAPI document names', async () => {
+    const doc = (await call(null, 'GET', '/docs/json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    /** The answer parses with the contract's schema to exactly itself (nothing missing, of another type, or unnamed), under the documented status. */
+    const answers = async (schema: z.ZodType, key: string | null, method: string, path: string, body?: unknown): Promise<Reply> => {
+      const r = await call(key, method, path, body);
+      // the route it is: a literal path before a parameterised one (/api/workflows/validate, not /api/workflows/{id})
+      const template = Object.keys(doc.paths)
+        .filter((t) => doc.paths[t]![method.toLowerCase()] && new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path.split('?')[0]!))
+        .sort((a, b) => a.split('{').length - b.split('{').length)[0]!;
+      const documented = Object.keys(doc.paths[template]![method.toLowerCase()]!.responses).filter((s) => s !== 'default');
+      expect([method, path, r.status]).toEqual([method, path, Number(documented[0])]);
+      expect(schema.parse(r.body)).toEqual(r.body);
+      return r;
+    };
+    const { owner: O, editor: E, viewer: V } = keys.A;
+    await answers(C.Me, V, 'GET', '/api/auth/me');
+    await answers(C.Catalog, V, 'GET', '/api/catalog');
+    await answers(C.WorkflowList, V, 'GET', '/api/workflows?status=active');
+    await answers(C.WorkflowDetail, E, 'GET', `/api/workflows/${workflowA}`);
+    await answers(C.WorkflowDetail, V, 'GET', `/api/workflows/${workflowA}`);
+    await answers(C.WorkflowVersionList, V, 'GET', `/api/workflows/${workflowA}/versions`);
+    await answers(C.ValidationResult, E, 'POST', '/api/workflows/validate', { definition: { nodes: [], edges: [] } });
+    const draft = await answers(C.WorkflowDetail, E, 'POST', '/api/workflows', { name: 'Contract', description: 'shape check', definition: VALID_DEFINITION });
+    await answers(C.WorkflowDetail, E, 'PUT', `/api/workflows/${draft.body.id}`, { description: null });
+    await answers(C.ValidationResult, E, 'POST', `/api/workflows/${draft.body.id}/validate`, {});
+    await answers(C.PublishResult, E, 'POST', `/api/workflows/${draft.body.id}/publish`, {});
+    await answers(C.WorkflowDetail, E, 'POST', `/api/workflows/${draft.body.id}/activate`, {});
+    await answers(C.WorkflowDetail, E, 'POST', `/api/workflows/${draft.body.id}/deactivate`, {});
+    await answers(C.OkResponse, E, 'DELETE', `/api/workflows/${draft.body.id}`);
+    await answers(C.ExecutionList, V, 'GET', `/api/executions?workflowId=${workflowA}&limit=1`);
+    // a dry run only counts (no replay service runs here); aborted at once
+    const replay = await answers(C.ReplayView, E, 'POST', `/api/workflows/${workflowA}/replays`, { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date().toISOString() });
+    await answers(C.ReplayList, V, 'GET', `/api/replays?workflowId=${workflowA}`);
+    await answers(C.ReplayView, V, 'GET', `/api/replays/${replay.body.id}`);
+    await answers(C.ReplayView, E, 'POST', `/api/replays/${replay.body.id}/abort`, {});
+    await answers(C.MetricsSeries, V, 'GET', '/api/metrics/series?period=hour');
+    await answers(C.MetricsSummary, V, 'GET', '/api/metrics/summary?period=day');
+    const templates = await answers(C.TemplateList, V, 'GET', '/api/templates');
+    const template = await answers(C.TemplateDetail, V, 'GET', '/api/templates/new-client-welcome');
+    expect(templates.body.items.map((t: { id: string }) => t.id)).toContain(template.body.id);
+    await answers(C.WorkflowDetail, E, 'POST', '/api/templates/new-client-welcome/instantiate', {});
+    await answers(C.RatedTemplate, E, 'POST', '/api/templates/new-client-welcome/rate', { rating: 3 });
+    await answers(C.ApiKeyList, O, 'GET', '/api/api-keys');
+    const key = await answers(C.CreatedApiKey, O, 'POST', '/api/api-keys', { name: 'contract', role: 'viewer', expiresAt: new Date(Date.now() + 3600_000).toISOString() });
+    await answers(C.OkResponse, O, 'DELETE', `/api/api-keys/${key.body.id}`);
+    await answers(C.ChannelAccount, O, 'PUT', '/api/channels/mailgun', { secret: 'key-contract-0000', settings: { domain: 'mg.example.com', from: 'Alpha <a@example.com>' } });
+    await answers(C.ChannelAccounts, O, 'GET', '/api/channels');
+    await answers(C.OkResponse, O, 'DELETE', '/api/channels/mailgun');
+    await answers(C.WebhookSecretView, O, 'GET', '/api/webhook-secret');
+    await answers(C.RotatedWebhookSecret, O, 'POST', '/api/webhook-secret/rotate', { graceSeconds: 60 });
+    await answers(C.WebhookSecretView, O, 'GET', '/api/webhook-secret');
+    await answers(C.DeadLetterList, V, 'GET', '/api/dead-letters');
+    await answers(C.DeadLetterList, E, 'GET', '/api/dead-letters');
+    await answers(C.Outbox, V, 'GET', '/api/outbox');
+    await answers(C.SystemStatus, V, 'GET', '/api/system/status');
+    await answers(C.HealthLive, null, 'GET', '/health/live');
+    await answers(C.HealthReady, null, 'GET', '/health/ready');
+    await answers(C.OpenApiDocument, null, 'GET', '/docs/json');
+    // a signed-in user, from sign-in to sign-out
+    const email = `contract-${process.pid}-${Date.now()}@alpha.test`;
+    const salt = randomBytes(16);
+    const hash = `scrypt$16384$8$1$${salt.toString('base64url')}$${scryptSync('s3cret-pass', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')}`;
+    await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Alpha Viewer', $3, 'viewer')`, [orgA, email, hash]);
+    const login = await answers(C.LoginResponse, null, 'POST', '/api/auth/login', { email, password: 's3cret-pass' });
+    expect(login.body.user).toMatchObject({ email, role: 'viewer' });
+    await answers(C.OkResponse, null, 'POST', '/api/auth/logout', {});
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import { TOPICS } from '@fixlify/contracts';
+import type { z } from 'zod';
+import { CancelResult, ExecutionDetail, LiveEvent as LiveEventSchema, MetricsSeries, PublishResult, RetryResult, TestRunResult, TOPICS, TriggerResult, WorkflowDetail, WorkflowList } from '@fixlify/contracts';
 import {
   createClient,
   createOrganization,
@@ -31,6 +32,9 @@ interface LiveEvent {
   workflowId: string;
   status: string;
 }
+
+/** The contract reads a real answer as it is: nothing missing or of another type, nothing it does not name. */
+const conforms = (schema: z.ZodType, body: unknown): void => expect(schema.parse(body)).toEqual(body);
 
 /** Reads an SSE stream into a list (the API's live feed). */
 const openLiveFeed = async (url: string, key: string): Promise<{ events: LiveEvent[]; close: () => void }> => {
@@ -135,12 +139,14 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
       },
     });
     expect(created.status).toBe(201);
+    conforms(WorkflowDetail, created.body);
     const id = created.body.id as string;
     // joins its group while the workflow is published and indexed
     const commands = await readTopic(testKafka(), TOPICS.commands, jsonWhere<{ kind: string; workflowId: string }>((c) => c.kind === 'start' && c.workflowId === id), { fromBeginning: false });
     const published = await call(A, 'POST', `/api/workflows/${id}/publish`, { activate: true });
     expect(published.status).toBe(200);
     expect(published.body).toMatchObject({ version: 1, workflow: { isActive: true, currentVersion: 1 } });
+    conforms(PublishResult, published.body);
     const matcher = services.find((s) => s.name === 'matcher')!;
     await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${id}`)).json()) as { present: boolean }).present, 90_000, 'the matcher to index the workflow');
 
@@ -156,6 +162,7 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
     const done = await waitFor(async () => liveA.events.find((e) => e.workflowId === id && e.kind === 'execution_completed'), 90_000, 'the live completion');
     expect(liveA.events.filter((e) => e.executionId === done.executionId).map((e) => e.kind)).toEqual(['execution_started', 'step_succeeded', 'step_succeeded', 'execution_completed']);
     expect(liveB.events).toEqual([]);
+    for (const e of liveA.events) conforms(LiveEventSchema, e);
     liveA.close();
     liveB.close();
 
@@ -165,11 +172,14 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
       ['sms', 'succeeded'],
     ]);
     expect(detail.deliveries).toEqual([expect.objectContaining({ channel: 'sms', status: 'delivered' })]);
+    conforms(ExecutionDetail, detail);
     const list = await call(A, 'GET', `/api/workflows`);
     await waitFor(async () => ((await call(A, 'GET', '/api/workflows')).body.items as { id: string; successCount: number }[]).find((w) => w.id === id && w.successCount === 1), 60_000, 'the counters');
     expect(list.status).toBe(200);
+    conforms(WorkflowList, list.body);
     const series = await waitFor(async () => ((await call(A, 'GET', `/api/metrics/series?period=hour&workflowId=${id}`)).body.points as { sms: number }[]).find((p) => p.sms === 1), 60_000, 'the metrics');
     expect(series).toMatchObject({ total: 1, successful: 1 });
+    conforms(MetricsSeries, (await call(A, 'GET', `/api/metrics/series?period=hour&workflowId=${id}`)).body);
   });
 
   it('runs a manual workflow, retries it after a failure and cancels a waiting one', async () => {
@@ -192,7 +202,9 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
 
     const run = await call(A, 'POST', `/api/workflows/${id}/trigger`, { requestId: 'req-1', context: { note: 'call me' } });
     expect(run.status).toBe(202);
+    conforms(TriggerResult, run.body);
     const failed = await execution(run.body.executionId, ['failed']);
+    conforms(ExecutionDetail, failed);
     expect(failed.steps.at(-1)).toMatchObject({ stepId: 'hook', status: 'failed' });
     expect(hooks.received.filter((r) => r.path === '/manual')).toHaveLength(1);
     expect((await call(B, 'POST', `/api/executions/${run.body.executionId}/retry`, {})).status).toBe(404);
@@ -200,6 +212,7 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
     hooks.respondWith(200, '{"ok":true}');
     const retry = await call(A, 'POST', `/api/executions/${run.body.executionId}/retry`, {});
     expect(retry).toMatchObject({ status: 202, body: { cursor: 'hook' } });
+    conforms(RetryResult, retry.body);
     const completed = await execution(run.body.executionId, ['completed']);
     expect(completed.steps.at(-1)).toMatchObject({ stepId: 'hook', status: 'succeeded' });
     expect(JSON.parse(hooks.received.filter((r) => r.path === '/manual').at(-1)!.body)).toEqual({ note: 'call me' });
@@ -222,9 +235,13 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
     });
     const test = await call(A, 'POST', `/api/workflows/${waiting.body.id}/test-run`, { after: { title: 'Sample job', status: 'completed', total: 10 } });
     expect(test).toMatchObject({ status: 202, body: { filterMatched: true } });
+    conforms(TestRunResult, test.body);
     const w = await execution(test.body.executionId, ['waiting']);
     expect(w).toMatchObject({ testRun: true, pendingTimers: [expect.objectContaining({ reason: 'delay' })] });
-    expect((await call(A, 'POST', `/api/executions/${test.body.executionId}/cancel`, {})).status).toBe(202);
+    conforms(ExecutionDetail, w);
+    const cancel = await call(A, 'POST', `/api/executions/${test.body.executionId}/cancel`, {});
+    expect(cancel.status).toBe(202);
+    conforms(CancelResult, cancel.body);
     await execution(test.body.executionId, ['cancelled']);
     expect(hooks.received.filter((r) => r.path === '/late')).toHaveLength(0);
   });

@@ -1,4 +1,4 @@
-import type { ChannelProvider } from '@fixlify/contracts';
+import type { RotatedWebhookSecret } from '@fixlify/contracts';
 
 /** The web app's only way to the API: same origin, session cookie, JSON errors `{code, message, details}`. */
 export class ApiFailure extends Error {
@@ -41,195 +41,35 @@ export const api = {
   del: <T>(path: string) => request<T>('DELETE', path),
 };
 
-export interface Me {
-  organization: { id: string; name: string; time_zone: string } | null;
-  role: 'owner' | 'editor' | 'viewer';
-  user: { id: string; email: string; name: string; role: string } | null;
-}
+/**
+ * The API's answers, as the contract (libs/contracts/src/api) defines them, under the names the
+ * pages use. Nothing is retyped here: a change of the API's answers shows up as a type error.
+ */
+export type {
+  Catalog,
+  CatalogEntry,
+  ChannelAccount,
+  ChannelAccounts,
+  DeadLetterEntry,
+  ExecutionDetail,
+  ExecutionStatus,
+  ExecutionSummary,
+  JsonSchema,
+  LiveEvent,
+  Me,
+  MetricsPoint,
+  Redrive,
+  RedriveResult,
+  Template,
+  WorkflowDetail,
+  WorkflowSummary,
+} from '@fixlify/contracts';
 
-export interface WorkflowSummary {
-  id: string;
-  name: string;
-  description: string | null;
-  status: 'draft' | 'active' | 'inactive';
-  isActive: boolean;
-  triggerType: string | null;
-  currentVersion: number;
-  publishedVersionId: string | null;
-  executionCount: number;
-  successCount: number;
-  failureCount: number;
-  lastTriggeredAt: string | null;
-  updatedAt: string;
-}
-
-export interface WorkflowDetail extends WorkflowSummary {
-  definition: unknown;
-  publishedDefinition: unknown;
-  webhookSecret: string | null;
-}
-
-export interface CatalogEntry {
-  type: string;
-  label: string;
-  group?: string;
-  configSchema: JsonSchema | null;
-  defaultConfig: Record<string, unknown> | null;
-  variables?: string[];
-  branches?: string[];
-}
-
-export interface Catalog {
-  triggers: CatalogEntry[];
-  actions: CatalogEntry[];
-  controls: CatalogEntry[];
-}
-
-export interface JsonSchema {
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  enum?: unknown[];
-  const?: unknown;
-  default?: unknown;
-  items?: JsonSchema;
-  additionalProperties?: JsonSchema | boolean;
-  oneOf?: JsonSchema[];
-  anyOf?: JsonSchema[];
-  minimum?: number;
-  maximum?: number;
-  maxLength?: number;
-  minLength?: number;
-  format?: string;
-  description?: string;
-}
-
-export interface StepLog {
-  stepId: string;
-  type: string;
-  /** unknown: a message to a person that may or may not have been delivered (error code outcome_unknown) */
-  status: 'succeeded' | 'failed' | 'retrying' | 'unknown';
-  attempt: number;
-  startedAt: string;
-  durationMs: number;
-  output?: Record<string, unknown>;
-  error?: { code: string; message: string };
-  delivery?: string;
-}
-
-/** unknown: ended on a message to a person whose delivery nobody can know; it was not sent again */
-export type ExecutionStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'unknown' | 'retry' | 'waiting' | 'cancelled';
-
-export interface ExecutionSummary {
-  id: string;
-  workflowId: string;
-  workflowName: string | null;
-  version: number | null;
-  status: ExecutionStatus;
-  triggerType: string | null;
-  errorMessage: string | null;
-  retryCount: number;
-  stepCount: number;
-  startedAt: string | null;
-  completedAt: string | null;
-  executionTimeMs: number | null;
-  testRun: boolean;
-}
-
-export interface ExecutionDetail extends ExecutionSummary {
-  triggerData: Record<string, unknown>;
-  steps: StepLog[];
-  definition: unknown;
-  deliveries: { stepKey: string; channel: string; status: string; attempts: number; providerMessageId: string | null; error: string | null }[];
-  pendingTimers: { id: string; dueAt: string; reason: string }[];
-}
-
-export interface MetricsPoint {
-  periodStart: string;
-  total: number;
-  successful: number;
-  failed: number;
-  successRate: number | null;
-  avgMs: number;
-  p95Ms: number;
-  emails: number;
-  sms: number;
-  push: number;
-  webhooks: number;
-  suppressed: number;
-}
-
-export interface Template {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  category: string;
-  triggerType: string;
-  tags: string[];
-  usageCount: number;
-  ratingCount: number;
-  rating: number | null;
-  featured: boolean;
-}
-
-export interface LiveEvent {
-  kind: string;
-  executionId: string;
-  workflowId: string;
-  status: ExecutionStatus;
-  seq: number;
-  at: string;
-  stepId?: string;
-  durationMs?: number;
-  testRun?: boolean;
-  error?: { message: string };
-}
-
-/** An organization's own provider account (GET/PUT /api/channels); the secret is never returned, only a hint. */
-export interface ChannelAccount {
-  provider: ChannelProvider;
-  settings: Record<string, unknown>;
-  secretHint: string;
-  updatedAt: string;
-}
-
-export interface ChannelAccounts {
-  items: ChannelAccount[];
-  providers: ChannelProvider[];
-}
-
-export interface Redrive {
-  count: number;
-  firstAt: string;
-  lastAt: string;
-  lastBy: string;
-}
-
-/** A message on the dead-letter topic; `id` is `<dlq partition>:<dlq offset>`. */
-export interface DeadLetterEntry {
-  id: string;
-  organizationId: string | null;
-  deadLetter: {
-    origin: { topic: string; partition: number; offset: string; key: string | null };
-    consumer: string;
-    reason: string;
-    /** the original value, as text (may not be JSON) */
-    value: string | null;
-    failedAt: string;
-  };
-  redrive: Redrive | null;
-}
-
-export interface RedriveResult {
-  id: string;
-  topic: string;
-  redrivenAt: string;
-  redrive: Redrive;
-}
+/** One step of an execution's timeline: the execution log's own record of it. */
+export type { ActionExecuted as StepLog } from '@fixlify/contracts';
 
 /**
  * POST /api/webhook-secret/rotate (owners): a new webhook signing secret, in this answer only, and
  * until when the previous one is still accepted (the deployment's grace period; null: not at all, or there was none).
  */
-export const rotateWebhookSecret = () => api.post<{ secret: string; secretHint: string; previousValidUntil: string | null; updatedAt: string }>('/api/webhook-secret/rotate', {});
+export const rotateWebhookSecret = () => api.post<RotatedWebhookSecret>('/api/webhook-secret/rotate', {});

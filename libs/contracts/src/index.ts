@@ -13,4 +13,5 @@ export * from './system-status';
 export * from './limits';
 export * from './issues';
 export * from './history';
-export * from './api/replays';
+export * from './execution-log';
+export * from './api';

@@ -125,9 +125,9 @@ export const Executions = ({ selectedId, canEdit }: { selectedId: string | null;
         const items = [...d.items];
         const i = items.findIndex((x) => x.id === ev.executionId);
         const wfName = workflows.data?.items.find((w) => w.id === ev.workflowId)?.name ?? null;
-        if (i >= 0) items[i] = { ...items[i]!, status: ev.status, ...(typeof ev.durationMs === 'number' ? { executionTimeMs: ev.durationMs } : {}), ...(ev.error ? { errorMessage: ev.error.message } : {}), ...(ev.kind === 'step_succeeded' || ev.kind === 'step_failed' ? { stepCount: items[i]!.stepCount + 1 } : {}) };
+        if (i >= 0) items[i] = { ...items[i]!, status: ev.status, ...('durationMs' in ev ? { executionTimeMs: ev.durationMs } : {}), ...('error' in ev ? { errorMessage: ev.error.message } : {}), ...(ev.kind === 'step_succeeded' || ev.kind === 'step_failed' ? { stepCount: items[i]!.stepCount + 1 } : {}) };
         else if ((!workflowId || ev.workflowId === workflowId) && (!status || status.split(',').includes(ev.status)))
-          items.unshift({ id: ev.executionId, workflowId: ev.workflowId, workflowName: wfName, version: null, status: ev.status, triggerType: null, errorMessage: null, retryCount: 0, stepCount: 0, startedAt: ev.at, completedAt: null, executionTimeMs: null, testRun: ev.testRun ?? false });
+          items.unshift({ id: ev.executionId, workflowId: ev.workflowId, workflowName: wfName, versionId: ev.versionId, version: null, status: ev.status, triggerType: null, errorMessage: null, retryCount: 0, stepCount: 0, triggeredAt: null, startedAt: ev.at, completedAt: null, executionTimeMs: null, testRun: ev.kind === 'execution_started' && ev.testRun, updatedAt: ev.at });
         return { items };
       });
       setFlash((f) => new Set(f).add(ev.executionId));

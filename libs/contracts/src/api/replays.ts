@@ -58,3 +58,4 @@ export const ReplayList = z.object({ replays: z.array(ReplayView) });
 export type ReplayList = z.infer<typeof ReplayList>;
 
 export const ListReplaysQuery = z.object({ workflowId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+export type ListReplaysQuery = z.infer<typeof ListReplaysQuery>;

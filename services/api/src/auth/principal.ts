@@ -1,7 +1,7 @@
+import { ROLES, type Role } from '@fixlify/contracts';
 import type { Request } from '../http/express-types';
 
-export const ROLES = ['viewer', 'editor', 'owner'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 /** Who is calling: every query is scoped to `organizationId`. */
 export interface Principal {

@@ -4,7 +4,8 @@ import type { Response } from './express-types';
 import { Public } from '../auth/auth.guard';
 import { DEPS, type ApiDeps } from '../deps';
 import { Doc } from './doc';
-import type { SystemStatus } from '@fixlify/contracts';
+import { DocsPage, HealthLive, HealthReady, OpenApiDocument, SystemStatus } from '@fixlify/contracts';
+import { checkReadiness } from '../system/check-readiness';
 import { readSystemStatus } from '../system/read-system-status';
 
 export const OPENAPI = 'FIXLIFY_OPENAPI';
@@ -32,41 +33,37 @@ export class SystemController {
   @Public()
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('content-security-policy', DOCS_CSP)
-  @Doc({ summary: 'This API described for people', role: 'public', produces: 'text/html' })
+  @Doc({ summary: 'This API described for people', role: 'public', produces: 'text/html', response: DocsPage })
   docs(): string {
     return DOCS_HTML;
   }
 
   @Get('docs/json')
   @Public()
-  @Doc({ summary: 'The OpenAPI 3.1 document', role: 'public' })
-  docsJson(): unknown {
+  @Doc({ summary: 'The OpenAPI 3.1 document', role: 'public', response: OpenApiDocument })
+  docsJson(): OpenApiDocument {
     return this.openapi();
   }
 
   @Get('api/system/status')
-  @Doc({ summary: 'Whether automations are flowing: change capture (connector, tasks, slot, heartbeat) as ingest watches it', role: 'viewer' })
+  @Doc({ summary: 'Whether automations are flowing: change capture (connector, tasks, slot, heartbeat) as ingest watches it', role: 'viewer', response: SystemStatus })
   status(): Promise<SystemStatus> {
     return readSystemStatus(this.deps.cfg.INGEST_STATUS_URL);
   }
 
   @Get('health/live')
   @Public()
-  @Doc({ summary: 'Liveness', role: 'public' })
-  live(): unknown {
+  @Doc({ summary: 'Liveness', role: 'public', response: HealthLive })
+  live(): HealthLive {
     return { status: 'live' };
   }
 
   @Get('health/ready')
   @Public()
-  @Doc({ summary: 'Readiness: database reachable and the Kafka readers joined', role: 'public' })
-  async ready(@Res({ passthrough: true }) res: Response): Promise<unknown> {
-    const db = await this.deps.pool.query('SELECT 1').then(
-      () => true,
-      () => false,
-    );
-    const ready = db && this.deps.kafkaReady();
-    res.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not_ready', database: db, kafka: this.deps.kafkaReady() };
+  @Doc({ summary: 'Readiness: database reachable and the Kafka readers joined (503 with the same body when not ready)', role: 'public', response: HealthReady })
+  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthReady> {
+    const r = await checkReadiness(this.deps);
+    res.status(r.status === 'ready' ? 200 : 503);
+    return r;
   }
 }

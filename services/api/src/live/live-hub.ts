@@ -1,4 +1,4 @@
-import { isOutcomeUnknown, type StepResult } from '@fixlify/contracts';
+import { isOutcomeUnknown, type LiveEvent, type StepResult } from '@fixlify/contracts';
 
 export interface LiveClient {
   /** writes one SSE frame; false when the client is gone */
@@ -6,23 +6,24 @@ export interface LiveClient {
 }
 
 /** What the web app needs to move an execution along without reloading (status, progress, error). */
-export const liveEvent = (r: StepResult): Record<string, unknown> => {
-  const base = { kind: r.kind, executionId: r.executionId, workflowId: r.workflowId, versionId: r.versionId, seq: r.seq, at: r.at };
+export const liveEvent = (r: StepResult): LiveEvent => {
+  // kind is set per case, where it is narrowed (first, as it always was in the JSON)
+  const base = { executionId: r.executionId, workflowId: r.workflowId, versionId: r.versionId, seq: r.seq, at: r.at };
   switch (r.kind) {
     case 'execution_started':
-      return { ...base, status: 'processing', triggerType: r.triggerType, testRun: r.triggerData.testRun === true };
+      return { kind: r.kind, ...base, status: 'processing', triggerType: r.triggerType, testRun: r.triggerData.testRun === true };
     case 'step_succeeded':
-      return { ...base, status: 'processing', stepId: r.stepId, stepType: r.stepType, attempt: r.attempt, durationMs: r.durationMs, delivery: r.delivery };
+      return { kind: r.kind, ...base, status: 'processing', stepId: r.stepId, stepType: r.stepType, attempt: r.attempt, durationMs: r.durationMs, delivery: r.delivery };
     case 'step_failed':
-      return { ...base, status: r.retryAt ? 'retry' : 'processing', stepId: r.stepId, stepType: r.stepType, attempt: r.attempt, error: r.error, retryAt: r.retryAt };
+      return { kind: r.kind, ...base, status: r.retryAt ? 'retry' : 'processing', stepId: r.stepId, stepType: r.stepType, attempt: r.attempt, error: r.error, retryAt: r.retryAt };
     case 'execution_waiting':
-      return { ...base, status: 'waiting', stepId: r.stepId, until: r.until, reason: r.reason };
+      return { kind: r.kind, ...base, status: 'waiting', stepId: r.stepId, until: r.until, reason: r.reason };
     case 'execution_completed':
-      return { ...base, status: 'completed', durationMs: r.durationMs };
+      return { kind: r.kind, ...base, status: 'completed', durationMs: r.durationMs };
     case 'execution_failed':
-      return { ...base, status: isOutcomeUnknown(r.error) ? 'unknown' : 'failed', durationMs: r.durationMs, error: r.error };
+      return { kind: r.kind, ...base, status: isOutcomeUnknown(r.error) ? 'unknown' : 'failed', durationMs: r.durationMs, error: r.error };
     case 'execution_cancelled':
-      return { ...base, status: 'cancelled', reason: r.reason };
+      return { kind: r.kind, ...base, status: 'cancelled', reason: r.reason };
   }
 };
 

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { LiveEvent } from '@fixlify/contracts';
 import type { Request, Response } from '../http/express-types';
 import { Caller } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
@@ -12,7 +13,7 @@ export class LiveController {
   constructor(@Inject(DEPS) private readonly deps: ApiDeps) {}
 
   @Get()
-  @Doc({ summary: "Server-Sent Events: the organization's execution status, progress and errors as they happen (event: execution); a few streams per user or key at once (429 beyond)", role: 'viewer', produces: 'text/event-stream' })
+  @Doc({ summary: "Server-Sent Events: the organization's execution status, progress and errors as they happen (event: execution); a few streams per user or key at once (429 beyond)", role: 'viewer', produces: 'text/event-stream', response: LiveEvent })
   stream(@Caller() p: Principal, @Req() req: Request, @Res() res: Response): void {
     const cfg = this.deps.cfg;
     const principal = p.userId ? `user:${p.userId}` : `key:${p.apiKeyId ?? p.actor}`;

@@ -1,3 +1,5 @@
+import type { MetricsPoint } from '@fixlify/contracts';
+
 export interface MetricsRowIn {
   periodStart: Date | string;
   totalExecutions: number;
@@ -10,21 +12,6 @@ export interface MetricsRowIn {
   webhooksSent: number;
   suppressedMessages: number;
   durationHistogram: Record<string, number>;
-}
-
-export interface MetricsPoint {
-  periodStart: string;
-  total: number;
-  successful: number;
-  failed: number;
-  successRate: number | null;
-  avgMs: number;
-  p95Ms: number;
-  emails: number;
-  sms: number;
-  push: number;
-  webhooks: number;
-  suppressed: number;
 }
 
 const BUCKET_ORDER = (k: string): number => (k === 'inf' ? Number.POSITIVE_INFINITY : Number(k));

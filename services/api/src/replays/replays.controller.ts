@@ -1,15 +1,14 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { CreateReplayBody, ListReplaysQuery, type ReplayList, type ReplayView } from '@fixlify/contracts';
-import { getReplay, listReplays, type ReplayControl } from '@fixlify/db';
+import { CreateReplayBody, ListReplaysQuery, ReplayList, ReplayView } from '@fixlify/contracts';
+import type { ReplayControl } from '@fixlify/db';
 import { Caller, MinRole } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { DEPS, type ApiDeps } from '../deps';
 import { Doc } from '../http/doc';
-import { notFound } from '../http/errors';
 import { idOr404, zod } from '../http/zod.pipe';
 import { controlReplayJob } from './control-replay';
 import { createReplayJob } from './create-replay';
-import { replayView } from './replay-view';
+import { listReplayJobs, showReplayJob } from './list-replays';
 
 /**
  * Replays (backfills): a time range of real events run through a published workflow version, as a
@@ -28,30 +27,28 @@ export class ReplaysController {
       'Replay a time range of the events log through a published version of the workflow: `dry_run` (default) counts what would start; `run` starts only what is missing (events that already produced an execution are skipped and counted), `force` starts new, distinct executions',
     body: CreateReplayBody,
     role: 'editor',
+    response: ReplayView,
   })
   async create(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(CreateReplayBody)) b: CreateReplayBody): Promise<ReplayView> {
     return createReplayJob(this.deps.pool, { organizationId: p.organizationId, userId: p.userId, workflowId: id, body: b, maxActive: this.deps.cfg.API_MAX_ACTIVE_REPLAYS_PER_ORG, now: new Date() });
   }
 
   @Get('replays')
-  @Doc({ summary: "The organization's replays, newest first (optionally of one workflow)", query: ListReplaysQuery, role: 'viewer' })
-  async list(@Caller() p: Principal, @Query(zod(ListReplaysQuery, 'query')) q: { workflowId?: string; limit: number }): Promise<ReplayList> {
-    const jobs = await listReplays(this.deps.pool, p.organizationId, { ...(q.workflowId ? { workflowId: q.workflowId } : {}), limit: q.limit });
-    return { replays: jobs.map(replayView) };
+  @Doc({ summary: "The organization's replays, newest first (optionally of one workflow)", query: ListReplaysQuery, role: 'viewer', response: ReplayList })
+  list(@Caller() p: Principal, @Query(zod(ListReplaysQuery, 'query')) q: ListReplaysQuery): Promise<ReplayList> {
+    return listReplayJobs(this.deps.pool, p.organizationId, q);
   }
 
   @Get('replays/:id')
-  @Doc({ summary: 'One replay: status, counts (scanned, matched, started, skipped and not matched by reason) and progress', role: 'viewer' })
-  async get(@Caller() p: Principal, @Param('id', idOr404('replay')) id: string): Promise<ReplayView> {
-    const job = await getReplay(this.deps.pool, p.organizationId, id);
-    if (!job) throw notFound('replay');
-    return replayView(job);
+  @Doc({ summary: 'One replay: status, counts (scanned, matched, started, skipped and not matched by reason) and progress', role: 'viewer', response: ReplayView })
+  get(@Caller() p: Principal, @Param('id', idOr404('replay')) id: string): Promise<ReplayView> {
+    return showReplayJob(this.deps.pool, p.organizationId, id);
   }
 
   @Post('replays/:id/pause')
   @HttpCode(200)
   @MinRole('editor')
-  @Doc({ summary: 'Pause a replay (applied after the chunk in hand); resume goes on from where it stopped', role: 'editor' })
+  @Doc({ summary: 'Pause a replay (applied after the chunk in hand); resume goes on from where it stopped', role: 'editor', response: ReplayView })
   async pause(@Caller() p: Principal, @Param('id', idOr404('replay')) id: string): Promise<ReplayView> {
     return this.control(p, id, 'pause');
   }
@@ -59,7 +56,7 @@ export class ReplaysController {
   @Post('replays/:id/resume')
   @HttpCode(200)
   @MinRole('editor')
-  @Doc({ summary: 'Resume a paused replay from its cursor', role: 'editor' })
+  @Doc({ summary: 'Resume a paused replay from its cursor', role: 'editor', response: ReplayView })
   async resume(@Caller() p: Principal, @Param('id', idOr404('replay')) id: string): Promise<ReplayView> {
     return this.control(p, id, 'resume');
   }
@@ -67,7 +64,7 @@ export class ReplaysController {
   @Post('replays/:id/abort')
   @HttpCode(200)
   @MinRole('editor')
-  @Doc({ summary: 'Abort a replay: best effort, what it already started stays started', role: 'editor' })
+  @Doc({ summary: 'Abort a replay: best effort, what it already started stays started', role: 'editor', response: ReplayView })
   async abort(@Caller() p: Principal, @Param('id', idOr404('replay')) id: string): Promise<ReplayView> {
     return this.control(p, id, 'abort');
   }

@@ -1,6 +1,6 @@
 import { redactWorkflowSecrets, sealWorkflowSecrets } from '@fixlify/channels';
+import type { WorkflowDetail } from '@fixlify/contracts';
 import { ApiError } from '../http/errors';
-import type { WorkflowDetail } from './workflow-queries';
 
 /** A workflow as answers show it: the secrets of its draft and published definitions as the placeholder. */
 export const shownWorkflow = (w: WorkflowDetail): WorkflowDetail => ({

@@ -1,11 +1,12 @@
 import type { Pool } from 'pg';
-import { LIMITS } from '@fixlify/contracts';
+import { CreateWorkflowBody, LIMITS, UpdateWorkflowBody } from '@fixlify/contracts';
 import type { ApiDeps } from '../deps';
 import { toErrorResponse } from '../http/error.filter';
 import { ApiError } from '../http/errors';
 import { parseOr400 } from '../http/zod.pipe';
 import { assertDraftAcceptable, draftBytes } from './draft-limits';
-import { CreateWorkflowBody, UpdateWorkflowBody, WorkflowsController } from './workflows.controller';
+import { createWorkflow } from './create-workflow';
+import { updateWorkflow } from './update-workflow';
 
 const VALID = {
   nodes: [
@@ -77,14 +78,14 @@ describe('draft limits (POST/PUT /api/workflows)', () => {
     }
   });
 
-  it('the controller refuses before it writes anything', async () => {
+  it('create and update refuse before they write anything', async () => {
     const query = jest.fn(() => Promise.reject(new Error('must not be called')));
-    const controller = new WorkflowsController({ pool: { query } as unknown as Pool } as ApiDeps);
+    const deps = { pool: { query } as unknown as Pool } as ApiDeps;
     const p = { organizationId: '69a4b6ca-844a-4ff0-aea2-faa4983a6d9c', role: 'editor' as const, userId: null, apiKeyId: null, actor: 'test' };
     const huge = parseOr400(CreateWorkflowBody, { name: 'big', definition: withNode({ id: 'sms', type: 'send_sms', config: { body: 'x'.repeat(1_300_000) } }) });
-    await expect(controller.create(p, huge)).rejects.toMatchObject({ code: 'payload_too_large' });
+    await expect(createWorkflow(deps, p, huge)).rejects.toMatchObject({ code: 'payload_too_large' });
     const unknown = parseOr400(UpdateWorkflowBody, { definition: withNode({ id: 'sms', type: 'send_sms', config: { body: 'hi' }, blob: 'x' }) });
-    await expect(controller.update(p, '36c290c5-a69f-4349-ae2e-3e87e586802d', unknown)).rejects.toMatchObject({ code: 'invalid_workflow' });
+    await expect(updateWorkflow(deps, p, '36c290c5-a69f-4349-ae2e-3e87e586802d', unknown)).rejects.toMatchObject({ code: 'invalid_workflow' });
     expect(query).not.toHaveBeenCalled();
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTION_TYPES, ActionConfigs, Condition, ControlConfigs, TRIGGER_TYPES, TriggerSpec, triggerEntity, type ActionType, type TriggerType } from '@fixlify/contracts';
+import { ACTION_TYPES, ActionConfigs, Condition, ControlConfigs, TRIGGER_TYPES, TriggerSpec, triggerEntity, type ActionType, type Catalog, type JsonSchema, type TriggerType } from '@fixlify/contracts';
 
 const entityOf = triggerEntity;
 
@@ -26,7 +26,8 @@ export const contextVariables = (t: TriggerType): string[] => {
   return vars;
 };
 
-const schema = (s: z.ZodType): unknown => z.toJSONSchema(s, { unrepresentable: 'any', io: 'input' });
+// zod writes JSON Schema (draft 2020-12); the contract's JsonSchema names the part of it the builder reads
+const schema = (s: z.ZodType): JsonSchema => z.toJSONSchema(s, { unrepresentable: 'any', io: 'input' }) as JsonSchema;
 
 const LABELS: Record<TriggerType | Exclude<ActionType, 'webhook'> | 'condition' | 'delay' | 'loop', string> = {
   job_created: 'Job created',
@@ -83,7 +84,7 @@ const TRIGGER_DEFAULTS: Partial<Record<TriggerType, Record<string, unknown>>> = 
 const triggerGroup = (t: TriggerType): string =>
   t.startsWith('job_') ? 'Jobs' : t.startsWith('invoice_') ? 'Invoices' : t.startsWith('client_') ? 'Clients' : t.startsWith('estimate_') ? 'Estimates' : t === 'scheduled' || t === 'recurring' ? 'Time' : 'External';
 
-const triggerConfigSchema = (t: TriggerType): unknown => {
+const triggerConfigSchema = (t: TriggerType): JsonSchema | null => {
   const option = TriggerSpec.options.find((o) => o.shape.type.value === t);
   const config = option && 'config' in option.shape ? (option.shape as { config: z.ZodType }).config : null;
   return config ? schema(config) : null;
@@ -111,4 +112,4 @@ export const nodeCatalog = () => ({
     { type: 'loop' as const, label: LABELS.loop, configSchema: schema(ControlConfigs.loop), defaultConfig: { over: 'vars.items', as: 'item', maxIterations: 100 }, branches: ['body', 'done'] },
   ],
   conditionSchema: schema(Condition),
-});
+}) satisfies Catalog;

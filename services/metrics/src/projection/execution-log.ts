@@ -1,20 +1,7 @@
-import { isOutcomeUnknown, type StepResult } from '@fixlify/contracts';
+import { isOutcomeUnknown, type ActionExecuted, type ExecutionStatus, type StepResult } from '@fixlify/contracts';
 
-export interface ActionExecuted {
-  stepId: string;
-  type: string;
-  /** unknown: a message to a person that may or may not have been delivered (see OUTCOME_UNKNOWN) */
-  status: 'succeeded' | 'failed' | 'retrying' | 'unknown';
-  attempt: number;
-  startedAt: string;
-  durationMs: number;
-  output?: Record<string, unknown>;
-  error?: { code: string; message: string };
-  delivery?: string;
-}
-
-/** unknown: ended on a message whose delivery nobody can know (not sent again, not known to have failed) */
-export type ExecutionStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'unknown' | 'retry' | 'waiting' | 'cancelled';
+// the log's step and status are the contract's: the API answers them as they are stored
+export type { ActionExecuted, ExecutionStatus };
 
 export interface ExecutionLogRow {
   id: string;

@@ -12,14 +12,17 @@ const workflow = (over: Partial<WorkflowDetail> = {}): WorkflowDetail => ({
   triggerType: 'job_completed',
   currentVersion: 0,
   publishedVersionId: null,
+  templateId: null,
   executionCount: 0,
   successCount: 0,
   failureCount: 0,
   lastTriggeredAt: null,
+  createdAt: '2030-01-01T00:00:00.000Z',
   updatedAt: '2030-01-01T00:00:00.000Z',
   definition: { nodes: [{ id: 'trigger', type: 'trigger', trigger: { type: 'job_completed' } }, { bogus: true }], edges: [] },
   publishedDefinition: null,
   webhookSecret: null,
+  reenrollment: 'every_time',
   ...over,
 });
 
