@@ -33,12 +33,12 @@ const failed = (seq: number, retryAt: string | null, attempt = 1): StepResult =>
   attempt,
   startedAt: at(seq),
   durationMs: 30,
-  error: { code: 'http_503', message: `503 on attempt ${attempt}`, retryable: true },
+  error: { code: 'provider_unavailable', message: `503 on attempt ${attempt}`, retryable: true },
   retryAt,
 });
 const waiting = (seq: number): StepResult => ({ ...base(seq), kind: 'execution_waiting', stepId: 'wait', until: at(seq + 60), reason: 'delay' });
 const completed = (seq: number, durationMs = 1234.4): StepResult => ({ ...base(seq), kind: 'execution_completed', durationMs });
-const execFailed = (seq: number): StepResult => ({ ...base(seq), kind: 'execution_failed', durationMs: 99.6, error: { code: 'http_503', message: 'gave up after 3 attempts', retryable: true } });
+const execFailed = (seq: number): StepResult => ({ ...base(seq), kind: 'execution_failed', durationMs: 99.6, error: { code: 'provider_unavailable', message: 'gave up after 3 attempts', retryable: true } });
 const cancelled = (): StepResult => ({ ...base(1_000_000), kind: 'execution_cancelled', reason: 'workflow deactivated' });
 
 const fold = (results: StepResult[]): ExecutionLogRow => results.reduce((log, r) => applyStepResult(log, r), emptyLog(results[0]!));
@@ -75,7 +75,7 @@ describe('execution log reducer', () => {
     expect(retrying.status).toBe('retry');
     expect(retrying.retryCount).toBe(1);
     expect(retrying.errorMessage).toBe('503 on attempt 1');
-    expect(retrying.actionsExecuted[0]).toMatchObject({ status: 'retrying', attempt: 1, error: { code: 'http_503', message: '503 on attempt 1' } });
+    expect(retrying.actionsExecuted[0]).toMatchObject({ status: 'retrying', attempt: 1, error: { code: 'provider_unavailable', message: '503 on attempt 1' } });
 
     const final = fold([started(), failed(1, at(30)), failed(2, null, 2)]);
     expect(final.retryCount).toBe(1);
@@ -99,7 +99,7 @@ describe('execution log reducer', () => {
   });
 
   it('a message whose delivery is unknown ends the execution "unknown", its step "unknown" — not failed', () => {
-    const unknownError = { code: 'outcome_unknown', message: 'an earlier attempt of this sms was on the wire when it stopped without an answer', retryable: false };
+    const unknownError = { code: 'outcome_unknown' as const, message: 'an earlier attempt of this sms was on the wire when it stopped without an answer', retryable: false };
     const stepUnknown: StepResult = { ...base(1), kind: 'step_failed', stepId: 'sms', stepType: 'send_sms', attempt: 1, startedAt: at(1), durationMs: 3, error: unknownError, retryAt: null };
     const execUnknown: StepResult = { ...base(2), kind: 'execution_failed', durationMs: 50, error: unknownError };
     const log = [started(0), stepUnknown, execUnknown].reduce(applyStepResult, emptyLog(started(0)));

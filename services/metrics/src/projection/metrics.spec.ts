@@ -15,7 +15,7 @@ const base = (seq: number, at = '2025-03-04T10:17:42.123Z') => ({
   at,
 });
 const completed = (durationMs: number, at?: string): StepResult => ({ ...base(9, at), kind: 'execution_completed', durationMs });
-const failed = (durationMs: number): StepResult => ({ ...base(9), kind: 'execution_failed', durationMs, error: { code: 'x', message: 'y', retryable: false } });
+const failed = (durationMs: number): StepResult => ({ ...base(9), kind: 'execution_failed', durationMs, error: { code: 'action_error', message: 'y', retryable: false } });
 const sent = (channel: 'email' | 'sms' | 'push' | 'webhook' | 'api_call', delivery: 'delivered' | 'suppressed' | 'deduplicated' | 'none' = 'delivered'): StepResult => ({
   ...base(2),
   kind: 'step_succeeded',
@@ -36,7 +36,7 @@ const stepFailed = (retryAt: string | null): StepResult => ({
   attempt: 1,
   startedAt: base(3).at,
   durationMs: 5,
-  error: { code: 'x', message: 'y', retryable: true },
+  error: { code: 'action_error', message: 'y', retryable: true },
   retryAt,
 });
 const others: StepResult[] = [

@@ -66,7 +66,7 @@ export function* syntheticStepResults(o: SyntheticOptions): Generator<StepResult
     for (let a = 1; a <= attempts; a++) {
       const last = a === attempts;
       if (!last || shape === 'gave_up') {
-        const error = { code: 'provider_unavailable', message: `receiver answered 503 (attempt ${a})`, retryable: true };
+        const error = { code: 'provider_unavailable' as const, message: `receiver answered 503 (attempt ${a})`, retryable: true };
         yield { ...base(), kind: 'step_failed', stepId: 'notify', stepType: ch.stepType, attempt: a, startedAt: next(), durationMs: 12 + (i % 50), error, retryAt: last ? null : new Date(clock + 1000 * a).toISOString() };
         if (last) yield { ...base(), kind: 'execution_failed', durationMs: clock - t0 + (i % 3000), error: { ...error, message: `gave up after ${a} attempts: ${error.message}` } };
         continue;
