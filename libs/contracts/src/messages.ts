@@ -164,6 +164,8 @@ export const StepResult = z.discriminatedUnion('kind', [
     triggerData: record,
     eventId: uuid,
     triggeredAt: isoTime,
+    /** the replay (backfill) that started it; null for a live start */
+    replayId: uuid.optional(),
   }),
   z.object({
     ...resultBase,

@@ -29,7 +29,7 @@ const Detail = ({ id, canEdit, version }: { id: string; canEdit: boolean; versio
     <section className="exec-detail" aria-label="Execution detail" data-execution={e.id}>
       <header>
         <h2>
-          {e.workflowName ?? 'Workflow'} <StatusBadge status={e.status} /> {e.testRun && <span className="tag">test run</span>}
+          {e.workflowName ?? 'Workflow'} <StatusBadge status={e.status} /> {e.testRun && <span className="tag">test run</span>} {e.replayId && <span className="tag" title={`started by replay ${e.replayId}`}>backfill</span>}
         </h2>
         <p className="muted small">
           {e.id} · trigger {e.triggerType ?? '—'} · started {formatTime(e.startedAt)} · {e.completedAt ? `took ${formatMs(e.executionTimeMs)}` : 'in progress'}
@@ -127,7 +127,7 @@ export const Executions = ({ selectedId, canEdit }: { selectedId: string | null;
         const wfName = workflows.data?.items.find((w) => w.id === ev.workflowId)?.name ?? null;
         if (i >= 0) items[i] = { ...items[i]!, status: ev.status, ...('durationMs' in ev ? { executionTimeMs: ev.durationMs } : {}), ...('error' in ev ? { errorMessage: ev.error.message } : {}), ...(ev.kind === 'step_succeeded' || ev.kind === 'step_failed' ? { stepCount: items[i]!.stepCount + 1 } : {}) };
         else if ((!workflowId || ev.workflowId === workflowId) && (!status || status.split(',').includes(ev.status)))
-          items.unshift({ id: ev.executionId, workflowId: ev.workflowId, workflowName: wfName, versionId: ev.versionId, version: null, status: ev.status, triggerType: null, errorMessage: null, retryCount: 0, stepCount: 0, triggeredAt: null, startedAt: ev.at, completedAt: null, executionTimeMs: null, testRun: ev.kind === 'execution_started' && ev.testRun, updatedAt: ev.at });
+          items.unshift({ id: ev.executionId, workflowId: ev.workflowId, workflowName: wfName, versionId: ev.versionId, version: null, status: ev.status, triggerType: null, errorMessage: null, retryCount: 0, stepCount: 0, triggeredAt: null, startedAt: ev.at, completedAt: null, executionTimeMs: null, testRun: ev.kind === 'execution_started' && ev.testRun, replayId: ev.kind === 'execution_started' ? ev.replayId : null, updatedAt: ev.at });
         return { items };
       });
       setFlash((f) => new Set(f).add(ev.executionId));
@@ -219,6 +219,7 @@ export const Executions = ({ selectedId, canEdit }: { selectedId: string | null;
                         {x.workflowName ?? x.workflowId.slice(0, 8)}
                       </button>
                       {x.testRun && <span className="tag">test</span>}
+                      {x.replayId && <span className="tag" data-backfill title={`started by replay ${x.replayId}`}>backfill</span>}
                       {x.errorMessage && x.status === 'failed' && <div className="small error-text">{x.errorMessage}</div>}
                       {x.status === 'unknown' && <div className="small unknown-text">delivery unknown: not sent again, check with the customer</div>}
                     </td>

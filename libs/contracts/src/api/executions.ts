@@ -15,6 +15,10 @@ export const ExecutionsQuery = z.object({
   to: z.iso.datetime({ offset: true }).optional(),
   /** paging: executions that started before this time */
   before: z.iso.datetime({ offset: true }).optional(),
+  /** live: started by the live matcher (or by hand); replay: started by a replay (backfill) */
+  origin: z.enum(['live', 'replay']).optional(),
+  /** the executions one replay started */
+  replayId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type ExecutionsQuery = z.infer<typeof ExecutionsQuery>;
@@ -38,6 +42,8 @@ export const ExecutionSummary = z.object({
   completedAt: Timestamp.nullable(),
   executionTimeMs: z.number().int().nullable(),
   testRun: z.boolean(),
+  /** the replay (backfill) that started it; null for a live execution */
+  replayId: Id.nullable(),
   updatedAt: Timestamp,
 });
 export type ExecutionSummary = z.infer<typeof ExecutionSummary>;

@@ -16,7 +16,7 @@ const base = {
  * without reloading, one kind per step result, with the status the execution has after it.
  */
 export const LiveEvent = z.discriminatedUnion('kind', [
-  z.object({ ...base, kind: z.literal('execution_started'), status: z.literal('processing'), triggerType: TriggerType, testRun: z.boolean() }),
+  z.object({ ...base, kind: z.literal('execution_started'), status: z.literal('processing'), triggerType: TriggerType, testRun: z.boolean(), replayId: z.string().nullable() }),
   z.object({
     ...base,
     kind: z.literal('step_succeeded'),

@@ -19,9 +19,11 @@ export const listExecutions = async (pool: Pool, organizationId: string, q: Exec
         AND ($4::timestamptz IS NULL OR coalesce(l.started_at, l.created_at) >= $4)
         AND ($5::timestamptz IS NULL OR coalesce(l.started_at, l.created_at) < $5)
         AND ($6::timestamptz IS NULL OR coalesce(l.started_at, l.created_at) < $6)
+        AND ($8::text IS NULL OR ($8 = 'replay') = (l.replay_id IS NOT NULL))
+        AND ($9::uuid IS NULL OR l.replay_id = $9)
       ORDER BY coalesce(l.started_at, l.created_at) DESC, l.id
       LIMIT $7`,
-    [organizationId, q.workflowId ?? null, q.status?.length ? q.status : null, q.from ?? null, q.to ?? null, q.before ?? null, q.limit],
+    [organizationId, q.workflowId ?? null, q.status?.length ? q.status : null, q.from ?? null, q.to ?? null, q.before ?? null, q.limit, q.origin ?? null, q.replayId ?? null],
   );
   const last = r.rows[r.rows.length - 1];
   return { items: r.rows.map(toExecutionSummary), nextBefore: r.rows.length === q.limit && last?.startedAt ? iso(last.startedAt) : null };

@@ -11,7 +11,7 @@ export const liveEvent = (r: StepResult): LiveEvent => {
   const base = { executionId: r.executionId, workflowId: r.workflowId, versionId: r.versionId, seq: r.seq, at: r.at };
   switch (r.kind) {
     case 'execution_started':
-      return { kind: r.kind, ...base, status: 'processing', triggerType: r.triggerType, testRun: r.triggerData.testRun === true };
+      return { kind: r.kind, ...base, status: 'processing', triggerType: r.triggerType, testRun: r.triggerData.testRun === true, replayId: r.replayId ?? null };
     case 'step_succeeded':
       return { kind: r.kind, ...base, status: 'processing', stepId: r.stepId, stepType: r.stepType, attempt: r.attempt, durationMs: r.durationMs, delivery: r.delivery };
     case 'step_failed':

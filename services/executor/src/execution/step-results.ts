@@ -73,6 +73,7 @@ export const executionStarted = (base: ResultBase, cmd: StartCommand): StepResul
   triggerData: triggerDataOf(cmd.event),
   eventId: cmd.event.eventId,
   triggeredAt: cmd.triggeredAt,
+  ...(cmd.origin ? { replayId: cmd.origin.replayId } : {}),
 });
 
 export const stepSucceeded = (

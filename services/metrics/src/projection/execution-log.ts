@@ -16,6 +16,8 @@ export interface ExecutionLogRow {
   retryCount: number;
   lastSeq: number;
   triggeredAt: string | null;
+  /** the replay (backfill) that started the execution; null for live */
+  replayId: string | null;
   startedAt: string | null;
   completedAt: string | null;
   executionTimeMs: number | null;
@@ -45,6 +47,7 @@ export const emptyLog = (r: StepResult): ExecutionLogRow => ({
   retryCount: 0,
   lastSeq: -1,
   triggeredAt: null,
+  replayId: null,
   startedAt: null,
   completedAt: null,
   executionTimeMs: null,
@@ -80,6 +83,7 @@ export const foldIntoLog = (log: ExecutionLogRow, r: StepResult): boolean => {
       log.triggerType = r.triggerType;
       log.triggerData = r.triggerData;
       log.triggeredAt = r.triggeredAt;
+      log.replayId = r.replayId ?? null;
       log.startedAt = r.at;
       log.createdAt = r.at;
       return true;

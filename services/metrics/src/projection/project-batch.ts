@@ -58,6 +58,7 @@ const rowFromDb = (r: Record<string, any>): ExecutionLogRow => ({
   retryCount: r.retry_count,
   lastSeq: r.last_seq,
   triggeredAt: r.triggered_at?.toISOString() ?? null,
+  replayId: r.replay_id ?? null,
   startedAt: r.started_at?.toISOString() ?? null,
   completedAt: r.completed_at?.toISOString() ?? null,
   executionTimeMs: r.execution_time_ms,
@@ -177,17 +178,17 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
   if (rows.length) {
     await db.query(
       `INSERT INTO ${T.logs} AS l (id, organization_id, workflow_id, version_id, status, trigger_type, trigger_data,
-         actions_executed, error_message, retry_count, last_seq, triggered_at, started_at, completed_at, execution_time_ms, created_at, updated_at)
+         actions_executed, error_message, retry_count, last_seq, triggered_at, started_at, completed_at, execution_time_ms, created_at, updated_at, replay_id)
        SELECT id, "organizationId", "workflowId", "versionId", status, "triggerType", "triggerData", "actionsExecuted", "errorMessage",
-         "retryCount", "lastSeq", "triggeredAt", "startedAt", "completedAt", "executionTimeMs", "createdAt", "updatedAt"
+         "retryCount", "lastSeq", "triggeredAt", "startedAt", "completedAt", "executionTimeMs", "createdAt", "updatedAt", "replayId"
        FROM json_to_recordset($1::json) AS x(id uuid, "organizationId" uuid, "workflowId" uuid, "versionId" uuid, status text, "triggerType" text,
          "triggerData" jsonb, "actionsExecuted" jsonb, "errorMessage" text, "retryCount" int, "lastSeq" int, "triggeredAt" timestamptz,
-         "startedAt" timestamptz, "completedAt" timestamptz, "executionTimeMs" int, "createdAt" timestamptz, "updatedAt" timestamptz)
+         "startedAt" timestamptz, "completedAt" timestamptz, "executionTimeMs" int, "createdAt" timestamptz, "updatedAt" timestamptz, "replayId" uuid)
        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, trigger_type = EXCLUDED.trigger_type, trigger_data = EXCLUDED.trigger_data,
          actions_executed = EXCLUDED.actions_executed, error_message = EXCLUDED.error_message, retry_count = EXCLUDED.retry_count,
          last_seq = EXCLUDED.last_seq, triggered_at = EXCLUDED.triggered_at, started_at = EXCLUDED.started_at,
          completed_at = EXCLUDED.completed_at, execution_time_ms = EXCLUDED.execution_time_ms, created_at = EXCLUDED.created_at,
-         updated_at = EXCLUDED.updated_at`,
+         updated_at = EXCLUDED.updated_at, replay_id = EXCLUDED.replay_id`,
       [JSON.stringify(rows)],
     );
   }
