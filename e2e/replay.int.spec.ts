@@ -116,7 +116,7 @@ describe('replay (backfill)', () => {
     await admin.disconnect();
     org = await createOrganization(pool, { name: 'Replay Plumbing' });
     other = await createOrganization(pool, { name: 'Replay Stranger' });
-    await setWebhookSigningSecret(pool, org, 'replay-secret');
+    await setWebhookSigningSecret(pool, org, 'replay-webhook-signing-secret-0123');
     workflow = await createActiveWorkflow(pool, org, {
       nodes: [
         { id: 'trigger', type: 'trigger', trigger: { type: 'job_created', filter: { field: 'after.title', op: 'contains', value: 'boiler' } } },
