@@ -20,6 +20,7 @@ const row = (i: number, startedAt: Date | null) => ({
   completedAt: startedAt,
   executionTimeMs: 12,
   testRun: false,
+  replayId: null,
   updatedAt: new Date('2030-01-01T00:00:09Z'),
 });
 const poolAnswering = (...answers: unknown[][]) => {
@@ -42,7 +43,7 @@ describe('listExecutions', () => {
   it('passes the filters as parameters, statuses as a list', async () => {
     const pool = poolAnswering([]);
     await listExecutions(pool, org, ExecutionsQuery.parse({ status: 'failed,unknown', workflowId: '00000000-0000-4000-8000-0000000000bb' }));
-    expect(pool.query.mock.calls[0]![1]).toEqual([org, '00000000-0000-4000-8000-0000000000bb', ['failed', 'unknown'], null, null, null, 50]);
+    expect(pool.query.mock.calls[0]![1]).toEqual([org, '00000000-0000-4000-8000-0000000000bb', ['failed', 'unknown'], null, null, null, 50, null, null]);
   });
 });
 
