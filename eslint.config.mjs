@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.stack/**', 'artifacts/**', 'apps/web/dist/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -57,4 +58,6 @@ export default tseslint.config(
     files: ['**/*.spec.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/unbound-method': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
+  // formatting is Prettier's (npm run format; checked by npm run lint): no lint rule may disagree with it
+  prettier,
 );
