@@ -52,7 +52,9 @@ export default tseslint.config(
     // test helpers and provider stand-ins are for tests, benchmarks and the local stack, never for what ships
     files: ['services/**/*.ts', 'libs/{contracts,kafka,db,workflow,channels}/**/*.ts', 'apps/**/*.{ts,tsx}'],
     ignores: ['**/*.spec.ts', '**/*.spec.tsx'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: '@fixlify/testing', message: 'libs/testing is for tests, benchmarks and the local stack only' }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@fixlify/testing', message: 'libs/testing is for tests, benchmarks and the local stack only' }] }],
+    },
   },
   {
     files: ['**/*.spec.ts', 'bench/**/*.ts'],

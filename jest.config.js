@@ -24,6 +24,13 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$', '/node_modules/'] },
-    { ...common, displayName: 'integration', testMatch: ['**/*.int.spec.ts'], testPathIgnorePatterns: ['/node_modules/'], testTimeout: 180000, setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-integration-setup.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['**/*.int.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/'],
+      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-integration-setup.ts'],
+    },
   ],
 };

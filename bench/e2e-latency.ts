@@ -38,7 +38,11 @@ const main = async (): Promise<void> => {
       edges: [{ id: 'e1', source: 'trigger', target: 'hook' }],
     });
     const matcher = services[1]!;
-    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${wf.workflowId}`)).json()) as { present: boolean }).present, 60_000, 'matcher index');
+    await waitFor(
+      async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${wf.workflowId}`)).json()) as { present: boolean }).present,
+      60_000,
+      'matcher index',
+    );
     // warm-up
     await pool.query(`INSERT INTO jobs (organization_id, title) VALUES ($1, 'warm-up')`, [org]);
     await waitFor(async () => receiver.received.length >= 1, 30_000, 'warm-up webhook');
@@ -57,7 +61,16 @@ const main = async (): Promise<void> => {
       const c = committed.get(id);
       if (c !== undefined) lat.push(new Date(req.receivedAt).getTime() - c);
     }
-    console.log(JSON.stringify({ bench: 'e2e-latency', events: lat.length, offered_per_s: rate, p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), max_ms: Math.max(...lat) }));
+    console.log(
+      JSON.stringify({
+        bench: 'e2e-latency',
+        events: lat.length,
+        offered_per_s: rate,
+        p50_ms: percentile(lat, 50),
+        p99_ms: percentile(lat, 99),
+        max_ms: Math.max(...lat),
+      }),
+    );
   } finally {
     await Promise.all(services.map((s) => s.kill()));
     await receiver.close();

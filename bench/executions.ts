@@ -77,7 +77,12 @@ const main = async (): Promise<void> => {
   const receiver = await startReceiverProcess();
   const services: ServiceProcess[] = [];
   const commandsTopic = direct ? `bench.executions.${process.pid}-${Date.now()}.commands` : TOPICS.commands;
-  const extraEnv = Object.fromEntries(values['executor-env'].split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const extraEnv = Object.fromEntries(
+    values['executor-env']
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 
   try {
     // organizations, each with one client and the three-step workflow
@@ -87,7 +92,11 @@ const main = async (): Promise<void> => {
         nodes: [
           { id: 't', type: 'trigger', trigger: { type: 'job_created', filter: { field: 'after.title', op: 'contains', value: tag } } },
           { id: 'worth', type: 'condition', config: { when: { field: 'job.total', op: 'gte', value: 0 } } },
-          { id: 'notify', type: 'webhook', config: { url: `${receiver.url}/bench/{{ job.id }}`, payload: '{"job":"{{ job.id }}","title":"{{ job.title }}","client":"{{ client.name }}"}' } },
+          {
+            id: 'notify',
+            type: 'webhook',
+            config: { url: `${receiver.url}/bench/{{ job.id }}`, payload: '{"job":"{{ job.id }}","title":"{{ job.title }}","client":"{{ client.name }}"}' },
+          },
           { id: 'mark', type: 'update_record', config: { table: 'jobs', id: '{{ job.id }}', set: { status: 'dispatched' } } },
         ],
         edges: [
@@ -100,10 +109,17 @@ const main = async (): Promise<void> => {
     if (direct) {
       const admin = kafka.admin();
       await admin.connect();
-      await admin.createTopics({ topics: [{ topic: commandsTopic, numPartitions: 6, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
+      await admin.createTopics({
+        topics: [{ topic: commandsTopic, numPartitions: 6, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
+        waitForLeaders: true,
+      });
       await admin.disconnect();
     }
-    const env = { OUTBOUND_ALLOWED_HOSTS: allowLoopback(Number(new URL(receiver.url).port)), LOG_LEVEL: 'warn', ...(direct ? { EXECUTOR_COMMANDS_TOPIC: commandsTopic, FIXLIFY_START_FROM: 'earliest' } : {}) };
+    const env = {
+      OUTBOUND_ALLOWED_HOSTS: allowLoopback(Number(new URL(receiver.url).port)),
+      LOG_LEVEL: 'warn',
+      ...(direct ? { EXECUTOR_COMMANDS_TOPIC: commandsTopic, FIXLIFY_START_FROM: 'earliest' } : {}),
+    };
     for (const name of direct ? (['executor'] as const) : (['ingest', 'matcher', 'executor', 'metrics'] as const))
       services.push(await startService(name, name === 'executor' ? { ...env, ...extraEnv } : env, `bench-exec-${name}`));
     await Promise.all(services.map((s) => s.waitReady(90_000)));
@@ -122,14 +138,20 @@ const main = async (): Promise<void> => {
     const matcher = services.find((s) => s.name === 'matcher');
     if (matcher)
       for (const o of orgs)
-        await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${o.wf.workflowId}`)).json()) as { present: boolean }).present, 60_000, 'matcher index');
+        await waitFor(
+          async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${o.wf.workflowId}`)).json()) as { present: boolean }).present,
+          60_000,
+          'matcher index',
+        );
 
     const completions = await tailTopic(kafka, TOPICS.stepResults, (m) => {
       if (!m.value?.includes(needle)) return undefined;
       const r = JSON.parse(m.value.toString('utf8')) as StepResult;
       if (!orgSet.has(r.organizationId)) return undefined;
       if (r.kind === 'execution_failed') console.error(`execution failed: ${JSON.stringify(r.error)}`);
-      return r.kind === 'execution_completed' || r.kind === 'execution_failed' ? { id: r.executionId, at: Date.now(), ok: r.kind === 'execution_completed' } : undefined;
+      return r.kind === 'execution_completed' || r.kind === 'execution_failed'
+        ? { id: r.executionId, at: Date.now(), ok: r.kind === 'execution_completed' }
+        : undefined;
     });
     // each execution's update_record comes back through CDC (job_status_changed): count those echoes,
     // so the latency phase starts only when the pipeline has drained them
@@ -150,7 +172,8 @@ const main = async (): Promise<void> => {
       : await tailTopic(kafka, TOPICS.commands, (m) => {
           if (!m.value?.includes(needle)) return undefined;
           const c = JSON.parse(m.value.toString('utf8')) as Command;
-          if (c.kind === 'start' && orgSet.has(c.organizationId) && c.event.entityId && !seenCommand.has(c.event.entityId)) seenCommand.set(c.event.entityId, Date.now());
+          if (c.kind === 'start' && orgSet.has(c.organizationId) && c.event.entityId && !seenCommand.has(c.event.entityId))
+            seenCommand.set(c.event.entityId, Date.now());
           return undefined;
         });
     await Promise.all([completions.ready, echoes?.ready, commands?.ready]);
@@ -306,9 +329,18 @@ const main = async (): Promise<void> => {
         stages_ms: direct
           ? undefined
           : {
-              cdc_and_ingest: stage((_id, at) => at, (id) => seenEvent.get(id)),
-              matcher: stage((id) => seenEvent.get(id), (id) => seenCommand.get(id)),
-              executor_to_first_action: stage((id) => seenCommand.get(id), (id) => firstAt.get(id)),
+              cdc_and_ingest: stage(
+                (_id, at) => at,
+                (id) => seenEvent.get(id),
+              ),
+              matcher: stage(
+                (id) => seenEvent.get(id),
+                (id) => seenCommand.get(id),
+              ),
+              executor_to_first_action: stage(
+                (id) => seenCommand.get(id),
+                (id) => firstAt.get(id),
+              ),
             },
       };
       console.log(JSON.stringify({ phase: 'latency', ...latency }));
@@ -322,7 +354,19 @@ const main = async (): Promise<void> => {
     await echoes?.stop();
     await commands?.stop();
     if (direct) await producer.disconnect();
-    console.log(JSON.stringify({ bench: 'executions', executions_per_s: executionsPerS, p50_ms: p50, p99_ms: p99, mode: direct ? 'direct-commands' : 'cdc', duplicate_keys: dup, orgs: orgCount, throughput, latency }));
+    console.log(
+      JSON.stringify({
+        bench: 'executions',
+        executions_per_s: executionsPerS,
+        p50_ms: p50,
+        p99_ms: p99,
+        mode: direct ? 'direct-commands' : 'cdc',
+        duplicate_keys: dup,
+        orgs: orgCount,
+        throughput,
+        latency,
+      }),
+    );
   } finally {
     await Promise.all(services.map((s) => s.kill('SIGTERM')));
     if (direct) await pool.query('DELETE FROM automation_timers WHERE topic = $1', [commandsTopic]).catch(() => undefined);

@@ -67,7 +67,13 @@ const main = async (): Promise<void> => {
       batch = [];
     };
     // executions until the wanted number of results (the last execution may be cut short: a partial execution is realistic)
-    for (const r of syntheticStepResults({ organizationIds: orgs, workflowsPerOrg: 20, executions: Math.ceil(wanted / 3), startMs: Date.UTC(2025, 0, 1), seed: 'bench' })) {
+    for (const r of syntheticStepResults({
+      organizationIds: orgs,
+      workflowsPerOrg: 20,
+      executions: Math.ceil(wanted / 3),
+      startMs: Date.UTC(2025, 0, 1),
+      seed: 'bench',
+    })) {
       if (sent + batch.length >= wanted) break;
       batch.push({ key: r.executionId, value: JSON.stringify(r) });
       if (batch.length >= 5000) await flush();
@@ -85,7 +91,14 @@ const main = async (): Promise<void> => {
   const args = ['-r', '@swc-node/register', 'services/metrics/src/rebuild.ts', '--schema', target.schema, '--topic', TOPIC, '--name', 'bench-projections'];
   args.push('--concurrency', String(concurrency), '--fetch-mb', values['fetch-mb']);
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: join(__dirname, '..'), env: process.env, maxBuffer: 256 * 1024 * 1024 });
-  const report = JSON.parse(stdout.trim().split('\n').pop()!) as { results: number; applied: number; executionLogs: number; metricsRows: number; seconds: number; resultsPerSecond: number };
+  const report = JSON.parse(stdout.trim().split('\n').pop()!) as {
+    results: number;
+    applied: number;
+    executionLogs: number;
+    metricsRows: number;
+    seconds: number;
+    resultsPerSecond: number;
+  };
   const pool = createPool(undefined, 1);
   try {
     if (!values.keep) await dropProjectionSchema(pool, target);

@@ -81,11 +81,27 @@ const definition = (trigger: Record<string, unknown>): WorkflowDefinitionInput =
 const WORKFLOWS_PER_ORG: Record<string, unknown>[] = [
   { type: 'job_created' },
   { type: 'job_created', filter: { field: 'after.title', op: 'contains', value: 'zzz-never' } },
-  { type: 'job_created', filter: { all: [{ field: 'after.total', op: 'gt', value: 1_000_000 }, { field: 'after.status', op: 'eq', value: 'scheduled' }] } },
+  {
+    type: 'job_created',
+    filter: {
+      all: [
+        { field: 'after.total', op: 'gt', value: 1_000_000 },
+        { field: 'after.status', op: 'eq', value: 'scheduled' },
+      ],
+    },
+  },
   { type: 'job_created', filter: { field: 'after.status', op: 'in', value: ['completed', 'cancelled'] } },
   { type: 'job_status_changed', filter: { field: 'status', op: 'changed', from: 'scheduled', to: 'dispatched' } },
   { type: 'job_status_changed', filter: { field: 'status', op: 'changed', to: 'cancelled' } },
-  { type: 'job_status_changed', filter: { any: [{ field: 'data.to', op: 'eq', value: 'on_hold' }, { field: 'after.total', op: 'lt', value: 0 }] } },
+  {
+    type: 'job_status_changed',
+    filter: {
+      any: [
+        { field: 'data.to', op: 'eq', value: 'on_hold' },
+        { field: 'after.total', op: 'lt', value: 0 },
+      ],
+    },
+  },
   { type: 'invoice_created' },
   { type: 'invoice_created', filter: { field: 'after.amount', op: 'gt', value: 100 } },
   { type: 'job_completed' },
@@ -147,7 +163,14 @@ const main = async (): Promise<void> => {
     await preset(`${prefix}-ingest-cdc`, cdcTopics);
     await preset(`${prefix}-ingest-workflows`, [cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'automation_workflows')]);
     await preset(`${prefix}-matcher`, [EVENTS_TOPIC]);
-    const common = { FIXLIFY_GROUP_PREFIX: prefix, LOG_LEVEL: 'warn', CLOCK_ENABLED: 'false', INGEST_EVENTS_TOPIC: EVENTS_TOPIC, MATCHER_EVENTS_TOPIC: EVENTS_TOPIC, MATCHER_COMMANDS_TOPIC: COMMANDS_TOPIC };
+    const common = {
+      FIXLIFY_GROUP_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      CLOCK_ENABLED: 'false',
+      INGEST_EVENTS_TOPIC: EVENTS_TOPIC,
+      MATCHER_EVENTS_TOPIC: EVENTS_TOPIC,
+      MATCHER_COMMANDS_TOPIC: COMMANDS_TOPIC,
+    };
     services.push(await startService('ingest', { ...common, ...envList(values['ingest-env']) }, 'bench-trg-ingest'));
     services.push(await startService('matcher', { ...common, ...envList(values['matcher-env']) }, 'bench-trg-matcher'));
     await Promise.all(services.map((s) => s.waitReady(120_000)));
@@ -161,14 +184,28 @@ const main = async (): Promise<void> => {
     );
     orgs.push(...orgRows.rows.map((r) => r.id));
     const perOrg = Math.ceil(workflowCount / orgCount);
-    const specs = orgs.flatMap((org) => Array.from({ length: perOrg }, (_, i) => [org, WORKFLOWS_PER_ORG[i % WORKFLOWS_PER_ORG.length]!] as const)).slice(0, workflowCount);
+    const specs = orgs
+      .flatMap((org) => Array.from({ length: perOrg }, (_, i) => [org, WORKFLOWS_PER_ORG[i % WORKFLOWS_PER_ORG.length]!] as const))
+      .slice(0, workflowCount);
     const workflowIds: string[] = [];
     for (let i = 0; i < specs.length; i += 8)
-      workflowIds.push(...(await Promise.all(specs.slice(i, i + 8).map(async ([org, trigger]) => (await createActiveWorkflow(pool, org, definition(trigger), `bench ${String(trigger.type)}`)).workflowId))));
+      workflowIds.push(
+        ...(await Promise.all(
+          specs
+            .slice(i, i + 8)
+            .map(async ([org, trigger]) => (await createActiveWorkflow(pool, org, definition(trigger), `bench ${String(trigger.type)}`)).workflowId),
+        )),
+      );
     log('workflows published', { workflows: workflowIds.length, orgs: orgs.length, seconds: (Date.now() - t0) / 1000 });
     await waitFor(
       async () => {
-        const missing = (await Promise.all(workflowIds.slice(-50).map(async (id) => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${id}`)).json()) as { present: boolean }).present))).filter((p) => !p);
+        const missing = (
+          await Promise.all(
+            workflowIds
+              .slice(-50)
+              .map(async (id) => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${id}`)).json()) as { present: boolean }).present),
+          )
+        ).filter((p) => !p);
         return missing.length === 0;
       },
       300_000,
@@ -176,7 +213,12 @@ const main = async (): Promise<void> => {
       500,
     );
     for (const id of workflowIds)
-      await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${id}`)).json()) as { present: boolean }).present, 120_000, `workflow ${id} indexed`, 200);
+      await waitFor(
+        async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${id}`)).json()) as { present: boolean }).present,
+        120_000,
+        `workflow ${id} indexed`,
+        200,
+      );
     log('matcher indexed all bench workflows', { seconds: (Date.now() - t0) / 1000 });
 
     const origin = `${prefix}-matcher`;
@@ -212,8 +254,18 @@ const main = async (): Promise<void> => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const [i, m] = await Promise.all([committedOf(`${prefix}-ingest-cdc`, cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'jobs')), committedOf(`${prefix}-matcher`, EVENTS_TOPIC)]);
-        samples.push({ t: Date.now(), ingest: i.committed - ingestStart.committed, matcher: m.committed - matcherStart.committed, starts: commands.seen.length - before, ingestLag: i.end - i.committed, matcherLag: m.end - m.committed });
+        const [i, m] = await Promise.all([
+          committedOf(`${prefix}-ingest-cdc`, cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'jobs')),
+          committedOf(`${prefix}-matcher`, EVENTS_TOPIC),
+        ]);
+        samples.push({
+          t: Date.now(),
+          ingest: i.committed - ingestStart.committed,
+          matcher: m.committed - matcherStart.committed,
+          starts: commands.seen.length - before,
+          ingestLag: i.end - i.committed,
+          matcherLag: m.end - m.committed,
+        });
         await sleep(500);
       }
     })();
@@ -280,7 +332,10 @@ const main = async (): Promise<void> => {
         offered += due;
       }
       if (Date.now() >= sampleAt) {
-        const [i, m] = await Promise.all([committedOf(`${prefix}-ingest-cdc`, cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'jobs')), committedOf(`${prefix}-matcher`, EVENTS_TOPIC)]);
+        const [i, m] = await Promise.all([
+          committedOf(`${prefix}-ingest-cdc`, cdcTopic(process.env.FIXLIFY_CDC_PREFIX ?? 'fixlify', 'jobs')),
+          committedOf(`${prefix}-matcher`, EVENTS_TOPIC),
+        ]);
         lagPts.push([(Date.now() - sStart) / 1000, i.end - i.committed + (m.end - m.committed)]);
         sampleAt += 1000;
       }
@@ -373,7 +428,9 @@ const main = async (): Promise<void> => {
     await latencyTail?.stop();
     if (!values.keep && orgs.length > 0) {
       // tombstones for the bench workflows (via the bench ingest, still running), so later matchers do not index them
-      await pool.query(`UPDATE automation_workflows SET is_active = false, status = 'inactive', updated_at = now() WHERE organization_id = ANY($1::uuid[])`, [orgs]);
+      await pool.query(`UPDATE automation_workflows SET is_active = false, status = 'inactive', updated_at = now() WHERE organization_id = ANY($1::uuid[])`, [
+        orgs,
+      ]);
       await sleep(3000);
     }
     await Promise.all(services.map((s) => s.kill('SIGTERM')));

@@ -16,7 +16,13 @@ interface Reply {
 const apiKey = async (pool: Pool, org: string, role: Role): Promise<string> => {
   const prefix = randomBytes(6).toString('hex').slice(0, 8);
   const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
-  await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, $2, $3, $4, $5)`, [org, `test ${role}`, prefix, createHash('sha256').update(key).digest('hex'), role]);
+  await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, $2, $3, $4, $5)`, [
+    org,
+    `test ${role}`,
+    prefix,
+    createHash('sha256').update(key).digest('hex'),
+    role,
+  ]);
   return key;
 };
 
@@ -41,7 +47,10 @@ describe('API: tenant isolation, validation, roles, templates', () => {
   const call = async (key: string | null, method: string, path: string, body?: unknown, raw?: string): Promise<Reply> => {
     const r = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),
     });
     const text = await r.text();
@@ -129,7 +138,9 @@ describe('API: tenant isolation, validation, roles, templates', () => {
       expect(JSON.stringify(r.body)).not.toContain(executionA);
     }
     expect((await call(keys.A.viewer, 'GET', '/api/workflows')).body.items.map((w: { id: string }) => w.id)).toContain(workflowA);
-    expect((await call(keys.A.viewer, 'GET', `/api/executions?workflowId=${workflowA}&status=failed`)).body.items).toEqual([expect.objectContaining({ id: executionA, errorMessage: 'Alpha secret error' })]);
+    expect((await call(keys.A.viewer, 'GET', `/api/executions?workflowId=${workflowA}&status=failed`)).body.items).toEqual([
+      expect.objectContaining({ id: executionA, errorMessage: 'Alpha secret error' }),
+    ]);
     const seriesA = await call(keys.A.viewer, 'GET', `/api/metrics/series?period=hour&workflowId=${workflowA}`);
     expect(seriesA.body.points).toEqual([expect.objectContaining({ total: 1, failed: 1 })]);
     const seriesB = await call(keys.B.viewer, 'GET', `/api/metrics/series?period=hour&workflowId=${workflowA}`);
@@ -138,23 +149,45 @@ describe('API: tenant isolation, validation, roles, templates', () => {
 
   it('lets an organization browse and re-drive only its own dead letters', async () => {
     const kafka = testKafka();
-    const reader = await readTopic(kafka, TOPICS.events, jsonWhere<{ marker?: string }>((v) => v.marker === `redrive-${process.pid}`), { fromBeginning: false });
+    const reader = await readTopic(
+      kafka,
+      TOPICS.events,
+      jsonWhere<{ marker?: string }>((v) => v.marker === `redrive-${process.pid}`),
+      { fromBeginning: false },
+    );
     const producer = kafka.producer();
     await producer.connect();
     // a manual event aimed at a workflow that does not exist: re-driving it is harmless
-    const original = JSON.stringify({ v: 1, organizationId: orgA, eventId: '00000000-0000-4000-8000-00000000dead', type: 'manual', marker: `redrive-${process.pid}` });
+    const original = JSON.stringify({
+      v: 1,
+      organizationId: orgA,
+      eventId: '00000000-0000-4000-8000-00000000dead',
+      type: 'manual',
+      marker: `redrive-${process.pid}`,
+    });
     await producer.send({
       topic: TOPICS.dlq,
       messages: [
         {
           key: 'k',
-          value: JSON.stringify({ v: 1, origin: { topic: TOPICS.events, partition: 0, offset: '1', key: `${orgA}:x` }, consumer: 'matcher', reason: 'test: invalid event', value: original, headers: {}, failedAt: new Date().toISOString() }),
+          value: JSON.stringify({
+            v: 1,
+            origin: { topic: TOPICS.events, partition: 0, offset: '1', key: `${orgA}:x` },
+            consumer: 'matcher',
+            reason: 'test: invalid event',
+            value: original,
+            headers: {},
+            failedAt: new Date().toISOString(),
+          }),
         },
       ],
     });
     await producer.disconnect();
     const entry = await waitFor(
-      async () => ((await call(keys.A.viewer, 'GET', '/api/dead-letters')).body.items as { id: string; deadLetter: { reason: string } }[]).find((e) => e.deadLetter.reason === 'test: invalid event'),
+      async () =>
+        ((await call(keys.A.viewer, 'GET', '/api/dead-letters')).body.items as { id: string; deadLetter: { reason: string } }[]).find(
+          (e) => e.deadLetter.reason === 'test: invalid event',
+        ),
       60_000,
       'the dead letter in the browser',
     );
@@ -266,7 +299,11 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     const hash = `scrypt$16384$8$1$${salt.toString('base64url')}$${scryptSync('s3cret-pass', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')}`;
     await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Alpha Owner', $3, 'editor')`, [orgA, email, hash]);
     expect((await call(null, 'POST', '/api/auth/login', { email, password: 'wrong' })).status).toBe(401);
-    const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: email.toUpperCase(), password: 's3cret-pass' }) });
+    const r = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: email.toUpperCase(), password: 's3cret-pass' }),
+    });
     expect(r.status).toBe(200);
     const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
     expect(cookie).toMatch(/^fx_session=/);
@@ -285,7 +322,9 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     const E = keys.A.editor;
     const all = await call(E, 'GET', '/api/templates');
     expect(all.body.items.length).toBeGreaterThanOrEqual(12);
-    expect(all.body.categories.map((c: { category: string }) => c.category)).toEqual(expect.arrayContaining(['Appointments', 'Invoices & payments', 'Estimates', 'Clients', 'Team', 'Jobs']));
+    expect(all.body.categories.map((c: { category: string }) => c.category)).toEqual(
+      expect.arrayContaining(['Appointments', 'Invoices & payments', 'Estimates', 'Clients', 'Team', 'Jobs']),
+    );
     const invoices = await call(E, 'GET', `/api/templates?category=${encodeURIComponent('Invoices & payments')}`);
     expect(invoices.body.items.length).toBeGreaterThanOrEqual(4);
     expect(invoices.body.items.every((t: { category: string }) => t.category === 'Invoices & payments')).toBe(true);
@@ -295,7 +334,13 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     const before = t.body.usageCount as number;
     const draft = await call(E, 'POST', `/api/templates/${t.body.id}/instantiate`, { name: 'Our on-the-way text' });
     expect(draft.status).toBe(201);
-    expect(draft.body).toMatchObject({ name: 'Our on-the-way text', status: 'draft', isActive: false, templateId: t.body.id, triggerType: 'job_status_changed' });
+    expect(draft.body).toMatchObject({
+      name: 'Our on-the-way text',
+      status: 'draft',
+      isActive: false,
+      templateId: t.body.id,
+      triggerType: 'job_status_changed',
+    });
     expect((await call(E, 'POST', `/api/workflows/${draft.body.id}/validate`, {})).body).toEqual({ ok: true, errors: [] });
     expect((await call(keys.B.viewer, 'GET', `/api/workflows/${draft.body.id}`)).status).toBe(404);
     const after = await call(E, 'GET', `/api/templates/${t.body.id}`);
@@ -308,7 +353,10 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     expect(again.body.ratingCount).toBe(rated.body.ratingCount);
     const byB = await call(keys.B.editor, 'POST', `/api/templates/${t.body.id}/rate`, { rating: 4 });
     expect(byB.body.ratingCount).toBe(rated.body.ratingCount + 1);
-    const stored = await pool.query('SELECT organization_id, rating FROM automation_template_ratings WHERE template_id = $1 AND organization_id = ANY($2::uuid[]) ORDER BY rating', [t.body.id, [orgA, orgB]]);
+    const stored = await pool.query(
+      'SELECT organization_id, rating FROM automation_template_ratings WHERE template_id = $1 AND organization_id = ANY($2::uuid[]) ORDER BY rating',
+      [t.body.id, [orgA, orgB]],
+    );
     expect(stored.rows).toEqual([
       { organization_id: orgA, rating: 1 },
       { organization_id: orgB, rating: 4 },
@@ -321,7 +369,10 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ provider: 'telnyx', settings: { from: '+15550001111' }, secretHint: '••••1234' });
     expect(JSON.stringify(put.body)).not.toContain('KEY_alpha_secret');
-    const stored = await pool.query<{ secret_ciphertext: string }>('SELECT secret_ciphertext FROM organization_channel_credentials WHERE organization_id = $1 AND provider = $2', [orgA, 'telnyx']);
+    const stored = await pool.query<{ secret_ciphertext: string }>(
+      'SELECT secret_ciphertext FROM organization_channel_credentials WHERE organization_id = $1 AND provider = $2',
+      [orgA, 'telnyx'],
+    );
     expect(stored.rows[0]!.secret_ciphertext).toMatch(/^v1:/);
     expect(stored.rows[0]!.secret_ciphertext).not.toContain('KEY_alpha');
     const list = await call(O, 'GET', '/api/channels');
@@ -385,7 +436,10 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     await answers(C.OkResponse, E, 'DELETE', `/api/workflows/${draft.body.id}`);
     await answers(C.ExecutionList, V, 'GET', `/api/executions?workflowId=${workflowA}&limit=1`);
     // a dry run only counts (no replay service runs here); aborted at once
-    const replay = await answers(C.ReplayView, E, 'POST', `/api/workflows/${workflowA}/replays`, { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date().toISOString() });
+    const replay = await answers(C.ReplayView, E, 'POST', `/api/workflows/${workflowA}/replays`, {
+      from: new Date(Date.now() - 3600_000).toISOString(),
+      to: new Date().toISOString(),
+    });
     await answers(C.ReplayList, V, 'GET', `/api/replays?workflowId=${workflowA}`);
     await answers(C.ReplayView, V, 'GET', `/api/replays/${replay.body.id}`);
     await answers(C.ReplayView, E, 'POST', `/api/replays/${replay.body.id}/abort`, {});
@@ -397,9 +451,16 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     await answers(C.WorkflowDetail, E, 'POST', '/api/templates/new-client-welcome/instantiate', {});
     await answers(C.RatedTemplate, E, 'POST', '/api/templates/new-client-welcome/rate', { rating: 3 });
     await answers(C.ApiKeyList, O, 'GET', '/api/api-keys');
-    const key = await answers(C.CreatedApiKey, O, 'POST', '/api/api-keys', { name: 'contract', role: 'viewer', expiresAt: new Date(Date.now() + 3600_000).toISOString() });
+    const key = await answers(C.CreatedApiKey, O, 'POST', '/api/api-keys', {
+      name: 'contract',
+      role: 'viewer',
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+    });
     await answers(C.OkResponse, O, 'DELETE', `/api/api-keys/${key.body.id}`);
-    await answers(C.ChannelAccount, O, 'PUT', '/api/channels/mailgun', { secret: 'key-contract-0000', settings: { domain: 'mg.example.com', from: 'Alpha <a@example.com>' } });
+    await answers(C.ChannelAccount, O, 'PUT', '/api/channels/mailgun', {
+      secret: 'key-contract-0000',
+      settings: { domain: 'mg.example.com', from: 'Alpha <a@example.com>' },
+    });
     await answers(C.ChannelAccounts, O, 'GET', '/api/channels');
     await answers(C.OkResponse, O, 'DELETE', '/api/channels/mailgun');
     await answers(C.WebhookSecretView, O, 'GET', '/api/webhook-secret');
@@ -416,7 +477,11 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     const email = `contract-${process.pid}-${Date.now()}@alpha.test`;
     const salt = randomBytes(16);
     const hash = `scrypt$16384$8$1$${salt.toString('base64url')}$${scryptSync('s3cret-pass', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')}`;
-    await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Alpha Viewer', $3, 'viewer')`, [orgA, email, hash]);
+    await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Alpha Viewer', $3, 'viewer')`, [
+      orgA,
+      email,
+      hash,
+    ]);
     const login = await answers(C.LoginResponse, null, 'POST', '/api/auth/login', { email, password: 's3cret-pass' });
     expect(login.body.user).toMatchObject({ email, role: 'viewer' });
     await answers(C.OkResponse, null, 'POST', '/api/auth/logout', {});

@@ -1,7 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
-import { CancelResult, ExecutionDetail, LiveEvent as LiveEventSchema, MetricsSeries, PublishResult, RetryResult, TestRunResult, TOPICS, TriggerResult, WorkflowDetail, WorkflowList } from '@fixlify/contracts';
+import {
+  CancelResult,
+  ExecutionDetail,
+  LiveEvent as LiveEventSchema,
+  MetricsSeries,
+  PublishResult,
+  RetryResult,
+  TestRunResult,
+  TOPICS,
+  TriggerResult,
+  WorkflowDetail,
+  WorkflowList,
+} from '@fixlify/contracts';
 import {
   createClient,
   createOrganization,
@@ -22,7 +34,12 @@ import {
 const apiKey = async (pool: Pool, org: string, role: 'owner' | 'editor' | 'viewer'): Promise<string> => {
   const prefix = randomBytes(6).toString('hex').slice(0, 8);
   const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
-  await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, 'test', $2, $3, $4)`, [org, prefix, createHash('sha256').update(key).digest('hex'), role]);
+  await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, 'test', $2, $3, $4)`, [
+    org,
+    prefix,
+    createHash('sha256').update(key).digest('hex'),
+    role,
+  ]);
   return key;
 };
 
@@ -86,7 +103,11 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are checked field by field
   const call = async (key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const r = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body !== undefined ? JSON.stringify(body) : undefined });
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
     return { status: r.status, body: await r.json() };
   };
   const execution = (id: string, statuses: string[]) =>
@@ -103,7 +124,12 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
     pool = testPool();
     telnyx = await startTelnyxStandin({ apiKey: 'pipeline-telnyx-key' });
     hooks = await startWebhookReceiver();
-    const env = { OUTBOUND_ALLOWED_HOSTS: allowLoopback(hooks), TELNYX_API_BASE: telnyx.url, TELNYX_API_KEY: 'pipeline-telnyx-key', TELNYX_FROM: '+15550100000' };
+    const env = {
+      OUTBOUND_ALLOWED_HOSTS: allowLoopback(hooks),
+      TELNYX_API_BASE: telnyx.url,
+      TELNYX_API_KEY: 'pipeline-telnyx-key',
+      TELNYX_FROM: '+15550100000',
+    };
     for (const name of ['ingest', 'matcher', 'executor', 'metrics', 'api'] as const) services.push(await startService(name, env, `api-pipeline-${name}`));
     await Promise.all(services.map((s) => s.waitReady(120_000)));
     base = `http://127.0.0.1:${services.find((s) => s.name === 'api')!.port}`;
@@ -142,25 +168,42 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
     conforms(WorkflowDetail, created.body);
     const id = created.body.id as string;
     // joins its group while the workflow is published and indexed
-    const commands = await readTopic(testKafka(), TOPICS.commands, jsonWhere<{ kind: string; workflowId: string }>((c) => c.kind === 'start' && c.workflowId === id), { fromBeginning: false });
+    const commands = await readTopic(
+      testKafka(),
+      TOPICS.commands,
+      jsonWhere<{ kind: string; workflowId: string }>((c) => c.kind === 'start' && c.workflowId === id),
+      { fromBeginning: false },
+    );
     const published = await call(A, 'POST', `/api/workflows/${id}/publish`, { activate: true });
     expect(published.status).toBe(200);
     expect(published.body).toMatchObject({ version: 1, workflow: { isActive: true, currentVersion: 1 } });
     conforms(PublishResult, published.body);
     const matcher = services.find((s) => s.name === 'matcher')!;
-    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${id}`)).json()) as { present: boolean }).present, 90_000, 'the matcher to index the workflow');
+    await waitFor(
+      async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${id}`)).json()) as { present: boolean }).present,
+      90_000,
+      'the matcher to index the workflow',
+    );
 
     const liveA = await openLiveFeed(`${base}/api/live`, A);
     const liveB = await openLiveFeed(`${base}/api/live`, B);
     await new Promise((r) => setTimeout(r, 3000));
-    await pool.query(`INSERT INTO jobs (organization_id, client_id, title, status, total) VALUES ($1, $2, 'Replace water heater', 'completed', 1800)`, [orgA, client]);
+    await pool.query(`INSERT INTO jobs (organization_id, client_id, title, status, total) VALUES ($1, $2, 'Replace water heater', 'completed', 1800)`, [
+      orgA,
+      client,
+    ]);
 
     await commands.waitFor(1, 90_000);
     await commands.stop();
     const sms = await waitFor(async () => telnyx.received.find((m) => m.to === '+15551112222'), 90_000, 'the SMS');
     expect(sms.text).toBe('Thanks Grace, "Replace water heater" is done.');
     const done = await waitFor(async () => liveA.events.find((e) => e.workflowId === id && e.kind === 'execution_completed'), 90_000, 'the live completion');
-    expect(liveA.events.filter((e) => e.executionId === done.executionId).map((e) => e.kind)).toEqual(['execution_started', 'step_succeeded', 'step_succeeded', 'execution_completed']);
+    expect(liveA.events.filter((e) => e.executionId === done.executionId).map((e) => e.kind)).toEqual([
+      'execution_started',
+      'step_succeeded',
+      'step_succeeded',
+      'execution_completed',
+    ]);
     expect(liveB.events).toEqual([]);
     for (const e of liveA.events) conforms(LiveEventSchema, e);
     liveA.close();
@@ -174,10 +217,19 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
     expect(detail.deliveries).toEqual([expect.objectContaining({ channel: 'sms', status: 'delivered' })]);
     conforms(ExecutionDetail, detail);
     const list = await call(A, 'GET', `/api/workflows`);
-    await waitFor(async () => ((await call(A, 'GET', '/api/workflows')).body.items as { id: string; successCount: number }[]).find((w) => w.id === id && w.successCount === 1), 60_000, 'the counters');
+    await waitFor(
+      async () =>
+        ((await call(A, 'GET', '/api/workflows')).body.items as { id: string; successCount: number }[]).find((w) => w.id === id && w.successCount === 1),
+      60_000,
+      'the counters',
+    );
     expect(list.status).toBe(200);
     conforms(WorkflowList, list.body);
-    const series = await waitFor(async () => ((await call(A, 'GET', `/api/metrics/series?period=hour&workflowId=${id}`)).body.points as { sms: number }[]).find((p) => p.sms === 1), 60_000, 'the metrics');
+    const series = await waitFor(
+      async () => ((await call(A, 'GET', `/api/metrics/series?period=hour&workflowId=${id}`)).body.points as { sms: number }[]).find((p) => p.sms === 1),
+      60_000,
+      'the metrics',
+    );
     expect(series).toMatchObject({ total: 1, successful: 1 });
     conforms(MetricsSeries, (await call(A, 'GET', `/api/metrics/series?period=hour&workflowId=${id}`)).body);
   });
@@ -197,7 +249,11 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
     const id = created.body.id as string;
     expect((await call(A, 'POST', `/api/workflows/${id}/publish`, { activate: true })).status).toBe(200);
     const matcher = services.find((s) => s.name === 'matcher')!;
-    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${id}`)).json()) as { present: boolean }).present, 90_000, 'the matcher to index the workflow');
+    await waitFor(
+      async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${id}`)).json()) as { present: boolean }).present,
+      90_000,
+      'the matcher to index the workflow',
+    );
     expect((await call(B, 'POST', `/api/workflows/${id}/trigger`, { context: { note: 'x' } })).status).toBe(404);
 
     const run = await call(A, 'POST', `/api/workflows/${id}/trigger`, { requestId: 'req-1', context: { note: 'call me' } });

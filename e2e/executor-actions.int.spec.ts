@@ -113,10 +113,19 @@ describe('executor: every action on the real stack', () => {
     return wf;
   };
 
-  const onJobCreated = (title: string) => ({ id: 't', type: 'trigger' as const, trigger: { type: 'job_created' as const, filter: { field: 'after.title', op: 'eq' as const, value: title } } });
+  const onJobCreated = (title: string) => ({
+    id: 't',
+    type: 'trigger' as const,
+    trigger: { type: 'job_created' as const, filter: { field: 'after.title', op: 'eq' as const, value: title } },
+  });
   const chain = (...ids: string[]) => ids.slice(1).map((id, i) => ({ id: `e${i}`, source: ids[i]!, target: id }));
 
-  const insertJob = async (org: string, client: string | null, title: string, extra: { total?: number; start?: Date; end?: Date; technician?: string } = {}): Promise<string> => {
+  const insertJob = async (
+    org: string,
+    client: string | null,
+    title: string,
+    extra: { total?: number; start?: Date; end?: Date; technician?: string } = {},
+  ): Promise<string> => {
     const r = await pool.query<{ id: string }>(
       `INSERT INTO jobs (organization_id, client_id, title, total, scheduled_start, scheduled_end, technician_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
       [org, client, title, extra.total ?? 0, extra.start ?? null, extra.end ?? null, extra.technician ?? null],
@@ -126,16 +135,24 @@ describe('executor: every action on the real stack', () => {
 
   /** All results of the workflow's (single) execution once it has ended, in seq order. */
   const finished = async (workflowId: string, timeoutMs = 150_000): Promise<StepResult[]> => {
-    await results.until((rs) => rs.some((r) => r.workflowId === workflowId && ['execution_completed', 'execution_failed', 'execution_cancelled'].includes(r.kind)), timeoutMs, `the end of workflow ${workflowId}`);
+    await results.until(
+      (rs) => rs.some((r) => r.workflowId === workflowId && ['execution_completed', 'execution_failed', 'execution_cancelled'].includes(r.kind)),
+      timeoutMs,
+      `the end of workflow ${workflowId}`,
+    );
     return results.seen.filter((r) => r.workflowId === workflowId).sort((a, b) => a.seq - b.seq);
   };
-  const stepOf = (rs: StepResult[], stepId: string) => rs.find((r): r is Extract<StepResult, { kind: 'step_succeeded' }> => r.kind === 'step_succeeded' && r.stepId === stepId);
+  const stepOf = (rs: StepResult[], stepId: string) =>
+    rs.find((r): r is Extract<StepResult, { kind: 'step_succeeded' }> => r.kind === 'step_succeeded' && r.stepId === stepId);
 
   it('send_email through the Mailgun API, rendered with the organization’s money format', async () => {
     const org = await createOrganization(pool, { name: 'Mail Co', locale: 'de-DE', currency: 'EUR' });
     const client = await createClient(pool, org, { name: 'Grace', email: 'grace@example.com' });
     const wf = await publish(org, {
-      nodes: [onJobCreated('mail-me'), { id: 'mail', type: 'send_email', config: { subject: 'Job {{ job.title }}', text: 'Hello {{ client.name }}, total {{ job.total | money }}' } }],
+      nodes: [
+        onJobCreated('mail-me'),
+        { id: 'mail', type: 'send_email', config: { subject: 'Job {{ job.title }}', text: 'Hello {{ client.name }}, total {{ job.total | money }}' } },
+      ],
       edges: chain('t', 'mail'),
     });
     await insertJob(org, client, 'mail-me', { total: 1234.5 });
@@ -155,7 +172,10 @@ describe('executor: every action on the real stack', () => {
     const org = await createOrganization(pool, { name: 'SMTP Co' });
     const client = await createClient(pool, org, { name: 'Linus', email: 'linus@example.com' });
     const wf = await publish(org, {
-      nodes: [onJobCreated('smtp-me'), { id: 'mail', type: 'send_email', config: { provider: 'smtp', subject: 'Visit for {{ client.name }}', text: 'See you soon' } }],
+      nodes: [
+        onJobCreated('smtp-me'),
+        { id: 'mail', type: 'send_email', config: { provider: 'smtp', subject: 'Visit for {{ client.name }}', text: 'See you soon' } },
+      ],
       edges: chain('t', 'mail'),
     });
     await insertJob(org, client, 'smtp-me');
@@ -171,7 +191,10 @@ describe('executor: every action on the real stack', () => {
   it('send_sms through the Telnyx messages API', async () => {
     const org = await createOrganization(pool, { name: 'SMS Co' });
     const client = await createClient(pool, org, { name: 'Ada', phone: '+15557654321' });
-    const wf = await publish(org, { nodes: [onJobCreated('sms-me'), { id: 'sms', type: 'send_sms', config: { body: 'Hi {{ client.name }}, {{ job.title }} is booked' } }], edges: chain('t', 'sms') });
+    const wf = await publish(org, {
+      nodes: [onJobCreated('sms-me'), { id: 'sms', type: 'send_sms', config: { body: 'Hi {{ client.name }}, {{ job.title }} is booked' } }],
+      edges: chain('t', 'sms'),
+    });
     await insertJob(org, client, 'sms-me');
     const rs = await finished(wf.workflowId);
     expect(rs.at(-1)!.kind).toBe('execution_completed');
@@ -191,7 +214,12 @@ describe('executor: every action on the real stack', () => {
       { provider: 'webhook', secret: ownSecret, settings: {} },
     ]) {
       const sealed = sealCredential(org, ChannelCredentialsInput.parse(input), credentialsKey({}));
-      await upsertChannelCredential(pool, { organizationId: org, provider: sealed.provider, secretCiphertext: sealed.secretCiphertext, settings: sealed.settings });
+      await upsertChannelCredential(pool, {
+        organizationId: org,
+        provider: sealed.provider,
+        secretCiphertext: sealed.secretCiphertext,
+        settings: sealed.settings,
+      });
     }
     const wf = await publish(org, {
       nodes: [
@@ -223,9 +251,22 @@ describe('executor: every action on the real stack', () => {
     const org = await createOrganization(pool, { name: 'Push Co' });
     const client = await createClient(pool, org, { name: 'Kim' });
     const sub = push.createSubscription(`kim-${org}`);
-    await pool.query('INSERT INTO push_subscriptions (organization_id, user_ref, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4, $5)', [org, client, sub.endpoint, sub.keys.p256dh, sub.keys.auth]);
+    await pool.query('INSERT INTO push_subscriptions (organization_id, user_ref, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4, $5)', [
+      org,
+      client,
+      sub.endpoint,
+      sub.keys.p256dh,
+      sub.keys.auth,
+    ]);
     const wf = await publish(org, {
-      nodes: [onJobCreated('push-me'), { id: 'push', type: 'send_push_notification', config: { title: 'New job', body: '{{ job.title }} for {{ client.name }}', url: 'https://app.example.com/jobs/{{ job.id }}' } }],
+      nodes: [
+        onJobCreated('push-me'),
+        {
+          id: 'push',
+          type: 'send_push_notification',
+          config: { title: 'New job', body: '{{ job.title }} for {{ client.name }}', url: 'https://app.example.com/jobs/{{ job.id }}' },
+        },
+      ],
       edges: chain('t', 'push'),
     });
     const job = await insertJob(org, client, 'push-me');
@@ -241,7 +282,17 @@ describe('executor: every action on the real stack', () => {
     const org = await createOrganization(pool, { name: 'Hook Co' });
     await setWebhookSigningSecret(pool, org, secret);
     const client = await createClient(pool, org, { name: 'Hopper' });
-    const wf = await publish(org, { nodes: [onJobCreated('hook-me'), { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/h/${org}`, payload: '{"job":"{{ job.title }}"}', headers: { 'X-Tenant': '{{ organization.name }}' } } }], edges: chain('t', 'hook') });
+    const wf = await publish(org, {
+      nodes: [
+        onJobCreated('hook-me'),
+        {
+          id: 'hook',
+          type: 'webhook',
+          config: { url: `${hooks.url}/h/${org}`, payload: '{"job":"{{ job.title }}"}', headers: { 'X-Tenant': '{{ organization.name }}' } },
+        },
+      ],
+      edges: chain('t', 'hook'),
+    });
     await insertJob(org, client, 'hook-me');
     const rs = await finished(wf.workflowId);
     const got = hooks.received.filter((r) => r.path === `/h/${org}`);
@@ -259,7 +310,17 @@ describe('executor: every action on the real stack', () => {
     const wf = await publish(org, {
       nodes: [
         onJobCreated('api-me'),
-        { id: 'ask', type: 'api_call', config: { url: `${api.url}/eta?job={{ job.id }}`, method: 'POST', body: '{"title":"{{ job.title }}"}', auth: { type: 'bearer', token: 'tok-{{ organization.name }}' }, saveAs: 'eta' } },
+        {
+          id: 'ask',
+          type: 'api_call',
+          config: {
+            url: `${api.url}/eta?job={{ job.id }}`,
+            method: 'POST',
+            body: '{"title":"{{ job.title }}"}',
+            auth: { type: 'bearer', token: 'tok-{{ organization.name }}' },
+            saveAs: 'eta',
+          },
+        },
         { id: 'tell', type: 'webhook', config: { url: `${hooks.url}/eta/${org}`, payload: '{"eta":"{{ eta.eta }}","lead":"{{ eta.crew.lead }}"}' } },
       ],
       edges: chain('t', 'ask', 'tell'),
@@ -279,7 +340,14 @@ describe('executor: every action on the real stack', () => {
     const org = await createOrganization(pool, { name: 'Update Co' });
     const client = await createClient(pool, org);
     const wf = await publish(org, {
-      nodes: [onJobCreated('update-me'), { id: 'upd', type: 'update_record', config: { table: 'jobs', id: '{{ job.id }}', set: { status: 'dispatched', description: 'set by {{ organization.name }}' } } }],
+      nodes: [
+        onJobCreated('update-me'),
+        {
+          id: 'upd',
+          type: 'update_record',
+          config: { table: 'jobs', id: '{{ job.id }}', set: { status: 'dispatched', description: 'set by {{ organization.name }}' } },
+        },
+      ],
       edges: chain('t', 'upd'),
     });
     const job = await insertJob(org, client, 'update-me');
@@ -299,13 +367,22 @@ describe('executor: every action on the real stack', () => {
     const client = await createClient(pool, org, { name: 'Joan' });
     const tech = (await pool.query<{ id: string }>(`INSERT INTO technicians (organization_id, name) VALUES ($1, 'Tess') RETURNING id`, [org])).rows[0]!.id;
     const wf = await publish(org, {
-      nodes: [onJobCreated('task-me'), { id: 'task', type: 'create_task', config: { title: 'Call {{ client.name }}', description: 'about {{ job.title }}', dueInHours: 24, jobId: '{{ job.id }}', assigneeTechnicianId: tech } }],
+      nodes: [
+        onJobCreated('task-me'),
+        {
+          id: 'task',
+          type: 'create_task',
+          config: { title: 'Call {{ client.name }}', description: 'about {{ job.title }}', dueInHours: 24, jobId: '{{ job.id }}', assigneeTechnicianId: tech },
+        },
+      ],
       edges: chain('t', 'task'),
     });
     const job = await insertJob(org, client, 'task-me');
     const rs = await finished(wf.workflowId);
     expect(rs.at(-1)!.kind).toBe('execution_completed');
-    const tasks = await pool.query('SELECT title, description, job_id, technician_id, due_at IS NOT NULL AS has_due FROM tasks WHERE organization_id = $1', [org]);
+    const tasks = await pool.query('SELECT title, description, job_id, technician_id, due_at IS NOT NULL AS has_due FROM tasks WHERE organization_id = $1', [
+      org,
+    ]);
     expect(tasks.rows).toEqual([{ title: 'Call Joan', description: 'about task-me', job_id: job, technician_id: tech, has_due: true }]);
     expect(stepOf(rs, 'task')!.output.taskId).toBeTruthy();
   });
@@ -313,21 +390,33 @@ describe('executor: every action on the real stack', () => {
   it('assign_technician: a given technician, and the least busy one in the job’s window', async () => {
     const org = await createOrganization(pool, { name: 'Dispatch Co' });
     const client = await createClient(pool, org);
-    const techs = await pool.query<{ id: string; name: string }>(`INSERT INTO technicians (organization_id, name) VALUES ($1, 'Busy'), ($1, 'Free'), ($1, 'Given') RETURNING id, name`, [org]);
+    const techs = await pool.query<{ id: string; name: string }>(
+      `INSERT INTO technicians (organization_id, name) VALUES ($1, 'Busy'), ($1, 'Free'), ($1, 'Given') RETURNING id, name`,
+      [org],
+    );
     const id = (n: string) => techs.rows.find((t) => t.name === n)!.id;
     const start = new Date(Date.now() + 86_400_000);
     const end = new Date(start.getTime() + 2 * 3600_000);
     // Busy already has a job in the window
     await insertJob(org, client, 'existing', { start, end, technician: id('Busy') });
-    const given = await publish(org, { nodes: [onJobCreated('assign-given'), { id: 'assign', type: 'assign_technician', config: { strategy: 'given', technicianId: id('Given') } }], edges: chain('t', 'assign') });
-    const least = await publish(org, { nodes: [onJobCreated('assign-least'), { id: 'assign', type: 'assign_technician', config: { strategy: 'least_busy' } }], edges: chain('t', 'assign') });
+    const given = await publish(org, {
+      nodes: [onJobCreated('assign-given'), { id: 'assign', type: 'assign_technician', config: { strategy: 'given', technicianId: id('Given') } }],
+      edges: chain('t', 'assign'),
+    });
+    const least = await publish(org, {
+      nodes: [onJobCreated('assign-least'), { id: 'assign', type: 'assign_technician', config: { strategy: 'least_busy' } }],
+      edges: chain('t', 'assign'),
+    });
     const j1 = await insertJob(org, client, 'assign-given', { start, end });
     expect((await finished(given.workflowId)).at(-1)!.kind).toBe('execution_completed');
     // now Busy and Given both have a job in the window: only Free is available
     const j2 = await insertJob(org, client, 'assign-least', { start, end });
     const r2 = await finished(least.workflowId);
     expect(r2.at(-1)!.kind).toBe('execution_completed');
-    const rows = await pool.query<{ id: string; technician_id: string; automation_execution_id: string }>('SELECT id, technician_id, automation_execution_id FROM jobs WHERE id = ANY($1::uuid[])', [[j1, j2]]);
+    const rows = await pool.query<{ id: string; technician_id: string; automation_execution_id: string }>(
+      'SELECT id, technician_id, automation_execution_id FROM jobs WHERE id = ANY($1::uuid[])',
+      [[j1, j2]],
+    );
     const techOf = new Map(rows.rows.map((r) => [r.id, r.technician_id]));
     expect(techOf.get(j1)).toBe(id('Given'));
     expect(techOf.get(j2)).toBe(id('Free'));
@@ -358,7 +447,16 @@ describe('executor: every action on the real stack', () => {
     const committed = Date.now();
     await insertJob(org, client, 'three-step', { total: 250 });
     const rs = await finished(wf.workflowId);
-    expect(rs.map((r) => (r.kind === 'step_succeeded' ? r.stepId : r.kind))).toEqual(['execution_started', 'big', 'wait', 'execution_waiting', 'each', 'hook', 'hook', 'execution_completed']);
+    expect(rs.map((r) => (r.kind === 'step_succeeded' ? r.stepId : r.kind))).toEqual([
+      'execution_started',
+      'big',
+      'wait',
+      'execution_waiting',
+      'each',
+      'hook',
+      'hook',
+      'execution_completed',
+    ]);
     expect(rs.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const tags = hooks.received.filter((r) => r.path === `/tags/${org}`);
     expect(tags.map((r) => r.body)).toEqual(['{"tag":"vip","i":0}', '{"tag":"north","i":1}']);
@@ -367,7 +465,13 @@ describe('executor: every action on the real stack', () => {
     expect(new Date(tags[0]!.receivedAt).getTime() - committed).toBeGreaterThanOrEqual(2000);
     expect(hooks.received.some((r) => r.path === `/small/${org}`)).toBe(false);
     const log = await waitFor(
-      async () => (await pool.query<{ status: string; actions_executed: unknown[] }>(`SELECT status, actions_executed FROM automation_execution_logs WHERE workflow_id = $1 AND status = 'completed'`, [wf.workflowId])).rows[0],
+      async () =>
+        (
+          await pool.query<{ status: string; actions_executed: unknown[] }>(
+            `SELECT status, actions_executed FROM automation_execution_logs WHERE workflow_id = $1 AND status = 'completed'`,
+            [wf.workflowId],
+          )
+        ).rows[0],
       30_000,
       'the execution log',
     );

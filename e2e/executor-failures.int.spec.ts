@@ -98,14 +98,26 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
     );
     return wf;
   };
-  const onJob = (title: string) => ({ id: 't', type: 'trigger' as const, trigger: { type: 'job_created' as const, filter: { field: 'after.title', op: 'eq' as const, value: title } } });
-  const one = (title: string, node: WorkflowDefinitionInput['nodes'][number]): WorkflowDefinitionInput => ({ nodes: [onJob(title), node], edges: [{ id: 'e', source: 't', target: node.id }] });
+  const onJob = (title: string) => ({
+    id: 't',
+    type: 'trigger' as const,
+    trigger: { type: 'job_created' as const, filter: { field: 'after.title', op: 'eq' as const, value: title } },
+  });
+  const one = (title: string, node: WorkflowDefinitionInput['nodes'][number]): WorkflowDefinitionInput => ({
+    nodes: [onJob(title), node],
+    edges: [{ id: 'e', source: 't', target: node.id }],
+  });
   const insertJob = async (org: string, client: string | null, title: string): Promise<string> =>
-    (await pool.query<{ id: string }>(`INSERT INTO jobs (organization_id, client_id, title) VALUES ($1, $2, $3) RETURNING id`, [org, client, title])).rows[0]!.id;
+    (await pool.query<{ id: string }>(`INSERT INTO jobs (organization_id, client_id, title) VALUES ($1, $2, $3) RETURNING id`, [org, client, title])).rows[0]!
+      .id;
 
   const ofWorkflow = (workflowId: string) => results.seen.filter((r) => r.workflowId === workflowId).sort((a, b) => a.seq - b.seq);
   const ended = async (workflowId: string, timeoutMs = 150_000): Promise<{ all: StepResult[]; end: Ended }> => {
-    await results.until((rs) => rs.some((r) => r.workflowId === workflowId && r.kind.startsWith('execution_') && !['execution_started', 'execution_waiting'].includes(r.kind)), timeoutMs, `the end of ${workflowId}`);
+    await results.until(
+      (rs) => rs.some((r) => r.workflowId === workflowId && r.kind.startsWith('execution_') && !['execution_started', 'execution_waiting'].includes(r.kind)),
+      timeoutMs,
+      `the end of ${workflowId}`,
+    );
     const all = ofWorkflow(workflowId);
     return { all, end: all.find((r): r is Ended => r.kind === 'execution_completed' || r.kind === 'execution_failed' || r.kind === 'execution_cancelled')! };
   };
@@ -113,10 +125,15 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
     waitFor(
       async () =>
         (
-          await pool.query<{ status: string; retry_count: number; error_message: string | null; actions_executed: { status: string; error?: { message: string } }[] }>(
-            'SELECT status, retry_count, error_message, actions_executed FROM automation_execution_logs WHERE workflow_id = $1 AND status = $2',
-            [workflowId, status],
-          )
+          await pool.query<{
+            status: string;
+            retry_count: number;
+            error_message: string | null;
+            actions_executed: { status: string; error?: { message: string } }[];
+          }>('SELECT status, retry_count, error_message, actions_executed FROM automation_execution_logs WHERE workflow_id = $1 AND status = $2', [
+            workflowId,
+            status,
+          ])
         ).rows[0],
       30_000,
       `the ${status} execution log of ${workflowId}`,
@@ -151,7 +168,15 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
 
     it('honours Retry-After on a 429', async () => {
       const org = await createOrganization(pool, { name: 'Retry 429' });
-      const wf = await publish(org, one('retry-429', { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/429/${org}` }, retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 20 } }));
+      const wf = await publish(
+        org,
+        one('retry-429', {
+          id: 'hook',
+          type: 'webhook',
+          config: { url: `${hooks.url}/429/${org}` },
+          retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 20 },
+        }),
+      );
       hooks.failNext(1, 429, 2);
       await insertJob(org, null, 'retry-429');
       const { end, all } = await ended(wf.workflowId);
@@ -180,7 +205,10 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
 
     it('gives up after the last attempt and says so in the log', async () => {
       const org = await createOrganization(pool, { name: 'Retry exhausted' });
-      const wf = await publish(org, one('retry-out', { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/out/${org}` }, retry: { ...fast, maxAttempts: 2 } }));
+      const wf = await publish(
+        org,
+        one('retry-out', { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/out/${org}` }, retry: { ...fast, maxAttempts: 2 } }),
+      );
       hooks.failNext(2, 500);
       await insertJob(org, null, 'retry-out');
       const { end } = await ended(wf.workflowId);
@@ -210,7 +238,10 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
     it('suppresses an email to an address that unsubscribed (a suppression row)', async () => {
       const org = await createOrganization(pool, { name: 'Unsubscribed' });
       const client = await createClient(pool, org, { name: 'Gone', email: 'Gone@Example.com' });
-      await pool.query(`INSERT INTO communication_suppressions (organization_id, channel, address, reason) VALUES ($1, 'email', 'gone@example.com', 'unsubscribe link')`, [org]);
+      await pool.query(
+        `INSERT INTO communication_suppressions (organization_id, channel, address, reason) VALUES ($1, 'email', 'gone@example.com', 'unsubscribe link')`,
+        [org],
+      );
       const wf = await publish(org, one('no-mail', { id: 'mail', type: 'send_email', config: { subject: 'Hi', text: 'news' } }));
       await insertJob(org, client, 'no-mail');
       const { all, end } = await ended(wf.workflowId);
@@ -251,7 +282,11 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
   it('cancels a waiting execution: its timer is gone and a late continuation is dropped', async () => {
     const org = await createOrganization(pool, { name: 'Cancel Co' });
     const wf = await publish(org, {
-      nodes: [onJob('cancel-me'), { id: 'wait', type: 'delay', config: { mode: 'duration', seconds: 600 } }, { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/cancel/${org}` } }],
+      nodes: [
+        onJob('cancel-me'),
+        { id: 'wait', type: 'delay', config: { mode: 'duration', seconds: 600 } },
+        { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/cancel/${org}` } },
+      ],
       edges: [
         { id: 'a', source: 't', target: 'wait' },
         { id: 'b', source: 'wait', target: 'hook' },
@@ -260,7 +295,11 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
     await insertJob(org, null, 'cancel-me');
     await results.until((rs) => rs.some((r) => r.workflowId === wf.workflowId && r.kind === 'execution_waiting'), 150_000, 'the wait');
     const started = ofWorkflow(wf.workflowId)[0]!;
-    const timer = await waitFor(async () => (await pool.query<{ command: Command }>('SELECT command FROM automation_timers WHERE execution_id = $1', [started.executionId])).rows[0], 10_000, 'the timer');
+    const timer = await waitFor(
+      async () => (await pool.query<{ command: Command }>('SELECT command FROM automation_timers WHERE execution_id = $1', [started.executionId])).rows[0],
+      10_000,
+      'the timer',
+    );
     const cancel: Command = {
       v: 1,
       kind: 'cancel',
@@ -279,7 +318,10 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
     expect((await pool.query('SELECT 1 FROM automation_timers WHERE execution_id = $1', [started.executionId])).rowCount).toBe(0);
     expect((await pool.query('SELECT state FROM automation_executions WHERE id = $1', [started.executionId])).rows[0]).toEqual({ state: 'cancelled' });
     // the continuation arrives anyway (a timer fired just before the cancel): dropped
-    await producer.send({ topic: TOPICS.commands, messages: [{ key: started.executionId, value: JSON.stringify({ ...timer.command, issuedAt: new Date().toISOString() }) }] });
+    await producer.send({
+      topic: TOPICS.commands,
+      messages: [{ key: started.executionId, value: JSON.stringify({ ...timer.command, issuedAt: new Date().toISOString() }) }],
+    });
     await logOf(wf.workflowId, 'cancelled');
     await new Promise((r) => setTimeout(r, 1500));
     expect(hooks.received.some((r) => r.path === `/cancel/${org}`)).toBe(false);
@@ -312,8 +354,22 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
     it('renders hostile templates as harmless data, and refuses code-like ones before sending', async () => {
       const org = await createOrganization(pool, { name: 'Hostile' });
       const client = await createClient(pool, org, { name: '{{ 7 * 7 }}<script>' });
-      const harmless = await publish(org, one('hostile-1', { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/hostile/${org}`, payload: '{{ client.name }}|{{ job.constructor.name }}|{{ __proto__ }}|{{ client.tags.constructor }}' } }));
-      const codeLike = await publish(org, one('hostile-2', { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/hostile2/${org}`, payload: '{{ constructor.constructor("return process")() }}' } }));
+      const harmless = await publish(
+        org,
+        one('hostile-1', {
+          id: 'hook',
+          type: 'webhook',
+          config: { url: `${hooks.url}/hostile/${org}`, payload: '{{ client.name }}|{{ job.constructor.name }}|{{ __proto__ }}|{{ client.tags.constructor }}' },
+        }),
+      );
+      const codeLike = await publish(
+        org,
+        one('hostile-2', {
+          id: 'hook',
+          type: 'webhook',
+          config: { url: `${hooks.url}/hostile2/${org}`, payload: '{{ constructor.constructor("return process")() }}' },
+        }),
+      );
       await insertJob(org, client, 'hostile-1');
       await insertJob(org, client, 'hostile-2');
       expect((await ended(harmless.workflowId)).end.kind).toBe('execution_completed');
@@ -327,8 +383,22 @@ describe('executor: retries, consent, quiet hours, cancel and bad input', () => 
     it('fails oversized payloads and responses with clear errors', async () => {
       const org = await createOrganization(pool, { name: 'Oversized' });
       const client = await createClient(pool, org, { name: 'é'.repeat(600) });
-      const big = await publish(org, one('too-big', { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/big/${org}`, payload: '{% for i in (1..1000) %}{{ client.name }}{% endfor %}' } }));
-      const huge = await publish(org, one('too-huge', { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/huge/${org}`, payload: '{% for i in (1..3000) %}{{ client.name }}{% endfor %}' } }));
+      const big = await publish(
+        org,
+        one('too-big', {
+          id: 'hook',
+          type: 'webhook',
+          config: { url: `${hooks.url}/big/${org}`, payload: '{% for i in (1..1000) %}{{ client.name }}{% endfor %}' },
+        }),
+      );
+      const huge = await publish(
+        org,
+        one('too-huge', {
+          id: 'hook',
+          type: 'webhook',
+          config: { url: `${hooks.url}/huge/${org}`, payload: '{% for i in (1..3000) %}{{ client.name }}{% endfor %}' },
+        }),
+      );
       const api = await startWebhookReceiver({ port: lateReceiverPort });
       try {
         api.respondWith(200, JSON.stringify({ blob: 'z'.repeat(100_000) }));

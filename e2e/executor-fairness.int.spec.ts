@@ -81,7 +81,11 @@ describe('executor: fairness between organizations', () => {
     );
     await results.ready;
 
-    executor = await startService('executor', { OUTBOUND_ALLOWED_HOSTS: allowLoopback(receiver), EXECUTOR_COMMANDS_TOPIC: topic, FIXLIFY_START_FROM: 'earliest', LOG_LEVEL: 'warn' }, 'exec-fairness');
+    executor = await startService(
+      'executor',
+      { OUTBOUND_ALLOWED_HOSTS: allowLoopback(receiver), EXECUTOR_COMMANDS_TOPIC: topic, FIXLIFY_START_FROM: 'earliest', LOG_LEVEL: 'warn' },
+      'exec-fairness',
+    );
     await executor.waitReady(90_000);
 
     const floodStart = Date.now();

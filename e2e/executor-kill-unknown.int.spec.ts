@@ -124,7 +124,9 @@ describe('executor: SIGKILL during person-channel sends leaves unknown only what
     await results.ready;
     const tail = results;
     const now = new Date().toISOString();
-    const commands: Command[] = Array.from({ length: o.executions }, (_, n) => manualStartCommand(org, wf, definition, { at: now, data: { n, phone: String(n).padStart(7, '0') } }));
+    const commands: Command[] = Array.from({ length: o.executions }, (_, n) =>
+      manualStartCommand(org, wf, definition, { at: now, data: { n, phone: String(n).padStart(7, '0') } }),
+    );
     const nOf = new Map(commands.map((c, n) => [c.executionId, n]));
 
     const start = () => startService('executor', { ...env, EXECUTOR_COMMANDS_TOPIC: topic }, `exec-kill-unknown-${o.channel}`);
@@ -139,7 +141,10 @@ describe('executor: SIGKILL during person-channel sends leaves unknown only what
         `SELECT execution_id, status FROM automation_deliveries WHERE organization_id = $1 AND status IN ('sending', 'claimed')`,
         [org],
       );
-      return { sending: new Set(r.rows.filter((x) => x.status === 'sending').map((x) => x.execution_id)), claimed: r.rows.filter((x) => x.status === 'claimed').length };
+      return {
+        sending: new Set(r.rows.filter((x) => x.status === 'sending').map((x) => x.execution_id)),
+        claimed: r.rows.filter((x) => x.status === 'claimed').length,
+      };
     };
     const kills: { afterMs: number; sending: Set<string>; claimed: number }[] = [];
     const seenSending = new Set<string>();

@@ -78,7 +78,12 @@ describe('executor: SIGKILL at random moments loses and repeats nothing', () => 
     const definition = WorkflowDefinition.parse({
       nodes: [
         { id: 't', type: 'trigger', trigger: { type: 'manual' } },
-        { id: 'hook', type: 'webhook', config: { url: `${receiver.url}/kill`, payload: '{"n":{{ trigger.n }}}' }, retry: { maxAttempts: 10, initialDelayMs: 50, maxDelayMs: 500 } },
+        {
+          id: 'hook',
+          type: 'webhook',
+          config: { url: `${receiver.url}/kill`, payload: '{"n":{{ trigger.n }}}' },
+          retry: { maxAttempts: 10, initialDelayMs: 50, maxDelayMs: 500 },
+        },
       ],
       edges: [{ id: 'e', source: 't', target: 'hook' }],
     });
@@ -140,7 +145,10 @@ describe('executor: SIGKILL at random moments loses and repeats nothing', () => 
     expect(byKey.size).toBe(EXECUTIONS);
     // each request beyond one per key is a failed attempt (503) or a resend after an unknown outcome (a kill between send and record)
     const successes = new Map<string, number>();
-    const ledger = await pool.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM automation_deliveries WHERE organization_id = $1 GROUP BY status', [org]);
+    const ledger = await pool.query<{ status: string; n: string }>(
+      'SELECT status, count(*) AS n FROM automation_deliveries WHERE organization_id = $1 GROUP BY status',
+      [org],
+    );
     const raw = receiver.received.length;
     const resends = raw - EXECUTIONS - 50;
     for (const r of receiver.received) if (r.idempotencyKey) successes.set(r.idempotencyKey, (successes.get(r.idempotencyKey) ?? 0) + 1);

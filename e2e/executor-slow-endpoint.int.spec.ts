@@ -77,7 +77,14 @@ describe('executor: a slow endpoint does not hold other organizations', () => {
     await results.ready;
     executor = await startService(
       'executor',
-      { OUTBOUND_ALLOWED_HOSTS: allowLoopback(slow, fast), EXECUTOR_COMMANDS_TOPIC: topic, FIXLIFY_START_FROM: 'earliest', EXECUTOR_BATCH_DEADLINE_MS: '1000', EXECUTOR_TIMER_POLL_MS: '50', LOG_LEVEL: 'warn' },
+      {
+        OUTBOUND_ALLOWED_HOSTS: allowLoopback(slow, fast),
+        EXECUTOR_COMMANDS_TOPIC: topic,
+        FIXLIFY_START_FROM: 'earliest',
+        EXECUTOR_BATCH_DEADLINE_MS: '1000',
+        EXECUTOR_TIMER_POLL_MS: '50',
+        LOG_LEVEL: 'warn',
+      },
       'exec-slow',
     );
     await executor.waitReady(90_000);

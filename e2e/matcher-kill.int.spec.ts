@@ -3,7 +3,17 @@ import type { KafkaMessage, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { TOPICS, WorkflowDefinition, type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fixlify/contracts';
 import { setWorkflowActive } from '@fixlify/db';
-import { createActiveWorkflow, createOrganization, startService, tailTopic, testKafka, testPool, waitFor, type ServiceProcess, type TopicTail } from '@fixlify/testing';
+import {
+  createActiveWorkflow,
+  createOrganization,
+  startService,
+  tailTopic,
+  testKafka,
+  testPool,
+  waitFor,
+  type ServiceProcess,
+  type TopicTail,
+} from '@fixlify/testing';
 
 /**
  * Exactly once through a crash: 10,000 events for one organization are produced straight to
@@ -67,19 +77,37 @@ describe('matcher: SIGKILL in the middle of 10,000 events, exactly once', () => 
     });
     const w = await createActiveWorkflow(pool, org, definition);
     workflows.push([w.workflowId, org]);
-    const published: PublishedWorkflow = { v: 1, workflowId: w.workflowId, organizationId: org, name: 'kill test', version: w.version, versionId: w.versionId, triggerType: 'job_created', definition, updatedAt: new Date().toISOString() };
+    const published: PublishedWorkflow = {
+      v: 1,
+      workflowId: w.workflowId,
+      organizationId: org,
+      name: 'kill test',
+      version: w.version,
+      versionId: w.versionId,
+      triggerType: 'job_created',
+      definition,
+      updatedAt: new Date().toISOString(),
+    };
     await producer.send({ topic: TOPICS.workflows, acks: -1, messages: [{ key: w.workflowId, value: JSON.stringify(published) }] });
     return { org, workflowId: w.workflowId, versionId: w.versionId };
   };
 
   /** `holdTxnMs`: the instance to be killed keeps each transaction open a while after writing, so the kill lands inside one */
   const startMatcher = async (prefix: string, label: string, holdTxnMs = 0): Promise<ServiceProcess> => {
-    const m = await startService('matcher', { FIXLIFY_GROUP_PREFIX: prefix, FIXLIFY_INSTANCE_ID: label, LOG_LEVEL: 'warn', FIXLIFY_TEST_HOLD_TXN_MS: String(holdTxnMs) }, label);
+    const m = await startService(
+      'matcher',
+      { FIXLIFY_GROUP_PREFIX: prefix, FIXLIFY_INSTANCE_ID: label, LOG_LEVEL: 'warn', FIXLIFY_TEST_HOLD_TXN_MS: String(holdTxnMs) },
+      label,
+    );
     started.push(m);
     return m;
   };
   const indexed = (m: ServiceProcess, workflowId: string): Promise<boolean> =>
-    waitFor(async () => ((await (await fetch(`http://127.0.0.1:${m.port}/index/${workflowId}`)).json()) as { present: boolean }).present, 120_000, 'the matcher to index the workflow');
+    waitFor(
+      async () => ((await (await fetch(`http://127.0.0.1:${m.port}/index/${workflowId}`)).json()) as { present: boolean }).present,
+      120_000,
+      'the matcher to index the workflow',
+    );
 
   const events = (org: string): DomainEvent[] =>
     Array.from({ length: N }, (_, i) => {
@@ -104,7 +132,11 @@ describe('matcher: SIGKILL in the middle of 10,000 events, exactly once', () => 
 
   const produceAll = async (evs: DomainEvent[]): Promise<void> => {
     for (let i = 0; i < evs.length; i += 1000)
-      await producer.send({ topic: TOPICS.events, acks: -1, messages: evs.slice(i, i + 1000).map((e) => ({ key: `${e.organizationId}:${e.entityId}`, value: JSON.stringify(e) })) });
+      await producer.send({
+        topic: TOPICS.events,
+        acks: -1,
+        messages: evs.slice(i, i + 1000).map((e) => ({ key: `${e.organizationId}:${e.entityId}`, value: JSON.stringify(e) })),
+      });
   };
 
   const commandsOf = async (prefix: string, org: string, readUncommitted = false): Promise<TopicTail<StartCommand>> => {
@@ -127,7 +159,12 @@ describe('matcher: SIGKILL in the middle of 10,000 events, exactly once', () => 
    * Streams events in small sends and SIGKILLs the matcher at a moment when output it wrote is not
    * committed yet (the read_uncommitted reader is ahead of the read_committed one): mid-transaction.
    */
-  const killMidTransaction = async (victim: ServiceProcess, evs: DomainEvent[], committed: TopicTail<StartCommand>, inFlight: TopicTail<StartCommand>): Promise<void> => {
+  const killMidTransaction = async (
+    victim: ServiceProcess,
+    evs: DomainEvent[],
+    committed: TopicTail<StartCommand>,
+    inFlight: TopicTail<StartCommand>,
+  ): Promise<void> => {
     let sent = 0;
     while (sent < evs.length) {
       await produceAll(evs.slice(sent, sent + 100));
@@ -148,7 +185,11 @@ describe('matcher: SIGKILL in the middle of 10,000 events, exactly once', () => 
     await new Promise((r) => setTimeout(r, 5000));
     const ids = new Set(committed.seen.map((c) => c.executionId));
     const eventIds = new Set(committed.seen.map((c) => c.event.eventId));
-    expect({ commands: committed.seen.length, distinctExecutions: ids.size, distinctEvents: eventIds.size }).toEqual({ commands: N, distinctExecutions: N, distinctEvents: N });
+    expect({ commands: committed.seen.length, distinctExecutions: ids.size, distinctEvents: eventIds.size }).toEqual({
+      commands: N,
+      distinctExecutions: N,
+      distinctEvents: N,
+    });
     expect(evs.every((e) => eventIds.has(e.eventId))).toBe(true);
   };
 

@@ -75,7 +75,8 @@ describe('observability: metrics, traces, logs and health of every service', () 
       // debug: the projector logs each step result with its identity and trace
       metrics: { METRICS_SCHEMA: scratch, METRICS_PROJECTION_NAME: projectionName, LOG_LEVEL: 'debug' },
     };
-    for (const name of ['ingest', 'matcher', 'executor', 'metrics'] as const) services.push(await startService(name, { ...env, ...extra[name] }, `observability-${name}`));
+    for (const name of ['ingest', 'matcher', 'executor', 'metrics'] as const)
+      services.push(await startService(name, { ...env, ...extra[name] }, `observability-${name}`));
     await Promise.all([...services.map((s) => s.waitReady(90_000)), events.ready, commands.ready, results.ready]);
   });
 
@@ -102,13 +103,18 @@ describe('observability: metrics, traces, logs and health of every service', () 
       ],
       edges: [{ id: 'e', source: 't', target: 'hook' }],
     });
-    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${svc('matcher').port}/index/${wf.workflowId}`)).json()) as { present: boolean }).present, 60_000, 'the matcher');
+    await waitFor(
+      async () => ((await (await fetch(`http://127.0.0.1:${svc('matcher').port}/index/${wf.workflowId}`)).json()) as { present: boolean }).present,
+      60_000,
+      'the matcher',
+    );
     await pool.query(`INSERT INTO jobs (organization_id, title) VALUES ($1, 'observed')`, [org]);
     await results.until((rs) => rs.some((r) => r.value.kind === 'execution_completed'), 240_000, 'the execution to complete');
     const executionId = results.seen[0]!.value.executionId;
     // the projector has projected it
     await waitFor(
-      async () => (await pool.query(`SELECT 1 FROM "${scratch}".automation_execution_logs WHERE id = $1 AND status = 'completed'`, [executionId])).rowCount === 1,
+      async () =>
+        (await pool.query(`SELECT 1 FROM "${scratch}".automation_execution_logs WHERE id = $1 AND status = 'completed'`, [executionId])).rowCount === 1,
       60_000,
       'the projection',
     );
@@ -116,7 +122,8 @@ describe('observability: metrics, traces, logs and health of every service', () 
     // metrics moved, per service
     const after = new Map<string, PromExposition>();
     for (const s of services) after.set(s.name, await scrape(s));
-    const moved = (service: string, name: string, labels: Record<string, string> = {}) => sampleSum(after.get(service)!, name, labels) - sampleSum(before.get(service)!, name, labels);
+    const moved = (service: string, name: string, labels: Record<string, string> = {}) =>
+      sampleSum(after.get(service)!, name, labels) - sampleSum(before.get(service)!, name, labels);
     expect(moved('ingest', 'fixlify_messages_processed_total', { consumer: 'ingest-cdc' })).toBeGreaterThanOrEqual(1);
     expect(moved('matcher', 'fixlify_messages_processed_total', { consumer: 'matcher', topic: TOPICS.events })).toBeGreaterThanOrEqual(1);
     expect(moved('matcher', 'fixlify_matcher_starts_total', { trigger: 'job_created' })).toBeGreaterThanOrEqual(1);

@@ -70,7 +70,10 @@ describe('one event, end to end', () => {
     // a job that the filter rejects, then one it accepts
     await pool.query(`INSERT INTO jobs (organization_id, client_id, title) VALUES ($1, $2, 'Fence repair')`, [org, client]);
     const committedAt = Date.now();
-    const job = await pool.query<{ id: string }>(`INSERT INTO jobs (organization_id, client_id, title) VALUES ($1, $2, 'Replace boiler') RETURNING id`, [org, client]);
+    const job = await pool.query<{ id: string }>(`INSERT INTO jobs (organization_id, client_id, title) VALUES ($1, $2, 'Replace boiler') RETURNING id`, [
+      org,
+      client,
+    ]);
 
     const req = await waitFor(async () => receiver.received.find((r) => r.path === '/hooks/job'), 60_000, 'the webhook');
     webhookRequest = req;
@@ -97,7 +100,10 @@ describe('one event, end to end', () => {
 
     const counters = await waitFor(
       async () => {
-        const r = await pool.query<{ execution_count: number; success_count: number }>('SELECT execution_count, success_count FROM automation_workflows WHERE id = $1', [wf.workflowId]);
+        const r = await pool.query<{ execution_count: number; success_count: number }>(
+          'SELECT execution_count, success_count FROM automation_workflows WHERE id = $1',
+          [wf.workflowId],
+        );
         return r.rows[0]?.success_count === 1 ? r.rows[0] : undefined;
       },
       30_000,
@@ -125,7 +131,7 @@ describe('one event, end to end', () => {
       async () => {
         const spans = byId();
         const path = [delivery];
-        for (let s = delivery; s.parentSpanId; ) {
+        for (let s = delivery; s.parentSpanId;) {
           const parent = spans.get(s.parentSpanId);
           if (!parent) return undefined;
           path.unshift(parent);

@@ -61,7 +61,11 @@ describe('projection after a real run, and its rebuild', () => {
     kafka = testKafka();
     [flaky, ok, broken] = await Promise.all([startWebhookReceiver(), startWebhookReceiver(), startWebhookReceiver()]);
     broken.respondWith(500, '{"error":"down"}');
-    results = await tailTopic(kafka, TOPICS.stepResults, jsonWhere<StepResult>(() => true));
+    results = await tailTopic(
+      kafka,
+      TOPICS.stepResults,
+      jsonWhere<StepResult>(() => true),
+    );
     const env = { OUTBOUND_ALLOWED_HOSTS: allowLoopback(flaky, ok, broken), EXECUTOR_TIMER_POLL_MS: '50', METRICS_SCHEMA: live };
     for (const name of ['ingest', 'matcher', 'executor', 'metrics'] as const) services.push(await startService(name, env, `projection-run-${name}`));
     await Promise.all([...services.map((s) => s.waitReady(90_000)), results.ready]);
@@ -78,10 +82,18 @@ describe('projection after a real run, and its rebuild', () => {
   const publish = async (org: string, def: WorkflowDefinitionInput): Promise<string> => {
     const wf = await createActiveWorkflow(pool, org, def);
     const matcher = services.find((s) => s.name === 'matcher')!;
-    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${wf.workflowId}`)).json()) as { present: boolean }).present, 60_000, 'the matcher to know the workflow');
+    await waitFor(
+      async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${wf.workflowId}`)).json()) as { present: boolean }).present,
+      60_000,
+      'the matcher to know the workflow',
+    );
     return wf.workflowId;
   };
-  const onJob = (title: string) => ({ id: 't', type: 'trigger' as const, trigger: { type: 'job_created' as const, filter: { field: 'after.title', op: 'eq' as const, value: title } } });
+  const onJob = (title: string) => ({
+    id: 't',
+    type: 'trigger' as const,
+    trigger: { type: 'job_created' as const, filter: { field: 'after.title', op: 'eq' as const, value: title } },
+  });
   const fast = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 200 };
 
   it('projects retries, a give-up, a delay and a condition as the step results say, and a rebuild gives the same rows', async () => {
@@ -108,11 +120,14 @@ describe('projection after a real run, and its rebuild', () => {
       edges: [{ id: 'e', source: 't', target: 'hook' }],
     });
     flaky.failNext(2, 503);
-    for (const title of ['proj-retry', 'proj-delay', 'proj-fail'])
-      await pool.query(`INSERT INTO jobs (organization_id, title) VALUES ($1, $2)`, [org, title]);
+    for (const title of ['proj-retry', 'proj-delay', 'proj-fail']) await pool.query(`INSERT INTO jobs (organization_id, title) VALUES ($1, $2)`, [org, title]);
 
     const mine = () => results.seen.filter((r) => r.organizationId === org);
-    await results.until((rs) => rs.filter((r) => r.organizationId === org && (r.kind === 'execution_completed' || r.kind === 'execution_failed')).length === 3, 240_000, 'three executions to end');
+    await results.until(
+      (rs) => rs.filter((r) => r.organizationId === org && (r.kind === 'execution_completed' || r.kind === 'execution_failed')).length === 3,
+      240_000,
+      'three executions to end',
+    );
     const ofWf = (w: string) => mine().filter((r) => r.workflowId === w);
     const end = (w: string) => ofWf(w).find((r): r is End => r.kind === 'execution_completed' || r.kind === 'execution_failed')!;
 
@@ -121,7 +136,10 @@ describe('projection after a real run, and its rebuild', () => {
     for (const r of mine()) lastSeq.set(r.executionId, Math.max(lastSeq.get(r.executionId) ?? -1, r.seq));
     await waitFor(
       async () => {
-        const rows = await pool.query<{ id: string; last_seq: number }>(`SELECT id, last_seq FROM "${live}".automation_execution_logs WHERE organization_id = $1`, [org]);
+        const rows = await pool.query<{ id: string; last_seq: number }>(
+          `SELECT id, last_seq FROM "${live}".automation_execution_logs WHERE organization_id = $1`,
+          [org],
+        );
         return rows.rows.length === lastSeq.size && rows.rows.every((r) => r.last_seq === lastSeq.get(r.id));
       },
       60_000,
@@ -137,7 +155,9 @@ describe('projection after a real run, and its rebuild', () => {
       const rs = ofWf(w);
       const started = rs.find((r) => r.kind === 'execution_started')!;
       const e = end(w);
-      const steps = rs.filter((r): r is Extract<StepResult, { kind: 'step_succeeded' | 'step_failed' }> => r.kind === 'step_succeeded' || r.kind === 'step_failed');
+      const steps = rs.filter(
+        (r): r is Extract<StepResult, { kind: 'step_succeeded' | 'step_failed' }> => r.kind === 'step_succeeded' || r.kind === 'step_failed',
+      );
       const got = await row(w);
       expect(got.status).toBe(e.kind === 'execution_completed' ? 'completed' : 'failed');
       expect((got.started_at as Date).toISOString()).toBe(started.at);
@@ -163,16 +183,29 @@ describe('projection after a real run, and its rebuild', () => {
     expect(failed.retry_count).toBe(1);
     expect(failed.error_message).toMatch(/gave up after 2 attempts/);
 
-    const metrics = await pool.query<{ workflow_id: string; total_executions: number; successful_executions: number; failed_executions: number; webhooks_sent: number; avg_execution_time_ms: number }>(
-      `SELECT * FROM "${live}".automation_metrics WHERE organization_id = $1 AND period = 'day'`,
-      [org],
-    );
+    const metrics = await pool.query<{
+      workflow_id: string;
+      total_executions: number;
+      successful_executions: number;
+      failed_executions: number;
+      webhooks_sent: number;
+      avg_execution_time_ms: number;
+    }>(`SELECT * FROM "${live}".automation_metrics WHERE organization_id = $1 AND period = 'day'`, [org]);
     const day = (w: string) => metrics.rows.find((m) => m.workflow_id === w)!;
-    expect(day(wfRetry)).toMatchObject({ total_executions: 1, successful_executions: 1, failed_executions: 0, webhooks_sent: 1, avg_execution_time_ms: Math.round(end(wfRetry).durationMs) });
+    expect(day(wfRetry)).toMatchObject({
+      total_executions: 1,
+      successful_executions: 1,
+      failed_executions: 0,
+      webhooks_sent: 1,
+      avg_execution_time_ms: Math.round(end(wfRetry).durationMs),
+    });
     expect(day(wfDelay)).toMatchObject({ total_executions: 1, successful_executions: 1, webhooks_sent: 1 });
     expect(day(wfFail)).toMatchObject({ total_executions: 1, failed_executions: 1, webhooks_sent: 0 });
 
-    const hours = await pool.query(`SELECT count(*)::int AS n, sum(total_executions)::int AS total FROM "${live}".automation_metrics WHERE organization_id = $1 AND period = 'hour'`, [org]);
+    const hours = await pool.query(
+      `SELECT count(*)::int AS n, sum(total_executions)::int AS total FROM "${live}".automation_metrics WHERE organization_id = $1 AND period = 'hour'`,
+      [org],
+    );
     expect(hours.rows[0]!.total).toBe(3);
     const before = await snapshot(pool, live, org);
     expect(before.counters.map((c) => [c.workflow_id, c.execution_count, c.success_count, c.failure_count]).sort()).toEqual(

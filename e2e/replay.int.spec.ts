@@ -110,7 +110,12 @@ describe('replay (backfill)', () => {
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({
-      topics: [eventsTopic, laneTopic, liveTopic].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000000' }] })),
+      topics: [eventsTopic, laneTopic, liveTopic].map((topic) => ({
+        topic,
+        numPartitions: 3,
+        replicationFactor: 1,
+        configEntries: [{ name: 'retention.ms', value: '3600000000' }],
+      })),
       waitForLeaders: true,
     });
     await admin.disconnect();
@@ -133,9 +138,16 @@ describe('replay (backfill)', () => {
       matching.push(e);
       messages.push({ key: `${org}:${e.entityId}`, value: JSON.stringify(e), timestamp: String(inRange + i) });
     }
-    for (let i = 0; i < NOT_MATCHING; i++) messages.push({ key: `${org}:x${i}`, value: JSON.stringify(event({ org, title: `Fence ${i}`, at: inRange })), timestamp: String(inRange + i) });
-    for (let i = 0; i < 30; i++) messages.push({ key: `${org}:old${i}`, value: JSON.stringify(event({ org, title: `Old boiler ${i}`, at: before })), timestamp: String(before + i) });
-    for (let i = 0; i < 50; i++) messages.push({ key: `${other}:s${i}`, value: JSON.stringify(event({ org: other, title: `Stranger boiler ${i}`, at: inRange })), timestamp: String(inRange + i) });
+    for (let i = 0; i < NOT_MATCHING; i++)
+      messages.push({ key: `${org}:x${i}`, value: JSON.stringify(event({ org, title: `Fence ${i}`, at: inRange })), timestamp: String(inRange + i) });
+    for (let i = 0; i < 30; i++)
+      messages.push({ key: `${org}:old${i}`, value: JSON.stringify(event({ org, title: `Old boiler ${i}`, at: before })), timestamp: String(before + i) });
+    for (let i = 0; i < 50; i++)
+      messages.push({
+        key: `${other}:s${i}`,
+        value: JSON.stringify(event({ org: other, title: `Stranger boiler ${i}`, at: inRange })),
+        timestamp: String(inRange + i),
+      });
     await producer.send({ topic: eventsTopic, messages });
     await producer.disconnect();
     // the live matcher had already run some of them: their executions exist
@@ -172,7 +184,13 @@ describe('replay (backfill)', () => {
     const j = await finished(created.id);
     expect(j.counts).toMatchObject({ scanned: MATCHING + NOT_MATCHING, matched: MATCHING, started: MATCHING - LIVE_ALREADY });
     expect(j.counts.skipped).toEqual({ already_executed: LIVE_ALREADY });
-    await waitFor(async () => keys().size >= MATCHING - LIVE_ALREADY, 120_000, 'the backfilled webhooks', 200, () => `${keys().size} received`);
+    await waitFor(
+      async () => keys().size >= MATCHING - LIVE_ALREADY,
+      120_000,
+      'the backfilled webhooks',
+      200,
+      () => `${keys().size} received`,
+    );
     const marked = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM automation_executions WHERE replay_id = $1`, [created.id]);
     expect(marked.rows[0]!.n).toBe(MATCHING - LIVE_ALREADY);
     await new Promise((r) => setTimeout(r, 2000));
@@ -192,7 +210,13 @@ describe('replay (backfill)', () => {
     const created = await job('run', true);
     const j = await finished(created.id);
     expect(j.counts.started).toBe(MATCHING);
-    await waitFor(async () => keys().size >= 2 * MATCHING - LIVE_ALREADY, 120_000, 'the forced webhooks', 200, () => `${keys().size} received`);
+    await waitFor(
+      async () => keys().size >= 2 * MATCHING - LIVE_ALREADY,
+      120_000,
+      'the forced webhooks',
+      200,
+      () => `${keys().size} received`,
+    );
     const ids = await pool.query<{ execution_id: string }>(`SELECT execution_id FROM automation_replay_starts WHERE replay_id = $1`, [created.id]);
     expect(ids.rows.map((r) => r.execution_id).sort()).toEqual(matching.map((e) => executionId(`replay:${created.id}`, e.eventId)).sort());
   });
@@ -219,7 +243,13 @@ describe('replay (backfill)', () => {
     expect(j.status).toBe('completed');
     expect(j.counts).toMatchObject({ scanned: MATCHING + NOT_MATCHING, matched: MATCHING, started: MATCHING });
     expect(j.counts.skipped).toEqual({});
-    await waitFor(async () => keys().size >= 3 * MATCHING - LIVE_ALREADY, 120_000, 'the resumed run webhooks', 200, () => `${keys().size} received`);
+    await waitFor(
+      async () => keys().size >= 3 * MATCHING - LIVE_ALREADY,
+      120_000,
+      'the resumed run webhooks',
+      200,
+      () => `${keys().size} received`,
+    );
     await new Promise((r) => setTimeout(r, 2000));
     // every webhook once: distinct keys equal requests
     expect(receiver.received.filter((r) => r.path === '/hooks/replay').length).toBe(3 * MATCHING - LIVE_ALREADY);

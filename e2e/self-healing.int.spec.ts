@@ -97,7 +97,8 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
     };
     // numeric offsets: resetOffsets would commit the logical -1, which a consumer resolves by FIXLIFY_START_FROM (the beginning)
     for (const [groupId, topics] of Object.entries(groups))
-      for (const topic of topics) await admin.setOffsets({ groupId, topic, partitions: (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high })) });
+      for (const topic of topics)
+        await admin.setOffsets({ groupId, topic, partitions: (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high })) });
     await admin.disconnect();
     const env = {
       FIXLIFY_GROUP_PREFIX: prefix,
@@ -144,13 +145,38 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
     const client = await createClient(pool, org, { name: 'Heal', phone: '+15557770000', email: 'heal@example.com' });
     const onCompleted = { id: 't', type: 'trigger' as const, trigger: { type: 'job_completed' as const } };
     const workflows = [
-      await createActiveWorkflow(pool, org, { nodes: [onCompleted, { id: 'sms', type: 'send_sms', config: { body: 'Done: {{ job.title }}' } }], edges: [{ id: 'e', source: 't', target: 'sms' }] }, 'SMS'),
-      await createActiveWorkflow(pool, org, { nodes: [onCompleted, { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/done`, payload: '{"job":"{{ job.title }}"}' } }], edges: [{ id: 'e', source: 't', target: 'hook' }] }, 'Webhook'),
-      await createActiveWorkflow(pool, org, { nodes: [onCompleted, { id: 'mail', type: 'send_email', config: { subject: 'Done: {{ job.title }}', text: 'Thanks' } }], edges: [{ id: 'e', source: 't', target: 'mail' }] }, 'Email'),
+      await createActiveWorkflow(
+        pool,
+        org,
+        { nodes: [onCompleted, { id: 'sms', type: 'send_sms', config: { body: 'Done: {{ job.title }}' } }], edges: [{ id: 'e', source: 't', target: 'sms' }] },
+        'SMS',
+      ),
+      await createActiveWorkflow(
+        pool,
+        org,
+        {
+          nodes: [onCompleted, { id: 'hook', type: 'webhook', config: { url: `${hooks.url}/done`, payload: '{"job":"{{ job.title }}"}' } }],
+          edges: [{ id: 'e', source: 't', target: 'hook' }],
+        },
+        'Webhook',
+      ),
+      await createActiveWorkflow(
+        pool,
+        org,
+        {
+          nodes: [onCompleted, { id: 'mail', type: 'send_email', config: { subject: 'Done: {{ job.title }}', text: 'Thanks' } }],
+          edges: [{ id: 'e', source: 't', target: 'mail' }],
+        },
+        'Email',
+      ),
     ];
     const matcher = services.find((s) => s.name === 'matcher')!;
     for (const wf of workflows)
-      await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${wf.workflowId}`)).json()) as { present: boolean }).present, 60_000, 'the matcher to index the workflow');
+      await waitFor(
+        async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${wf.workflowId}`)).json()) as { present: boolean }).present,
+        60_000,
+        'the matcher to index the workflow',
+      );
     const admin = kafka.admin();
     await admin.connect();
     const startOffsets = await admin.fetchTopicOffsets(TOPICS.stepResults);
@@ -178,7 +204,10 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
     const insertJobs = async (n: number): Promise<void> => {
       const from = jobs;
       jobs += n;
-      await pool.query(`INSERT INTO jobs (organization_id, client_id, title, status) SELECT $1, $2, 'heal-' || g, 'completed' FROM generate_series($3::int, $4::int) g`, [org, client, from, from + n - 1]);
+      await pool.query(
+        `INSERT INTO jobs (organization_id, client_id, title, status) SELECT $1, $2, 'heal-' || g, 'completed' FROM generate_series($3::int, $4::int) g`,
+        [org, client, from, from + n - 1],
+      );
     };
 
     const report: Record<string, unknown>[] = [];
@@ -200,19 +229,37 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
         await stackUp();
         const upAt = Date.now();
         // the services may well have caught up before the CLI returns (it checks topics and the connector after starting the part)
-        await waitFor(async () => completedNow >= jobs * 3, 600_000, `all ${jobs * 3} executions after the ${fault} fault`, 200, () => `${completedNow} so far`);
+        await waitFor(
+          async () => completedNow >= jobs * 3,
+          600_000,
+          `all ${jobs * 3} executions after the ${fault} fault`,
+          200,
+          () => `${completedNow} so far`,
+        );
         const allDoneAt = Date.now();
         // no completion is seen while PostgreSQL or the broker is down; while Connect is down, rows captured before go on
         const resumed = completions.find((c) => c.at > downAt && c.n > atKill);
         const notReady = Object.fromEntries([...notReadyAt].map(([name, ts]) => [name, ts.filter((t) => t >= downAt && t <= upAt + 30_000).length]));
         // the kill landed while executions were flowing
         expect({ fault, inFlightAtKill: atKill < target }).toEqual({ fault, inFlightAtKill: true });
-        report.push({ fault, completedAtKill: atKill - (target - JOBS_PER_FAULT * 3), downMs: upAt - downAt, firstCompletionAfterKillMs: resumed ? resumed.at - downAt : null, drainedAfterUpMs: allDoneAt - upAt, notReadyPolls: notReady });
+        report.push({
+          fault,
+          completedAtKill: atKill - (target - JOBS_PER_FAULT * 3),
+          downMs: upAt - downAt,
+          firstCompletionAfterKillMs: resumed ? resumed.at - downAt : null,
+          drainedAfterUpMs: allDoneAt - upAt,
+          notReadyPolls: notReady,
+        });
         // the services that depend on the part said so while it was down
-        const expectNotReady: Record<Fault, string[]> = { postgres: ['ingest', 'executor', 'metrics'], kafka: ['ingest', 'matcher', 'executor', 'metrics'], connect: ['ingest'] };
+        const expectNotReady: Record<Fault, string[]> = {
+          postgres: ['ingest', 'executor', 'metrics'],
+          kafka: ['ingest', 'matcher', 'executor', 'metrics'],
+          connect: ['ingest'],
+        };
         for (const name of expectNotReady[fault]) expect({ fault, name, saidNotReady: (notReady[name] ?? 0) > 0 }).toEqual({ fault, name, saidNotReady: true });
         // and every service is ready again
-        for (const s of services) await waitFor(async () => (await fetch(`http://127.0.0.1:${s.port}/health/ready`)).ok, 120_000, `${s.name} ready after the ${fault} fault`);
+        for (const s of services)
+          await waitFor(async () => (await fetch(`http://127.0.0.1:${s.port}/health/ready`)).ok, 120_000, `${s.name} ready after the ${fault} fault`);
       }
     } finally {
       polling = false;
@@ -225,7 +272,13 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
 
     // the step-results topic (read_committed) from before the first job: every execution completed, once
     const isCompletion = (r: StepResult) => r.kind === 'execution_completed' && r.organizationId === org;
-    const results = await readFrom(kafka, TOPICS.stepResults, startOffsets, family.ours<StepResult>, (seen) => new Set(seen.filter(isCompletion).map((r) => r.executionId)).size >= jobs * 3);
+    const results = await readFrom(
+      kafka,
+      TOPICS.stepResults,
+      startOffsets,
+      family.ours<StepResult>,
+      (seen) => new Set(seen.filter(isCompletion).map((r) => r.executionId)).size >= jobs * 3,
+    );
     const completed = results.filter(isCompletion);
     expect(new Set(completed.map((r) => r.executionId)).size).toBe(jobs * 3);
     expect(completed.length).toBe(jobs * 3);
@@ -251,7 +304,13 @@ describe('self-healing: PostgreSQL, the broker and Connect killed in turn', () =
  * Reads `topic` (read_committed) from the offsets `from`, keeping what `map` returns, until `enough`
  * holds and then nothing new arrived for a while (what could come twice is already in the log).
  */
-const readFrom = async <T>(kafka: Kafka, topic: string, from: { partition: number; offset: string }[], map: (m: KafkaMessage) => T | undefined, enough: (seen: T[]) => boolean): Promise<T[]> => {
+const readFrom = async <T>(
+  kafka: Kafka,
+  topic: string,
+  from: { partition: number; offset: string }[],
+  map: (m: KafkaMessage) => T | undefined,
+  enough: (seen: T[]) => boolean,
+): Promise<T[]> => {
   const groupId = `fixlify-test-range-${randomUUID()}`;
   // the group starts exactly at `from` (a seek right after run can come before the assignment)
   const admin = kafka.admin();

@@ -58,10 +58,21 @@ describe('API: tenant boundaries, accounts and sessions', () => {
   const cookies = { A: {}, B: {} } as Record<Org, Record<Role, string>>;
   const emails = { A: {}, B: {} } as Record<Org, Record<Role, string>>;
 
-  const request = async (path: string, init: { method?: string; key?: string | null; cookie?: string; headers?: Record<string, string>; body?: unknown; raw?: string } = {}): Promise<Reply> => {
-    const headers: Record<string, string> = { ...(init.key ? { authorization: `Bearer ${init.key}` } : {}), ...(init.cookie ? { cookie: init.cookie } : {}), ...init.headers };
+  const request = async (
+    path: string,
+    init: { method?: string; key?: string | null; cookie?: string; headers?: Record<string, string>; body?: unknown; raw?: string } = {},
+  ): Promise<Reply> => {
+    const headers: Record<string, string> = {
+      ...(init.key ? { authorization: `Bearer ${init.key}` } : {}),
+      ...(init.cookie ? { cookie: init.cookie } : {}),
+      ...init.headers,
+    };
     if (init.body !== undefined) headers['content-type'] ??= 'application/json';
-    const r = await fetch(`${base}${path}`, { method: init.method ?? 'GET', headers, body: init.raw ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined) });
+    const r = await fetch(`${base}${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.raw ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined),
+    });
     const text = await r.text();
     let body: unknown = text;
     try {
@@ -77,7 +88,11 @@ describe('API: tenant boundaries, accounts and sessions', () => {
 
   beforeAll(async () => {
     pool = testPool();
-    [mailgun, telnyx, receiver] = await Promise.all([startMailgunStandin({ apiKey: 'key-tenant' }), startTelnyxStandin({ apiKey: 'KEY_tenant' }), startWebhookReceiver()]);
+    [mailgun, telnyx, receiver] = await Promise.all([
+      startMailgunStandin({ apiKey: 'key-tenant' }),
+      startTelnyxStandin({ apiKey: 'KEY_tenant' }),
+      startWebhookReceiver(),
+    ]);
     [api, executor] = await Promise.all([
       startService(
         'api',
@@ -106,10 +121,22 @@ describe('API: tenant boundaries, accounts and sessions', () => {
       for (const role of ['owner', 'editor', 'viewer'] as const) {
         const prefix = randomBytes(6).toString('hex').slice(0, 8);
         const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
-        await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, $2, $3, $4, $5)`, [orgs[org], `${org} ${role}`, prefix, createHash('sha256').update(key).digest('hex'), role]);
+        await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, $2, $3, $4, $5)`, [
+          orgs[org],
+          `${org} ${role}`,
+          prefix,
+          createHash('sha256').update(key).digest('hex'),
+          role,
+        ]);
         keys[org][role] = key;
         emails[org][role] = `${role}-${org.toLowerCase()}-${tag}@boundaries.test`;
-        await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, $3, $4, $5)`, [orgs[org], emails[org][role], `${org} ${role}`, scryptHash(PASSWORD), role]);
+        await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, $3, $4, $5)`, [
+          orgs[org],
+          emails[org][role],
+          `${org} ${role}`,
+          scryptHash(PASSWORD),
+          role,
+        ]);
         const r = await login(emails[org][role], PASSWORD);
         expect(r.status).toBe(200);
         cookies[org][role] = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
@@ -180,9 +207,17 @@ describe('API: tenant boundaries, accounts and sessions', () => {
 
     it('keeps e-mail addresses unique whatever their case', async () => {
       const mixed = `Mixed.Case-${tag}@Boundaries.test`;
-      await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Mixed', $3, 'viewer')`, [orgs.A, mixed, scryptHash(PASSWORD)]);
+      await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Mixed', $3, 'viewer')`, [
+        orgs.A,
+        mixed,
+        scryptHash(PASSWORD),
+      ]);
       await expect(
-        pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Other', $3, 'owner')`, [orgs.B, mixed.toLowerCase(), scryptHash('another')]),
+        pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Other', $3, 'owner')`, [
+          orgs.B,
+          mixed.toLowerCase(),
+          scryptHash('another'),
+        ]),
       ).rejects.toMatchObject({ code: '23505' });
       const r = await login(mixed.toUpperCase(), PASSWORD);
       expect([r.status, r.body.organization?.id]).toEqual([200, orgs.A]);
@@ -190,7 +225,9 @@ describe('API: tenant boundaries, accounts and sessions', () => {
 
     it('lets an owner create API keys that expire: refused with 401 from then on', async () => {
       const O = keys.A.owner;
-      expect((await call(O, 'POST', '/api/api-keys', { name: 'old', role: 'viewer', expiresAt: new Date(Date.now() - 60_000).toISOString() })).status).toBe(400);
+      expect((await call(O, 'POST', '/api/api-keys', { name: 'old', role: 'viewer', expiresAt: new Date(Date.now() - 60_000).toISOString() })).status).toBe(
+        400,
+      );
       const expiresAt = new Date(Date.now() + 3000).toISOString();
       const created = await call(O, 'POST', '/api/api-keys', { name: 'short-lived', role: 'viewer', expiresAt });
       expect(created.status).toBe(201);
@@ -208,7 +245,8 @@ describe('API: tenant boundaries, accounts and sessions', () => {
 
   describe('8. cross-site requests and headers', () => {
     let workflow: string;
-    const isActive = async () => (await pool.query<{ is_active: boolean }>('SELECT is_active FROM automation_workflows WHERE id = $1', [workflow])).rows[0]!.is_active;
+    const isActive = async () =>
+      (await pool.query<{ is_active: boolean }>('SELECT is_active FROM automation_workflows WHERE id = $1', [workflow])).rows[0]!.is_active;
 
     beforeAll(async () => {
       const created = await call(keys.A.editor, 'POST', '/api/workflows', {
@@ -227,19 +265,27 @@ describe('API: tenant boundaries, accounts and sessions', () => {
 
     it('refuses a cookie-session write from another site (text/plain included), or naming no page; same-origin and API keys go through', async () => {
       const cookie = cookies.A.editor;
-      const deactivate = (headers: Record<string, string>) => request(`/api/workflows/${workflow}/deactivate`, { method: 'POST', cookie, headers: { 'content-type': 'text/plain', ...headers }, raw: 'x' });
-      for (const headers of [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'null' }, {}] as Record<string, string>[]) {
+      const deactivate = (headers: Record<string, string>) =>
+        request(`/api/workflows/${workflow}/deactivate`, { method: 'POST', cookie, headers: { 'content-type': 'text/plain', ...headers }, raw: 'x' });
+      for (const headers of [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'null' }, {}] as Record<
+        string,
+        string
+      >[]) {
         const r = await deactivate(headers);
         expect([JSON.stringify(headers), r.status, r.body.code]).toEqual([JSON.stringify(headers), 403, 'forbidden']);
         expect(await isActive()).toBe(true);
       }
       expect((await deactivate({ origin: base })).status).toBe(200);
       expect(await isActive()).toBe(false);
-      expect((await request(`/api/workflows/${workflow}/activate`, { method: 'POST', cookie, headers: { referer: `${base}/workflows/${workflow}` } })).status).toBe(200);
+      expect(
+        (await request(`/api/workflows/${workflow}/activate`, { method: 'POST', cookie, headers: { referer: `${base}/workflows/${workflow}` } })).status,
+      ).toBe(200);
       expect(await isActive()).toBe(true);
       // reads are not writes; API keys carry nothing a browser adds by itself
       expect((await request(`/api/workflows/${workflow}`, { cookie, headers: { origin: 'https://evil.example' } })).status).toBe(200);
-      expect((await request(`/api/workflows/${workflow}/deactivate`, { method: 'POST', key: keys.A.editor, headers: { origin: 'https://evil.example' } })).status).toBe(200);
+      expect(
+        (await request(`/api/workflows/${workflow}/deactivate`, { method: 'POST', key: keys.A.editor, headers: { origin: 'https://evil.example' } })).status,
+      ).toBe(200);
       // signing in from another site's page (login CSRF) is refused too
       expect((await login(emails.A.editor, PASSWORD, { origin: 'https://evil.example' })).status).toBe(403);
     });
@@ -271,8 +317,22 @@ describe('API: tenant boundaries, accounts and sessions', () => {
     const definition = () => ({
       nodes: [
         { id: 'trigger', type: 'trigger', trigger: { type: 'manual' } },
-        { id: 'call', type: 'api_call', config: { url: `${receiver.url}/call`, method: 'POST', body: '{}', headers: { 'X-Api-Key': secrets.header }, auth: { type: 'bearer', token: secrets.token } } },
-        { id: 'basic', type: 'api_call', config: { url: `${receiver.url}/basic`, method: 'GET', auth: { type: 'basic', username: 'svc', password: secrets.password } } },
+        {
+          id: 'call',
+          type: 'api_call',
+          config: {
+            url: `${receiver.url}/call`,
+            method: 'POST',
+            body: '{}',
+            headers: { 'X-Api-Key': secrets.header },
+            auth: { type: 'bearer', token: secrets.token },
+          },
+        },
+        {
+          id: 'basic',
+          type: 'api_call',
+          config: { url: `${receiver.url}/basic`, method: 'GET', auth: { type: 'basic', username: 'svc', password: secrets.password } },
+        },
         { id: 'hook', type: 'webhook', config: { url: `${receiver.url}/hook`, headers: { 'X-Hook-Token': secrets.hook } } },
       ],
       edges: [
@@ -281,8 +341,11 @@ describe('API: tenant boundaries, accounts and sessions', () => {
         { id: 'e3', source: 'basic', target: 'hook' },
       ],
     });
-    const stored = async (): Promise<string> => (await pool.query<{ d: string }>('SELECT definition::text AS d FROM automation_workflows WHERE id = $1', [workflow])).rows[0]!.d;
-    const storedToken = async (): Promise<string> => (JSON.parse(await stored()) as { nodes: { id: string; config?: { auth?: { token?: string } } }[] }).nodes.find((n) => n.id === 'call')!.config!.auth!.token!;
+    const stored = async (): Promise<string> =>
+      (await pool.query<{ d: string }>('SELECT definition::text AS d FROM automation_workflows WHERE id = $1', [workflow])).rows[0]!.d;
+    const storedToken = async (): Promise<string> =>
+      (JSON.parse(await stored()) as { nodes: { id: string; config?: { auth?: { token?: string } } }[] }).nodes.find((n) => n.id === 'call')!.config!.auth!
+        .token!;
 
     it('shows the secrets of api_call and webhook steps to nobody, whatever the role; they are sealed in PostgreSQL', async () => {
       const created = await call(keys.A.editor, 'POST', '/api/workflows', { name: 'Secret-bearing workflow', definition: definition() });
@@ -290,7 +353,11 @@ describe('API: tenant boundaries, accounts and sessions', () => {
       workflow = created.body.id;
       expect(leaks(created.text)).toEqual([]);
       const callNode = created.body.definition.nodes.find((n: { id: string }) => n.id === 'call');
-      expect(callNode.config).toMatchObject({ url: `${receiver.url}/call`, headers: { 'X-Api-Key': SECRET_PLACEHOLDER }, auth: { type: 'bearer', token: SECRET_PLACEHOLDER } });
+      expect(callNode.config).toMatchObject({
+        url: `${receiver.url}/call`,
+        headers: { 'X-Api-Key': SECRET_PLACEHOLDER },
+        auth: { type: 'bearer', token: SECRET_PLACEHOLDER },
+      });
       for (const [who, r] of [
         ['viewer key', await call(keys.A.viewer, 'GET', `/api/workflows/${workflow}`)],
         ['editor key', await call(keys.A.editor, 'GET', `/api/workflows/${workflow}`)],
@@ -326,7 +393,9 @@ describe('API: tenant boundaries, accounts and sessions', () => {
       moved.nodes.find((n: { id: string }) => n.id === 'call').config.url = 'https://attacker.example/collect';
       const refused = await call(keys.A.editor, 'PUT', `/api/workflows/${workflow}`, { definition: moved });
       expect([refused.status, refused.body.code]).toEqual([422, 'invalid_workflow']);
-      expect(refused.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ nodeId: 'call', path: 'config.auth.token', message: expect.stringMatching(/URL changed/) })]));
+      expect(refused.body.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ nodeId: 'call', path: 'config.auth.token', message: expect.stringMatching(/URL changed/) })]),
+      );
       // a sealed value cannot be pasted in, and a placeholder with nothing stored keeps nothing
       const pasted = structuredClone(shown);
       pasted.nodes.find((n: { id: string }) => n.id === 'basic').config.auth.password = await storedToken();
@@ -343,7 +412,8 @@ describe('API: tenant boundaries, accounts and sessions', () => {
       const versions = await call(keys.A.viewer, 'GET', `/api/workflows/${workflow}/versions`);
       expect(versions.body.items.length).toBeGreaterThanOrEqual(1);
       expect(leaks(versions.text)).toEqual([]);
-      const versionRows = (await pool.query<{ d: string }>('SELECT definition::text AS d FROM automation_workflow_versions WHERE workflow_id = $1', [workflow])).rows;
+      const versionRows = (await pool.query<{ d: string }>('SELECT definition::text AS d FROM automation_workflow_versions WHERE workflow_id = $1', [workflow]))
+        .rows;
       expect(versionRows.map((r) => leaks(r.d))).toEqual(versionRows.map(() => []));
 
       const run = await call(keys.A.editor, 'POST', `/api/workflows/${workflow}/test-run`, {});
@@ -378,10 +448,26 @@ describe('API: tenant boundaries, accounts and sessions', () => {
       const value = JSON.stringify({ v: 1, organizationId: orgs.A, marker: `dlq-secret-${tag}`, password: `dlq-pass-${s}`, definition: definition() });
       await producer.send({
         topic: TOPICS.dlq,
-        messages: [{ key: 'k', value: JSON.stringify({ v: 1, origin: { topic: TOPICS.commands, partition: 0, offset: '1', key: null }, consumer: 'executor', reason: `test: secret-bearing ${tag}`, value, headers: { authorization: `Bearer dlq-header-${s}` }, failedAt: new Date().toISOString() }) }],
+        messages: [
+          {
+            key: 'k',
+            value: JSON.stringify({
+              v: 1,
+              origin: { topic: TOPICS.commands, partition: 0, offset: '1', key: null },
+              consumer: 'executor',
+              reason: `test: secret-bearing ${tag}`,
+              value,
+              headers: { authorization: `Bearer dlq-header-${s}` },
+              failedAt: new Date().toISOString(),
+            }),
+          },
+        ],
       });
       await producer.disconnect();
-      const find = async (key: string) => ((await call(key, 'GET', '/api/dead-letters')).body.items as { deadLetter: { reason: string } }[]).find((e) => e.deadLetter.reason === `test: secret-bearing ${tag}`);
+      const find = async (key: string) =>
+        ((await call(key, 'GET', '/api/dead-letters')).body.items as { deadLetter: { reason: string } }[]).find(
+          (e) => e.deadLetter.reason === `test: secret-bearing ${tag}`,
+        );
       await waitFor(() => find(keys.A.editor), 60_000, 'the dead letter');
       const forViewer = await call(keys.A.viewer, 'GET', '/api/dead-letters');
       expect(forViewer.body.redacted).toBe(true);
@@ -394,7 +480,7 @@ describe('API: tenant boundaries, accounts and sessions', () => {
   });
 
   describe('10. the outbox of the local stand-ins', () => {
-    it("shows an organization only the messages it sent, and exists only outside production", async () => {
+    it('shows an organization only the messages it sent, and exists only outside production', async () => {
       const s = randomBytes(4).toString('hex');
       const runOne = async (org: Org, phone: string, text: string, email: string) => {
         const created = await call(keys[org].editor, 'POST', '/api/workflows', {
@@ -416,15 +502,20 @@ describe('API: tenant boundaries, accounts and sessions', () => {
       };
       await runOne('A', '+15550001001', `Alpha text ${s}`, 'alpha@alpha.test');
       await runOne('B', '+15550002002', `Beta text ${s}`, 'beta@beta.test');
-      const outbox = async (org: Org) => (await call(keys[org].viewer, 'GET', '/api/outbox')).body as { sms: { items: { text: string }[] }; email: { items: { subject: string }[] } };
+      const outbox = async (org: Org) =>
+        (await call(keys[org].viewer, 'GET', '/api/outbox')).body as { sms: { items: { text: string }[] }; email: { items: { subject: string }[] } };
       for (const [org, own] of [
         ['A', `Alpha text ${s}`],
         ['B', `Beta text ${s}`],
       ] as const) {
-        await waitFor(async () => {
-          const o = await outbox(org);
-          return o.sms.items.some((m) => m.text === own) && o.email.items.some((m) => m.subject === own);
-        }, 90_000, `${org}'s messages in its outbox`);
+        await waitFor(
+          async () => {
+            const o = await outbox(org);
+            return o.sms.items.some((m) => m.text === own) && o.email.items.some((m) => m.subject === own);
+          },
+          90_000,
+          `${org}'s messages in its outbox`,
+        );
       }
       // both messages reached the one shared stand-in; each organization sees its own only
       expect(telnyx.received.map((m) => m.text)).toEqual(expect.arrayContaining([`Alpha text ${s}`, `Beta text ${s}`]));
@@ -437,7 +528,13 @@ describe('API: tenant boundaries, accounts and sessions', () => {
 
       const prod = await startService(
         'api',
-        { NODE_ENV: 'production', SESSION_SECRET: randomBytes(24).toString('hex'), CREDENTIALS_ENCRYPTION_KEY: randomBytes(32).toString('base64'), OUTBOX_MAILGUN_URL: mailgun.url, OUTBOX_TELNYX_URL: telnyx.url },
+        {
+          NODE_ENV: 'production',
+          SESSION_SECRET: randomBytes(24).toString('hex'),
+          CREDENTIALS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          OUTBOX_MAILGUN_URL: mailgun.url,
+          OUTBOX_TELNYX_URL: telnyx.url,
+        },
         'tenant-boundaries-api-production',
       );
       try {
@@ -456,7 +553,10 @@ describe('API: tenant boundaries, accounts and sessions', () => {
       const open: AbortController[] = [];
       const stream = async (auth: { key?: string; cookie?: string }): Promise<number> => {
         const c = new AbortController();
-        const r = await fetch(`${base}/api/live`, { headers: { ...(auth.key ? { authorization: `Bearer ${auth.key}` } : {}), ...(auth.cookie ? { cookie: auth.cookie } : {}) }, signal: c.signal });
+        const r = await fetch(`${base}/api/live`, {
+          headers: { ...(auth.key ? { authorization: `Bearer ${auth.key}` } : {}), ...(auth.cookie ? { cookie: auth.cookie } : {}) },
+          signal: c.signal,
+        });
         if (r.status === 200) open.push(c);
         else await r.text();
         return r.status;
@@ -485,13 +585,24 @@ describe('API: tenant boundaries, accounts and sessions', () => {
       await producer.connect();
       const dl = (org: string, i: number) => ({
         key: 'k',
-        value: JSON.stringify({ v: 1, origin: { topic: TOPICS.events, partition: 0, offset: String(i), key: null }, consumer: 'matcher', reason: `test: flood ${tag} ${i}`, value: JSON.stringify({ organizationId: org, i }), headers: {}, failedAt: new Date().toISOString() }),
+        value: JSON.stringify({
+          v: 1,
+          origin: { topic: TOPICS.events, partition: 0, offset: String(i), key: null },
+          consumer: 'matcher',
+          reason: `test: flood ${tag} ${i}`,
+          value: JSON.stringify({ organizationId: org, i }),
+          headers: {},
+          failedAt: new Date().toISOString(),
+        }),
       });
       await producer.send({ topic: TOPICS.dlq, messages: [dl(orgs.A, -1)] });
       // B floods 150 dead letters through a buffer of 100 (20 per organization)
       await producer.send({ topic: TOPICS.dlq, messages: Array.from({ length: 150 }, (_, i) => dl(orgs.B, i)) });
       await producer.disconnect();
-      const reasons = async (org: Org) => ((await call(keys[org].viewer, 'GET', '/api/dead-letters?limit=500')).body.items as { deadLetter: { reason: string } }[]).map((e) => e.deadLetter.reason);
+      const reasons = async (org: Org) =>
+        ((await call(keys[org].viewer, 'GET', '/api/dead-letters?limit=500')).body.items as { deadLetter: { reason: string } }[]).map(
+          (e) => e.deadLetter.reason,
+        );
       await waitFor(async () => (await reasons('B')).includes(`test: flood ${tag} 149`), 60_000, "B's last dead letter");
       expect(await reasons('A')).toContain(`test: flood ${tag} -1`);
       const b = (await reasons('B')).filter((r) => r.startsWith(`test: flood ${tag}`));

@@ -94,7 +94,11 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
   };
   const ended = async (executionId: string): Promise<{ end: Ended; steps: StepResult[] }> => {
     const of = () => results.seen.filter((r) => r.executionId === executionId);
-    await results.until(() => of().some((r) => r.kind === 'execution_completed' || r.kind === 'execution_failed'), 90_000, `the end of execution ${executionId}`);
+    await results.until(
+      () => of().some((r) => r.kind === 'execution_completed' || r.kind === 'execution_failed'),
+      90_000,
+      `the end of execution ${executionId}`,
+    );
     return { end: of().find((r) => r.kind === 'execution_completed' || r.kind === 'execution_failed') as Ended, steps: of() };
   };
   const failure = async (executionId: string) => {
@@ -106,7 +110,11 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
     const created = await call(keys[org].editor, 'POST', '/api/workflows', { name: `isolation manual ${org}`, definition });
     expect((await call(keys[org].editor, 'POST', `/api/workflows/${created.body.id}/publish`, { activate: true })).status).toBe(200);
     const id = created.body.id as string;
-    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${svc('matcher').port}/index/${id}`)).json()) as { present: boolean }).present, 90_000, 'the matcher to index the workflow');
+    await waitFor(
+      async () => ((await (await fetch(`http://127.0.0.1:${svc('matcher').port}/index/${id}`)).json()) as { present: boolean }).present,
+      90_000,
+      'the matcher to index the workflow',
+    );
     return id;
   };
 
@@ -130,7 +138,11 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
     bannerPort = (banner.address() as AddressInfo).port;
     ingestTriggerPort = await freePort();
 
-    results = await tailTopic(testKafka(), TOPICS.stepResults, jsonWhere<StepResult>((r) => r.organizationId === orgs.X || r.organizationId === orgs.Y));
+    results = await tailTopic(
+      testKafka(),
+      TOPICS.stepResults,
+      jsonWhere<StepResult>((r) => r.organizationId === orgs.X || r.organizationId === orgs.Y),
+    );
     const env = {
       // exactly the stand-ins: not Kafka Connect, not ingest, not the internal admin API on the same loopback
       OUTBOUND_ALLOWED_HOSTS: allowLoopback(receiver, rejecting, smtp.port),
@@ -152,7 +164,13 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
       for (const role of ['owner', 'editor', 'viewer'] as const) {
         const prefix = randomBytes(6).toString('hex').slice(0, 8);
         const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
-        await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, $2, $3, $4, $5)`, [orgs[org], `${org} ${role}`, prefix, createHash('sha256').update(key).digest('hex'), role]);
+        await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, $2, $3, $4, $5)`, [
+          orgs[org],
+          `${org} ${role}`,
+          prefix,
+          createHash('sha256').update(key).digest('hex'),
+          role,
+        ]);
         keys[org][role] = key;
       }
   });
@@ -168,11 +186,20 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
 
   describe("1. an organization's own provider endpoints", () => {
     it('refuses a Mailgun API base on an internal address: nothing is sent there and its answer does not reach the log', async () => {
-      const put = await call(keys.X.owner, 'PUT', '/api/channels/mailgun', { secret: 'key-x-own', settings: { domain: 'mg.x.test', from: 'X <hi@x.test>', apiBase: `http://127.0.0.1:${internalPort}` } });
+      const put = await call(keys.X.owner, 'PUT', '/api/channels/mailgun', {
+        secret: 'key-x-own',
+        settings: { domain: 'mg.x.test', from: 'X <hi@x.test>', apiBase: `http://127.0.0.1:${internalPort}` },
+      });
       expect(put.status).toBe(200);
-      const bad = await call(keys.X.owner, 'PUT', '/api/channels/mailgun', { secret: 'key-x-own', settings: { domain: 'mg.x.test', from: 'X <hi@x.test>', apiBase: 'file:///etc/passwd' } });
+      const bad = await call(keys.X.owner, 'PUT', '/api/channels/mailgun', {
+        secret: 'key-x-own',
+        settings: { domain: 'mg.x.test', from: 'X <hi@x.test>', apiBase: 'file:///etc/passwd' },
+      });
       expect([bad.status, bad.body.code, bad.body.message]).toEqual([400, 'validation_failed', expect.stringMatching(/settings\.apiBase: an http\(s\) URL/)]);
-      const run = await testRun('X', manualDraft({ type: 'send_email', config: { provider: 'mailgun', to: 'someone@example.com', subject: 'hello', text: 'hi' } }));
+      const run = await testRun(
+        'X',
+        manualDraft({ type: 'send_email', config: { provider: 'mailgun', to: 'someone@example.com', subject: 'hello', text: 'hi' } }),
+      );
       const error = await failure(run);
       expect(error).toMatchObject({ code: 'ssrf_blocked', retryable: false, message: expect.stringContaining('127.0.0.1 is a loopback address') });
       expect(JSON.stringify(results.seen.filter((r) => r.executionId === run))).not.toContain(BANNER);
@@ -180,13 +207,18 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
     });
 
     it('refuses an SMTP server on a port outside the submission ports, or on a loopback address, without connecting; an allowed one sends', async () => {
-      const smtpAccount = (org: Org, port: number) => call(keys[org].owner, 'PUT', '/api/channels/smtp', { secret: 'pw', settings: { host: '127.0.0.1', port, user: 'u', from: 'X <hi@x.test>' } });
-      const sendOne = (org: Org, subject: string) => testRun(org, manualDraft({ type: 'send_email', config: { provider: 'smtp', to: 'someone@example.com', subject, text: 'hi' } }));
+      const smtpAccount = (org: Org, port: number) =>
+        call(keys[org].owner, 'PUT', '/api/channels/smtp', { secret: 'pw', settings: { host: '127.0.0.1', port, user: 'u', from: 'X <hi@x.test>' } });
+      const sendOne = (org: Org, subject: string) =>
+        testRun(org, manualDraft({ type: 'send_email', config: { provider: 'smtp', to: 'someone@example.com', subject, text: 'hi' } }));
       const before = { internal: internalConnections, banner: bannerConnections };
 
       // the HTTP admin port as an "SMTP server": a port scanner before
       expect((await smtpAccount('X', internalPort)).status).toBe(200);
-      expect(await failure(await sendOne('X', 'scan'))).toMatchObject({ code: 'ssrf_blocked', message: expect.stringContaining(`SMTP port ${internalPort} is not allowed`) });
+      expect(await failure(await sendOne('X', 'scan'))).toMatchObject({
+        code: 'ssrf_blocked',
+        message: expect.stringContaining(`SMTP port ${internalPort} is not allowed`),
+      });
       // a submission port, but on loopback: the address check refuses it before any connection (no banner in the log)
       expect((await smtpAccount('X', bannerPort)).status).toBe(200);
       const run = await sendOne('X', 'banner');
@@ -259,7 +291,12 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
       const ySecret = (await call(keys.Y.owner, 'POST', '/api/webhook-secret/rotate', {})).body.secret as string;
       expect(ySecret).toMatch(/^whsec_/);
       const shown = await call(keys.Y.owner, 'GET', '/api/webhook-secret');
-      expect([shown.status, shown.body.exists, shown.text.includes(ySecret), (await call(keys.Y.owner, 'GET', '/api/channels')).text.includes(ySecret)]).toEqual([200, true, false, false]);
+      expect([
+        shown.status,
+        shown.body.exists,
+        shown.text.includes(ySecret),
+        (await call(keys.Y.owner, 'GET', '/api/channels')).text.includes(ySecret),
+      ]).toEqual([200, true, false, false]);
       // a receiver of Y does not accept X's forged body
       expect(receiver.verify(forged, ySecret)).toBe(false);
       const y1 = await hookRun('Y', `/sig/y1/${orgs.Y}`, JSON.stringify({ organizationId: orgs.Y }));
@@ -283,7 +320,8 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
 
   describe('5. ids the system derives', () => {
     it('a manual context cannot replace the event and entity ids, neither in the log nor in the event a retry rebuilds', async () => {
-      const jobY = (await pool.query<{ id: string }>(`INSERT INTO jobs (organization_id, title) VALUES ($1, 'Y job for context') RETURNING id`, [orgs.Y])).rows[0]!.id;
+      const jobY = (await pool.query<{ id: string }>(`INSERT INTO jobs (organization_id, title) VALUES ($1, 'Y job for context') RETURNING id`, [orgs.Y]))
+        .rows[0]!.id;
       const wfX = await publishActive('X', manualDraft({ type: 'webhook', config: { url: `${rejecting.url}/fail/${orgs.X}` } }));
       const chosenEvent = randomUUID();
       const context = { entityId: jobY, entityType: 'job', eventId: chosenEvent, reason: 'context' };
@@ -292,12 +330,25 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
       const { end, steps } = await ended(run.body.executionId as string);
       expect(end.kind).toBe('execution_failed');
       const started = steps.find((r) => r.kind === 'execution_started');
-      expect(started?.kind === 'execution_started' && started.triggerData).toMatchObject({ eventId: run.body.eventId, entityType: 'none', entityId: null, reason: 'context' });
+      expect(started?.kind === 'execution_started' && started.triggerData).toMatchObject({
+        eventId: run.body.eventId,
+        entityType: 'none',
+        entityId: null,
+        reason: 'context',
+      });
 
-      const commands = await tailTopic(testKafka(), TOPICS.commands, jsonWhere<Command>((c) => c.kind === 'resume' && c.executionId === run.body.executionId));
+      const commands = await tailTopic(
+        testKafka(),
+        TOPICS.commands,
+        jsonWhere<Command>((c) => c.kind === 'resume' && c.executionId === run.body.executionId),
+      );
       try {
         await commands.ready;
-        await waitFor(async () => (await call(keys.X.viewer, 'GET', `/api/executions/${run.body.executionId}`)).body.status === 'failed', 60_000, 'the failed execution in the log');
+        await waitFor(
+          async () => (await call(keys.X.viewer, 'GET', `/api/executions/${run.body.executionId}`)).body.status === 'failed',
+          60_000,
+          'the failed execution in the log',
+        );
         const retried = await call(keys.X.editor, 'POST', `/api/executions/${run.body.executionId}/retry`);
         expect(retried.status).toBe(202);
         await commands.until((s) => s.length > 0, 30_000, 'the retry command');
@@ -313,23 +364,22 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
 
   describe('6. every id a step writes is the organization’s', () => {
     const insertTechnician = async (org: Org, name: string, id: string = randomUUID()): Promise<string> =>
-      (await pool.query<{ id: string }>(`INSERT INTO technicians (id, organization_id, name) VALUES ($1, $2, $3) RETURNING id`, [id, orgs[org], name])).rows[0]!.id;
+      (await pool.query<{ id: string }>(`INSERT INTO technicians (id, organization_id, name) VALUES ($1, $2, $3) RETURNING id`, [id, orgs[org], name])).rows[0]!
+        .id;
     const insertJob = async (org: Org, title: string, extra: { technician?: string; start?: Date; end?: Date } = {}): Promise<string> =>
       (
-        await pool.query<{ id: string }>(`INSERT INTO jobs (organization_id, title, technician_id, scheduled_start, scheduled_end) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
-          orgs[org],
-          title,
-          extra.technician ?? null,
-          extra.start ?? null,
-          extra.end ?? null,
-        ])
+        await pool.query<{ id: string }>(
+          `INSERT INTO jobs (organization_id, title, technician_id, scheduled_start, scheduled_end) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+          [orgs[org], title, extra.technician ?? null, extra.start ?? null, extra.end ?? null],
+        )
       ).rows[0]!.id;
 
     it("update_record and create_task refuse Y's technician with the message of an id that does not exist", async () => {
       const techY = await insertTechnician('Y', 'Yvonne');
       const nowhere = randomUUID();
       const jobX = await insertJob('X', 'X job');
-      const refused = async (id: string) => failure(await testRun('X', manualDraft({ type: 'update_record', config: { table: 'jobs', id: jobX, set: { technician_id: id } } })));
+      const refused = async (id: string) =>
+        failure(await testRun('X', manualDraft({ type: 'update_record', config: { table: 'jobs', id: jobX, set: { technician_id: id } } })));
       const foreign = await refused(techY);
       const missing = await refused(nowhere);
       expect(foreign).toEqual({ code: 'invalid_reference', message: `technician_id ${techY} is not a technician of this organization`, retryable: false });
@@ -347,7 +397,9 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
       expect((await pool.query('SELECT 1 FROM tasks WHERE organization_id = $1', [orgs.X])).rowCount).toBe(0);
       // X's own technician goes through
       const techX = await insertTechnician('X', 'Xavier');
-      expect((await ended(await testRun('X', manualDraft({ type: 'update_record', config: { table: 'jobs', id: jobX, set: { technician_id: techX } } })))).end.kind).toBe('execution_completed');
+      expect(
+        (await ended(await testRun('X', manualDraft({ type: 'update_record', config: { table: 'jobs', id: jobX, set: { technician_id: techX } } })))).end.kind,
+      ).toBe('execution_completed');
       expect((await pool.query('SELECT technician_id FROM jobs WHERE id = $1', [jobX])).rows[0]).toEqual({ technician_id: techX });
     });
 
@@ -365,17 +417,26 @@ describe('tenant isolation: provider endpoints, allow-list ports, manual runs, s
       expect((await pool.query('SELECT technician_id FROM jobs WHERE id = $1', [jobX])).rows[0]).toEqual({ technician_id: low });
     });
 
-    it("a test run refuses (404) an entity id of another organization, whatever the trigger", async () => {
+    it('a test run refuses (404) an entity id of another organization, whatever the trigger', async () => {
       const jobY = await insertJob('Y', 'Y job for a test run');
       const jobX = await insertJob('X', 'X job for a test run');
-      const created = await call(keys.X.editor, 'POST', '/api/workflows', { name: 'test run refs', definition: manualDraft({ type: 'create_task', config: { title: 'ref' } }) });
+      const created = await call(keys.X.editor, 'POST', '/api/workflows', {
+        name: 'test run refs',
+        definition: manualDraft({ type: 'create_task', config: { title: 'ref' } }),
+      });
       const refused = await call(keys.X.editor, 'POST', `/api/workflows/${created.body.id}/test-run`, { entityId: jobY });
       expect([refused.status, refused.body.code]).toEqual([404, 'not_found']);
       expect((await call(keys.X.editor, 'POST', `/api/workflows/${created.body.id}/test-run`, { entityId: randomUUID() })).status).toBe(404);
       expect((await call(keys.X.editor, 'POST', `/api/workflows/${created.body.id}/test-run`, { entityId: jobX })).status).toBe(202);
       const onJob = await call(keys.X.editor, 'POST', '/api/workflows', {
         name: 'test run job refs',
-        definition: { nodes: [{ id: 'trigger', type: 'trigger', trigger: { type: 'job_completed' } }, { id: 't', type: 'create_task', config: { title: 'ref' } }], edges: [{ id: 'e', source: 'trigger', target: 't' }] },
+        definition: {
+          nodes: [
+            { id: 'trigger', type: 'trigger', trigger: { type: 'job_completed' } },
+            { id: 't', type: 'create_task', config: { title: 'ref' } },
+          ],
+          edges: [{ id: 'e', source: 'trigger', target: 't' }],
+        },
       });
       expect((await call(keys.X.editor, 'POST', `/api/workflows/${onJob.body.id}/test-run`, { entityId: jobY })).status).toBe(404);
     });

@@ -3,7 +3,19 @@ import type { Pool } from 'pg';
 import { signWebhook } from '@fixlify/channels';
 import { TOPICS, WorkflowDefinition, type Condition, type StartCommand, type TriggerSpec, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import { createWorkflowDraft, setWorkflowActive } from '@fixlify/db';
-import { createActiveWorkflow, createOrganization, freePort, jsonWhere, startService, tailTopic, testKafka, testPool, waitFor, type ServiceProcess, type TopicTail } from '@fixlify/testing';
+import {
+  createActiveWorkflow,
+  createOrganization,
+  freePort,
+  jsonWhere,
+  startService,
+  tailTopic,
+  testKafka,
+  testPool,
+  waitFor,
+  type ServiceProcess,
+  type TopicTail,
+} from '@fixlify/testing';
 
 /**
  * Every trigger of the catalogue on the real stack: a committed SQL change (→ Debezium → ingest),
@@ -31,7 +43,10 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
   const startsOf = (workflowId: string): string[] => [...new Set(commands.seen.filter((c) => c.workflowId === workflowId).map((c) => c.executionId))];
   const commandsOf = (workflowId: string): StartCommand[] => commands.seen.filter((c) => c.workflowId === workflowId);
 
-  const definition = (trigger: TriggerSpec | Record<string, unknown>, reenrollment: 'every_time' | 'once_per_entity' = 'every_time'): WorkflowDefinitionInput => ({
+  const definition = (
+    trigger: TriggerSpec | Record<string, unknown>,
+    reenrollment: 'every_time' | 'once_per_entity' = 'every_time',
+  ): WorkflowDefinitionInput => ({
     nodes: [
       { id: 'trigger', type: 'trigger', trigger: trigger as TriggerSpec },
       { id: 'task', type: 'create_task', config: { title: 'triggered' } },
@@ -47,7 +62,12 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
   /** a workflow whose running version was published at `since` (clock triggers only fire what fell due after that) */
   const publishedSince = async (org: string, trigger: Record<string, unknown>, since: Date): Promise<string> => {
     const def = WorkflowDefinition.parse(definition(trigger));
-    const id = await createWorkflowDraft(pool, { organizationId: org, name: `e2e ${String(trigger.type)}`, definition: def, triggerType: String(trigger.type) });
+    const id = await createWorkflowDraft(pool, {
+      organizationId: org,
+      name: `e2e ${String(trigger.type)}`,
+      definition: def,
+      triggerType: String(trigger.type),
+    });
     const v = await pool.query<{ id: string }>(
       `INSERT INTO automation_workflow_versions (workflow_id, organization_id, version, trigger_type, definition, published_at) VALUES ($1, $2, 1, $3, $4, $5) RETURNING id`,
       [id, org, trigger.type, JSON.stringify(def), since],
@@ -84,13 +104,19 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
     );
     // anything that should not start has had the time to show up
     await new Promise((r) => setTimeout(r, 3000));
-    expect(Object.fromEntries(Object.keys(expected).map((id) => [label[id], startsOf(id).length]))).toEqual(Object.fromEntries(Object.entries(expected).map(([id, n]) => [label[id], n])));
+    expect(Object.fromEntries(Object.keys(expected).map((id) => [label[id], startsOf(id).length]))).toEqual(
+      Object.fromEntries(Object.entries(expected).map(([id, n]) => [label[id], n])),
+    );
   };
 
   beforeAll(async () => {
     pool = testPool();
     triggerPort = await freePort();
-    commands = await tailTopic(testKafka(), TOPICS.commands, jsonWhere<StartCommand>((c) => c.kind === 'start' && orgs.has(c.organizationId)));
+    commands = await tailTopic(
+      testKafka(),
+      TOPICS.commands,
+      jsonWhere<StartCommand>((c) => c.kind === 'start' && orgs.has(c.organizationId)),
+    );
     ingest = await startService('ingest', { INGEST_TRIGGER_PORT: String(triggerPort), CLOCK_POLL_MS: '200', CLOCK_ENTITY_POLL_MS: '500' }, 'triggers-ingest');
     matcher = await startService('matcher', {}, 'triggers-matcher');
     // manual runs go through the API, for the organization of the caller's key
@@ -141,16 +167,22 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
     const q = (sql: string, params: unknown[]) => pool.query<{ id: string }>(sql, params);
     const client = (await q(`INSERT INTO clients (organization_id, name, email) VALUES ($1, 'Ada', 'ada@example.com') RETURNING id`, [org])).rows[0]!.id;
     await q(`UPDATE clients SET email = 'ada.l@example.com' WHERE id = $1`, [client]);
-    const job = (await q(`INSERT INTO jobs (organization_id, client_id, title, total) VALUES ($1, $2, 'Replace boiler', 150) RETURNING id`, [org, client])).rows[0]!.id;
+    const job = (await q(`INSERT INTO jobs (organization_id, client_id, title, total) VALUES ($1, $2, 'Replace boiler', 150) RETURNING id`, [org, client]))
+      .rows[0]!.id;
     await q(`UPDATE jobs SET status = 'in_progress' WHERE id = $1`, [job]);
     await q(`UPDATE jobs SET status = 'completed', completed_at = now() WHERE id = $1`, [job]);
-    const inv = (await q(`INSERT INTO invoices (organization_id, client_id, job_id, number, amount) VALUES ($1, $2, $3, 'INV-100', 120) RETURNING id`, [org, client, job])).rows[0]!.id;
+    const inv = (
+      await q(`INSERT INTO invoices (organization_id, client_id, job_id, number, amount) VALUES ($1, $2, $3, 'INV-100', 120) RETURNING id`, [org, client, job])
+    ).rows[0]!.id;
     await q(`UPDATE invoices SET status = 'sent', sent_at = now() WHERE id = $1`, [inv]);
     await q(`UPDATE invoices SET status = 'paid', amount_paid = 120, paid_at = now() WHERE id = $1`, [inv]);
-    const est = (await q(`INSERT INTO estimates (organization_id, client_id, number, amount) VALUES ($1, $2, 'EST-1', 500) RETURNING id`, [org, client])).rows[0]!.id;
+    const est = (await q(`INSERT INTO estimates (organization_id, client_id, number, amount) VALUES ($1, $2, 'EST-1', 500) RETURNING id`, [org, client]))
+      .rows[0]!.id;
     await q(`UPDATE estimates SET status = 'sent' WHERE id = $1`, [est]);
     await q(`UPDATE estimates SET status = 'accepted' WHERE id = $1`, [est]);
-    const est2 = (await q(`INSERT INTO estimates (organization_id, client_id, number, amount, status) VALUES ($1, $2, 'EST-2', 700, 'sent') RETURNING id`, [org, client])).rows[0]!.id;
+    const est2 = (
+      await q(`INSERT INTO estimates (organization_id, client_id, number, amount, status) VALUES ($1, $2, 'EST-2', 700, 'sent') RETURNING id`, [org, client])
+    ).rows[0]!.id;
     await q(`UPDATE estimates SET status = 'declined' WHERE id = $1`, [est2]);
 
     const expected = Object.fromEntries(Object.values(wf).map(([id, n]) => [id, n]));
@@ -158,7 +190,12 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
     await expectStarts(expected, label);
     // a start command carries the event: type, org, entity, images, and the pinned version
     const [completed] = commandsOf(wf['job_completed+']![0]);
-    expect(completed).toMatchObject({ kind: 'start', organizationId: org, version: 1, event: { type: 'job_completed', entityType: 'job', entityId: job, organizationId: org, after: { status: 'completed' } } });
+    expect(completed).toMatchObject({
+      kind: 'start',
+      organizationId: org,
+      version: 1,
+      event: { type: 'job_completed', entityType: 'job', entityId: job, organizationId: org, after: { status: 'completed' } },
+    });
     const [changed] = commandsOf(wf['job_status_changed+']![0]);
     expect(changed!.event.data).toEqual({ from: 'scheduled', to: 'in_progress' });
   });
@@ -170,19 +207,44 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
     const ago = new Date(now - 2 * MIN);
     const cron = `${ago.getUTCMinutes()} ${ago.getUTCHours()} * * *`;
     const wf: Record<string, [string, number]> = {
-      'job_overdue+': [await publishedSince(org, { type: 'job_overdue', config: { graceMinutes: 0 }, filter: { field: 'after.title', op: 'eq', value: 'Late job' } }, since), 1],
-      'job_overdue-': [await publishedSince(org, { type: 'job_overdue', config: { graceMinutes: 0 }, filter: { field: 'after.title', op: 'eq', value: 'nope' } }, since), 0],
+      'job_overdue+': [
+        await publishedSince(org, { type: 'job_overdue', config: { graceMinutes: 0 }, filter: { field: 'after.title', op: 'eq', value: 'Late job' } }, since),
+        1,
+      ],
+      'job_overdue-': [
+        await publishedSince(org, { type: 'job_overdue', config: { graceMinutes: 0 }, filter: { field: 'after.title', op: 'eq', value: 'nope' } }, since),
+        0,
+      ],
       'invoice_overdue+': [await publishedSince(org, { type: 'invoice_overdue', config: { daysOverdue: 0 } }, since), 1],
-      'invoice_overdue-': [await publishedSince(org, { type: 'invoice_overdue', config: { daysOverdue: 0 }, filter: { field: 'after.number', op: 'eq', value: 'nope' } }, since), 0],
-      'client_inactive+': [await publishedSince(org, { type: 'client_inactive', config: { days: 1 }, filter: { field: 'after.name', op: 'eq', value: 'Sleepy' } }, since), 1],
-      'client_inactive-': [await publishedSince(org, { type: 'client_inactive', config: { days: 1 }, filter: { field: 'after.name', op: 'eq', value: 'nope' } }, since), 0],
+      'invoice_overdue-': [
+        await publishedSince(org, { type: 'invoice_overdue', config: { daysOverdue: 0 }, filter: { field: 'after.number', op: 'eq', value: 'nope' } }, since),
+        0,
+      ],
+      'client_inactive+': [
+        await publishedSince(org, { type: 'client_inactive', config: { days: 1 }, filter: { field: 'after.name', op: 'eq', value: 'Sleepy' } }, since),
+        1,
+      ],
+      'client_inactive-': [
+        await publishedSince(org, { type: 'client_inactive', config: { days: 1 }, filter: { field: 'after.name', op: 'eq', value: 'nope' } }, since),
+        0,
+      ],
       'recurring+': [await publishedSince(org, { type: 'recurring', config: { cron, timezone: 'UTC' } }, since), 1],
-      'recurring-': [await publishedSince(org, { type: 'recurring', config: { cron, timezone: 'UTC' }, filter: { field: 'data.occurrence', op: 'eq', value: 'never' } }, since), 0],
+      'recurring-': [
+        await publishedSince(
+          org,
+          { type: 'recurring', config: { cron, timezone: 'UTC' }, filter: { field: 'data.occurrence', op: 'eq', value: 'never' } },
+          since,
+        ),
+        0,
+      ],
     };
     await matcherKnows(Object.values(wf).map(([id]) => id));
     // yesterday's due date is overdue since today's midnight (UTC organization); the client has been quiet for a day
     await pool.query(`INSERT INTO jobs (organization_id, title, scheduled_end) VALUES ($1, 'Late job', $2)`, [org, new Date(now - MIN)]);
-    await pool.query(`INSERT INTO invoices (organization_id, number, status, amount, due_date) VALUES ($1, 'INV-OLD', 'sent', 80, (now() AT TIME ZONE 'UTC')::date - 1)`, [org]);
+    await pool.query(
+      `INSERT INTO invoices (organization_id, number, status, amount, due_date) VALUES ($1, 'INV-OLD', 'sent', 80, (now() AT TIME ZONE 'UTC')::date - 1)`,
+      [org],
+    );
     await pool.query(`INSERT INTO clients (organization_id, name, created_at) VALUES ($1, 'Sleepy', $2)`, [org, new Date(now - 1440 * MIN - 5 * MIN)]);
     // scheduled: a moment a few seconds after publishing
     const at = new Date(Date.now() + 4000).toISOString();
@@ -198,7 +260,9 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
     const [overdue] = commandsOf(wf['job_overdue+']![0]);
     expect(overdue!.event).toMatchObject({ type: 'job_overdue', entityType: 'job', after: { title: 'Late job' } });
     // the claims are in PostgreSQL, one per occurrence
-    const rows = await pool.query<{ n: string }>('SELECT count(*) AS n FROM automation_clock_occurrences WHERE workflow_id = ANY($1::uuid[])', [Object.values(wf).map(([id]) => id)]);
+    const rows = await pool.query<{ n: string }>('SELECT count(*) AS n FROM automation_clock_occurrences WHERE workflow_id = ANY($1::uuid[])', [
+      Object.values(wf).map(([id]) => id),
+    ]);
     expect(Number(rows.rows[0]!.n)).toBe(10);
   });
 
@@ -214,7 +278,11 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
     const base = `http://127.0.0.1:${triggerPort}`;
     const prefix = randomBytes(6).toString('hex').slice(0, 8);
     const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
-    await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, 'triggers', $2, $3, 'editor')`, [org, prefix, createHash('sha256').update(key).digest('hex')]);
+    await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, 'triggers', $2, $3, 'editor')`, [
+      org,
+      prefix,
+      createHash('sha256').update(key).digest('hex'),
+    ]);
     const runManually = (workflowId: string, requestId: string) =>
       fetch(`http://127.0.0.1:${api.port}/api/workflows/${workflowId}/trigger`, {
         method: 'POST',
@@ -228,7 +296,8 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
     }
     for (const name of ['webhook+', 'webhook-']) {
       const id = wf[name]![0];
-      const secret = (await pool.query<{ webhook_secret: string }>('SELECT webhook_secret FROM automation_workflows WHERE id = $1', [id])).rows[0]!.webhook_secret;
+      const secret = (await pool.query<{ webhook_secret: string }>('SELECT webhook_secret FROM automation_workflows WHERE id = $1', [id])).rows[0]!
+        .webhook_secret;
       const body = JSON.stringify({ order: 7, status: 'paid' });
       const headers = { 'content-type': 'application/json', 'Fixlify-Signature': signWebhook(secret, body, Math.floor(Date.now() / 1000)) };
       expect((await fetch(`${base}/hooks/${id}`, { method: 'POST', body, headers })).status).toBe(202);
@@ -257,20 +326,41 @@ describe('triggers: the whole catalogue, real SQL changes, clocks and HTTP', () 
     await pool.query(`UPDATE jobs SET status = 'dispatched' WHERE id = $1`, [job]);
     await pool.query(`UPDATE jobs SET status = 'en_route' WHERE id = $1`, [job]);
     // an automation's write at depth 3: loop protection; then one at depth 2: allowed
-    await pool.query(`UPDATE jobs SET status = 'on_hold', automation_execution_id = 'a1a1a1a1-0000-4000-8000-000000000001:update', automation_depth = 3 WHERE id = $1`, [job]);
-    await pool.query(`UPDATE jobs SET status = 'in_progress', automation_execution_id = 'a1a1a1a1-0000-4000-8000-000000000002:update', automation_depth = 2 WHERE id = $1`, [job]);
+    await pool.query(
+      `UPDATE jobs SET status = 'on_hold', automation_execution_id = 'a1a1a1a1-0000-4000-8000-000000000001:update', automation_depth = 3 WHERE id = $1`,
+      [job],
+    );
+    await pool.query(
+      `UPDATE jobs SET status = 'in_progress', automation_execution_id = 'a1a1a1a1-0000-4000-8000-000000000002:update', automation_depth = 2 WHERE id = $1`,
+      [job],
+    );
 
-    await commands.until(() => new Set(commandsOf(every).map((c) => c.event.eventId)).size >= 3 && new Set(commandsOf(once).map((c) => c.event.eventId)).size >= 3, 120_000, 'three status changes per workflow');
+    await commands.until(
+      () => new Set(commandsOf(every).map((c) => c.event.eventId)).size >= 3 && new Set(commandsOf(once).map((c) => c.event.eventId)).size >= 3,
+      120_000,
+      'three status changes per workflow',
+    );
     await new Promise((r) => setTimeout(r, 3000));
     // every time: one execution per event; once per entity: every event maps to one execution id
     expect(startsOf(every)).toHaveLength(3);
     expect(startsOf(once)).toHaveLength(1);
     expect(new Set(commandsOf(once).map((c) => c.event.eventId)).size).toBe(3);
-    expect(commandsOf(every).map((c) => c.event.data).sort((a, b) => String(a.to).localeCompare(String(b.to)))).toEqual(
-      expect.arrayContaining([{ from: 'scheduled', to: 'dispatched' }, { from: 'dispatched', to: 'en_route' }, { from: 'on_hold', to: 'in_progress' }]),
+    expect(
+      commandsOf(every)
+        .map((c) => c.event.data)
+        .sort((a, b) => String(a.to).localeCompare(String(b.to))),
+    ).toEqual(
+      expect.arrayContaining([
+        { from: 'scheduled', to: 'dispatched' },
+        { from: 'dispatched', to: 'en_route' },
+        { from: 'on_hold', to: 'in_progress' },
+      ]),
     );
     expect(commandsOf(every).some((c) => c.event.data.to === 'on_hold')).toBe(false);
-    expect(commandsOf(every).find((c) => c.event.data.to === 'in_progress')!.event.causation).toEqual({ executionId: 'a1a1a1a1-0000-4000-8000-000000000002', depth: 2 });
+    expect(commandsOf(every).find((c) => c.event.data.to === 'in_progress')!.event.causation).toEqual({
+      executionId: 'a1a1a1a1-0000-4000-8000-000000000002',
+      depth: 2,
+    });
     expect(await skipped()).toBeGreaterThan(skippedBefore);
   });
 });

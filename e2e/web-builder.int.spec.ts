@@ -8,7 +8,18 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import { credentialsKey, openCredentials } from '@fixlify/channels';
 import { TOPICS } from '@fixlify/contracts';
 import { readChannelCredentials } from '@fixlify/db';
-import { REPO_ROOT, createClient, createOrganization, startService, startTelnyxStandin, testKafka, testPool, waitFor, type ServiceProcess, type TelnyxStandin } from '@fixlify/testing';
+import {
+  REPO_ROOT,
+  createClient,
+  createOrganization,
+  startService,
+  startTelnyxStandin,
+  testKafka,
+  testPool,
+  waitFor,
+  type ServiceProcess,
+  type TelnyxStandin,
+} from '@fixlify/testing';
 
 jest.setTimeout(600_000);
 
@@ -23,14 +34,19 @@ const newest = (dir: string): number =>
 const ensureWebBuilt = (): void => {
   const index = join(WEB, 'dist', 'index.html');
   if (existsSync(index) && statSync(index).mtimeMs > Math.max(newest(join(WEB, 'src')), statSync(join(WEB, 'index.html')).mtimeMs)) return;
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(WEB, 'vite.config.ts')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(WEB, 'vite.config.ts')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`web build failed:\n${r.stdout}\n${r.stderr}`);
 };
 
 /** Web-first checks (retried until they hold) without @playwright/test. */
-const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<true> => waitFor(async () => (await check()) || undefined, timeoutMs, what, 200);
+const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<true> =>
+  waitFor(async () => (await check()) || undefined, timeoutMs, what, 200);
 const hasCount = (l: Locator, n: number) => eventually(`${n} × ${l.toString()}`, async () => (await l.count()) === n);
-const hasText = (l: Locator, text: string, timeoutMs?: number) => eventually(`"${text}" in ${l.toString()}`, async () => ((await l.textContent()) ?? '').trim() === text, timeoutMs);
+const hasText = (l: Locator, text: string, timeoutMs?: number) =>
+  eventually(`"${text}" in ${l.toString()}`, async () => ((await l.textContent()) ?? '').trim() === text, timeoutMs);
 const containsText = (l: Locator, text: string) => eventually(`"${text}" within ${l.toString()}`, async () => ((await l.textContent()) ?? '').includes(text));
 /** A locator's box once it has stopped moving (the canvas may still be fitting its view after a change). */
 const stableBox = async (l: Locator): Promise<{ x: number; y: number; width: number; height: number }> => {
@@ -94,7 +110,15 @@ describe('web app in a real browser', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1440, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(30_000);
@@ -146,7 +170,11 @@ describe('web app in a real browser', () => {
     await page.locator('[data-palette="create_task"]').click();
     await hasCount(page.locator('.react-flow__node'), 4);
     await hasCount(page.locator('.react-flow__edge'), 2);
-    await dragBetween(page, page.locator('.react-flow__handle[data-nodeid="condition"][data-handleid="false"]'), page.locator('.react-flow__handle[data-nodeid="create_task"][data-handleid="in"]'));
+    await dragBetween(
+      page,
+      page.locator('.react-flow__handle[data-nodeid="condition"][data-handleid="false"]'),
+      page.locator('.react-flow__handle[data-nodeid="create_task"][data-handleid="in"]'),
+    );
     await hasCount(page.locator('.react-flow__edge'), 3);
     await page.getByTestId('validity').filter({ hasText: 'Ready to publish' }).waitFor();
     await page.getByRole('button', { name: 'Arrange' }).click();
@@ -157,17 +185,31 @@ describe('web app in a real browser', () => {
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByText('Published version 1; it is active').waitFor();
     await isChecked(page.getByRole('switch', { name: 'Active' }));
-    const stored = await pool.query<{ definition: { edges: { source: string; target: string; branch: string }[] }; is_active: boolean }>('SELECT definition, is_active FROM automation_workflows WHERE id = $1', [workflowId]);
+    const stored = await pool.query<{ definition: { edges: { source: string; target: string; branch: string }[] }; is_active: boolean }>(
+      'SELECT definition, is_active FROM automation_workflows WHERE id = $1',
+      [workflowId],
+    );
     expect(stored.rows[0]!.is_active).toBe(true);
-    expect(stored.rows[0]!.definition.edges.map((e) => `${e.source}-${e.branch}->${e.target}`).sort()).toEqual(['condition-false->create_task', 'condition-true->sms', 'trigger-next->condition']);
+    expect(stored.rows[0]!.definition.edges.map((e) => `${e.source}-${e.branch}->${e.target}`).sort()).toEqual([
+      'condition-false->create_task',
+      'condition-true->sms',
+      'trigger-next->condition',
+    ]);
     const matcher = services.find((s) => s.name === 'matcher')!;
-    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${workflowId}`)).json()) as { present: boolean }).present, 90_000, 'the matcher to index the workflow');
+    await waitFor(
+      async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${workflowId}`)).json()) as { present: boolean }).present,
+      90_000,
+      'the matcher to index the workflow',
+    );
 
     // the monitor, live: the execution appears and completes without a reload
     await page.getByRole('link', { name: 'Executions' }).click();
     await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
     await page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
-    await pool.query(`INSERT INTO jobs (organization_id, client_id, title, status, total) VALUES ($1, $2, 'Fix the boiler', 'completed', 1800)`, [org, clientId]);
+    await pool.query(`INSERT INTO jobs (organization_id, client_id, title, status, total) VALUES ($1, $2, 'Fix the boiler', 'completed', 1800)`, [
+      org,
+      clientId,
+    ]);
     const row = page.locator(`[data-execution-row][data-workflow="${workflowId}"]`);
     await row.waitFor({ timeout: 90_000 });
     await page.locator(`[data-execution-row][data-workflow="${workflowId}"][data-status="completed"]`).waitFor({ timeout: 90_000 });
@@ -188,7 +230,11 @@ describe('web app in a real browser', () => {
     await page.screenshot({ path: join(SHOTS, 'outbox.png') });
 
     // the dashboard with the counters and charts
-    await waitFor(async () => (await pool.query('SELECT 1 FROM automation_workflows WHERE id = $1 AND success_count = 1', [workflowId])).rowCount === 1, 60_000, 'the counters');
+    await waitFor(
+      async () => (await pool.query('SELECT 1 FROM automation_workflows WHERE id = $1 AND success_count = 1', [workflowId])).rowCount === 1,
+      60_000,
+      'the counters',
+    );
     await page.getByRole('link', { name: 'Dashboard' }).click();
     const wfRow = page.locator(`[data-workflow-row="${workflowId}"]`);
     await wfRow.waitFor();
@@ -286,7 +332,12 @@ describe('web app in a real browser', () => {
     const card = page.locator('section[data-provider="webhook"]');
     await containsText(card, 'created when its first webhook is sent');
     expect(await card.getByRole('button', { name: 'Remove' }).count()).toBe(0);
-    const storedSecrets = async () => openCredentials(org, (await readChannelCredentials(pool, [org])).filter((r) => r.provider === 'webhook'), credentialsKey()).webhook;
+    const storedSecrets = async () =>
+      openCredentials(
+        org,
+        (await readChannelCredentials(pool, [org])).filter((r) => r.provider === 'webhook'),
+        credentialsKey(),
+      ).webhook;
 
     /** Rotates through the dialog and returns the secret it shows, once. */
     const rotate = async (notice: string): Promise<string> => {
@@ -299,7 +350,9 @@ describe('web app in a real browser', () => {
       const secret = await shown.getByLabel('Signing secret').inputValue();
       await shown.getByRole('button', { name: 'Copy' }).click();
       await shown.getByRole('button', { name: 'Copied' }).waitFor();
-      expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText: () => Promise<string> } } }).navigator.clipboard.readText())).toBe(secret);
+      expect(
+        await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText: () => Promise<string> } } }).navigator.clipboard.readText()),
+      ).toBe(secret);
       return secret;
     };
 

@@ -59,7 +59,8 @@ export const parseReplayStart = (argv: string[], now: Date): ReplayStartArgs => 
   if (!values.from) throw new UsageError('--from <time> is required');
   if (values.run && values['dry-run']) throw new UsageError('--run and --dry-run exclude each other');
   const triggerTypes = list(values['trigger-type']);
-  for (const t of triggerTypes ?? []) if (!(TRIGGER_TYPES as readonly string[]).includes(t)) throw new UsageError(`--trigger-type ${t}: one of ${TRIGGER_TYPES.join(', ')}`);
+  for (const t of triggerTypes ?? [])
+    if (!(TRIGGER_TYPES as readonly string[]).includes(t)) throw new UsageError(`--trigger-type ${t}: one of ${TRIGGER_TYPES.join(', ')}`);
   let condition: unknown;
   if (values.where !== undefined) {
     try {

@@ -31,7 +31,10 @@ export class ApiClient {
         throw new Error(`cannot reach the API at ${base}: ${e instanceof Error ? e.message : String(e)} (is \`npm start\` running? FIXLIFY_API_URL?)`);
       });
       if (!res.ok) throw await failure(res);
-      const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookie = res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       return new ApiClient(base, { cookie });
     }
     throw new Error('set FIXLIFY_API_KEY (an API key) or FIXLIFY_EMAIL and FIXLIFY_PASSWORD');

@@ -44,7 +44,12 @@ const follow = async (api: ApiClient, id: string, out: NodeJS.WriteStream): Prom
       const now = Date.now();
       if (last && now > last.t) speed = Math.round(((read - last.read) * 1000) / (now - last.t));
       last = { t: now, read };
-      const payload = { speed, started: r.counts.started, startedLabel: r.mode === 'run' ? 'started' : 'would start', status: r.requested ? `${r.status} (${r.requested} requested)` : r.status };
+      const payload = {
+        speed,
+        started: r.counts.started,
+        startedLabel: r.mode === 'run' ? 'started' : 'would start',
+        status: r.requested ? `${r.status} (${r.requested} requested)` : r.status,
+      };
       if (!started && r.progress) {
         bar.start(Math.max(total, 1), read, payload);
         started = true;
@@ -81,7 +86,8 @@ export const run = async (argv: string[], env: NodeJS.ProcessEnv, out: NodeJS.Wr
       const wf = rest[0] === '--workflow' || rest[0] === '-w' ? rest[1] : undefined;
       const r = await api.get(`/api/replays${wf ? `?workflowId=${encodeURIComponent(wf)}` : ''}`, ReplayList);
       const t = new Table({ head: ['id', 'workflow', 'mode', 'status', 'scanned', 'started', 'created'], style: { head: [], border: [] } });
-      for (const x of r.replays) t.push([x.id, `${x.workflowId.slice(0, 8)}… v${x.version}`, x.mode, x.status, x.counts.scanned, x.counts.started, x.createdAt]);
+      for (const x of r.replays)
+        t.push([x.id, `${x.workflowId.slice(0, 8)}… v${x.version}`, x.mode, x.status, x.counts.scanned, x.counts.started, x.createdAt]);
       out.write(`${t.toString()}\n`);
       return 0;
     }
@@ -102,7 +108,9 @@ export const run = async (argv: string[], env: NodeJS.ProcessEnv, out: NodeJS.Wr
     default: {
       const args = parseReplayStart(sub === undefined ? [] : [sub, ...rest], new Date());
       const created = await api.post(`/api/workflows/${args.workflowId}/replays`, args.body, ReplayView);
-      out.write(`replay ${created.id}: ${created.mode === 'run' ? 'run' : 'dry run'} of workflow ${created.workflowId} v${created.version}, ${created.from} → ${created.to}\n`);
+      out.write(
+        `replay ${created.id}: ${created.mode === 'run' ? 'run' : 'dry run'} of workflow ${created.workflowId} v${created.version}, ${created.from} → ${created.to}\n`,
+      );
       if (args.detach) return 0;
       const r = await follow(api, created.id, out);
       out.write(`${summaryTable(r)}\n`);

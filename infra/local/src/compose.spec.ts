@@ -11,7 +11,9 @@ const compose = fs.readFileSync(path.join(REPO_ROOT, 'infra', 'compose', 'docker
 describe('infra/compose mirrors infra/local', () => {
   it('creates the same automation topics with the same partitions and configs', () => {
     for (const spec of AUTOMATION_TOPIC_SPECS) {
-      const configs = Object.entries(spec.configs).map(([k, v]) => ` --config ${k}=${v}`).join('');
+      const configs = Object.entries(spec.configs)
+        .map(([k, v]) => ` --config ${k}=${v}`)
+        .join('');
       expect(compose).toContain(`t --topic ${spec.topic} --partitions ${spec.numPartitions}${configs}\n`);
     }
   });
@@ -19,14 +21,18 @@ describe('infra/compose mirrors infra/local', () => {
   it('pre-creates one CDC topic per captured table, with the same configs', () => {
     expect(compose).toContain(`for table in ${CAPTURED_TABLES.join(' ')}; do`);
     const [spec] = cdcTopicSpecs('fixlify');
-    const configs = Object.entries(spec!.configs).map(([k, v]) => ` --config ${k}=${v}`).join('');
+    const configs = Object.entries(spec!.configs)
+      .map(([k, v]) => ` --config ${k}=${v}`)
+      .join('');
     expect(configs).toContain('max.message.bytes');
     expect(compose).toContain(`t --topic "fixlify.public.$$table" --partitions ${spec!.numPartitions}${configs}\n`);
   });
 
   it("pre-creates Debezium's heartbeat topic, which ingest follows, with the same configs", () => {
     const spec = cdcTopicSpecs('fixlify').find((t) => t.topic.startsWith('__debezium-heartbeat.'))!;
-    const configs = Object.entries(spec.configs).map(([k, v]) => ` --config ${k}=${v}`).join('');
+    const configs = Object.entries(spec.configs)
+      .map(([k, v]) => ` --config ${k}=${v}`)
+      .join('');
     expect(compose).toContain(`t --topic ${spec.topic} --partitions ${spec.numPartitions}${configs}\n`);
   });
 

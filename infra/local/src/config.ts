@@ -13,16 +13,8 @@ const port = (fallback: number) => z.coerce.number().int().min(1024).max(65535).
  */
 const EnvSchema = z
   .object({
-    FIXLIFY_STACK_DIR: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('State dir: data, logs, pid files, Maven lib cache. Default <repo>/.stack (git-ignored).'),
-    FIXLIFY_PG_BIN: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Folder with initdb/pg_ctl/postgres. Default /usr/lib/postgresql/15/bin, then `pg_config --bindir`.'),
+    FIXLIFY_STACK_DIR: z.string().min(1).optional().describe('State dir: data, logs, pid files, Maven lib cache. Default <repo>/.stack (git-ignored).'),
+    FIXLIFY_PG_BIN: z.string().min(1).optional().describe('Folder with initdb/pg_ctl/postgres. Default /usr/lib/postgresql/15/bin, then `pg_config --bindir`.'),
     FIXLIFY_PG_PORT: port(55432).describe('PostgreSQL TCP port on 127.0.0.1.'),
     FIXLIFY_PG_DATABASE: z
       .string()
@@ -42,19 +34,17 @@ const EnvSchema = z
       .regex(/^\d+[mg]$/)
       .default('512m')
       .describe('Broker JVM -Xmx (2-core dev machines: keep it small).'),
-    FIXLIFY_CONNECT_HEAP: z.string().regex(/^\d+[mg]$/).default('768m').describe('Connect JVM -Xmx.'),
-    FIXLIFY_STACK_TIMEOUT_MS: z.coerce
-      .number()
-      .int()
-      .positive()
-      .default(180_000)
-      .describe('How long `up` waits for one part to become healthy.'),
+    FIXLIFY_CONNECT_HEAP: z
+      .string()
+      .regex(/^\d+[mg]$/)
+      .default('768m')
+      .describe('Connect JVM -Xmx.'),
+    FIXLIFY_STACK_TIMEOUT_MS: z.coerce.number().int().positive().default(180_000).describe('How long `up` waits for one part to become healthy.'),
     JAVA_HOME: z.string().min(1).optional().describe('If set, $JAVA_HOME/bin/java is used instead of `java` on PATH.'),
   })
-  .refine(
-    (e) => new Set([e.FIXLIFY_PG_PORT, e.FIXLIFY_KAFKA_PORT, e.FIXLIFY_KAFKA_CONTROLLER_PORT, e.FIXLIFY_CONNECT_PORT]).size === 4,
-    { message: 'FIXLIFY_PG_PORT, FIXLIFY_KAFKA_PORT, FIXLIFY_KAFKA_CONTROLLER_PORT and FIXLIFY_CONNECT_PORT must differ' },
-  );
+  .refine((e) => new Set([e.FIXLIFY_PG_PORT, e.FIXLIFY_KAFKA_PORT, e.FIXLIFY_KAFKA_CONTROLLER_PORT, e.FIXLIFY_CONNECT_PORT]).size === 4, {
+    message: 'FIXLIFY_PG_PORT, FIXLIFY_KAFKA_PORT, FIXLIFY_KAFKA_CONTROLLER_PORT and FIXLIFY_CONNECT_PORT must differ',
+  });
 
 export interface StackConfig {
   readonly repoRoot: string;
@@ -106,10 +96,7 @@ export function stackConfig(): StackConfig {
 }
 
 /** The environment a service needs to talk to this stack. */
-export function stackEnv(config: StackConfig = stackConfig()): Record<
-  'DATABASE_URL' | 'KAFKA_BROKERS' | 'CONNECT_URL' | 'FIXLIFY_CDC_PREFIX',
-  string
-> {
+export function stackEnv(config: StackConfig = stackConfig()): Record<'DATABASE_URL' | 'KAFKA_BROKERS' | 'CONNECT_URL' | 'FIXLIFY_CDC_PREFIX', string> {
   return {
     DATABASE_URL: config.DATABASE_URL,
     KAFKA_BROKERS: config.KAFKA_BROKERS,

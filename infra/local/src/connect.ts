@@ -54,11 +54,10 @@ export async function startConnect(config: StackConfig): Promise<void> {
   const logFile = connectLog(config);
   fs.mkdirSync(paths.connectRoot, { recursive: true });
   fs.writeFileSync(paths.connectProps, connectWorkerProperties(config));
-  const pid = await spawnDetached(
-    config.java,
-    [...jvmFlags(config.connect.heap), '-cp', classpath(config, 'connect'), MAIN, paths.connectProps],
-    { logFile, cwd: paths.connectRoot },
-  );
+  const pid = await spawnDetached(config.java, [...jvmFlags(config.connect.heap), '-cp', classpath(config, 'connect'), MAIN, paths.connectProps], {
+    logFile,
+    cwd: paths.connectRoot,
+  });
   fs.writeFileSync(pidFile(config), `${pid}\n`);
   try {
     await waitUntil('connect', () => connectHealthy(config), { timeoutMs: config.timeoutMs, intervalMs: 500, alive: () => isAlive(pid) });

@@ -35,7 +35,12 @@ describe('connector config', () => {
 
   it('sends oversized changes through the marker transform, with the limits of the contracts', () => {
     const c = renderConnectorConfig(config);
-    expect(c).toMatchObject({ transforms: 'oversized', 'transforms.oversized.type': 'io.fixlify.connect.OversizedToMarker', 'transforms.oversized.max.bytes': '12582912', 'topic.creation.default.max.message.bytes': '16777216' });
+    expect(c).toMatchObject({
+      transforms: 'oversized',
+      'transforms.oversized.type': 'io.fixlify.connect.OversizedToMarker',
+      'transforms.oversized.max.bytes': '12582912',
+      'topic.creation.default.max.message.bytes': '16777216',
+    });
     const template = JSON.parse(fs.readFileSync(connectorFile(REPO_ROOT), 'utf8')) as Record<string, string>;
     for (const key of Object.keys(LIMIT_SETTINGS)) {
       expect(() => renderConnectorConfig(config, { ...template, [key]: '1' })).toThrow(new RegExp(key.replace(/\./g, '\\.')));

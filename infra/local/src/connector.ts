@@ -50,13 +50,13 @@ export function renderConnectorConfig(config: StackConfig, template?: Record<str
   });
   const want = capturedTableList();
   if (rendered['table.include.list'] !== want) {
-    throw new Error(
-      `infra/connect/${CONNECTOR_NAME}.json: table.include.list must equal CAPTURED_TABLES from @fixlify/contracts:\n  ${want}`,
-    );
+    throw new Error(`infra/connect/${CONNECTOR_NAME}.json: table.include.list must equal CAPTURED_TABLES from @fixlify/contracts:\n  ${want}`);
   }
   for (const [key, value] of Object.entries(LIMIT_SETTINGS)) {
     if (rendered[key] !== value) {
-      throw new Error(`infra/connect/${CONNECTOR_NAME}.json: ${key} must be ${JSON.stringify(value)} (LIMITS in @fixlify/contracts), got ${JSON.stringify(rendered[key])}`);
+      throw new Error(
+        `infra/connect/${CONNECTOR_NAME}.json: ${key} must be ${JSON.stringify(value)} (LIMITS in @fixlify/contracts), got ${JSON.stringify(rendered[key])}`,
+      );
     }
   }
   return rendered;

@@ -101,9 +101,15 @@ export async function ensureTopics(config: StackConfig, specs: readonly TopicSpe
     const present = specs.filter((s) => existing.has(s.topic) && Object.keys(s.configs).length > 0);
     const updated: string[] = [];
     if (present.length > 0) {
-      const described = await admin.describeConfigs({ includeSynonyms: false, resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.topic })) });
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.topic })),
+      });
       const current = new Map(
-        described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG).map((e) => [e.configName, e.configValue]))]),
+        described.resources.map((r) => [
+          r.resourceName,
+          Object.fromEntries(r.configEntries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG).map((e) => [e.configName, e.configValue])),
+        ]),
       );
       // AlterConfigs replaces a topic's whole set of configs: send what it has with the spec's on top
       const stale = present.filter((s) => Object.entries(s.configs).some(([k, v]) => current.get(s.topic)?.[k] !== v));

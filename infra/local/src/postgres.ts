@@ -37,7 +37,10 @@ function asPg(cmd: string, args: readonly string[], cwd: string, timeoutMs?: num
 
 function chownToPg(target: string): void {
   if (!isRoot()) return;
-  const out = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  const out = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
   const [, , uid, gid] = out?.split(':') ?? [];
   if (uid === undefined || gid === undefined) throw new StackError(PART, 'running as root needs a `postgres` system user (useradd -r postgres)');
   fs.chownSync(target, Number(uid), Number(gid));
@@ -150,10 +153,9 @@ export async function ensureDatabase(config: StackConfig): Promise<boolean> {
 /** The captured tables that exist, to warn before the connector builds its publication. */
 export async function existingTables(config: StackConfig, tables: readonly string[]): Promise<string[]> {
   return query(config, config.pg.database, async (c) => {
-    const r = await c.query<{ table_name: string }>(
-      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name = ANY($1)",
-      [tables],
-    );
+    const r = await c.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name = ANY($1)", [
+      tables,
+    ]);
     return r.rows.map((row) => row.table_name);
   });
 }

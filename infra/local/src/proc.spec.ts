@@ -41,8 +41,8 @@ describe('process helpers', () => {
 
   it('fails fast when the watched process is gone and keeps the last error on timeout', async () => {
     await expect(waitUntil('x', async () => false, { timeoutMs: 10_000, alive: () => false })).rejects.toThrow(/process exited/);
-    await expect(
-      waitUntil('y', () => Promise.reject(new Error('refused')), { timeoutMs: 50, intervalMs: 10 }),
-    ).rejects.toThrow(/not healthy after 50 ms \(last error: refused\)/);
+    await expect(waitUntil('y', () => Promise.reject(new Error('refused')), { timeoutMs: 50, intervalMs: 10 })).rejects.toThrow(
+      /not healthy after 50 ms \(last error: refused\)/,
+    );
   });
 });

@@ -21,30 +21,17 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; never throws for a non-zero exit (callers decide). */
-export function run(
-  cmd: string,
-  args: readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<RunResult> {
+export function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs ?? 0, maxBuffer: 32 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 127;
-        resolve({ code, stdout, stderr: stderr || (err && code === 127 ? err.message : '') });
-      },
-    );
+    execFile(cmd, args, { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs ?? 0, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 127;
+      resolve({ code, stdout, stderr: stderr || (err && code === 127 ? err.message : '') });
+    });
   });
 }
 
 /** Starts a long-lived process in its own session, stdout+stderr appended to logFile. */
-export function spawnDetached(
-  cmd: string,
-  args: readonly string[],
-  opts: { logFile: string; cwd: string; env?: NodeJS.ProcessEnv },
-): Promise<number> {
+export function spawnDetached(cmd: string, args: readonly string[], opts: { logFile: string; cwd: string; env?: NodeJS.ProcessEnv }): Promise<number> {
   const fd = fs.openSync(opts.logFile, 'a');
   fs.writeSync(fd, `\n===== ${new Date().toISOString()} starting: ${cmd} ${args.join(' ')}\n`);
   return new Promise((resolve, reject) => {
@@ -101,12 +88,7 @@ export function rssKb(pid: number): number | undefined {
 /** Direct children of pid (postgres backends under the postmaster). */
 export function childPids(pid: number): number[] {
   try {
-    return fs
-      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
   }

@@ -36,9 +36,14 @@ export const startLocalProviders = async (): Promise<{ close: () => Promise<void
 if (require.main === module) {
   startLocalProviders()
     .then((p) => {
-      console.log(`local providers: mailgun :${LOCAL_PROVIDER_PORTS.mailgun} telnyx :${LOCAL_PROVIDER_PORTS.telnyx} smtp :${LOCAL_PROVIDER_PORTS.smtp} webhooks :${LOCAL_PROVIDER_PORTS.webhooks}`);
+      console.log(
+        `local providers: mailgun :${LOCAL_PROVIDER_PORTS.mailgun} telnyx :${LOCAL_PROVIDER_PORTS.telnyx} smtp :${LOCAL_PROVIDER_PORTS.smtp} webhooks :${LOCAL_PROVIDER_PORTS.webhooks}`,
+      );
       const stop = (): void => {
-        p.close().then(() => process.exit(0), () => process.exit(1));
+        p.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);

@@ -20,7 +20,14 @@ const DEMO_WORKFLOWS: { name: string; definition: WorkflowDefinitionInput }[] = 
     definition: {
       nodes: [
         { id: 'trigger', type: 'trigger', trigger: { type: 'job_completed' } },
-        { id: 'thanks', type: 'send_sms', config: { to: '{{ client.phone }}', body: 'Hi {{ client.name }}, thanks for choosing {{ organization.name }}! Your job "{{ job.title }}" is complete.' } },
+        {
+          id: 'thanks',
+          type: 'send_sms',
+          config: {
+            to: '{{ client.phone }}',
+            body: 'Hi {{ client.name }}, thanks for choosing {{ organization.name }}! Your job "{{ job.title }}" is complete.',
+          },
+        },
       ],
       edges: [{ id: 'e1', source: 'trigger', target: 'thanks' }],
     },
@@ -43,13 +50,15 @@ export const seedDemo = async (pool: Pool): Promise<{ created: boolean }> => {
     `INSERT INTO organizations (id, name, time_zone) VALUES ($1, 'Demo Plumbing & Heating', 'America/New_York') ON CONFLICT (id) DO NOTHING RETURNING id`,
     [DEMO_ORG_ID],
   );
-  await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Demo Owner', $3, 'owner') ON CONFLICT (email) DO NOTHING`, [
-    DEMO_ORG_ID,
-    DEMO_USER.email,
-    scryptHash(DEMO_USER.password),
-  ]);
+  await pool.query(
+    `INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Demo Owner', $3, 'owner') ON CONFLICT (email) DO NOTHING`,
+    [DEMO_ORG_ID, DEMO_USER.email, scryptHash(DEMO_USER.password)],
+  );
   if (org.rowCount === 0) return { created: false };
-  await pool.query(`INSERT INTO clients (organization_id, name, email, phone, time_zone) VALUES ($1, 'Grace Hopper', 'grace@example.com', '+15551234567', 'America/New_York')`, [DEMO_ORG_ID]);
+  await pool.query(
+    `INSERT INTO clients (organization_id, name, email, phone, time_zone) VALUES ($1, 'Grace Hopper', 'grace@example.com', '+15551234567', 'America/New_York')`,
+    [DEMO_ORG_ID],
+  );
   await pool.query(`INSERT INTO technicians (organization_id, name, email, phone) VALUES ($1, 'Tom Tech', 'tom@example.com', '+15557654321')`, [DEMO_ORG_ID]);
   for (const w of DEMO_WORKFLOWS) {
     const definition = WorkflowDefinition.parse(w.definition);

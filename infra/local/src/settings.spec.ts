@@ -3,7 +3,13 @@ import { randomClusterId } from './kafka';
 import { connectWorkerProperties, jvmFlags, kafkaServerProperties, postgresConf, toProperties } from './settings';
 import { AUTOMATION_TOPIC_SPECS, cdcTopicSpecs } from './topics';
 
-const props = (text: string) => Object.fromEntries(text.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+const props = (text: string) =>
+  Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 
 describe('rendered settings', () => {
   const config = parseStackConfig({ FIXLIFY_STACK_DIR: '/var/tmp/s' });

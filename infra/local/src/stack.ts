@@ -3,16 +3,7 @@ import * as path from 'node:path';
 import { CAPTURED_TABLES } from '@fixlify/contracts';
 import { runMigrations } from '@fixlify/db';
 import { type StackConfig, stackConfig, stackEnv, statePaths } from './config';
-import {
-  connectHealthy,
-  connectLog,
-  connectPid,
-  connectorStatus,
-  registerConnector,
-  restartConnector,
-  startConnect,
-  waitConnectorRunning,
-} from './connect';
+import { connectHealthy, connectLog, connectPid, connectorStatus, registerConnector, restartConnector, startConnect, waitConnectorRunning } from './connect';
 import { CONNECTOR_NAME, renderConnectorConfig } from './connector';
 import { ensureTopics, kafkaHealthy, kafkaLog, kafkaPid, listTopics, startKafka } from './kafka';
 import { ensureLib, libStale } from './maven';
@@ -205,7 +196,10 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
     const toStart = new Set(PROCESS_PARTS.filter((p) => pidOf(config, p) === undefined));
     for (const part of PROCESS_PARTS) if (!toStart.has(part)) assertSameSettings(config, part);
     if (!toStart.has('connect') && (libStale(config, 'connect') || libStale(config, 'connect-smt'))) {
-      throw new StackError('connect', 'connect is running with an older classpath than infra/local/maven/{connect,connect-smt} describe; run `npm run stack -- down`, then `up` again');
+      throw new StackError(
+        'connect',
+        'connect is running with an older classpath than infra/local/maven/{connect,connect-smt} describe; run `npm run stack -- down`, then `up` again',
+      );
     }
     await preflight(config, toStart);
     const pgBin = toStart.has('postgres') ? await findPgBin(config) : undefined;
@@ -278,7 +272,10 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
       if (created.length === 0 && updated.length === 0) {
         return { action: 'unchanged', detail: `${AUTOMATION_TOPIC_SPECS.length} automation and ${cdcTopicSpecs(config.cdcPrefix).length} CDC topics exist` };
       }
-      const parts = [created.length > 0 ? `${created.length} created: ${created.join(', ')}` : '', updated.length > 0 ? `configs of ${updated.length} updated: ${updated.join(', ')}` : ''];
+      const parts = [
+        created.length > 0 ? `${created.length} created: ${created.join(', ')}` : '',
+        updated.length > 0 ? `configs of ${updated.length} updated: ${updated.join(', ')}` : '',
+      ];
       return { action: created.length > 0 ? 'created' : 'updated', detail: parts.filter(Boolean).join('; ') };
     });
 

@@ -44,7 +44,11 @@ const main = async (): Promise<void> => {
     const run = (): void => {
       const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
       const startedAt = Date.now();
-      const child = spawn(process.execPath, ['-r', '@swc-node/register', ...args], { cwd: REPO_ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['-r', '@swc-node/register', ...args], {
+        cwd: REPO_ROOT,
+        env: { ...env, ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child.stdout?.pipe(log);
       child.stderr?.pipe(log);
       children.add(child);
@@ -70,7 +74,10 @@ const main = async (): Promise<void> => {
     stopping = true;
     for (const c of children) c.kill('SIGTERM');
     setTimeout(() => process.exit(code), 5000).unref();
-    Promise.all([...children].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code), () => process.exit(1));
+    Promise.all([...children].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(
+      () => process.exit(code),
+      () => process.exit(1),
+    );
   };
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
@@ -78,16 +85,27 @@ const main = async (): Promise<void> => {
   launch('providers', ['infra/local/src/providers.ts'], {});
   if (!existsSync(join(REPO_ROOT, 'apps', 'web', 'dist', 'index.html'))) {
     console.log('building the web app (npm run build:web)…');
-    if (spawnSync('npm', ['run', '-s', 'build:web'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('the web app did not build; see above');
+    if (spawnSync('npm', ['run', '-s', 'build:web'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0)
+      throw new Error('the web app did not build; see above');
   }
-  const outbox = { OUTBOX_MAILGUN_URL: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.mailgun}`, OUTBOX_TELNYX_URL: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.telnyx}` };
+  const outbox = {
+    OUTBOX_MAILGUN_URL: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.mailgun}`,
+    OUTBOX_TELNYX_URL: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.telnyx}`,
+  };
   for (const s of SERVICES)
-    launch(s.name, [join('services', s.name, 'src', 'main.ts')], { [s.portVar]: String(s.port), FIXLIFY_INSTANCE_ID: `local-${s.name}`, ...(s.name === 'api' ? outbox : {}) });
+    launch(s.name, [join('services', s.name, 'src', 'main.ts')], {
+      [s.portVar]: String(s.port),
+      FIXLIFY_INSTANCE_ID: `local-${s.name}`,
+      ...(s.name === 'api' ? outbox : {}),
+    });
 
   const deadline = Date.now() + 120_000;
   for (const s of SERVICES) {
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${s.port}/health/ready`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${s.port}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline) throw new Error(`${s.name} did not become ready; see ${join(logDir, `${s.name}.log`)}`);
       await new Promise((r) => setTimeout(r, 200));

@@ -17,7 +17,11 @@ const main = async (): Promise<number> => {
     await stackUp();
   }
   const jest = (project: string, extra: string[]): number =>
-    spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--selectProjects', project, ...extra, ...jestArgs], { cwd: REPO_ROOT, env, stdio: 'inherit' }).status ?? 1;
+    spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--selectProjects', project, ...extra, ...jestArgs], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: 'inherit',
+    }).status ?? 1;
   let code = 0;
   if (only !== 'integration') {
     console.log('▶ unit tests');

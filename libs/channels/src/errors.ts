@@ -79,12 +79,7 @@ export function parseRetryAfter(value: string | string[] | null | undefined, now
 }
 
 /** Classifies a non-2xx HTTP answer. 408, 429 and 5xx are worth retrying; other 4xx are not. */
-export function classifyHttpStatus(
-  status: number,
-  retryAfterHeader?: string | string[] | null,
-  detail?: string,
-  nowMs = Date.now(),
-): ChannelError {
+export function classifyHttpStatus(status: number, retryAfterHeader?: string | string[] | null, detail?: string, nowMs = Date.now()): ChannelError {
   const retryAfterMs = parseRetryAfter(retryAfterHeader, nowMs);
   const base = { status, ...(detail === undefined ? {} : { detail }) };
   const withRetry = retryAfterMs === undefined ? base : { ...base, retryAfterMs };

@@ -46,7 +46,11 @@ describe('webhook signatures', () => {
   it('accepts any matching v1 (secret rotation)', () => {
     const both = signWebhook(['new-secret', 'old-secret'], body, t);
     expect(both.split(',')).toHaveLength(3);
-    expect([verifyWebhookSignature('new-secret', both, body, t), verifyWebhookSignature('old-secret', both, body, t), verifyWebhookSignature('other', both, body, t)]).toEqual([true, true, false]);
+    expect([
+      verifyWebhookSignature('new-secret', both, body, t),
+      verifyWebhookSignature('old-secret', both, body, t),
+      verifyWebhookSignature('other', both, body, t),
+    ]).toEqual([true, true, false]);
     const good = signWebhook(secret, body, t).split(',')[1];
     const old = signWebhook('old-secret', body, t).split(',')[1];
     expect(verifyWebhookSignature(secret, `t=${t},${old},${good}`, body, t)).toBe(true);
@@ -183,7 +187,14 @@ describe('apiCall', () => {
   it('sends the body with an inferred content type, auth and idempotency key', async () => {
     await apiCall({ ...base, url: server.url, method: 'POST', body: '{"a":1}', auth: { type: 'bearer', token: 'tok' }, idempotencyKey: 'k1' });
     await apiCall({ ...base, url: server.url, method: 'PUT', body: 'plain', auth: { type: 'basic', username: 'u', password: 'p:w' } });
-    await apiCall({ ...base, url: server.url, method: 'PATCH', body: 'x', headers: { 'Content-Type': 'text/csv' }, auth: { type: 'header', name: 'X-Api-Key', value: 'abc' } });
+    await apiCall({
+      ...base,
+      url: server.url,
+      method: 'PATCH',
+      body: 'x',
+      headers: { 'Content-Type': 'text/csv' },
+      auth: { type: 'header', name: 'X-Api-Key', value: 'abc' },
+    });
     const [a, b, c] = server.requests;
     expect(a?.headers['authorization']).toBe('Bearer tok');
     expect(a?.headers['content-type']).toBe('application/json');

@@ -24,8 +24,7 @@ export function signWebhook(secret: string | readonly string[], body: string | B
   return `t=${t},${secrets.map((s) => `v1=${hmacHex(s, t, body)}`).join(',')}`;
 }
 
-const hmacHex = (secret: string, t: number, body: string | Buffer) =>
-  createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex');
+const hmacHex = (secret: string, t: number, body: string | Buffer) => createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex');
 
 export type WebhookSignatureCheck = 'ok' | 'malformed' | 'stale' | 'mismatch';
 
@@ -154,9 +153,7 @@ export async function sendWebhook(input: SendWebhookInput): Promise<WebhookResul
 }
 
 export type ApiAuth =
-  | { type: 'bearer'; token: string }
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'header'; name: string; value: string };
+  { type: 'bearer'; token: string } | { type: 'basic'; username: string; password: string } | { type: 'header'; name: string; value: string };
 
 export interface ApiCallInput {
   url: string;

@@ -34,13 +34,22 @@ describe('sendMailgun', () => {
 
   it("sends an organization's API base through the outbound guard: a loopback base is refused without a request unless host:port is allowed", async () => {
     const msg = { to: 'a@x.com', subject: 's', text: 't' };
-    expect(await rejectionOf(sendMailgun({ ...cfg(), policy: { allowPrivateNetworks: false, allowedHosts: [] } }, msg, 'k'))).toMatchObject({ code: 'ssrf_blocked', retryable: false });
-    expect(await rejectionOf(sendMailgun({ ...cfg(), policy: { allowPrivateNetworks: false, allowedHosts: [`127.0.0.1:${server.port + 1}`] } }, msg, 'k'))).toMatchObject({ code: 'ssrf_blocked' });
+    expect(await rejectionOf(sendMailgun({ ...cfg(), policy: { allowPrivateNetworks: false, allowedHosts: [] } }, msg, 'k'))).toMatchObject({
+      code: 'ssrf_blocked',
+      retryable: false,
+    });
+    expect(
+      await rejectionOf(sendMailgun({ ...cfg(), policy: { allowPrivateNetworks: false, allowedHosts: [`127.0.0.1:${server.port + 1}`] } }, msg, 'k')),
+    ).toMatchObject({ code: 'ssrf_blocked' });
     // a name that resolves to loopback when the connection is made
     const rebinding = { allowPrivateNetworks: false, allowedHosts: [], resolve: async () => [{ address: '127.0.0.1', family: 4 }] };
-    expect(await rejectionOf(sendMailgun({ ...cfg(), apiBase: `http://mail.attacker.example:${server.port}`, policy: rebinding }, msg, 'k'))).toMatchObject({ code: 'ssrf_blocked' });
+    expect(await rejectionOf(sendMailgun({ ...cfg(), apiBase: `http://mail.attacker.example:${server.port}`, policy: rebinding }, msg, 'k'))).toMatchObject({
+      code: 'ssrf_blocked',
+    });
     expect(server.requests).toHaveLength(0);
-    await expect(sendMailgun({ ...cfg(), policy: { allowPrivateNetworks: false, allowedHosts: [`127.0.0.1:${server.port}`] } }, msg, 'k')).resolves.toEqual({ providerMessageId: '<20250301.1@mg.example.com>' });
+    await expect(sendMailgun({ ...cfg(), policy: { allowPrivateNetworks: false, allowedHosts: [`127.0.0.1:${server.port}`] } }, msg, 'k')).resolves.toEqual({
+      providerMessageId: '<20250301.1@mg.example.com>',
+    });
   });
 
   it('reads the plain-text 401 and the JSON 400 bodies', async () => {

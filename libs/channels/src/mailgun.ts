@@ -112,7 +112,10 @@ export interface MailgunAcceptedLookup {
  * advises reading up to about half an hour back), so null right after a send is not proof that the
  * message was not accepted; the caller must treat it as "still unknown".
  */
-export async function findMailgunAccepted(cfg: Pick<MailgunConfig, 'apiBase' | 'domain' | 'apiKey' | 'timeoutMs' | 'dispatcher'>, q: MailgunAcceptedLookup): Promise<{ messageId: string | null } | null> {
+export async function findMailgunAccepted(
+  cfg: Pick<MailgunConfig, 'apiBase' | 'domain' | 'apiKey' | 'timeoutMs' | 'dispatcher'>,
+  q: MailgunAcceptedLookup,
+): Promise<{ messageId: string | null } | null> {
   const base = `${cfg.apiBase.replace(/\/+$/, '')}/v3/${encodeURIComponent(cfg.domain)}/events`;
   const params = new URLSearchParams({
     event: 'accepted',
@@ -134,11 +137,18 @@ export async function findMailgunAccepted(cfg: Pick<MailgunConfig, 'apiBase' | '
       maxResponseBytes: 4 * 1024 * 1024,
     });
     if (res.status < 200 || res.status >= 300) throw classifyHttpStatus(res.status, res.headers['retry-after'], mailgunErrorDetail(res.body));
-    let parsed: { items?: Array<{ 'user-variables'?: Record<string, unknown>; message?: { headers?: { 'message-id'?: unknown } } }>; paging?: { next?: unknown } };
+    let parsed: {
+      items?: Array<{ 'user-variables'?: Record<string, unknown>; message?: { headers?: { 'message-id'?: unknown } } }>;
+      paging?: { next?: unknown };
+    };
     try {
       parsed = JSON.parse(res.body.toString('utf8')) as typeof parsed;
     } catch {
-      throw new ChannelError('provider_unavailable', 'Mailgun answered an events query with something that is not JSON', { retryable: true, status: res.status, detail: excerpt(res.body) });
+      throw new ChannelError('provider_unavailable', 'Mailgun answered an events query with something that is not JSON', {
+        retryable: true,
+        status: res.status,
+        detail: excerpt(res.body),
+      });
     }
     const items = parsed.items ?? [];
     const hit = items.find((e) => e['user-variables']?.[MAILGUN_STEP_KEY_VARIABLE] === q.idempotencyKey);

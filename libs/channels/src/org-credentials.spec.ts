@@ -8,7 +8,11 @@ const B = '00000000-0000-4000-8000-00000000000b';
 const key = Buffer.alloc(32, 7);
 
 describe('organization provider accounts', () => {
-  const mailgun = ChannelCredentialsInput.parse({ provider: 'mailgun', secret: 'key-abcdef123456', settings: { domain: 'mg.alpha.test', from: 'Alpha <hi@alpha.test>' } });
+  const mailgun = ChannelCredentialsInput.parse({
+    provider: 'mailgun',
+    secret: 'key-abcdef123456',
+    settings: { domain: 'mg.alpha.test', from: 'Alpha <hi@alpha.test>' },
+  });
   const telnyx = ChannelCredentialsInput.parse({ provider: 'telnyx', secret: 'KEY_alpha_000000', settings: { from: '+15550001234' } });
 
   it('seals the secret (never stored in clear) and opens it back with its settings', () => {
@@ -34,9 +38,15 @@ describe('organization provider accounts', () => {
     expect(generateWebhookSecret()).not.toBe(current);
     const row = sealCredential(A, ChannelCredentialsInput.parse({ provider: 'webhook', secret: current, settings: {} }), key);
     const until = new Date('2030-01-01T00:00:00Z');
-    const open = openCredentials(A, [{ ...row, previousSecretCiphertext: encryptSecret('old-secret-0123456789', key, `${A}/webhook`), previousValidUntil: until }], key);
+    const open = openCredentials(
+      A,
+      [{ ...row, previousSecretCiphertext: encryptSecret('old-secret-0123456789', key, `${A}/webhook`), previousValidUntil: until }],
+      key,
+    );
     expect(open.webhook).toEqual({ secret: current, settings: {}, previous: { secret: 'old-secret-0123456789', validUntil: until } });
-    expect(() => openCredentials(A, [{ ...row, previousSecretCiphertext: encryptSecret('old-secret-0123456789', key, `${B}/webhook`), previousValidUntil: until }], key)).toThrow(/authentication failed/);
+    expect(() =>
+      openCredentials(A, [{ ...row, previousSecretCiphertext: encryptSecret('old-secret-0123456789', key, `${B}/webhook`), previousValidUntil: until }], key),
+    ).toThrow(/authentication failed/);
   });
 
   it('refuses stored settings that no longer validate, naming the field', () => {
@@ -50,7 +60,9 @@ describe('organization provider accounts', () => {
     expect(bad.error!.issues[0]!.message).toMatch(/at least 16/);
     const smtp = ChannelCredentialsInput.parse({ provider: 'smtp', secret: 'pw', settings: { host: 'smtp.alpha.test', user: 'u', from: 'a@alpha.test' } });
     expect(smtp.settings).toMatchObject({ port: 587, secure: false });
-    expect(ChannelCredentialsInput.safeParse({ provider: 'mailgun', secret: 'k', settings: { domain: 'mg.x.test', from: 'a@x.test', extra: 1 } }).success).toBe(false);
+    expect(ChannelCredentialsInput.safeParse({ provider: 'mailgun', secret: 'k', settings: { domain: 'mg.x.test', from: 'a@x.test', extra: 1 } }).success).toBe(
+      false,
+    );
   });
 
   it('hints a secret by its last four characters only', () => {

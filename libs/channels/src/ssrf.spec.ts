@@ -1,11 +1,23 @@
 import type { LookupAddress } from 'node:dns';
 import { request } from 'undici';
 import { ChannelError } from './errors';
-import { assertUrlAllowed, classifyAddress, createGuardedDispatcher, DEFAULT_OUTBOUND_POLICY, expandIPv6, isTargetAllowed, parseAllowedHosts, parseAllowedTarget, type OutboundPolicy } from './ssrf';
+import {
+  assertUrlAllowed,
+  classifyAddress,
+  createGuardedDispatcher,
+  DEFAULT_OUTBOUND_POLICY,
+  expandIPv6,
+  isTargetAllowed,
+  parseAllowedHosts,
+  parseAllowedTarget,
+  type OutboundPolicy,
+} from './ssrf';
 import { rejectionOf, startTestServer, type TestServer } from './test-server';
 
-const fixed = (...addresses: string[]) => async (): Promise<LookupAddress[]> =>
-  addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+const fixed =
+  (...addresses: string[]) =>
+  async (): Promise<LookupAddress[]> =>
+    addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 
 describe('classifyAddress', () => {
   it.each([
@@ -115,11 +127,21 @@ describe('assertUrlAllowed with opt-ins', () => {
     expect(await rejectionOf(assertUrlAllowed('http://127.0.0.2/', policy))).toMatchObject({ code: 'ssrf_blocked' });
   });
   it('host:port entries allow that port only (Kafka Connect and ingest on the same loopback stay out of reach)', async () => {
-    const policy: OutboundPolicy = { allowPrivateNetworks: false, allowedHosts: ['127.0.0.1:28204', '[::1]:8443', 'hooks.internal:443'], resolve: fixed('10.0.0.7') };
+    const policy: OutboundPolicy = {
+      allowPrivateNetworks: false,
+      allowedHosts: ['127.0.0.1:28204', '[::1]:8443', 'hooks.internal:443'],
+      resolve: fixed('10.0.0.7'),
+    };
     await expect(assertUrlAllowed('http://127.0.0.1:28204/hook', policy)).resolves.toBeInstanceOf(URL);
     await expect(assertUrlAllowed('https://[::1]:8443/', policy)).resolves.toBeInstanceOf(URL);
     await expect(assertUrlAllowed('https://hooks.internal/', policy)).resolves.toBeInstanceOf(URL);
-    for (const url of ['http://127.0.0.1:28083/connectors', 'http://127.0.0.1:9110/triggers/manual', 'http://127.0.0.1/', 'http://hooks.internal/', 'https://[::1]/'])
+    for (const url of [
+      'http://127.0.0.1:28083/connectors',
+      'http://127.0.0.1:9110/triggers/manual',
+      'http://127.0.0.1/',
+      'http://hooks.internal/',
+      'https://[::1]/',
+    ])
       expect([url, await rejectionOf(assertUrlAllowed(url, policy))]).toEqual([url, expect.objectContaining({ code: 'ssrf_blocked' })]);
   });
   it('parses allow-list entries and says what is wrong with a bad one', () => {

@@ -346,7 +346,12 @@ export async function openGuardedSocket(host: string, port: number, policy: Outb
     });
     socket.once('error', (err) => {
       clearTimeout(timer);
-      reject(new ChannelError('network', `cannot connect to ${name}:${port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { retryable: true, cause: err }));
+      reject(
+        new ChannelError('network', `cannot connect to ${name}:${port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+          retryable: true,
+          cause: err,
+        }),
+      );
     });
   });
 }

@@ -12,7 +12,9 @@ describe('sendTelnyxSms', () => {
   beforeEach(() => {
     server.requests.length = 0;
     reply = (_req, res) =>
-      json(res, 200, { data: { record_type: 'message', id: '40385f64-5717-4562-b3fc-2c963f66afa6', to: [{ phone_number: '+15551234567', status: 'queued' }] } });
+      json(res, 200, {
+        data: { record_type: 'message', id: '40385f64-5717-4562-b3fc-2c963f66afa6', to: [{ phone_number: '+15551234567', status: 'queued' }] },
+      });
   });
   const cfg = () => ({ apiBase: server.url, apiKey: 'KEY1', from: '+15550001111' });
 
@@ -33,7 +35,8 @@ describe('sendTelnyxSms', () => {
   });
 
   it('reads the errors array into the detail', async () => {
-    reply = (_req, res) => json(res, 400, { errors: [{ code: '40310', title: "Invalid 'to' address", detail: 'The to address should be a single valid number.' }] });
+    reply = (_req, res) =>
+      json(res, 400, { errors: [{ code: '40310', title: "Invalid 'to' address", detail: 'The to address should be a single valid number.' }] });
     expect(await rejectionOf(sendTelnyxSms(cfg(), { to: '123', text: 'x' }))).toMatchObject({
       code: 'invalid_request',
       retryable: false,

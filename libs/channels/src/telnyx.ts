@@ -74,7 +74,10 @@ export interface TelnyxMessageStatus {
  * null: Telnyx does not know the id (404). Telnyx offers no lookup by a reference of ours, so only a
  * message whose answer was read (and its id stored) can be looked up.
  */
-export async function getTelnyxMessage(cfg: Pick<TelnyxConfig, 'apiBase' | 'apiKey' | 'timeoutMs' | 'dispatcher'>, id: string): Promise<TelnyxMessageStatus | null> {
+export async function getTelnyxMessage(
+  cfg: Pick<TelnyxConfig, 'apiBase' | 'apiKey' | 'timeoutMs' | 'dispatcher'>,
+  id: string,
+): Promise<TelnyxMessageStatus | null> {
   const res = await httpRequest({
     url: `${cfg.apiBase.replace(/\/+$/, '')}/v2/messages/${encodeURIComponent(id)}`,
     method: 'GET',
@@ -89,7 +92,11 @@ export async function getTelnyxMessage(cfg: Pick<TelnyxConfig, 'apiBase' | 'apiK
   try {
     parsed = JSON.parse(res.body.toString('utf8')) as typeof parsed;
   } catch {
-    throw new ChannelError('provider_unavailable', 'Telnyx answered a message lookup with something that is not JSON', { retryable: true, status: res.status, detail: excerpt(res.body) });
+    throw new ChannelError('provider_unavailable', 'Telnyx answered a message lookup with something that is not JSON', {
+      retryable: true,
+      status: res.status,
+      detail: excerpt(res.body),
+    });
   }
   const status = parsed.data?.to?.[0]?.status;
   return { id: typeof parsed.data?.id === 'string' ? parsed.data.id : id, status: typeof status === 'string' ? status : null };

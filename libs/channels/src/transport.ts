@@ -67,7 +67,10 @@ export async function httpRequest(o: HttpRequestOptions): Promise<HttpResponse> 
       state.released = true;
     } else {
       // a stream body is sent chunked unless its length is given; with the length, the server waits for the last byte
-      reqHeaders = { ...Object.fromEntries(Object.entries(o.headers).filter(([k]) => k.toLowerCase() !== 'content-length')), 'content-length': String(buf.length) };
+      reqHeaders = {
+        ...Object.fromEntries(Object.entries(o.headers).filter(([k]) => k.toLowerCase() !== 'content-length')),
+        'content-length': String(buf.length),
+      };
       body = Readable.from(heldBack(buf, gate, state), { objectMode: false });
     }
   }

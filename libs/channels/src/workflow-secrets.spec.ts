@@ -14,8 +14,21 @@ interface TestNode {
 const definition = (over: { token?: string; url?: string; header?: string; password?: string } = {}): { nodes: TestNode[]; edges: unknown[] } => ({
   nodes: [
     { id: 't', type: 'trigger', trigger: { type: 'manual' } },
-    { id: 'call', type: 'api_call', config: { url: over.url ?? 'https://api.example.com/x', method: 'POST', headers: { 'X-Api-Key': over.header ?? 'hdr-secret' }, auth: { type: 'bearer', token: over.token ?? 'tok-secret' } } },
-    { id: 'basic', type: 'api_call', config: { url: 'https://b.example.com/', auth: { type: 'basic', username: 'me', password: over.password ?? 'pw-secret' } } },
+    {
+      id: 'call',
+      type: 'api_call',
+      config: {
+        url: over.url ?? 'https://api.example.com/x',
+        method: 'POST',
+        headers: { 'X-Api-Key': over.header ?? 'hdr-secret' },
+        auth: { type: 'bearer', token: over.token ?? 'tok-secret' },
+      },
+    },
+    {
+      id: 'basic',
+      type: 'api_call',
+      config: { url: 'https://b.example.com/', auth: { type: 'basic', username: 'me', password: over.password ?? 'pw-secret' } },
+    },
     { id: 'hook', type: 'webhook', config: { url: 'https://hooks.example.com/', headers: { Authorization: 'Bearer hook-secret' } } },
     { id: 'sms', type: 'send_sms', config: { body: 'hi' } },
   ],
@@ -28,7 +41,13 @@ const PLAIN = ['tok-secret', 'hdr-secret', 'pw-secret', 'hook-secret'];
 describe('workflow secrets', () => {
   it('finds the secret fields of api_call and webhook steps only', () => {
     const d = definition();
-    expect(d.nodes.map((n) => secretSlots(n).map((s) => s.path.join('.')))).toEqual([[], ['headers.X-Api-Key', 'auth.token'], ['auth.password'], ['headers.Authorization'], []]);
+    expect(d.nodes.map((n) => secretSlots(n).map((s) => s.path.join('.')))).toEqual([
+      [],
+      ['headers.X-Api-Key', 'auth.token'],
+      ['auth.password'],
+      ['headers.Authorization'],
+      [],
+    ]);
   });
 
   it('seals every secret (nothing plain is left) and the sealed definition still validates', () => {
@@ -40,9 +59,20 @@ describe('workflow secrets', () => {
     expect((config(sealed, 'basic').auth as Record<string, string>).username).toBe('me');
     expect(WorkflowDefinition.safeParse(sealed).success).toBe(true);
     // the longest plain values still fit the contract once sealed
-    const long = sealWorkflowSecrets(definition({ token: 't'.repeat(SECRET_PLAIN_MAX.token), header: 'h'.repeat(SECRET_PLAIN_MAX.headerValue), password: 'p'.repeat(SECRET_PLAIN_MAX.password) }), null, scope, key);
+    const long = sealWorkflowSecrets(
+      definition({
+        token: 't'.repeat(SECRET_PLAIN_MAX.token),
+        header: 'h'.repeat(SECRET_PLAIN_MAX.headerValue),
+        password: 'p'.repeat(SECRET_PLAIN_MAX.password),
+      }),
+      null,
+      scope,
+      key,
+    );
     expect(long.issues).toEqual([]);
-    expect(((config(long.definition, 'call').auth as Record<string, string>).token ?? '').length).toBeLessThanOrEqual(sealedSecretLength(SECRET_PLAIN_MAX.token));
+    expect(((config(long.definition, 'call').auth as Record<string, string>).token ?? '').length).toBeLessThanOrEqual(
+      sealedSecretLength(SECRET_PLAIN_MAX.token),
+    );
     expect(WorkflowDefinition.safeParse(long.definition).success).toBe(true);
   });
 
@@ -50,7 +80,11 @@ describe('workflow secrets', () => {
     const { definition: sealed } = sealWorkflowSecrets(definition(), null, scope, key);
     const call = sealed.nodes[1]!;
     const opened = openNodeSecrets(call, scope, key);
-    expect(opened.config).toMatchObject({ url: 'https://api.example.com/x', headers: { 'X-Api-Key': 'hdr-secret' }, auth: { type: 'bearer', token: 'tok-secret' } });
+    expect(opened.config).toMatchObject({
+      url: 'https://api.example.com/x',
+      headers: { 'X-Api-Key': 'hdr-secret' },
+      auth: { type: 'bearer', token: 'tok-secret' },
+    });
     expect(openNodeSecrets(sealed.nodes[3]!, scope, key).config).toMatchObject({ headers: { Authorization: 'Bearer hook-secret' } });
     // the stored node is not changed
     expect(isSealedSecret((call.config!.auth as Record<string, string>).token)).toBe(true);
@@ -71,7 +105,11 @@ describe('workflow secrets', () => {
       const text = JSON.stringify(shown);
       for (const p of PLAIN) expect(text).not.toContain(p);
       expect(text).not.toContain('fxsecret:');
-      expect(config(shown, 'call')).toMatchObject({ url: 'https://api.example.com/x', headers: { 'X-Api-Key': SECRET_PLACEHOLDER }, auth: { type: 'bearer', token: SECRET_PLACEHOLDER } });
+      expect(config(shown, 'call')).toMatchObject({
+        url: 'https://api.example.com/x',
+        headers: { 'X-Api-Key': SECRET_PLACEHOLDER },
+        auth: { type: 'bearer', token: SECRET_PLACEHOLDER },
+      });
       expect(config(shown, 'basic').auth).toEqual({ type: 'basic', username: 'me', password: SECRET_PLACEHOLDER });
     }
     expect(redactWorkflowSecrets({ nodes: 'unfinished' })).toEqual({ nodes: 'unfinished' });
@@ -100,10 +138,16 @@ describe('workflow secrets', () => {
       { nodeId: 'call', path: 'config.auth.token', message: expect.stringMatching(/URL changed/) },
     ]);
     // a placeholder with nothing stored, a sealed value pasted in, a value over the limit
-    expect(sealWorkflowSecrets(redactWorkflowSecrets(stored), null, scope, key).issues.map((i) => i.message)).toEqual(Array(4).fill('this secret has no stored value to keep: type it in'));
+    expect(sealWorkflowSecrets(redactWorkflowSecrets(stored), null, scope, key).issues.map((i) => i.message)).toEqual(
+      Array(4).fill('this secret has no stored value to keep: type it in'),
+    );
     const pasted = definition({ token: (config(stored, 'call').auth as Record<string, string>).token! });
-    expect(sealWorkflowSecrets(pasted, stored, scope, key).issues).toEqual([{ nodeId: 'call', path: 'config.auth.token', message: expect.stringMatching(/cannot be set directly/) }]);
-    expect(sealWorkflowSecrets(definition({ password: 'p'.repeat(SECRET_PLAIN_MAX.password + 1) }), null, scope, key).issues).toEqual([{ nodeId: 'basic', path: 'config.auth.password', message: 'at most 500 bytes' }]);
+    expect(sealWorkflowSecrets(pasted, stored, scope, key).issues).toEqual([
+      { nodeId: 'call', path: 'config.auth.token', message: expect.stringMatching(/cannot be set directly/) },
+    ]);
+    expect(sealWorkflowSecrets(definition({ password: 'p'.repeat(SECRET_PLAIN_MAX.password + 1) }), null, scope, key).issues).toEqual([
+      { nodeId: 'basic', path: 'config.auth.password', message: 'at most 500 bytes' },
+    ]);
     // legacy plain values stored before sealing: the placeholder seals them now
     const fromLegacy = sealWorkflowSecrets(redactWorkflowSecrets(definition()), definition(), scope, key);
     expect(fromLegacy.issues).toEqual([]);

@@ -53,7 +53,8 @@ export const isSealedSecret = (v: unknown): v is string => typeof v === 'string'
 
 const urlOf = (config: Obj): string => (typeof config.url === 'string' ? config.url : '');
 const nodeIdOf = (node: Obj): string => (typeof node.id === 'string' ? node.id : '');
-const context = (scope: SecretScope, nodeId: string, url: string): string => `workflow-secret/${scope.organizationId.toLowerCase()}/${scope.workflowId.toLowerCase()}/${nodeId}/${url}`;
+const context = (scope: SecretScope, nodeId: string, url: string): string =>
+  `workflow-secret/${scope.organizationId.toLowerCase()}/${scope.workflowId.toLowerCase()}/${nodeId}/${url}`;
 
 export const sealWorkflowSecret = (plain: string, scope: SecretScope, nodeId: string, url: string, key: Buffer): string =>
   `${SEALED_SECRET_PREFIX}${encryptSecret(plain, key, context(scope, nodeId, url))}`;
@@ -136,9 +137,14 @@ export const openNodeSecrets = <N>(node: N, scope: SecretScope, key: Buffer): N 
     try {
       return openWorkflowSecret(v, scope, nodeIdOf(node as Obj), urlOf(config), key);
     } catch (e) {
-      throw Object.assign(new Error(`the ${slot.path.join('.')} secret of step ${nodeIdOf(node as Obj)} cannot be opened (${e instanceof Error ? e.message : String(e)}); type it again in the builder`), {
-        code: 'secret_unreadable',
-      });
+      throw Object.assign(
+        new Error(
+          `the ${slot.path.join('.')} secret of step ${nodeIdOf(node as Obj)} cannot be opened (${e instanceof Error ? e.message : String(e)}); type it again in the builder`,
+        ),
+        {
+          code: 'secret_unreadable',
+        },
+      );
     }
   });
 };

@@ -10,7 +10,12 @@ export const CHANNEL_PROVIDERS = ['mailgun', 'smtp', 'telnyx', 'webpush', 'webho
 export const ChannelProvider = z.enum(CHANNEL_PROVIDERS);
 export type ChannelProvider = z.infer<typeof ChannelProvider>;
 
-const secret = (what: string, min = 1) => z.string().trim().min(min, `${what} is required${min > 1 ? ` (at least ${min} characters)` : ''}`).max(4096);
+const secret = (what: string, min = 1) =>
+  z
+    .string()
+    .trim()
+    .min(min, `${what} is required${min > 1 ? ` (at least ${min} characters)` : ''}`)
+    .max(4096);
 const sender = z.string().trim().min(3).max(320);
 const E164 = /^\+[1-9]\d{1,14}$/;
 
@@ -21,7 +26,12 @@ export const MailgunCredentials = z
     secret: secret('the Mailgun API key'),
     settings: z
       .object({
-        domain: z.string().trim().min(3).max(253).regex(/^[a-z0-9.-]+$/i, 'a domain name such as mg.example.com'),
+        domain: z
+          .string()
+          .trim()
+          .min(3)
+          .max(253)
+          .regex(/^[a-z0-9.-]+$/i, 'a domain name such as mg.example.com'),
         from: sender,
         /**
          * https://api.mailgun.net (US) or https://api.eu.mailgun.net (EU). The executor sends to it
@@ -77,7 +87,10 @@ export const WebPushCredentials = z
       .object({
         publicKey: z.string().trim().min(20).max(200),
         /** mailto: or https: contact of the sender (RFC 8292) */
-        subject: z.string().trim().regex(/^(mailto:|https:)/, 'a mailto: or https: URL'),
+        subject: z
+          .string()
+          .trim()
+          .regex(/^(mailto:|https:)/, 'a mailto: or https: URL'),
       })
       .strict(),
   })
@@ -93,6 +106,12 @@ export const WebhookCredentials = z
   .strict();
 
 /** Body of PUT /api/channels/:provider (provider taken from the path). */
-export const ChannelCredentialsInput = z.discriminatedUnion('provider', [MailgunCredentials, SmtpCredentials, TelnyxCredentials, WebPushCredentials, WebhookCredentials]);
+export const ChannelCredentialsInput = z.discriminatedUnion('provider', [
+  MailgunCredentials,
+  SmtpCredentials,
+  TelnyxCredentials,
+  WebPushCredentials,
+  WebhookCredentials,
+]);
 export type ChannelCredentialsInput = z.infer<typeof ChannelCredentialsInput>;
 export type ChannelSettings<P extends ChannelProvider> = Extract<ChannelCredentialsInput, { provider: P }>['settings'];

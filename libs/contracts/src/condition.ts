@@ -38,7 +38,11 @@ export type ComparisonCondition = z.infer<typeof ComparisonCondition>;
 /** `field` is the column name of the changed row (not a path): compares before.field with after.field. */
 export const ChangedCondition = z
   .object({
-    field: z.string().min(1).max(100).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a column name'),
+    field: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a column name'),
     op: z.literal('changed'),
     from: literal.optional(),
     to: literal.optional(),
@@ -46,12 +50,7 @@ export const ChangedCondition = z
   .strict();
 export type ChangedCondition = z.infer<typeof ChangedCondition>;
 
-export type Condition =
-  | ComparisonCondition
-  | ChangedCondition
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition };
+export type Condition = ComparisonCondition | ChangedCondition | { all: Condition[] } | { any: Condition[] } | { not: Condition };
 
 export const Condition: z.ZodType<Condition> = z.lazy(() =>
   z.union([

@@ -105,7 +105,9 @@ export const addReplayCounts = (a: ReplayCounts, b: ReplayCounts): ReplayCounts 
     matched: a.matched + b.matched,
     started: a.started + b.started,
     unreadable: a.unreadable + b.unreadable,
-    skipped: sum(a.skipped, b.skipped), notMatched: sum(a.notMatched, b.notMatched) };
+    skipped: sum(a.skipped, b.skipped),
+    notMatched: sum(a.notMatched, b.notMatched),
+  };
 };
 
 /** The scan of one partition of the events topic: offsets as decimal strings (Kafka's int64). */

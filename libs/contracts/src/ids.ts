@@ -21,8 +21,7 @@ export const requestEventId = (p: { workflowId: string; requestId: string; kind:
   uuidv5(`${p.kind}|${p.workflowId}|${p.requestId}`, NAMESPACE);
 
 /** Execution id: workflow version + event id (or + entity for once-per-entity enrollment). */
-export const executionId = (versionOrWorkflow: string, enrollmentKey: string): string =>
-  uuidv5(`exec|${versionOrWorkflow}|${enrollmentKey}`, NAMESPACE);
+export const executionId = (versionOrWorkflow: string, enrollmentKey: string): string => uuidv5(`exec|${versionOrWorkflow}|${enrollmentKey}`, NAMESPACE);
 
 /** Step key: execution id + step id + loop iteration path; the delivery ledger's key. */
 export const stepKey = (executionId: string, stepId: string, iteration = ''): string =>

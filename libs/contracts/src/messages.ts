@@ -34,7 +34,10 @@ export const DomainEvent = z.object({
   /** only for manual, webhook and clock triggers aimed at one workflow */
   workflowId: uuid.nullable().default(null),
   /** the execution whose write caused this change, and how deep that chain is */
-  causation: z.object({ executionId: z.string().max(200), depth: z.number().int().min(1) }).nullable().default(null),
+  causation: z
+    .object({ executionId: z.string().max(200), depth: z.number().int().min(1) })
+    .nullable()
+    .default(null),
   /** payload of manual/webhook triggers and clock details */
   data: record.default({}),
   source: z

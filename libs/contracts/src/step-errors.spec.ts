@@ -35,7 +35,11 @@ describe('StepError (reading)', () => {
   });
 
   it('reads the old spelling of a renamed code as the new one', () => {
-    expect(StepError.parse({ code: 'step_limit', message: 'more than 1000 steps', retryable: false })).toEqual({ code: 'max_steps_exceeded', message: 'more than 1000 steps', retryable: false });
+    expect(StepError.parse({ code: 'step_limit', message: 'more than 1000 steps', retryable: false })).toEqual({
+      code: 'max_steps_exceeded',
+      message: 'more than 1000 steps',
+      retryable: false,
+    });
   });
 
   it('reads a foreign code of an old result as action_error, keeping it in the message', () => {

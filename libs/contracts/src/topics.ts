@@ -17,15 +17,7 @@ export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 /** Debezium writes one topic per captured table: `<prefix>.public.<table>`. */
 export const CDC_TOPIC_PREFIX_DEFAULT = 'fixlify';
 
-export const BUSINESS_TABLES = [
-  'organizations',
-  'clients',
-  'technicians',
-  'jobs',
-  'invoices',
-  'estimates',
-  'tasks',
-] as const;
+export const BUSINESS_TABLES = ['organizations', 'clients', 'technicians', 'jobs', 'invoices', 'estimates', 'tasks'] as const;
 export type BusinessTable = (typeof BUSINESS_TABLES)[number];
 
 /**
@@ -44,7 +36,8 @@ export const ENTITY_TABLES = {
 export type RecordEntityType = keyof typeof ENTITY_TABLES;
 
 /** The table of an entity type, or null for one without a row (organization, workflow, none). */
-export const entityTable = (entityType: string): BusinessTable | null => (Object.hasOwn(ENTITY_TABLES, entityType) ? ENTITY_TABLES[entityType as RecordEntityType] : null);
+export const entityTable = (entityType: string): BusinessTable | null =>
+  Object.hasOwn(ENTITY_TABLES, entityType) ? ENTITY_TABLES[entityType as RecordEntityType] : null;
 
 export const WORKFLOW_TABLES = ['automation_workflows', 'automation_workflow_versions'] as const;
 

@@ -11,7 +11,13 @@ describe('trigger data', () => {
   });
 
   it('a payload key named like a system id does not replace it, and is given back on the way out', () => {
-    const hostile = { entityId: 'someone-elses-job', eventId: 'chosen-event', entityType: 'invoice', [SHADOWED_PAYLOAD_KEY]: { entityId: 'nested' }, note: 'x' };
+    const hostile = {
+      entityId: 'someone-elses-job',
+      eventId: 'chosen-event',
+      entityType: 'invoice',
+      [SHADOWED_PAYLOAD_KEY]: { entityId: 'nested' },
+      note: 'x',
+    };
     const td = triggerDataOf({ eventId: EVENT, entityType: 'none', entityId: null, data: hostile });
     expect([td.eventId, td.entityType, td.entityId]).toEqual([EVENT, 'none', null]);
     const back = splitTriggerData(JSON.parse(JSON.stringify(td)) as Record<string, unknown>);
@@ -20,6 +26,11 @@ describe('trigger data', () => {
   });
 
   it('reads trigger data recorded before the split (flat, no shadowed keys)', () => {
-    expect(splitTriggerData({ eventId: EVENT, entityType: 'client', entityId: JOB, testRun: true })).toEqual({ eventId: EVENT, entityType: 'client', entityId: JOB, payload: { testRun: true } });
+    expect(splitTriggerData({ eventId: EVENT, entityType: 'client', entityId: JOB, testRun: true })).toEqual({
+      eventId: EVENT,
+      entityType: 'client',
+      entityId: JOB,
+      payload: { testRun: true },
+    });
   });
 });

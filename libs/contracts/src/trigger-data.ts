@@ -26,7 +26,9 @@ export const triggerDataOf = (ev: Pick<DomainEvent, 'eventId' | 'entityType' | '
 };
 
 /** The inverse: the system's ids and the payload exactly as the trigger gave it. */
-export const splitTriggerData = (triggerData: Record<string, unknown>): { eventId: unknown; entityType: unknown; entityId: unknown; payload: Record<string, unknown> } => {
+export const splitTriggerData = (
+  triggerData: Record<string, unknown>,
+): { eventId: unknown; entityType: unknown; entityId: unknown; payload: Record<string, unknown> } => {
   const payload = Object.fromEntries(Object.entries(triggerData).filter(([k]) => !RESERVED.has(k)));
   const shadowed = triggerData[SHADOWED_PAYLOAD_KEY];
   if (shadowed !== null && typeof shadowed === 'object' && !Array.isArray(shadowed)) Object.assign(payload, shadowed);

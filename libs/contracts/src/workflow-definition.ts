@@ -26,8 +26,7 @@ export const TRIGGER_ENTITIES = ['job', 'invoice', 'client', 'estimate'] as cons
 export type TriggerEntity = (typeof TRIGGER_ENTITIES)[number];
 
 /** The record a trigger type is about (`job_completed`, `job_overdue` → job); null for scheduled, recurring, manual and webhook. */
-export const triggerEntity = (t: TriggerType | string | undefined): TriggerEntity | null =>
-  (t && TRIGGER_ENTITIES.find((e) => t.startsWith(`${e}_`))) || null;
+export const triggerEntity = (t: TriggerType | string | undefined): TriggerEntity | null => (t && TRIGGER_ENTITIES.find((e) => t.startsWith(`${e}_`))) || null;
 
 export const ACTION_TYPES = [
   'send_email',
@@ -47,7 +46,11 @@ export type StepType = z.infer<typeof StepType>;
 
 /** A string rendered as a Liquid template over the execution context. */
 const tpl = (max = 10_000) => z.string().max(max);
-const nodeId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -');
+const nodeId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -');
 const position = z.object({ x: z.number(), y: z.number() }).optional();
 
 const triggerConfig = {
@@ -141,7 +144,11 @@ export const ActionConfigs = {
           z.object({ type: z.literal('header'), name: z.string().min(1).max(100), value: secretTpl(SECRET_PLAIN_MAX.authHeaderValue) }).strict(),
         ])
         .optional(),
-      saveAs: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(64).optional(),
+      saveAs: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .max(64)
+        .optional(),
       timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
     })
     .strict(),
@@ -149,14 +156,26 @@ export const ActionConfigs = {
     .object({
       table: z.enum(['jobs', 'invoices', 'clients', 'estimates', 'tasks']),
       id: tpl(200).default('{{ event.entityId }}'),
-      set: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/).max(63), tpl(5000)).refine((o) => Object.keys(o).length > 0, 'set at least one column'),
+      set: z
+        .record(
+          z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]*$/)
+            .max(63),
+          tpl(5000),
+        )
+        .refine((o) => Object.keys(o).length > 0, 'set at least one column'),
     })
     .strict(),
   create_task: z
     .object({
       title: tpl(500).min(1),
       description: tpl(5000).optional(),
-      dueInHours: z.number().min(0).max(24 * 365).optional(),
+      dueInHours: z
+        .number()
+        .min(0)
+        .max(24 * 365)
+        .optional(),
       assigneeTechnicianId: tpl(200).optional(),
       jobId: tpl(200).optional(),
     })
@@ -174,20 +193,38 @@ export const ActionConfigs = {
 export const ControlConfigs = {
   condition: z.object({ when: Condition }).strict(),
   delay: z.discriminatedUnion('mode', [
-    z.object({ mode: z.literal('duration'), seconds: z.number().int().min(0).max(366 * 86400) }).strict(),
+    z
+      .object({
+        mode: z.literal('duration'),
+        seconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(366 * 86400),
+      })
+      .strict(),
     z
       .object({
         mode: z.literal('until'),
         /** a template rendering to an ISO time, e.g. `{{ job.scheduled_start }}` */
         at: tpl(500).min(1),
-        offsetSeconds: z.number().int().min(-366 * 86400).max(366 * 86400).default(0),
+        offsetSeconds: z
+          .number()
+          .int()
+          .min(-366 * 86400)
+          .max(366 * 86400)
+          .default(0),
       })
       .strict(),
   ]),
   loop: z
     .object({
       over: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/, 'a dotted path to a list in the context'),
-      as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(64).default('item'),
+      as: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .max(64)
+        .default('item'),
       maxIterations: z.number().int().min(1).max(1000).default(100),
     })
     .strict(),
@@ -218,9 +255,7 @@ export type TriggerNode = z.infer<typeof TriggerNode>;
 /** `true`/`false` leave a condition; `body`/`done` leave a loop; everything else uses `next`. */
 export const EdgeBranch = z.enum(['next', 'true', 'false', 'body', 'done']);
 export type EdgeBranch = z.infer<typeof EdgeBranch>;
-export const WorkflowEdge = z
-  .object({ id: z.string().min(1).max(100), source: nodeId, target: nodeId, branch: EdgeBranch.default('next') })
-  .strict();
+export const WorkflowEdge = z.object({ id: z.string().min(1).max(100), source: nodeId, target: nodeId, branch: EdgeBranch.default('next') }).strict();
 export type WorkflowEdge = z.infer<typeof WorkflowEdge>;
 
 export const ReenrollmentPolicy = z.enum(['every_time', 'once_per_entity']);

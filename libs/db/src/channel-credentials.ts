@@ -20,7 +20,10 @@ const COLUMNS = `organization_id AS "organizationId", provider, secret_ciphertex
 /** The stored provider accounts of some organizations (encrypted secrets; libs/channels opens them). */
 export const readChannelCredentials = async (db: Db, organizationIds: readonly string[]): Promise<ChannelCredentialRow[]> => {
   if (organizationIds.length === 0) return [];
-  const r = await db.query<ChannelCredentialRow>(`SELECT ${COLUMNS} FROM organization_channel_credentials WHERE organization_id = ANY($1::uuid[]) ORDER BY provider`, [organizationIds]);
+  const r = await db.query<ChannelCredentialRow>(
+    `SELECT ${COLUMNS} FROM organization_channel_credentials WHERE organization_id = ANY($1::uuid[]) ORDER BY provider`,
+    [organizationIds],
+  );
   return r.rows;
 };
 
@@ -47,7 +50,10 @@ export const deleteChannelCredential = async (db: Db, organizationId: string, pr
  * Replaces an organization's webhook signing secret; the one it replaces stays valid until
  * `previousValidUntil` (null: not at all). A secret being rotated out already is dropped.
  */
-export const rotateWebhookSecret = async (db: Db, p: { organizationId: string; secretCiphertext: string; previousValidUntil: Date | null }): Promise<ChannelCredentialRow> => {
+export const rotateWebhookSecret = async (
+  db: Db,
+  p: { organizationId: string; secretCiphertext: string; previousValidUntil: Date | null },
+): Promise<ChannelCredentialRow> => {
   const r = await db.query<ChannelCredentialRow>(
     `INSERT INTO organization_channel_credentials AS c (organization_id, provider, secret_ciphertext, settings) VALUES ($1, 'webhook', $2, '{}')
      ON CONFLICT (organization_id, provider) DO UPDATE SET

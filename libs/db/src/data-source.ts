@@ -14,7 +14,19 @@ import { UnknownOutcomes1795850000000 } from './migrations/1795850000000-unknown
 import { Replays1795860000000 } from './migrations/1795860000000-replays';
 import { dbEnv } from './env';
 
-export const MIGRATIONS = [InitialSchema1764200000000, ExecutorTimerTopics1795752375621, TriggerSupport1795752594040, ProjectionDeferredIndexes1795756113680, ExecutionOwnerGroup1795758890767, RatingsAndRedrives1795800000000, WorkflowActivatedAt1795810000000, AccountSecurity1795830000000, WebhookSigningSecrets1795840000000, UnknownOutcomes1795850000000, Replays1795860000000];
+export const MIGRATIONS = [
+  InitialSchema1764200000000,
+  ExecutorTimerTopics1795752375621,
+  TriggerSupport1795752594040,
+  ProjectionDeferredIndexes1795756113680,
+  ExecutionOwnerGroup1795758890767,
+  RatingsAndRedrives1795800000000,
+  WorkflowActivatedAt1795810000000,
+  AccountSecurity1795830000000,
+  WebhookSigningSecrets1795840000000,
+  UnknownOutcomes1795850000000,
+  Replays1795860000000,
+];
 
 export const createDataSource = (url = dbEnv().DATABASE_URL, poolMax = dbEnv().DATABASE_POOL_MAX): DataSource =>
   new DataSource({

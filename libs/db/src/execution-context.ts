@@ -79,7 +79,12 @@ export const loadContexts = async (pool: Pool, events: DomainEvent[]): Promise<E
         )
       : none,
     anyJobs || techIds.length
-      ? rowsOf(pool, `SELECT * FROM technicians WHERE id IN (SELECT unnest($4::uuid[]) UNION SELECT technician_id FROM jobs WHERE id IN ${jobSet})`, [jobIds, invoiceIds, estimateIds, techIds])
+      ? rowsOf(pool, `SELECT * FROM technicians WHERE id IN (SELECT unnest($4::uuid[]) UNION SELECT technician_id FROM jobs WHERE id IN ${jobSet})`, [
+          jobIds,
+          invoiceIds,
+          estimateIds,
+          techIds,
+        ])
       : none,
     orgIds.length ? rowsOf(pool, 'SELECT * FROM organizations WHERE id = ANY($1::uuid[])', [orgIds]) : none,
   ]);

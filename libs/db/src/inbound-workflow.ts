@@ -24,7 +24,14 @@ export const findWorkflow = async (pool: Pool, workflowId: string): Promise<Inbo
   );
   const r = res.rows[0];
   return r
-    ? { id: workflowId, organizationId: r.organization_id, active: r.active, triggerType: r.trigger_type, webhookSecret: r.webhook_secret, changedAt: r.changed_at }
+    ? {
+        id: workflowId,
+        organizationId: r.organization_id,
+        active: r.active,
+        triggerType: r.trigger_type,
+        webhookSecret: r.webhook_secret,
+        changedAt: r.changed_at,
+      }
     : null;
 };
 

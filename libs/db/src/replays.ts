@@ -240,10 +240,10 @@ export const recordReplayStarts = async (
   const alreadyEnrolled = new Set<string>();
   if (starts.length === 0) return { fresh, alreadyExecuted, alreadyReplayed, alreadyEnrolled };
   const ids = starts.map((s) => s.executionId);
-  const existing = await db.query<{ id: string }>(
-    `SELECT id FROM automation_executions WHERE id = ANY($1::uuid[]) AND replay_id IS DISTINCT FROM $2::uuid`,
-    [ids, replayId],
-  );
+  const existing = await db.query<{ id: string }>(`SELECT id FROM automation_executions WHERE id = ANY($1::uuid[]) AND replay_id IS DISTINCT FROM $2::uuid`, [
+    ids,
+    replayId,
+  ]);
   for (const r of existing.rows) alreadyExecuted.add(r.id);
   const rest = starts.filter((s) => !alreadyExecuted.has(s.executionId));
   if (rest.length === 0) return { fresh, alreadyExecuted, alreadyReplayed, alreadyEnrolled };

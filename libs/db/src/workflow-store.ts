@@ -42,7 +42,16 @@ export const publishWorkflowVersion = async (
          activated_at = CASE WHEN $8::boolean AND NOT is_active THEN now() ELSE activated_at END,
          status = CASE WHEN coalesce($8::boolean, is_active) THEN 'active' ELSE 'inactive' END, updated_at = now()
        WHERE id = $1 AND organization_id = $2`,
-      [p.workflowId, p.organizationId, version, versionId, JSON.stringify(p.definition), p.triggerType, settings.reenrollment ?? 'every_time', p.activate ?? null],
+      [
+        p.workflowId,
+        p.organizationId,
+        version,
+        versionId,
+        JSON.stringify(p.definition),
+        p.triggerType,
+        settings.reenrollment ?? 'every_time',
+        p.activate ?? null,
+      ],
     );
     return { workflowId: p.workflowId, versionId, version };
   });
@@ -51,12 +60,31 @@ export const publishWorkflowVersion = async (
 export const createWorkflowDraft = async (
   db: Db,
   /** `id`: chosen by the caller when the definition depends on it (secrets sealed for this workflow) */
-  p: { id?: string; organizationId: string; name: string; description?: string; definition: Record<string, unknown>; triggerType: string | null; templateId?: string; createdBy?: string },
+  p: {
+    id?: string;
+    organizationId: string;
+    name: string;
+    description?: string;
+    definition: Record<string, unknown>;
+    triggerType: string | null;
+    templateId?: string;
+    createdBy?: string;
+  },
 ): Promise<string> => {
   const res = await db.query<{ id: string }>(
     `INSERT INTO automation_workflows (id, organization_id, name, description, definition, trigger_type, template_id, created_by, webhook_secret)
      VALUES (coalesce($9::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-    [p.organizationId, p.name, p.description ?? null, JSON.stringify(p.definition), p.triggerType, p.templateId ?? null, p.createdBy ?? null, randomBytes(24).toString('base64url'), p.id ?? null],
+    [
+      p.organizationId,
+      p.name,
+      p.description ?? null,
+      JSON.stringify(p.definition),
+      p.triggerType,
+      p.templateId ?? null,
+      p.createdBy ?? null,
+      randomBytes(24).toString('base64url'),
+      p.id ?? null,
+    ],
   );
   return res.rows[0]!.id;
 };

@@ -4,7 +4,14 @@ import { parsePrometheusText, registry, sampleSum } from './observability';
 import { formatTraceparent } from './trace';
 
 const ORG = '11111111-1111-4111-8111-111111111111';
-const message = (offset: string, timestamp: number): KafkaMessage => ({ offset, timestamp: String(timestamp), key: null, value: null, attributes: 0, headers: {} });
+const message = (offset: string, timestamp: number): KafkaMessage => ({
+  offset,
+  timestamp: String(timestamp),
+  key: null,
+  value: null,
+  attributes: 0,
+  headers: {},
+});
 const batch = (topic: string, messages: KafkaMessage[]) => ({ topic, partition: 2, messages, offsetLag: () => '0' });
 // only the consumer families: the process's default metrics can hold a NaN that parsePrometheusText refuses
 const FAMILIES = ['fixlify_messages_processed_total', 'fixlify_messages_failed_total', 'fixlify_batch_duration_seconds', 'fixlify_organization_lag_seconds'];

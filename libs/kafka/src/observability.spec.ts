@@ -42,7 +42,12 @@ describe('parsePrometheusText', () => {
 describe('recordBatchDone', () => {
   it('records what every consumer reports after a commit: processed, lag, ages, organization lag, commit time', async () => {
     const now = 1_800_000_000_000;
-    const batch = { topic: 'obs-test-topic', partition: 3, messages: [{ timestamp: String(now - 2000) }, { timestamp: String(now - 500) }], offsetLag: () => '7' };
+    const batch = {
+      topic: 'obs-test-topic',
+      partition: 3,
+      messages: [{ timestamp: String(now - 2000) }, { timestamp: String(now - 500) }],
+      offsetLag: () => '7',
+    };
     recordBatchDone('obs-test', batch, new Map([['org-obs', now - 500]]), now);
     const text = await registry.metrics();
     expect(text).toContain('fixlify_messages_processed_total{consumer="obs-test",topic="obs-test-topic"} 2');

@@ -12,7 +12,6 @@ import { identityOf, messagesFailed } from './observability';
 import { traceFields, traceHeaders, TRACEPARENT_HEADER, traceIdFromUuid, type TraceContext } from './trace';
 import { tracingEnabled } from './tracing';
 
-
 export interface PipelineItem<T> {
   topic: string;
   partition: number;
@@ -130,7 +129,8 @@ const propagateTrace = <T>(items: PipelineItem<T>[], out: OutMessage[]): void =>
 /** Bytes of output per produce request of a transaction (a record batch per partition, well under any topic's max.message.bytes; a larger message goes alone). */
 export const MAX_SEND_BYTES = 512 * 1024;
 
-const sizeOf = (m: OutMessage): number => (m.value?.length ?? 0) + (m.key?.length ?? 0) + 64 + Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
+const sizeOf = (m: OutMessage): number =>
+  (m.value?.length ?? 0) + (m.key?.length ?? 0) + 64 + Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
 
 /** Splits output into consecutive chunks of at most `max` bytes (a larger message goes alone); order is kept. */
 export const chunksOf = (out: readonly OutMessage[], max: number): OutMessage[][] => {
@@ -174,7 +174,12 @@ export const runExactlyOncePipeline = async <T>(o: ExactlyOncePipelineOptions<T>
  * One incarnation of the pipeline: a fresh transactional producer and consumer (a restart after a
  * crash must not reuse a producer that was fenced or left mid-transaction).
  */
-const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<typeof kafkaEnv>, holdOpenMs: number, watch: (c: Consumer) => void): Promise<Incarnation> => {
+const incarnate = async <T>(
+  o: ExactlyOncePipelineOptions<T>,
+  env: ReturnType<typeof kafkaEnv>,
+  holdOpenMs: number,
+  watch: (c: Consumer) => void,
+): Promise<Incarnation> => {
   const producer = o.kafka.producer({
     transactionalId: o.transactionalId,
     idempotent: true,
@@ -217,7 +222,10 @@ const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<ty
         if (e instanceof TransientError) throw e;
         const reason = e instanceof Error ? e.message : String(e);
         messagesFailed.inc({ consumer: o.name, topic, reason: 'handler_error' });
-        o.log.warn({ topic, partition, offset: item.offset, reason, ...identityOf(item.value), ...traceFields(item.trace) }, `${o.name}: message sent to dead-letter topic`);
+        o.log.warn(
+          { topic, partition, offset: item.offset, reason, ...identityOf(item.value), ...traceFields(item.trace) },
+          `${o.name}: message sent to dead-letter topic`,
+        );
         const message = raw.get(item.offset);
         if (message) out.push(deadLetter({ topic, partition, message, consumer: o.name, reason: `handler failed: ${reason}` }));
       }
@@ -296,7 +304,12 @@ const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<ty
       const { batch } = payload;
       if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
       // one span per item, from its decoding to the commit of what it caused (exported when a collector is configured)
-      const obs = observeBatch({ consumer: o.name, batch, spanName: `${o.name} process`, spans: tracingEnabled() && o.traceItems !== false ? 'record' : 'context' });
+      const obs = observeBatch({
+        consumer: o.name,
+        batch,
+        spanName: `${o.name} process`,
+        spans: tracingEnabled() && o.traceItems !== false ? 'record' : 'context',
+      });
       obs.startTimer();
       const tStart = Date.now();
       const items: PipelineItem<T>[] = [];
@@ -320,7 +333,10 @@ const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<ty
           });
         } else if (d.ok === false) {
           obs.failed(d.failure ?? 'invalid');
-          o.log.warn({ topic: batch.topic, partition: batch.partition, offset: m.offset, reason: d.reason }, `${o.name}: ${d.failure ?? 'invalid'} message to dead-letter topic`);
+          o.log.warn(
+            { topic: batch.topic, partition: batch.partition, offset: m.offset, reason: d.reason },
+            `${o.name}: ${d.failure ?? 'invalid'} message to dead-letter topic`,
+          );
           out.push(deadLetter({ topic: batch.topic, partition: batch.partition, message: m, consumer: o.name, reason: d.reason }));
         }
       }
@@ -357,7 +373,17 @@ const incarnate = async <T>(o: ExactlyOncePipelineOptions<T>, env: ReturnType<ty
       }
       obs.endSpans();
       if (process.env.FIXLIFY_TRACE_TIMING === '1')
-        o.log.info({ topic: batch.topic, partition: batch.partition, n: batch.messages.length, handleMs: tHandled - tStart, txnMs: Date.now() - tHandled, brokerTs: Date.now() - Number(batch.messages[0]!.timestamp) }, 'batch timing');
+        o.log.info(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            n: batch.messages.length,
+            handleMs: tHandled - tStart,
+            txnMs: Date.now() - tHandled,
+            brokerTs: Date.now() - Number(batch.messages[0]!.timestamp),
+          },
+          'batch timing',
+        );
       payload.resolveOffset(last);
       obs.committed();
       await payload.heartbeat();

@@ -116,7 +116,10 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
       current = await bounded(pending, START_TIMEOUT_MS, `${o.name}: start`);
     } catch (e) {
       // a start that answers late is closed when it does
-      pending.then((late) => void late.close().catch(() => undefined), () => undefined);
+      pending.then(
+        (late) => void late.close().catch(() => undefined),
+        () => undefined,
+      );
       throw e;
     }
   };
@@ -127,7 +130,10 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
       if (downSince === 0) downSince = Date.now();
       const old = current;
       current = null;
-      if (old) await bounded(old.close(), CLOSE_TIMEOUT_MS, `${o.name}: close`).catch((e: unknown) => o.log.warn({ err: e, consumer: o.name }, `${o.name}: closing the crashed consumer failed; starting a new one anyway`));
+      if (old)
+        await bounded(old.close(), CLOSE_TIMEOUT_MS, `${o.name}: close`).catch((e: unknown) =>
+          o.log.warn({ err: e, consumer: o.name }, `${o.name}: closing the crashed consumer failed; starting a new one anyway`),
+        );
       let backoff = initial;
       let last: unknown = cause;
       while (!stopped) {
@@ -182,7 +188,10 @@ export const superviseConsumer = async (o: SuperviseOptions): Promise<Supervised
       stopped = true;
       await restarting;
       setRunning(generation, false, 'stopped');
-      if (current) await bounded(current.close(), CLOSE_TIMEOUT_MS, `${o.name}: close`).catch((e: unknown) => o.log.warn({ err: e, consumer: o.name }, `${o.name}: close on stop failed`));
+      if (current)
+        await bounded(current.close(), CLOSE_TIMEOUT_MS, `${o.name}: close`).catch((e: unknown) =>
+          o.log.warn({ err: e, consumer: o.name }, `${o.name}: close on stop failed`),
+        );
     },
   };
 };

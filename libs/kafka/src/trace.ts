@@ -63,4 +63,5 @@ export const childSpan = (parent: TraceContext | null, traceId?: string | null):
 export const traceHeaders = (span: TraceContext): Record<string, string> => ({ [TRACEPARENT_HEADER]: formatTraceparent(span) });
 
 /** Log fields of a span (pino), so log lines and traces join on traceId. */
-export const traceFields = (span: TraceContext | null | undefined): { traceId?: string; spanId?: string } => (span ? { traceId: span.traceId, spanId: span.spanId } : {});
+export const traceFields = (span: TraceContext | null | undefined): { traceId?: string; spanId?: string } =>
+  span ? { traceId: span.traceId, spanId: span.spanId } : {};

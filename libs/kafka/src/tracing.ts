@@ -1,7 +1,14 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, RandomIdGenerator, TraceIdRatioBasedSampler, type IdGenerator } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  RandomIdGenerator,
+  TraceIdRatioBasedSampler,
+  type IdGenerator,
+} from '@opentelemetry/sdk-trace-base';
 import { childSpan, type TraceContext } from './trace';
 
 /**
@@ -45,7 +52,8 @@ export const initTracing = (service: string, env: NodeJS.ProcessEnv = process.en
   const url = tracesEndpoint(env);
   if (!url || tracer) return tracer !== null;
   const ratio = env.OTEL_TRACES_SAMPLER_ARG === undefined ? 1 : Number(env.OTEL_TRACES_SAMPLER_ARG);
-  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a ratio between 0 and 1, got "${env.OTEL_TRACES_SAMPLER_ARG}"`);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1)
+    throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a ratio between 0 and 1, got "${env.OTEL_TRACES_SAMPLER_ARG}"`);
   provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? `fixlify-${service}` }),
     idGenerator: new EventTraceIds(),
@@ -94,7 +102,9 @@ export const startSpan = (
   o: { traceId?: string | null; kind?: keyof typeof KINDS; attributes?: Attributes } = {},
 ): ActiveSpan => {
   if (!tracer) return { context: childSpan(parent, o.traceId), setAttributes: noop, end: noop };
-  const ctx = parent ? trace.setSpanContext(ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.traceFlags, isRemote: true }) : ROOT_CONTEXT;
+  const ctx = parent
+    ? trace.setSpanContext(ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.traceFlags, isRemote: true })
+    : ROOT_CONTEXT;
   nextTraceId = parent ? null : (o.traceId ?? null);
   let span: Span;
   try {
@@ -120,7 +130,11 @@ export const startSpan = (
 };
 
 /** A span context that is never recorded (work whose trace is recorded elsewhere). */
-export const contextOnly = (_name: string, parent: TraceContext | null, o: { traceId?: string | null } = {}): ActiveSpan => ({ context: childSpan(parent, o.traceId), setAttributes: noop, end: noop });
+export const contextOnly = (_name: string, parent: TraceContext | null, o: { traceId?: string | null } = {}): ActiveSpan => ({
+  context: childSpan(parent, o.traceId),
+  setAttributes: noop,
+  end: noop,
+});
 
 /** Span attributes naming what a message concerns (organization, workflow, execution, event). */
 export const identityAttributes = (id: { organizationId?: string; workflowId?: string; executionId?: string; eventId?: string }): Attributes => {

@@ -31,7 +31,15 @@ export const createOrganization = async (pool: Pool, o: OrganizationOptions = {}
   const res = await pool.query<{ id: string }>(
     `INSERT INTO organizations (id, name, time_zone, locale, currency, quiet_hours_start, quiet_hours_end)
      VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [o.id ?? null, o.name ?? `Test org ${Date.now()}`, o.timeZone ?? 'UTC', o.locale ?? 'en-US', o.currency ?? 'USD', o.quietHours?.[0] ?? null, o.quietHours?.[1] ?? null],
+    [
+      o.id ?? null,
+      o.name ?? `Test org ${Date.now()}`,
+      o.timeZone ?? 'UTC',
+      o.locale ?? 'en-US',
+      o.currency ?? 'USD',
+      o.quietHours?.[0] ?? null,
+      o.quietHours?.[1] ?? null,
+    ],
   );
   return res.rows[0]!.id;
 };
@@ -48,15 +56,28 @@ export const organizationFamily = (): {
   const needle = Buffer.from(`"organizationId":"${prefix}`);
   let count = 0;
   return {
-    create: (pool, o = {}) => createOrganization(pool, { ...o, id: `${prefix}-${(count++).toString(16).padStart(4, '0')}-4000-8000-${randomBytes(6).toString('hex')}` }),
+    create: (pool, o = {}) =>
+      createOrganization(pool, { ...o, id: `${prefix}-${(count++).toString(16).padStart(4, '0')}-4000-8000-${randomBytes(6).toString('hex')}` }),
     ours: <T>(m: KafkaMessage): T | undefined => (m.value?.includes(needle) ? (JSON.parse(m.value.toString('utf8')) as T) : undefined),
   };
 };
 
-export const createClient = async (pool: Pool, organizationId: string, o: { name?: string; email?: string; phone?: string; timeZone?: string; smsConsent?: boolean; emailConsent?: boolean } = {}): Promise<string> => {
+export const createClient = async (
+  pool: Pool,
+  organizationId: string,
+  o: { name?: string; email?: string; phone?: string; timeZone?: string; smsConsent?: boolean; emailConsent?: boolean } = {},
+): Promise<string> => {
   const res = await pool.query<{ id: string }>(
     `INSERT INTO clients (organization_id, name, email, phone, time_zone, sms_consent, email_consent) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [organizationId, o.name ?? 'Ada Client', o.email ?? 'ada@example.com', o.phone ?? '+15551230000', o.timeZone ?? null, o.smsConsent ?? true, o.emailConsent ?? true],
+    [
+      organizationId,
+      o.name ?? 'Ada Client',
+      o.email ?? 'ada@example.com',
+      o.phone ?? '+15551230000',
+      o.timeZone ?? null,
+      o.smsConsent ?? true,
+      o.emailConsent ?? true,
+    ],
   );
   return res.rows[0]!.id;
 };
@@ -119,7 +140,8 @@ export const manualStartCommand = (
  * OUTBOUND_ALLOWED_HOSTS for an executor that must reach these loopback stand-ins (and nothing else
  * on loopback: not Kafka Connect, not ingest, not the other tests' services): `127.0.0.1:<port>` each.
  */
-export const allowLoopback = (...targets: ({ port: number } | number)[]): string => [...new Set(targets.map((t) => `127.0.0.1:${typeof t === 'number' ? t : t.port}`))].join(',');
+export const allowLoopback = (...targets: ({ port: number } | number)[]): string =>
+  [...new Set(targets.map((t) => `127.0.0.1:${typeof t === 'number' ? t : t.port}`))].join(',');
 
 /**
  * Gives an organization a webhook signing secret of the test's choosing (the executor otherwise

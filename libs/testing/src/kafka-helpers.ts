@@ -23,7 +23,13 @@ export const readTopic = async <T>(
   map: (m: KafkaMessage, partition: number) => T | undefined,
   opts: { readUncommitted?: boolean; fromBeginning?: boolean } = {},
 ): Promise<TopicReader<T>> => {
-  const consumer = kafka.consumer({ groupId: `fixlify-test-reader-${randomUUID()}`, readUncommitted: opts.readUncommitted ?? false, maxWaitTimeInMs: 50, maxBytesPerPartition: LIMITS.kafkaMessageBytes, maxBytes: 2 * LIMITS.kafkaMessageBytes });
+  const consumer = kafka.consumer({
+    groupId: `fixlify-test-reader-${randomUUID()}`,
+    readUncommitted: opts.readUncommitted ?? false,
+    maxWaitTimeInMs: 50,
+    maxBytesPerPartition: LIMITS.kafkaMessageBytes,
+    maxBytes: 2 * LIMITS.kafkaMessageBytes,
+  });
   const seen: T[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: opts.fromBeginning ?? true });
@@ -71,7 +77,10 @@ export const createPrivateCommandsTopic = async (kafka: Kafka, name: string): Pr
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 6, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }

@@ -142,7 +142,13 @@ export const startService = async (name: ServiceName, env: Record<string, string
 };
 
 /** Polls `fn` until it answers a value; on timeout the error names `what`, the last error seen and, if given, `progress()` at that moment. */
-export const waitFor = async <T>(fn: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string, intervalMs = 100, progress?: () => string): Promise<T> => {
+export const waitFor = async <T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 100,
+  progress?: () => string,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -154,5 +160,7 @@ export const waitFor = async <T>(fn: () => Promise<T | undefined | null | false>
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${progress ? ` (${progress()})` : ''}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${progress ? ` (${progress()})` : ''}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`,
+  );
 };

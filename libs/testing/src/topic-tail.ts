@@ -26,7 +26,13 @@ export const tailTopic = async <T>(
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `fixlify-test-tail-${randomUUID()}`, readUncommitted: opts.readUncommitted ?? false, maxWaitTimeInMs: 50, maxBytesPerPartition: LIMITS.kafkaMessageBytes, maxBytes: 2 * LIMITS.kafkaMessageBytes });
+  const consumer = kafka.consumer({
+    groupId: `fixlify-test-tail-${randomUUID()}`,
+    readUncommitted: opts.readUncommitted ?? false,
+    maxWaitTimeInMs: 50,
+    maxBytesPerPartition: LIMITS.kafkaMessageBytes,
+    maxBytes: 2 * LIMITS.kafkaMessageBytes,
+  });
   const seen: T[] = [];
   let joined: () => void = () => undefined;
   const ready = new Promise<void>((r) => (joined = r));

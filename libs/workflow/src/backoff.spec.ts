@@ -31,10 +31,15 @@ describe('retryDelayMs', () => {
 
   it('always stays within [max(0, retryAfter), max(cap, retryAfter)]', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.option(fc.integer({ min: 0, max: 10_000_000 }), { nil: undefined }), (a, r, ra) => {
-        const d = retryDelayMs(policy, a, () => r, ra);
-        return Number.isInteger(d) && d >= (ra ?? 0) && d <= Math.max(policy.maxDelayMs, ra ?? 0);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 100 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.option(fc.integer({ min: 0, max: 10_000_000 }), { nil: undefined }),
+        (a, r, ra) => {
+          const d = retryDelayMs(policy, a, () => r, ra);
+          return Number.isInteger(d) && d >= (ra ?? 0) && d <= Math.max(policy.maxDelayMs, ra ?? 0);
+        },
+      ),
     );
   });
 });

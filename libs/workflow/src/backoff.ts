@@ -20,5 +20,4 @@ export const retryDelayMs = (policy: RetryPolicy, attempt: number, random: () =>
 };
 
 /** Retry when the failure is retryable and the attempt that failed was not the last one allowed. */
-export const shouldRetry = (error: { retryable: boolean }, attempt: number, policy: RetryPolicy): boolean =>
-  error.retryable && attempt < policy.maxAttempts;
+export const shouldRetry = (error: { retryable: boolean }, attempt: number, policy: RetryPolicy): boolean => error.retryable && attempt < policy.maxAttempts;

@@ -24,8 +24,7 @@ export const toDateMs = (v: unknown): number | undefined => {
   return d.isValid ? d.toMillis() : undefined;
 };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Structural equality of JSON-like data; too deep counts as different. */
 export const deepEqual = (a: unknown, b: unknown, depth = 0): boolean => {
@@ -77,9 +76,7 @@ export const isEmptyValue = (v: unknown): boolean => {
 /** Case-insensitive substring for text, membership for lists. */
 export const containsValue = (haystack: unknown, needle: unknown): boolean => {
   if (Array.isArray(haystack)) {
-    return haystack.some((el) =>
-      typeof el === 'string' && typeof needle === 'string' ? el.toLowerCase() === needle.toLowerCase() : looseEquals(el, needle),
-    );
+    return haystack.some((el) => (typeof el === 'string' && typeof needle === 'string' ? el.toLowerCase() === needle.toLowerCase() : looseEquals(el, needle)));
   }
   if (typeof needle !== 'string' && typeof needle !== 'number' && typeof needle !== 'boolean') return false;
   if (typeof haystack === 'string' || typeof haystack === 'number') {

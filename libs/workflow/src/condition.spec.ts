@@ -104,7 +104,14 @@ describe('evaluateCondition: fuzz', () => {
     fc.constantFrom('after.status', 'after.total', 'after.tags', 'before.status', 'data.x', 'client.email', 'after.__proto__', 'after.constructor', 'x.0.y'),
     fc.stringMatching(/^[a-z_][a-z0-9_]{0,5}(\.[a-z0-9_]{1,5}){0,3}$/),
   );
-  const literal = fc.oneof(fc.string({ maxLength: 20 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('120.50', '2026-03-08T10:00:00Z'));
+  const literal = fc.oneof(
+    fc.string({ maxLength: 20 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom('120.50', '2026-03-08T10:00:00Z'),
+  );
   const comparison = fc.record({ field, op: fc.constantFrom(...COMPARISON_OPS), value: fc.oneof(literal, fc.array(literal, { maxLength: 5 })) }).map((c) => {
     if (c.op === 'in' || c.op === 'not_in') return { ...c, value: Array.isArray(c.value) ? c.value : [c.value] };
     if (c.op === 'is_empty' || c.op === 'is_not_empty') return { field: c.field, op: c.op };
@@ -135,7 +142,10 @@ describe('evaluateCondition: fuzz', () => {
   });
 
   it('generated conditions are valid contract conditions', () => {
-    fc.assert(fc.property(cond, (c) => Condition.safeParse(c).success), { numRuns: 200 });
+    fc.assert(
+      fc.property(cond, (c) => Condition.safeParse(c).success),
+      { numRuns: 200 },
+    );
   });
 
   it('never throws and always answers a boolean for valid conditions over arbitrary JSON', () => {
@@ -153,7 +163,10 @@ describe('evaluateCondition: fuzz', () => {
   });
 
   it('not(c) is the negation of c', () => {
-    fc.assert(fc.property(cond, scopeArb, (c, s) => evaluateCondition({ not: c }, s) === !evaluateCondition(c, s)), { numRuns: 300 });
+    fc.assert(
+      fc.property(cond, scopeArb, (c, s) => evaluateCondition({ not: c }, s) === !evaluateCondition(c, s)),
+      { numRuns: 300 },
+    );
   });
 
   it('survives hostile depth', () => {
@@ -196,7 +209,18 @@ describe('matchesTrigger / eventScope', () => {
     expect(matchesTrigger({ type: 'job_created' }, event)).toBe(false);
     expect(matchesTrigger({ type: 'job_status_changed', filter: { field: 'status', op: 'changed', to: 'completed' } }, event)).toBe(true);
     expect(
-      matchesTrigger({ type: 'job_status_changed', filter: { all: [{ field: 'after.total', op: 'gte', value: 100 }, { field: 'event.entityType', op: 'eq', value: 'job' }] } }, event),
+      matchesTrigger(
+        {
+          type: 'job_status_changed',
+          filter: {
+            all: [
+              { field: 'after.total', op: 'gte', value: 100 },
+              { field: 'event.entityType', op: 'eq', value: 'job' },
+            ],
+          },
+        },
+        event,
+      ),
     ).toBe(false);
     expect(matchesTrigger({ type: 'job_status_changed', filter: { field: 'data.source', op: 'eq', value: 'ui' } }, event)).toBe(true);
   });

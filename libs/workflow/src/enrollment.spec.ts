@@ -6,7 +6,9 @@ const base = { workflowId: 'w1', versionId: 'v1', eventId: 'e1', entityId: 'j1' 
 describe('enrollmentExecutionId', () => {
   it('every_time: one execution per version and event', () => {
     expect(enrollmentExecutionId({ ...base, reenrollment: 'every_time' })).toBe(executionId('v1', 'e1'));
-    expect(enrollmentExecutionId({ ...base, reenrollment: 'every_time', eventId: 'e2' })).not.toBe(enrollmentExecutionId({ ...base, reenrollment: 'every_time' }));
+    expect(enrollmentExecutionId({ ...base, reenrollment: 'every_time', eventId: 'e2' })).not.toBe(
+      enrollmentExecutionId({ ...base, reenrollment: 'every_time' }),
+    );
   });
 
   it('once_per_entity: the same id for every event and version of one record', () => {

@@ -12,5 +12,4 @@ export const enrollmentExecutionId = (p: {
   reenrollment: ReenrollmentPolicy;
   eventId: string;
   entityId?: string | null | undefined;
-}): string =>
-  p.reenrollment === 'once_per_entity' && p.entityId ? executionId(p.workflowId, `entity:${p.entityId}`) : executionId(p.versionId, p.eventId);
+}): string => (p.reenrollment === 'once_per_entity' && p.entityId ? executionId(p.workflowId, `entity:${p.entityId}`) : executionId(p.versionId, p.eventId));

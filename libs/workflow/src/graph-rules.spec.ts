@@ -17,14 +17,27 @@ describe('graphIssues: valid graphs', () => {
   it('accepts a lone trigger, a chain, branches and a loop', () => {
     expect(check([trigger], [])).toEqual([]);
     expect(check([trigger, sms('a'), sms('b')], [e('t', 'a'), e('a', 'b')])).toEqual([]);
-    expect(check([trigger, cond('c'), sms('y'), sms('n'), sms('join')], [e('t', 'c'), e('c', 'y', 'true'), e('c', 'n', 'false'), e('y', 'join'), e('n', 'join')])).toEqual([]);
-    expect(check([trigger, loop('L'), sms('b1'), sms('b2'), sms('after')], [e('t', 'L'), e('L', 'b1', 'body'), e('b1', 'b2'), e('L', 'after', 'done')])).toEqual([]);
+    expect(
+      check([trigger, cond('c'), sms('y'), sms('n'), sms('join')], [e('t', 'c'), e('c', 'y', 'true'), e('c', 'n', 'false'), e('y', 'join'), e('n', 'join')]),
+    ).toEqual([]);
+    expect(
+      check([trigger, loop('L'), sms('b1'), sms('b2'), sms('after')], [e('t', 'L'), e('L', 'b1', 'body'), e('b1', 'b2'), e('L', 'after', 'done')]),
+    ).toEqual([]);
   });
 
   it('accepts nested loops and a condition inside a body', () => {
     const nodes: Nodes = [trigger, loop('O', 10, 'row'), loop('I', 10, 'cell'), cond('c'), sms('x'), sms('y')];
-    expect(check(nodes, [e('t', 'O'), e('O', 'I', 'body'), e('I', 'c', 'body'), e('c', 'x', 'true'), e('c', 'y', 'false'), e('I', 'y', 'done', 'I-done')]).map((i) => i.code)).toEqual(['loop_body_shared']);
-    expect(check(nodes.filter((n) => n.id !== 'y'), [e('t', 'O'), e('O', 'I', 'body'), e('I', 'c', 'body'), e('c', 'x', 'true'), e('c', 'x', 'false')])).toEqual([]);
+    expect(
+      check(nodes, [e('t', 'O'), e('O', 'I', 'body'), e('I', 'c', 'body'), e('c', 'x', 'true'), e('c', 'y', 'false'), e('I', 'y', 'done', 'I-done')]).map(
+        (i) => i.code,
+      ),
+    ).toEqual(['loop_body_shared']);
+    expect(
+      check(
+        nodes.filter((n) => n.id !== 'y'),
+        [e('t', 'O'), e('O', 'I', 'body'), e('I', 'c', 'body'), e('c', 'x', 'true'), e('c', 'x', 'false')],
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -39,7 +52,13 @@ describe('graphIssues: ids and connections', () => {
     const issues = check([trigger, sms('a')], [e('t', 'a'), e('a', 'ghost'), e('ghost2', 'a'), e('a', 'a', 'next', 'self'), e('a', 't', 'next', 'back')]);
     expect(issues).toEqual(
       expect.arrayContaining([
-        { nodeId: null, path: 'edges.1.target', edgeId: 'a-next-ghost', code: 'edge_unknown_target', message: 'A connection leads to step "ghost", which does not exist' },
+        {
+          nodeId: null,
+          path: 'edges.1.target',
+          edgeId: 'a-next-ghost',
+          code: 'edge_unknown_target',
+          message: 'A connection leads to step "ghost", which does not exist',
+        },
         expect.objectContaining({ code: 'edge_unknown_source', path: 'edges.2.source' }),
         expect.objectContaining({ code: 'edge_self_loop', nodeId: 'a', edgeId: 'self' }),
         expect.objectContaining({ code: 'edge_into_trigger', nodeId: 'a', edgeId: 'back' }),
@@ -64,8 +83,12 @@ describe('graphIssues: triggers and paths', () => {
 
   it('a condition has one true and one false path, and no next', () => {
     expect(codes([trigger, cond('c'), sms('y')], [e('t', 'c'), e('c', 'y', 'true')])).toEqual(['path_missing@c']);
-    expect(check([trigger, cond('c'), sms('y')], [e('t', 'c'), e('c', 'y', 'true')])[0]!.message).toBe('Connect the "false" (condition not matched) path of this condition');
-    expect(codes([trigger, cond('c'), sms('y'), sms('n'), sms('z')], [e('t', 'c'), e('c', 'y', 'true'), e('c', 'n', 'false'), e('c', 'z', 'true')])).toEqual(['too_many_paths@c']);
+    expect(check([trigger, cond('c'), sms('y')], [e('t', 'c'), e('c', 'y', 'true')])[0]!.message).toBe(
+      'Connect the "false" (condition not matched) path of this condition',
+    );
+    expect(codes([trigger, cond('c'), sms('y'), sms('n'), sms('z')], [e('t', 'c'), e('c', 'y', 'true'), e('c', 'n', 'false'), e('c', 'z', 'true')])).toEqual([
+      'too_many_paths@c',
+    ]);
     expect(check([trigger, cond('c'), sms('y'), sms('n'), sms('z')], [e('t', 'c'), e('c', 'y', 'true'), e('c', 'n', 'false'), e('c', 'z')])[0]).toMatchObject({
       code: 'branch_not_allowed',
       edgeId: 'c-next-z',
@@ -76,7 +99,9 @@ describe('graphIssues: triggers and paths', () => {
   it('a loop has one body and at most one done, and no next', () => {
     expect(codes([trigger, loop('L'), sms('a')], [e('t', 'L'), e('L', 'a', 'done')])).toEqual(['path_missing@L']);
     expect(codes([trigger, loop('L'), sms('a'), sms('b')], [e('t', 'L'), e('L', 'a', 'body'), e('L', 'b', 'body')])).toEqual(['too_many_paths@L']);
-    expect(codes([trigger, loop('L'), sms('a'), sms('b'), sms('c')], [e('t', 'L'), e('L', 'a', 'body'), e('L', 'b', 'done'), e('L', 'c', 'done')])).toEqual(['too_many_paths@L']);
+    expect(codes([trigger, loop('L'), sms('a'), sms('b'), sms('c')], [e('t', 'L'), e('L', 'a', 'body'), e('L', 'b', 'done'), e('L', 'c', 'done')])).toEqual([
+      'too_many_paths@L',
+    ]);
     expect(codes([trigger, loop('L'), sms('a'), sms('b')], [e('t', 'L'), e('L', 'a', 'body'), e('L', 'b')])).toEqual(['branch_not_allowed@L']);
   });
 
@@ -96,7 +121,12 @@ describe('graphIssues: cycles and loop bodies', () => {
   it('rejects cycles outside loop bodies', () => {
     const issues = check([trigger, sms('a'), sms('b', 'x'), { ...sms('c'), label: 'Remind' }], [e('t', 'a'), e('a', 'b'), e('b', 'c'), e('c', 'a')]);
     expect(issues).toEqual([
-      expect.objectContaining({ code: 'cycle', nodeId: 'c', edgeId: 'c-next-a', message: expect.stringMatching(/^The connection from "Remind" back to Send SMS step "a" makes the workflow go round in circles/) }),
+      expect.objectContaining({
+        code: 'cycle',
+        nodeId: 'c',
+        edgeId: 'c-next-a',
+        message: expect.stringMatching(/^The connection from "Remind" back to Send SMS step "a" makes the workflow go round in circles/),
+      }),
     ]);
   });
 
@@ -128,12 +158,17 @@ describe('graphIssues: limits and settings', () => {
   it('checks recurring schedules', () => {
     const rec = (cron: string, timezone: string) => ({ id: 't', type: 'trigger', trigger: { type: 'recurring', config: { cron, timezone } } }) as Nodes[number];
     expect(check([rec('0 9 * * 1-5', 'America/New_York')], [])).toEqual([]);
-    expect(check([rec('0 9 * * 1-5', 'America/Springfield')], [])).toEqual([expect.objectContaining({ code: 'schedule_invalid', path: 'trigger.config.timezone' })]);
+    expect(check([rec('0 9 * * 1-5', 'America/Springfield')], [])).toEqual([
+      expect.objectContaining({ code: 'schedule_invalid', path: 'trigger.config.timezone' }),
+    ]);
     expect(check([rec('0 0 9 * * 1', 'UTC')], [])).toEqual([expect.objectContaining({ code: 'schedule_invalid', path: 'trigger.config.cron' })]);
   });
 
   it('checks templates in action settings', () => {
-    const issues = check([trigger, sms('a', 'Hi {{ client.name | shout }}'), { id: 'h', type: 'webhook', config: { url: 'https://x', headers: { 'X-A': '{% if %}' } } }], [e('t', 'a'), e('a', 'h')]);
+    const issues = check(
+      [trigger, sms('a', 'Hi {{ client.name | shout }}'), { id: 'h', type: 'webhook', config: { url: 'https://x', headers: { 'X-A': '{% if %}' } } }],
+      [e('t', 'a'), e('a', 'h')],
+    );
     expect(issues.map((i) => `${i.nodeId}:${i.path}:${i.code}`)).toEqual(['a:config.body:template_invalid', 'h:config.headers.X-A:template_invalid']);
     expect(issues[0]!.message).toMatch(/^This text has a template error: .*shout/);
   });

@@ -66,14 +66,16 @@ const push = <K, V>(m: Map<K, V[]>, k: K, v: V): void => {
 const checkIdsAndEdges = (def: WorkflowDefinition, issues: Issue[]): Graph => {
   const nodes = new Map<string, WorkflowNode>();
   for (const n of def.nodes) {
-    if (nodes.has(n.id)) issues.push({ nodeId: n.id, path: 'id', code: 'duplicate_node_id', message: `Two steps use the ID "${n.id}"; each step needs its own ID` });
+    if (nodes.has(n.id))
+      issues.push({ nodeId: n.id, path: 'id', code: 'duplicate_node_id', message: `Two steps use the ID "${n.id}"; each step needs its own ID` });
     else nodes.set(n.id, n);
   }
   const edgeIds = new Set<string>();
   const g: Graph = { nodes, edges: [], out: new Map(), incoming: new Map() };
   def.edges.forEach((e, i) => {
     const at = (field: string): Pick<Issue, 'nodeId' | 'path' | 'edgeId'> => ({ nodeId: null, path: `edges.${i}.${field}`, edgeId: e.id });
-    if (edgeIds.has(e.id)) issues.push({ ...at('id'), code: 'duplicate_edge_id', message: `Two connections use the ID "${e.id}"; each connection needs its own ID` });
+    if (edgeIds.has(e.id))
+      issues.push({ ...at('id'), code: 'duplicate_edge_id', message: `Two connections use the ID "${e.id}"; each connection needs its own ID` });
     edgeIds.add(e.id);
     const source = nodes.get(e.source);
     const target = nodes.get(e.target);
@@ -81,11 +83,23 @@ const checkIdsAndEdges = (def: WorkflowDefinition, issues: Issue[]): Graph => {
     if (!target) issues.push({ ...at('target'), code: 'edge_unknown_target', message: `A connection leads to step "${e.target}", which does not exist` });
     if (!source || !target) return;
     if (e.source === e.target) {
-      issues.push({ nodeId: e.source, path: '', edgeId: e.id, code: 'edge_self_loop', message: 'A step cannot connect to itself; to repeat steps, use a loop' });
+      issues.push({
+        nodeId: e.source,
+        path: '',
+        edgeId: e.id,
+        code: 'edge_self_loop',
+        message: 'A step cannot connect to itself; to repeat steps, use a loop',
+      });
       return;
     }
     if (target.type === 'trigger') {
-      issues.push({ nodeId: e.source, path: '', edgeId: e.id, code: 'edge_into_trigger', message: 'Nothing can connect into the trigger; it only starts the workflow' });
+      issues.push({
+        nodeId: e.source,
+        path: '',
+        edgeId: e.id,
+        code: 'edge_into_trigger',
+        message: 'Nothing can connect into the trigger; it only starts the workflow',
+      });
       return;
     }
     g.edges.push(e);
@@ -97,9 +111,15 @@ const checkIdsAndEdges = (def: WorkflowDefinition, issues: Issue[]): Graph => {
 
 const checkTriggers = (def: WorkflowDefinition, issues: Issue[]): WorkflowNode | undefined => {
   const triggers = def.nodes.filter((n) => n.type === 'trigger');
-  if (triggers.length === 0) issues.push({ nodeId: null, path: 'nodes', code: 'trigger_missing', message: 'The workflow needs a trigger to say when it starts' });
+  if (triggers.length === 0)
+    issues.push({ nodeId: null, path: 'nodes', code: 'trigger_missing', message: 'The workflow needs a trigger to say when it starts' });
   for (const extra of triggers.slice(1)) {
-    issues.push({ nodeId: extra.id, path: '', code: 'trigger_multiple', message: 'A workflow has exactly one trigger; remove this one or build a separate workflow for it' });
+    issues.push({
+      nodeId: extra.id,
+      path: '',
+      code: 'trigger_multiple',
+      message: 'A workflow has exactly one trigger; remove this one or build a separate workflow for it',
+    });
   }
   return triggers[0];
 };
@@ -120,7 +140,12 @@ const checkBranches = (def: WorkflowDefinition, g: Graph, issues: Issue[]): void
     }
     for (const [branch, rule] of Object.entries(rules) as Array<[EdgeBranch, { min: number }]>) {
       if ((byBranch.get(branch)?.length ?? 0) < rule.min) {
-        issues.push({ nodeId: node.id, path: '', code: node.type === 'trigger' ? 'trigger_not_connected' : 'path_missing', message: missingMessage(node, branch) });
+        issues.push({
+          nodeId: node.id,
+          path: '',
+          code: node.type === 'trigger' ? 'trigger_not_connected' : 'path_missing',
+          message: missingMessage(node, branch),
+        });
       }
     }
   }
@@ -260,7 +285,13 @@ const templateIssues = (node: WorkflowNode, value: unknown, path: string, issues
   if (typeof value === 'string') {
     if (!value.includes('{{') && !value.includes('{%')) return;
     const problem = templateProblem(value);
-    if (problem) issues.push({ nodeId: node.id, path, code: 'template_invalid', message: `This text has a template error: ${problem.replace(/^The template cannot be read: /, '')}` });
+    if (problem)
+      issues.push({
+        nodeId: node.id,
+        path,
+        code: 'template_invalid',
+        message: `This text has a template error: ${problem.replace(/^The template cannot be read: /, '')}`,
+      });
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) templateIssues(node, v, path ? `${path}.${k}` : k, issues);
   }
@@ -271,7 +302,12 @@ const checkNodeSettings = (g: Graph, issues: Issue[]): void => {
     const tooDeep = (cond: unknown, path: string): void => {
       const depth = conditionDepth(cond);
       if (depth > MAX_CONDITION_DEPTH) {
-        issues.push({ nodeId: node.id, path, code: 'condition_too_deep', message: `This condition nests groups ${depth} levels deep; at most ${MAX_CONDITION_DEPTH} levels are allowed` });
+        issues.push({
+          nodeId: node.id,
+          path,
+          code: 'condition_too_deep',
+          message: `This condition nests groups ${depth} levels deep; at most ${MAX_CONDITION_DEPTH} levels are allowed`,
+        });
       }
     };
     switch (node.type) {
@@ -280,7 +316,13 @@ const checkNodeSettings = (g: Graph, issues: Issue[]): void => {
         if (spec.filter) tooDeep(spec.filter, 'trigger.filter');
         if (spec.type === 'recurring') {
           const problem = validateCron(spec.config.cron, spec.config.timezone);
-          if (problem) issues.push({ nodeId: node.id, path: /time zone/.test(problem) ? 'trigger.config.timezone' : 'trigger.config.cron', code: 'schedule_invalid', message: problem });
+          if (problem)
+            issues.push({
+              nodeId: node.id,
+              path: /time zone/.test(problem) ? 'trigger.config.timezone' : 'trigger.config.cron',
+              code: 'schedule_invalid',
+              message: problem,
+            });
         }
         break;
       }
@@ -289,12 +331,22 @@ const checkNodeSettings = (g: Graph, issues: Issue[]): void => {
         break;
       case 'loop':
         if (RESERVED_NAME(node.config.as)) {
-          issues.push({ nodeId: node.id, path: 'config.as', code: 'reserved_name', message: `"${node.config.as}" is a reserved name; choose another name for the current item` });
+          issues.push({
+            nodeId: node.id,
+            path: 'config.as',
+            code: 'reserved_name',
+            message: `"${node.config.as}" is a reserved name; choose another name for the current item`,
+          });
         }
         break;
       case 'api_call':
         if (node.config.saveAs !== undefined && RESERVED_NAME(node.config.saveAs)) {
-          issues.push({ nodeId: node.id, path: 'config.saveAs', code: 'reserved_name', message: `"${node.config.saveAs}" is a reserved name; choose another name for the response` });
+          issues.push({
+            nodeId: node.id,
+            path: 'config.saveAs',
+            code: 'reserved_name',
+            message: `"${node.config.saveAs}" is a reserved name; choose another name for the response`,
+          });
         }
         templateIssues(node, node.config, 'config', issues);
         break;

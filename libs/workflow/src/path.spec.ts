@@ -35,7 +35,12 @@ describe('getPath', () => {
   });
 
   it('swallows throwing getters', () => {
-    const o = Object.defineProperty({}, 'boom', { enumerable: true, get: () => { throw new Error('x'); } });
+    const o = Object.defineProperty({}, 'boom', {
+      enumerable: true,
+      get: () => {
+        throw new Error('x');
+      },
+    });
     expect(readOwn(o, 'boom')).toBeUndefined();
   });
 });

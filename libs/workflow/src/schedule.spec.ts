@@ -3,8 +3,7 @@ import { delayUntil, nextCronOccurrences, occurrenceKey, validateCron } from './
 
 const isoList = (ds: Date[]): string[] => ds.map((d) => d.toISOString());
 const day = 86_400_000;
-const between = (cron: string, tz: string, from: string, to: string): string[] =>
-  isoList(nextCronOccurrences(cron, tz, new Date(from), new Date(to)));
+const between = (cron: string, tz: string, from: string, to: string): string[] => isoList(nextCronOccurrences(cron, tz, new Date(from), new Date(to)));
 
 describe('validateCron', () => {
   it('accepts 5-field crons in a known zone', () => {
@@ -64,7 +63,13 @@ describe('nextCronOccurrences', () => {
 
     it('hourly across both transitions: every local hour once, never twice', () => {
       const spring = between('0 * * * *', 'America/New_York', '2026-03-08T04:30:00Z', '2026-03-08T09:30:00Z');
-      expect(spring).toEqual(['2026-03-08T05:00:00.000Z', '2026-03-08T06:00:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-08T08:00:00.000Z', '2026-03-08T09:00:00.000Z']);
+      expect(spring).toEqual([
+        '2026-03-08T05:00:00.000Z',
+        '2026-03-08T06:00:00.000Z',
+        '2026-03-08T07:00:00.000Z',
+        '2026-03-08T08:00:00.000Z',
+        '2026-03-08T09:00:00.000Z',
+      ]);
       const fall = between('0 * * * *', 'America/New_York', '2026-11-01T03:30:00Z', '2026-11-01T08:30:00Z');
       expect(fall).toEqual(['2026-11-01T04:00:00.000Z', '2026-11-01T05:00:00.000Z', '2026-11-01T07:00:00.000Z', '2026-11-01T08:00:00.000Z']);
     });
@@ -110,7 +115,8 @@ describe('nextCronOccurrences', () => {
     const whole = isoList(nextCronOccurrences('*/20 0-3 * * *', 'Europe/Berlin', new Date(from), new Date(to)));
     for (const step of [7, 60, 97]) {
       const pieces: string[] = [];
-      for (let t = from; t < to; t += step * 60_000) pieces.push(...isoList(nextCronOccurrences('*/20 0-3 * * *', 'Europe/Berlin', new Date(t), new Date(Math.min(t + step * 60_000, to)))));
+      for (let t = from; t < to; t += step * 60_000)
+        pieces.push(...isoList(nextCronOccurrences('*/20 0-3 * * *', 'Europe/Berlin', new Date(t), new Date(Math.min(t + step * 60_000, to)))));
       expect(pieces).toEqual(whole);
     }
   });

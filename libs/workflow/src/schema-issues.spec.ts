@@ -22,7 +22,9 @@ describe('schemaIssues', () => {
   it('points connection problems at the edge', () => {
     const errors = issuesOf({ nodes: [trigger], edges: [{ id: 'e1', source: 't', branch: 'sideways' }] });
     expect(errors).toContainEqual({ nodeId: null, path: 'edges.0.target', edgeId: 'e1', code: 'required', message: 'Connection end is required' });
-    expect(errors).toContainEqual(expect.objectContaining({ path: 'edges.0.branch', message: expect.stringMatching(/^Connection path must be one of "next", "true"/) }));
+    expect(errors).toContainEqual(
+      expect.objectContaining({ path: 'edges.0.branch', message: expect.stringMatching(/^Connection path must be one of "next", "true"/) }),
+    );
   });
 
   it('words common problems for a business user', () => {
@@ -57,8 +59,12 @@ describe('schemaIssues', () => {
   });
 
   it('handles the root and empty lists', () => {
-    expect(issuesOf(null)).toEqual([{ nodeId: null, path: '', code: 'invalid_type', message: 'The workflow definition must be an object with steps and connections' }]);
-    expect(issuesOf({ nodes: [], edges: [] })).toEqual([{ nodeId: null, path: 'nodes', code: 'too_small', message: 'The list of steps needs at least one entry' }]);
+    expect(issuesOf(null)).toEqual([
+      { nodeId: null, path: '', code: 'invalid_type', message: 'The workflow definition must be an object with steps and connections' },
+    ]);
+    expect(issuesOf({ nodes: [], edges: [] })).toEqual([
+      { nodeId: null, path: 'nodes', code: 'too_small', message: 'The list of steps needs at least one entry' },
+    ]);
     expect(issuesOf({ nodes: [trigger] })).toEqual([{ nodeId: null, path: 'edges', code: 'required', message: 'The list of connections is required' }]);
   });
 

@@ -70,7 +70,10 @@ const FIELD_LABELS: Record<string, string> = {
 };
 
 const humanize = (key: string): string => {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
@@ -170,7 +173,14 @@ const messageOf = (issue: ZodIssue, input: unknown): string => {
       return issue.values.length === 1 ? `${label} must be ${JSON.stringify(issue.values[0])}` : `${label} must be one of ${quoteList(issue.values)}`;
     case 'unrecognized_keys': {
       // a step or connection itself (nodes.3) rather than "the list of steps"
-      const whole = issue.path.length === 2 && typeof issue.path[1] === 'number' ? (issue.path[0] === 'nodes' ? 'This step' : issue.path[0] === 'edges' ? 'This connection' : label) : label;
+      const whole =
+        issue.path.length === 2 && typeof issue.path[1] === 'number'
+          ? issue.path[0] === 'nodes'
+            ? 'This step'
+            : issue.path[0] === 'edges'
+              ? 'This connection'
+              : label
+          : label;
       return `${whole} has unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${quoteList(issue.keys)}`;
     }
     case 'invalid_format':

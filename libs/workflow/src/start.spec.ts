@@ -85,7 +85,19 @@ describe('decideStart', () => {
   });
 
   it('a failed filter names the field, the operator and the value seen', () => {
-    const d = decideStart(wf({ type: 'job_status_changed', filter: { all: [{ field: 'after.total', op: 'gt', value: 50 }, { field: 'after.status', op: 'eq', value: 'completed' }] } }), event(), opts);
+    const d = decideStart(
+      wf({
+        type: 'job_status_changed',
+        filter: {
+          all: [
+            { field: 'after.total', op: 'gt', value: 50 },
+            { field: 'after.status', op: 'eq', value: 'completed' },
+          ],
+        },
+      }),
+      event(),
+      opts,
+    );
     expect(d).toMatchObject({ kind: 'skip', reason: 'filter', failed: { field: 'after.status', op: 'eq', expected: 'completed', actual: 'scheduled' } });
     if (d.kind === 'skip') expect(d.detail).toBe('filter: after.status eq "completed" failed (was "scheduled")');
   });
@@ -98,7 +110,17 @@ describe('explainCondition', () => {
     expect(explainCondition({ not: { field: 'after.status', op: 'eq', value: 'completed' } }, scope)).toBeNull();
   });
   it('any: the first alternative', () => {
-    expect(explainCondition({ any: [{ field: 'after.total', op: 'gt', value: 100 }, { field: 'after.status', op: 'eq', value: 'x' }] }, scope)).toMatchObject({ field: 'after.total', actual: 80 });
+    expect(
+      explainCondition(
+        {
+          any: [
+            { field: 'after.total', op: 'gt', value: 100 },
+            { field: 'after.status', op: 'eq', value: 'x' },
+          ],
+        },
+        scope,
+      ),
+    ).toMatchObject({ field: 'after.total', actual: 80 });
   });
   it('not: the leaf that held, marked negated', () => {
     const f = explainCondition({ not: { field: 'after.status', op: 'eq', value: 'scheduled' } }, scope);
@@ -106,7 +128,10 @@ describe('explainCondition', () => {
     expect(describeFailure(f!)).toBe('filter: not after.status eq "scheduled" failed (was "scheduled")');
   });
   it('changed: both images', () => {
-    expect(explainCondition({ field: 'status', op: 'changed', to: 'completed' }, scope)).toMatchObject({ op: 'changed', actual: { before: 'in_progress', after: 'scheduled' } });
+    expect(explainCondition({ field: 'status', op: 'changed', to: 'completed' }, scope)).toMatchObject({
+      op: 'changed',
+      actual: { before: 'in_progress', after: 'scheduled' },
+    });
   });
   it('never throws on a broken condition', () => {
     expect(explainCondition({ all: 'x' } as never, scope)).toMatchObject({ op: 'invalid' });

@@ -3,9 +3,7 @@ import { explainCondition, eventScope, type FailedCondition } from './condition'
 import { enrollmentExecutionId } from './enrollment';
 import { triggerNode } from './walker';
 
-export type StartDecision =
-  | { kind: 'start'; command: StartCommand }
-  | { kind: 'skip'; reason: NoStartReason; detail: string; failed?: FailedCondition };
+export type StartDecision = { kind: 'start'; command: StartCommand } | { kind: 'skip'; reason: NoStartReason; detail: string; failed?: FailedCondition };
 
 export interface DecideOptions {
   /** loop protection: an event caused at this depth or deeper starts nothing */
@@ -26,17 +24,28 @@ export const decideStart = (w: PublishedWorkflow, ev: DomainEvent, o: DecideOpti
   if (ev.organizationId !== w.organizationId) return { kind: 'skip', reason: 'other_organization', detail: 'the event belongs to another organization' };
   if (ev.workflowId && ev.workflowId !== w.workflowId) return { kind: 'skip', reason: 'other_workflow', detail: `the event is for workflow ${ev.workflowId}` };
   if (ev.causation && ev.causation.depth >= o.maxDepth)
-    return { kind: 'skip', reason: 'loop_depth', detail: `caused by execution ${ev.causation.executionId} at depth ${ev.causation.depth} (limit ${o.maxDepth})` };
+    return {
+      kind: 'skip',
+      reason: 'loop_depth',
+      detail: `caused by execution ${ev.causation.executionId} at depth ${ev.causation.depth} (limit ${o.maxDepth})`,
+    };
   const trigger = triggerNode(w.definition);
   if (!trigger) return { kind: 'skip', reason: 'no_trigger', detail: 'the workflow has no trigger' };
-  if (trigger.trigger.type !== ev.type) return { kind: 'skip', reason: 'trigger_type', detail: `the workflow starts on ${trigger.trigger.type}, the event is ${ev.type}` };
+  if (trigger.trigger.type !== ev.type)
+    return { kind: 'skip', reason: 'trigger_type', detail: `the workflow starts on ${trigger.trigger.type}, the event is ${ev.type}` };
   if (trigger.trigger.filter !== undefined) {
     const failed = explainCondition(trigger.trigger.filter, eventScope(ev));
     if (failed) return { kind: 'skip', reason: 'filter', detail: describeFailure(failed), failed };
   }
   const id = o.origin?.force
     ? executionId(`replay:${o.origin.replayId}`, ev.eventId)
-    : enrollmentExecutionId({ workflowId: w.workflowId, versionId: w.versionId, reenrollment: w.definition.settings.reenrollment, eventId: ev.eventId, entityId: ev.entityId });
+    : enrollmentExecutionId({
+        workflowId: w.workflowId,
+        versionId: w.versionId,
+        reenrollment: w.definition.settings.reenrollment,
+        eventId: ev.eventId,
+        entityId: ev.entityId,
+      });
   return {
     kind: 'start',
     command: {

@@ -18,8 +18,7 @@ export const safeLocale = (locale: string): string => {
 };
 
 /** Shows a value that a filter could not use as it came (so the message still says something). */
-const asText = (value: unknown): string =>
-  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+const asText = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '');
 
 const CURRENCY = /^[A-Za-z]{3}$/;
 

@@ -51,7 +51,9 @@ describe('renderTemplate', () => {
   });
 
   it('reports filter failures as template_render_failed', () => {
-    expect(() => render("{{ 5 | money: 'dollars' }}")).toThrow(expect.objectContaining({ code: 'template_render_failed', message: expect.stringMatching(/currency code/) }));
+    expect(() => render("{{ 5 | money: 'dollars' }}")).toThrow(
+      expect.objectContaining({ code: 'template_render_failed', message: expect.stringMatching(/currency code/) }),
+    );
   });
 
   it('caches parsed templates', () => {
@@ -105,7 +107,13 @@ describe('renderTemplate: hostile templates', () => {
 
   it('does not call functions found in the context', () => {
     let called = false;
-    const c = { f: () => { called = true; return 'ran'; }, o: { g: () => 'ran' } };
+    const c = {
+      f: () => {
+        called = true;
+        return 'ran';
+      },
+      o: { g: () => 'ran' },
+    };
     expect(render('{{ f }}{{ o.g }}|{{ o.g.size }}', c)).toBe('|');
     expect(called).toBe(false);
   });

@@ -7,7 +7,15 @@ const realistic = {
       id: 'trigger',
       type: 'trigger',
       label: 'Job completed',
-      trigger: { type: 'job_status_changed', filter: { all: [{ field: 'status', op: 'changed', to: 'completed' }, { field: 'after.total', op: 'gte', value: 100 }] } },
+      trigger: {
+        type: 'job_status_changed',
+        filter: {
+          all: [
+            { field: 'status', op: 'changed', to: 'completed' },
+            { field: 'after.total', op: 'gte', value: 100 },
+          ],
+        },
+      },
     },
     { id: 'wait', type: 'delay', config: { mode: 'duration', seconds: 3600 } },
     { id: 'paid', type: 'condition', config: { when: { field: 'invoice.status', op: 'eq', value: 'paid' } } },
@@ -67,10 +75,13 @@ describe('validateWorkflow', () => {
 
   it('never throws, whatever it is given', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.record({ nodes: fc.array(fc.anything(), { maxLength: 5 }), edges: fc.array(fc.anything(), { maxLength: 5 }) })), (input) => {
-        const r = validateWorkflow(input);
-        return r.ok || (r.errors.length > 0 && r.errors.every((e) => typeof e.message === 'string' && e.message.length > 0 && typeof e.code === 'string'));
-      }),
+      fc.property(
+        fc.oneof(fc.anything(), fc.record({ nodes: fc.array(fc.anything(), { maxLength: 5 }), edges: fc.array(fc.anything(), { maxLength: 5 }) })),
+        (input) => {
+          const r = validateWorkflow(input);
+          return r.ok || (r.errors.length > 0 && r.errors.every((e) => typeof e.message === 'string' && e.message.length > 0 && typeof e.code === 'string'));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -78,7 +89,12 @@ describe('validateWorkflow', () => {
 
 describe('validateWorkflow: exotic input', () => {
   it('reports an unreadable definition instead of throwing', () => {
-    const evil = Object.defineProperty({ edges: [] }, 'nodes', { enumerable: true, get: () => { throw new Error('boom'); } });
+    const evil = Object.defineProperty({ edges: [] }, 'nodes', {
+      enumerable: true,
+      get: () => {
+        throw new Error('boom');
+      },
+    });
     expect(validateWorkflow(evil)).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'unreadable' })] });
   });
 });

@@ -40,13 +40,10 @@ const run = (d: WorkflowDefinition, answer: (id: string, c: Continuation) => Ste
 };
 
 describe('walker: linear and branches', () => {
-  const d = def([trigger, sms('a'), cond('c'), sms('yes'), sms('no'), sms('after')], [
-    edge('t', 'a'),
-    edge('a', 'c'),
-    edge('c', 'yes', 'true'),
-    edge('c', 'no', 'false'),
-    edge('yes', 'after'),
-  ]);
+  const d = def(
+    [trigger, sms('a'), cond('c'), sms('yes'), sms('no'), sms('after')],
+    [edge('t', 'a'), edge('a', 'c'), edge('c', 'yes', 'true'), edge('c', 'no', 'false'), edge('yes', 'after')],
+  );
 
   it('starts at the trigger target', () => {
     expect(initialContinuation(d)).toEqual({ cursor: 'a', vars: {}, loops: [], steps: 0, attempt: 1, seq: 0 });
@@ -105,13 +102,10 @@ describe('walker: linear and branches', () => {
 
 describe('walker: loops', () => {
   // t → before → L(body: b1 → b2; done: after)
-  const d = def([trigger, sms('before'), loop('L'), sms('b1'), sms('b2'), sms('after')], [
-    edge('t', 'before'),
-    edge('before', 'L'),
-    edge('L', 'b1', 'body'),
-    edge('b1', 'b2'),
-    edge('L', 'after', 'done'),
-  ]);
+  const d = def(
+    [trigger, sms('before'), loop('L'), sms('b1'), sms('b2'), sms('after')],
+    [edge('t', 'before'), edge('before', 'L'), edge('L', 'b1', 'body'), edge('b1', 'b2'), edge('L', 'after', 'done')],
+  );
 
   it('runs the body once per item, then the done path', () => {
     const seen: unknown[] = [];
@@ -143,25 +137,22 @@ describe('walker: loops', () => {
   });
 
   it('a condition inside the body can end the iteration early', () => {
-    const withCond = def([trigger, loop('L'), cond('c'), sms('yes'), sms('after')], [
-      edge('t', 'L'),
-      edge('L', 'c', 'body'),
-      edge('c', 'yes', 'true'),
-      edge('L', 'after', 'done'),
-    ]);
-    const r = run(withCond, (id, c) => (id === 'L' ? { kind: 'loop_enter', items: [true, false, true] } : id === 'c' ? { kind: 'branch', branch: c.vars['item'] ? 'true' : 'false' } : next));
+    const withCond = def(
+      [trigger, loop('L'), cond('c'), sms('yes'), sms('after')],
+      [edge('t', 'L'), edge('L', 'c', 'body'), edge('c', 'yes', 'true'), edge('L', 'after', 'done')],
+    );
+    const r = run(withCond, (id, c) =>
+      id === 'L' ? { kind: 'loop_enter', items: [true, false, true] } : id === 'c' ? { kind: 'branch', branch: c.vars['item'] ? 'true' : 'false' } : next,
+    );
     expect(r.trail).toEqual(['L', 'c@L#0', 'yes@L#0', 'c@L#1', 'c@L#2', 'yes@L#2', 'after']);
   });
 
   it('nested loops restore the outer item and position', () => {
     // t → O(body: I(body: x; done: y); done: end)
-    const nested = def([trigger, loop('O', 'row'), loop('I', 'cell'), sms('x'), sms('y'), sms('end')], [
-      edge('t', 'O'),
-      edge('O', 'I', 'body'),
-      edge('I', 'x', 'body'),
-      edge('I', 'y', 'done'),
-      edge('O', 'end', 'done'),
-    ]);
+    const nested = def(
+      [trigger, loop('O', 'row'), loop('I', 'cell'), sms('x'), sms('y'), sms('end')],
+      [edge('t', 'O'), edge('O', 'I', 'body'), edge('I', 'x', 'body'), edge('I', 'y', 'done'), edge('O', 'end', 'done')],
+    );
     const atY: unknown[] = [];
     const r = run(nested, (id, c) => {
       if (id === 'O') return { kind: 'loop_enter', items: [['a', 'b'], []] };
@@ -215,6 +206,13 @@ describe('loopItems / iterationKey', () => {
 
   it('iterationKey is empty outside loops and stable inside', () => {
     expect(iterationKey({ loops: [] })).toBe('');
-    expect(iterationKey({ loops: [{ nodeId: 'loop1', items: [], index: 2 }, { nodeId: 'in', items: [], index: 0 }] })).toBe('loop1#2/in#0');
+    expect(
+      iterationKey({
+        loops: [
+          { nodeId: 'loop1', items: [], index: 2 },
+          { nodeId: 'in', items: [], index: 0 },
+        ],
+      }),
+    ).toBe('loop1#2/in#0');
   });
 });

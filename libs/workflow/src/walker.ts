@@ -49,8 +49,7 @@ const stateError = (message: string): WorkflowEngineError => new WorkflowEngineE
 export const nodeById = (def: WorkflowDefinition, id: string): WorkflowNode | undefined => indexOf(def).nodes.get(id);
 
 /** Target of the edge leaving `nodeId` on `branch`, or null. */
-export const edgeTarget = (def: WorkflowDefinition, nodeId: string, branch: EdgeBranch): string | null =>
-  indexOf(def).out.get(nodeId)?.get(branch) ?? null;
+export const edgeTarget = (def: WorkflowDefinition, nodeId: string, branch: EdgeBranch): string | null => indexOf(def).out.get(nodeId)?.get(branch) ?? null;
 
 export const triggerNode = (def: WorkflowDefinition): Extract<WorkflowNode, { type: 'trigger' }> | undefined => {
   for (const n of def.nodes) if (n.type === 'trigger') return n;
@@ -128,8 +127,7 @@ const endOfPath = (def: WorkflowDefinition, s: WalkState): string | null => {
   }
 };
 
-const follow = (def: WorkflowDefinition, from: string, branch: EdgeBranch, s: WalkState): string | null =>
-  edgeTarget(def, from, branch) ?? endOfPath(def, s);
+const follow = (def: WorkflowDefinition, from: string, branch: EdgeBranch, s: WalkState): string | null => edgeTarget(def, from, branch) ?? endOfPath(def, s);
 
 const enterLoop = (def: WorkflowDefinition, loop: LoopNode, items: unknown, s: WalkState): string | null => {
   if (!Array.isArray(items)) throw stateError(`Loop "${loop.id}" needs a list of items`);

@@ -36,7 +36,8 @@ export const CONTROLLERS: Type[] = [
 /** The controllers a deployment serves: the outbox of the local stand-ins exists only outside production. */
 export const controllersFor = (nodeEnv: string): Type[] => CONTROLLERS.filter((c) => c !== OutboxController || nodeEnv !== 'production');
 
-export const openApiDocument = (controllers: Type[] = CONTROLLERS): Record<string, unknown> => buildOpenApi(controllers, { title: 'Fixlify Automation API', version: '1.0.0' });
+export const openApiDocument = (controllers: Type[] = CONTROLLERS): Record<string, unknown> =>
+  buildOpenApi(controllers, { title: 'Fixlify Automation API', version: '1.0.0' });
 
 @Module({})
 export class AppModule {

@@ -13,7 +13,12 @@ const ApiEnv = z.object({
   /** keys session tokens (HMAC) before they are stored; required outside development */
   SESSION_SECRET: z.string().min(16).optional(),
   /** how long a login session lasts */
-  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(24 * 7),
   /** set the Secure flag on the session cookie (behind HTTPS) */
   COOKIE_SECURE: bool.default(false),
   /** the built web app (vite output) served at / */
@@ -39,7 +44,12 @@ const ApiEnv = z.object({
   API_ALLOWED_ORIGINS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((o) => o.trim().replace(/\/+$/, '').toLowerCase()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim().replace(/\/+$/, '').toLowerCase())
+        .filter(Boolean),
+    ),
   /** sign-in: failed attempts per account, and per client address, before each further one waits (doubling, 1 s up to LOGIN_BACKOFF_MAX_SECONDS) */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
@@ -47,7 +57,12 @@ const ApiEnv = z.object({
   /** password checks (scrypt) running at once; more sign-ins meanwhile answer 429 */
   LOGIN_MAX_CONCURRENT: z.coerce.number().int().min(1).max(256).default(4),
   /** how long a rotated-out webhook signing secret stays valid by default (seconds; POST /api/webhook-secret/rotate) */
-  WEBHOOK_SECRET_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(24 * 3600),
+  WEBHOOK_SECRET_ROTATION_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 24 * 3600)
+    .default(24 * 3600),
   /**
    * A manual run of a workflow published or (re)activated less than this long ago waits out the rest
    * (ms), so every matcher has indexed it (the same rule as ingest's clock and webhook triggers)

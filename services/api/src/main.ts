@@ -36,7 +36,16 @@ const main = async (): Promise<void> => {
   const live = new LiveHub();
   const deadLetters = new DeadLetterBuffer(cfg.API_DLQ_BUFFER, cfg.API_DLQ_BUFFER_PER_ORG);
   const readers: Reader[] = [];
-  const deps: ApiDeps = { cfg, pool, log, publisher, live, deadLetters, credentialsKey: credentialsKey(), kafkaReady: () => readers.length === 2 && readers.every((r) => r.ready()) };
+  const deps: ApiDeps = {
+    cfg,
+    pool,
+    log,
+    publisher,
+    live,
+    deadLetters,
+    credentialsKey: credentialsKey(),
+    kafkaReady: () => readers.length === 2 && readers.every((r) => r.ready()),
+  };
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), { logger: ['error', 'warn'], bodyParser: false });
   app.disable('x-powered-by');

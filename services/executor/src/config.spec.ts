@@ -6,7 +6,9 @@ describe('executor settings', () => {
   });
 
   it('names the channels when one is unknown or malformed', () => {
-    expect(() => executorConfig({ EXECUTOR_CHANNEL_RATE_LIMITS: 'fax=3' })).toThrow(/"fax=3" is not channel=perSecond \(channels: email, sms, push, webhook, api_call\)/);
+    expect(() => executorConfig({ EXECUTOR_CHANNEL_RATE_LIMITS: 'fax=3' })).toThrow(
+      /"fax=3" is not channel=perSecond \(channels: email, sms, push, webhook, api_call\)/,
+    );
     expect(() => executorConfig({ EXECUTOR_CHANNEL_RATE_LIMITS: 'sms=fast' })).toThrow(/is not channel=perSecond/);
   });
 });

@@ -38,10 +38,16 @@ const ExecutorEnv = z.object({
     .string()
     .default('25,465,587,2525')
     .transform((v, ctx) => {
-      const parts = v.split(',').map((p) => p.trim()).filter(Boolean);
+      const parts = v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
       const bad = parts.filter((p) => !/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535);
       if (bad.length > 0 || parts.length === 0) {
-        ctx.addIssue({ code: 'custom', message: `expected comma-separated ports from 1 to 65535${bad.length ? `, not ${bad.map((b) => JSON.stringify(b)).join(', ')}` : ''}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected comma-separated ports from 1 to 65535${bad.length ? `, not ${bad.map((b) => JSON.stringify(b)).join(', ')}` : ''}`,
+        });
         return z.NEVER;
       }
       return parts.map(Number);
@@ -84,7 +90,10 @@ const ExecutorEnv = z.object({
     .default('email=100,sms=20,push=200,webhook=0,api_call=0')
     .transform((v, ctx) => {
       const out: Partial<Record<DeliveryChannel, number>> = {};
-      for (const part of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+      for (const part of v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)) {
         const m = /^([a-z_]+)=(\d+(?:\.\d+)?)$/.exec(part);
         const channel = DeliveryChannel.safeParse(m?.[1]);
         if (!m || !channel.success) {
@@ -116,7 +125,12 @@ const ExecutorEnv = z.object({
   /** longest a lane chunk waits for live load to pause before it runs anyway (bounded by the transaction timeout) */
   EXECUTOR_REPLAY_MAX_WAIT_MS: z.coerce.number().int().min(10).max(30_000).default(5000),
   /** fetch size per partition of the lane (small: lane batches are worked in chunks between live ones) */
-  EXECUTOR_REPLAY_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+  EXECUTOR_REPLAY_MAX_BYTES_PER_PARTITION: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(256 * 1024),
   /**
    * Partition batches handled at once; their outputs and offsets share one Kafka transaction (group
    * commit), so the transaction's fixed cost is paid once per fetch, not once per partition.

@@ -1,7 +1,21 @@
 import { Counter } from 'prom-client';
 import type { Command } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, Health, kafkaEnv, probeKafka, probePostgres, registry, runExactlyOncePipeline, runService, type OutMessage, type PipelineItem, initTracing, profileUntilSigterm } from '@fixlify/kafka';
+import {
+  createKafka,
+  createLogger,
+  Health,
+  kafkaEnv,
+  probeKafka,
+  probePostgres,
+  registry,
+  runExactlyOncePipeline,
+  runService,
+  type OutMessage,
+  type PipelineItem,
+  initTracing,
+  profileUntilSigterm,
+} from '@fixlify/kafka';
 import { credentialsKey, secretOpener } from '@fixlify/channels';
 import { OrgAccounts } from './actions/org-accounts';
 import { createActionPerformer } from './actions/perform-action';
@@ -13,8 +27,17 @@ import { chunksOf, LiveLoad } from './execution/replay-lane';
 import { startTimerPoller, TIMER_HEADER } from './timers/timer-poller';
 
 const log = createLogger('executor');
-const executions = new Counter({ name: 'fixlify_executions_total', help: 'Commands run, by the state the execution reached and the lane (live or replay)', labelNames: ['state', 'lane'] as const, registers: [registry] });
-const laneWait = new Counter({ name: 'fixlify_replay_lane_wait_ms_total', help: 'Time the replay lane waited for live batches to finish (ms)', registers: [registry] });
+const executions = new Counter({
+  name: 'fixlify_executions_total',
+  help: 'Commands run, by the state the execution reached and the lane (live or replay)',
+  labelNames: ['state', 'lane'] as const,
+  registers: [registry],
+});
+const laneWait = new Counter({
+  name: 'fixlify_replay_lane_wait_ms_total',
+  help: 'Time the replay lane waited for live batches to finish (ms)',
+  registers: [registry],
+});
 
 const main = async (): Promise<void> => {
   initTracing('executor');
@@ -121,7 +144,10 @@ const main = async (): Promise<void> => {
     name: 'executor',
     log,
     httpPort: cfg.EXECUTOR_HTTP_PORT,
-    health: lanesHealth(new Health().add('consumer executor', pipeline.check)).add('postgres', pg.check).add('kafka', broker.check).add('timer poller', poller.check),
+    health: lanesHealth(new Health().add('consumer executor', pipeline.check))
+      .add('postgres', pg.check)
+      .add('kafka', broker.check)
+      .add('timer poller', poller.check),
     stop: async () => {
       pg.stop();
       broker.stop();

@@ -9,7 +9,8 @@ import {
   runExactlyOncePipeline,
   runService,
   type OutMessage,
-  initTracing, profileUntilSigterm,
+  initTracing,
+  profileUntilSigterm,
 } from '@fixlify/kafka';
 import { createPool } from '@fixlify/db';
 import { startCaptureWatchdog } from './cdc/capture-watchdog';
@@ -77,7 +78,12 @@ const main = async (): Promise<void> => {
       for (const item of items) {
         const table = tableOfTopic.get(item.topic) as BusinessTable;
         for (const ev of mapChange(table, item.value, now)) {
-          out.push({ topic: cfg.INGEST_EVENTS_TOPIC, key: `${ev.organizationId}:${ev.entityId ?? ''}`, value: JSON.stringify(ev), headers: eventTraceHeaders(ev, { 'messaging.destination.name': item.topic, 'messaging.kafka.offset': Number(item.offset) }) });
+          out.push({
+            topic: cfg.INGEST_EVENTS_TOPIC,
+            key: `${ev.organizationId}:${ev.entityId ?? ''}`,
+            value: JSON.stringify(ev),
+            headers: eventTraceHeaders(ev, { 'messaging.destination.name': item.topic, 'messaging.kafka.offset': Number(item.offset) }),
+          });
         }
       }
       return out;
@@ -132,7 +138,11 @@ const main = async (): Promise<void> => {
   });
   log.info({ port: inbound.port, host: cfg.INGEST_TRIGGER_HOST, clock: cfg.CLOCK_ENABLED }, `trigger endpoints on port ${inbound.port}`);
 
-  const health = new Health().add('consumer ingest-cdc', cdc.check).add('consumer ingest-workflows', workflows.check).add('postgres', pg.check).add('kafka', broker.check);
+  const health = new Health()
+    .add('consumer ingest-cdc', cdc.check)
+    .add('consumer ingest-workflows', workflows.check)
+    .add('postgres', pg.check)
+    .add('kafka', broker.check);
   if (watchdog) health.add('change capture', watchdog.check);
   await runService({
     name: 'ingest',

@@ -1,14 +1,39 @@
 import { Counter } from 'prom-client';
 import { DomainEvent } from '@fixlify/contracts';
-import { createKafka, createLogger, Health, jsonDecoder, probeKafka, kafkaEnv, registry, runExactlyOncePipeline, runService, traceFields, traceHeaders, type OutMessage, initTracing, profileUntilSigterm } from '@fixlify/kafka';
+import {
+  createKafka,
+  createLogger,
+  Health,
+  jsonDecoder,
+  probeKafka,
+  kafkaEnv,
+  registry,
+  runExactlyOncePipeline,
+  runService,
+  traceFields,
+  traceHeaders,
+  type OutMessage,
+  initTracing,
+  profileUntilSigterm,
+} from '@fixlify/kafka';
 import { matcherConfig } from './config';
 import { followWorkflows } from './index/load-workflows';
 import { WorkflowIndex } from './index/workflow-index';
 import { matchEvent } from './matching/match-event';
 
 const log = createLogger('matcher');
-const starts = new Counter({ name: 'fixlify_matcher_starts_total', help: 'Start commands emitted, per trigger type', labelNames: ['trigger'] as const, registers: [registry] });
-const skips = new Counter({ name: 'fixlify_matcher_skipped_total', help: 'Events that started nothing for a reason worth seeing', labelNames: ['reason'] as const, registers: [registry] });
+const starts = new Counter({
+  name: 'fixlify_matcher_starts_total',
+  help: 'Start commands emitted, per trigger type',
+  labelNames: ['trigger'] as const,
+  registers: [registry],
+});
+const skips = new Counter({
+  name: 'fixlify_matcher_skipped_total',
+  help: 'Events that started nothing for a reason worth seeing',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
 
 /** names the consumer group whose transaction wrote a command (several deployments may share a cluster) */
 const ORIGIN_HEADER = 'fixlify-origin';
@@ -43,11 +68,19 @@ const main = async (): Promise<void> => {
         for (const m of matchEvent(index, item.value, cfg.MATCHER_MAX_CAUSATION_DEPTH, now)) {
           if (m.kind === 'skipped') {
             skips.inc({ reason: m.reason });
-            log.info({ organizationId: item.value.organizationId, eventId: item.value.eventId, reason: m.reason, detail: m.detail, ...traceFields(item.trace) }, 'event skipped');
+            log.info(
+              { organizationId: item.value.organizationId, eventId: item.value.eventId, reason: m.reason, detail: m.detail, ...traceFields(item.trace) },
+              'event skipped',
+            );
             continue;
           }
           starts.inc({ trigger: item.value.type });
-          out.push({ topic: cfg.MATCHER_COMMANDS_TOPIC, key: m.command.executionId, value: JSON.stringify(m.command), headers: { [ORIGIN_HEADER]: groupId, ...(item.trace ? traceHeaders(item.trace) : {}) } });
+          out.push({
+            topic: cfg.MATCHER_COMMANDS_TOPIC,
+            key: m.command.executionId,
+            value: JSON.stringify(m.command),
+            headers: { [ORIGIN_HEADER]: groupId, ...(item.trace ? traceHeaders(item.trace) : {}) },
+          });
         }
       }
       return out;

@@ -14,13 +14,21 @@ const MetricsEnv = z.object({
    * Schema of the projection tables: `public` (the live projection) or a scratch schema created on
    * start with the same table definitions (rebuild checks, tests).
    */
-  METRICS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('public'),
+  METRICS_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default('public'),
   /** topic of step results to project (benchmarks and tests use their own) */
   METRICS_TOPIC: z.string().min(1).max(249).default(TOPICS.stepResults),
   /** partitions projected at once, each in its own PostgreSQL transaction */
   METRICS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** fetch size per partition: bigger batches mean fewer, larger transactions */
-  METRICS_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+  METRICS_MAX_BYTES_PER_PARTITION: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
 });
 export type MetricsConfig = z.infer<typeof MetricsEnv>;
 

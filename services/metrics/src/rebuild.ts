@@ -43,7 +43,14 @@ const main = async (): Promise<void> => {
       pool,
       kafka,
       log,
-      command: { topic: values.topic, target, consumerName: values.name, groupId: `${env.FIXLIFY_GROUP_PREFIX}-rebuild-${target.schema}-${Date.now()}`, concurrency, maxBytesPerPartition: fetchMb * 1024 * 1024 },
+      command: {
+        topic: values.topic,
+        target,
+        consumerName: values.name,
+        groupId: `${env.FIXLIFY_GROUP_PREFIX}-rebuild-${target.schema}-${Date.now()}`,
+        concurrency,
+        maxBytesPerPartition: fetchMb * 1024 * 1024,
+      },
     });
     process.stdout.write(`${JSON.stringify({ rebuild: 'projections', ...report })}\n`);
   } finally {

@@ -85,7 +85,10 @@ describe('decideChunk', () => {
 
   it("applies the replay's own filters after the workflow's", () => {
     const keep = uuid();
-    const r = decideChunk([msg({ entityId: keep }), msg({}), msg({ title: 'boiler, big' , entityId: keep })], scope({ filters: { entityIds: [keep], condition: { field: 'after.title', op: 'eq', value: 'Replace boiler' } } }));
+    const r = decideChunk(
+      [msg({ entityId: keep }), msg({}), msg({ title: 'boiler, big', entityId: keep })],
+      scope({ filters: { entityIds: [keep], condition: { field: 'after.title', op: 'eq', value: 'Replace boiler' } } }),
+    );
     expect(r.counts).toMatchObject({ scanned: 3, matched: 1, notMatched: { entity_filter: 1, condition_filter: 1 } });
   });
 });
@@ -94,7 +97,11 @@ describe('applyDedupe', () => {
   it('skips what ran, what another replay started and a record enrolled earlier; counts the rest as started', () => {
     const s = decideChunk([msg({}), msg({}), msg({}), msg({})], scope()).starts;
     const counts = { scanned: 4, matched: 4, started: 0, unreadable: 0, skipped: {}, notMatched: {} };
-    const out = applyDedupe(s, counts, { alreadyExecuted: new Set([s[0]!.executionId]), alreadyReplayed: new Set([s[1]!.executionId]), alreadyEnrolled: new Set([s[2]!.executionId]) });
+    const out = applyDedupe(s, counts, {
+      alreadyExecuted: new Set([s[0]!.executionId]),
+      alreadyReplayed: new Set([s[1]!.executionId]),
+      alreadyEnrolled: new Set([s[2]!.executionId]),
+    });
     expect(out.map((c) => c.executionId)).toEqual([s[3]!.executionId]);
     expect(counts).toMatchObject({ started: 1, skipped: { already_executed: 1, already_replayed: 1, already_enrolled: 1 } });
   });

@@ -1,4 +1,12 @@
-import { DomainEvent, type PublishedWorkflow, type ReplayCounts, type ReplayFilters, type StartCommand, type StartOrigin, emptyReplayCounts } from '@fixlify/contracts';
+import {
+  DomainEvent,
+  type PublishedWorkflow,
+  type ReplayCounts,
+  type ReplayFilters,
+  type StartCommand,
+  type StartOrigin,
+  emptyReplayCounts,
+} from '@fixlify/contracts';
 import { decideStart, evaluateCondition, eventScope } from '@fixlify/workflow';
 
 export interface ChunkScope {

@@ -22,7 +22,12 @@ const ReplayEnv = z.object({
   /** loop protection, as the matcher applies it (keep equal to MATCHER_MAX_CAUSATION_DEPTH) */
   MATCHER_MAX_CAUSATION_DEPTH: z.coerce.number().int().min(1).max(50).default(3),
   /** fetch size per partition while scanning */
-  REPLAY_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+  REPLAY_MAX_BYTES_PER_PARTITION: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
 });
 export type ReplayConfig = z.infer<typeof ReplayEnv>;
 

@@ -53,7 +53,9 @@ const main = async (): Promise<void> => {
   const stallAfterMs = cfg.REPLAY_SLICE_MS + cfg.REPLAY_LEASE_MS * 2;
   const runners = (): CheckResult => {
     const stalled = slots.filter((s) => Date.now() - s.lastTick() > stallAfterMs).length;
-    return stalled === 0 ? { ok: true, detail: `${slots.length} runner(s) working` } : { ok: false, detail: `${stalled} of ${slots.length} runner(s) have not moved for ${stallAfterMs} ms` };
+    return stalled === 0
+      ? { ok: true, detail: `${slots.length} runner(s) working` }
+      : { ok: false, detail: `${stalled} of ${slots.length} runner(s) have not moved for ${stallAfterMs} ms` };
   };
   await runService({
     name: 'replay',

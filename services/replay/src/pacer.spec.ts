@@ -4,10 +4,14 @@ describe('Pacer', () => {
   it('lets a second of burst through, then holds to the rate', async () => {
     let t = 10_000;
     const waits: number[] = [];
-    const p = new Pacer(100, () => t, async (ms) => {
-      waits.push(ms);
-      t += ms;
-    });
+    const p = new Pacer(
+      100,
+      () => t,
+      async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+    );
     await p.take(100); // the burst
     expect(waits).toEqual([]);
     await p.take(50); // half a second's worth
@@ -19,10 +23,14 @@ describe('Pacer', () => {
   it('does not bank more than a second while idle', async () => {
     let t = 0;
     const waits: number[] = [];
-    const p = new Pacer(10, () => t, async (ms) => {
-      waits.push(ms);
-      t += ms;
-    });
+    const p = new Pacer(
+      10,
+      () => t,
+      async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+    );
     t += 60_000; // a minute of nothing
     await p.take(10);
     await p.take(10);
@@ -30,9 +38,13 @@ describe('Pacer', () => {
   });
 
   it('a zero count or no rate never waits', async () => {
-    const p = new Pacer(0, () => 0, async () => {
-      throw new Error('must not wait');
-    });
+    const p = new Pacer(
+      0,
+      () => 0,
+      async () => {
+        throw new Error('must not wait');
+      },
+    );
     await p.take(1000);
     await new Pacer(5).take(0);
   });

@@ -8,7 +8,9 @@ const DAY_MS = 86_400_000;
 
 /** How a topic's retention reads in a refusal: `7 days (retention.ms=604800000)`. */
 export const describeRetention = (retentionMs: number): string =>
-  retentionMs < 0 ? 'unlimited' : `${retentionMs % DAY_MS === 0 ? `${retentionMs / DAY_MS} days` : `${Math.round(retentionMs / 3_600_000)} hours`} (retention.ms=${retentionMs})`;
+  retentionMs < 0
+    ? 'unlimited'
+    : `${retentionMs % DAY_MS === 0 ? `${retentionMs / DAY_MS} days` : `${Math.round(retentionMs / 3_600_000)} hours`} (retention.ms=${retentionMs})`;
 
 /**
  * Whether a range can be replayed from a topic: it must start within what the topic's retention
@@ -40,7 +42,10 @@ export const buildPlan = async (admin: Admin, topic: string, from: Date, to: Dat
   const lowOf = new Map(watermarks.map((p) => [p.partition, p.low]));
   const reachesDeleted = starts.filter((s) => s.offset === lowOf.get(s.partition) && BigInt(s.offset) > 0n).map((s) => s.partition);
   checkRetention({ from, now, retentionMs, topic, reachesDeleted });
-  const ends = to.getTime() >= now.getTime() ? watermarks.map((p) => ({ partition: p.partition, offset: p.high })) : await admin.fetchTopicOffsetsByTimestamp(topic, to.getTime());
+  const ends =
+    to.getTime() >= now.getTime()
+      ? watermarks.map((p) => ({ partition: p.partition, offset: p.high }))
+      : await admin.fetchTopicOffsetsByTimestamp(topic, to.getTime());
   const endOf = new Map(ends.map((e) => [e.partition, e.offset]));
   return {
     topic,

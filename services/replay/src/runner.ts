@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Admin, Kafka } from 'kafkajs';
 import { PublishedWorkflow, addReplayCounts, emptyReplayCounts, type ReplayPlan, type StartCommand } from '@fixlify/contracts';
-import { claimReplay, classifyReplayStarts, recordReplayStarts, releaseReplay, renewReplayLease, saveReplayProgress, withTransaction, type ReplayJob } from '@fixlify/db';
+import {
+  claimReplay,
+  classifyReplayStarts,
+  recordReplayStarts,
+  releaseReplay,
+  renewReplayLease,
+  saveReplayProgress,
+  withTransaction,
+  type ReplayJob,
+} from '@fixlify/db';
 import { NO_SELF_RESTART, type Logger, type ResilientProducer } from '@fixlify/kafka';
 import { applyDedupe, decideChunk, type ChunkScope, type ScannedMessage } from './chunk';
 import { buildPlan, planDone, RangeOutsideRetention } from './plan';
@@ -67,14 +76,17 @@ export const runSlice = async (d: RunnerDeps, claimed: ReplayJob): Promise<Slice
   // the lease is renewed for as long as the slice lasts — planning and joining a consumer group can
   // take seconds — so no other runner takes the job while this one works on it
   let lost = false;
-  const renew = setInterval(() => {
-    void renewReplayLease(d.pool, { id: claimed.id, owner: d.owner, leaseMs: d.leaseMs }).then(
-      (held) => {
-        if (!held) lost = true;
-      },
-      () => undefined,
-    );
-  }, Math.max(500, Math.floor(d.leaseMs / 3)));
+  const renew = setInterval(
+    () => {
+      void renewReplayLease(d.pool, { id: claimed.id, owner: d.owner, leaseMs: d.leaseMs }).then(
+        (held) => {
+          if (!held) lost = true;
+        },
+        () => undefined,
+      );
+    },
+    Math.max(500, Math.floor(d.leaseMs / 3)),
+  );
   try {
     const end = await workSlice(d, claimed, () => lost);
     // a dry run's memory is only good while one process held the job throughout
@@ -156,7 +168,13 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
         const fresh = applyDedupe(decided.starts, chunkCounts, known);
         await pacer.take(fresh.length);
         await publish(d, fresh);
-        const saved = await saveReplayProgress(db, { id: job.id, owner: d.owner, leaseMs: d.leaseMs, plan: moved, counts: addReplayCounts(counts, chunkCounts) });
+        const saved = await saveReplayProgress(db, {
+          id: job.id,
+          owner: d.owner,
+          leaseMs: d.leaseMs,
+          plan: moved,
+          counts: addReplayCounts(counts, chunkCounts),
+        });
         if (saved === 'lost') throw new LeaseLost();
         return saved.requested;
       }).catch((e: unknown) => {
@@ -170,7 +188,13 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
       );
       const enrolled = memory ?? new Set<string>();
       const fresh = applyDedupe(decided.starts, chunkCounts, { ...known, alreadyEnrolled: enrolled });
-      const saved = await saveReplayProgress(d.pool, { id: job.id, owner: d.owner, leaseMs: d.leaseMs, plan: moved, counts: addReplayCounts(counts, chunkCounts) });
+      const saved = await saveReplayProgress(d.pool, {
+        id: job.id,
+        owner: d.owner,
+        leaseMs: d.leaseMs,
+        plan: moved,
+        counts: addReplayCounts(counts, chunkCounts),
+      });
       requested = saved === 'lost' ? 'lost' : saved.requested;
       // remembered once counted: the memory holds exactly what the committed counts hold
       if (saved !== 'lost') for (const c of fresh) enrolled.add(c.executionId);
@@ -233,7 +257,9 @@ const scan = async (
 ): Promise<ScanEnd> => {
   // a group of this slice alone: a member of an earlier slice (a runner killed, a lost lease) cannot be in it
   const groupId = `${d.groupPrefix}-replay-${job.id}-${randomUUID().slice(0, 8)}`;
-  const pending = new Map(initial.partitions.filter((p) => BigInt(p.next) < BigInt(p.end)).map((p) => [p.partition, { next: BigInt(p.next), end: BigInt(p.end) }]));
+  const pending = new Map(
+    initial.partitions.filter((p) => BigInt(p.next) < BigInt(p.end)).map((p) => [p.partition, { next: BigInt(p.next), end: BigInt(p.end) }]),
+  );
   if (pending.size === 0) return 'done';
   const admin = await d.admin();
   await admin.setOffsets({ groupId, topic: initial.topic, partitions: [...pending].map(([partition, p]) => ({ partition, offset: p.next.toString() })) });

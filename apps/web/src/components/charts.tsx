@@ -66,7 +66,9 @@ export const StackedBars = ({ title, labels, series, empty }: { title: string; l
             const v = s.values[i] ?? 0;
             const h = (v / max) * ih;
             y -= h;
-            return v > 0 ? <rect key={`${s.name}-${i}`} x={PAD.l + ((i + 0.5) * iw) / labels.length - bw / 2} y={y} width={bw} height={h} fill={s.color} rx={1.5} /> : null;
+            return v > 0 ? (
+              <rect key={`${s.name}-${i}`} x={PAD.l + ((i + 0.5) * iw) / labels.length - bw / 2} y={y} width={bw} height={h} fill={s.color} rx={1.5} />
+            ) : null;
           });
         })}
         {none && (
@@ -80,7 +82,21 @@ export const StackedBars = ({ title, labels, series, empty }: { title: string; l
 };
 
 /** A line over periods (success rate, durations); gaps where there is no value. */
-export const LineChart = ({ title, labels, values, color, max: fixedMax, fmt }: { title: string; labels: string[]; values: (number | null)[]; color: string; max?: number; fmt: (n: number) => string }) => {
+export const LineChart = ({
+  title,
+  labels,
+  values,
+  color,
+  max: fixedMax,
+  fmt,
+}: {
+  title: string;
+  labels: string[];
+  values: (number | null)[];
+  color: string;
+  max?: number;
+  fmt: (n: number) => string;
+}) => {
   const present = values.filter((v): v is number => v !== null);
   const max = fixedMax ?? niceMax(Math.max(0, ...present));
   const iw = W - PAD.l - PAD.r;

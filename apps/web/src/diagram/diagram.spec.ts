@@ -20,7 +20,10 @@ const sample = (): Draft => ({
 
 describe('definition → diagram', () => {
   it('types each node on its kind of step and carries the problems found on it', () => {
-    const nodes = toFlowNodes(sample(), { issues: [{ nodeId: 'sms', path: 'config.body', message: 'Too long', code: 'x' }], titles: { send_sms: 'Send SMS', job_completed: 'Job completed' } });
+    const nodes = toFlowNodes(sample(), {
+      issues: [{ nodeId: 'sms', path: 'config.body', message: 'Too long', code: 'x' }],
+      titles: { send_sms: 'Send SMS', job_completed: 'Job completed' },
+    });
     expect(nodes.map((n) => [n.id, n.type])).toEqual([
       ['trigger', 'trigger'],
       ['big', 'condition'],

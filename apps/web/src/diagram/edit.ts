@@ -62,7 +62,10 @@ export const setTrigger = (draft: Draft, triggerType: string, config: Record<str
   return { draft: { ...draft, nodes: [node, ...draft.nodes] }, id: node.id };
 };
 
-export const updateNode = (draft: Draft, id: string, patch: Partial<DraftNode>): Draft => ({ ...draft, nodes: draft.nodes.map((n) => (n.id === id ? { ...n, ...patch } : n)) });
+export const updateNode = (draft: Draft, id: string, patch: Partial<DraftNode>): Draft => ({
+  ...draft,
+  nodes: draft.nodes.map((n) => (n.id === id ? { ...n, ...patch } : n)),
+});
 
 export const moveNode = (draft: Draft, id: string, position: { x: number; y: number }): Draft =>
   updateNode(draft, id, { position: { x: Math.round(position.x), y: Math.round(position.y) } });

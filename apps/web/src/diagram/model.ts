@@ -52,7 +52,9 @@ export const normalizeDraft = (value: unknown): Draft => {
   return {
     schemaVersion: 1,
     nodes: Array.isArray(v.nodes) ? v.nodes.filter((n): n is DraftNode => !!n && typeof n.id === 'string' && typeof n.type === 'string') : [],
-    edges: Array.isArray(v.edges) ? v.edges.filter((e): e is DraftEdge => !!e && typeof e.id === 'string' && typeof e.source === 'string' && typeof e.target === 'string') : [],
+    edges: Array.isArray(v.edges)
+      ? v.edges.filter((e): e is DraftEdge => !!e && typeof e.id === 'string' && typeof e.source === 'string' && typeof e.target === 'string')
+      : [],
     ...(v.settings ? { settings: v.settings } : {}),
   };
 };

@@ -31,7 +31,7 @@ const truncate = (s: string, n = 60): string => (s.length > n ? `${s.slice(0, n 
 /** The one-line summary under a step's title: what it does with its current configuration. */
 export const subtitleOf = (n: DraftNode): string => {
   const c = n.config ?? {};
-  const s = (k: string): string => (typeof c[k] === 'string' ? (c[k]) : '');
+  const s = (k: string): string => (typeof c[k] === 'string' ? c[k] : '');
   switch (n.type) {
     case 'trigger': {
       const t = n.trigger?.type ?? 'not set';

@@ -10,12 +10,23 @@ describe('channel account form', () => {
 
   it('types numbers and booleans and leaves defaulted fields to the API', () => {
     const values = { ...initialValues('smtp'), host: ' smtp.example.com ', port: '2525', secure: true, user: 'ops', secret: 'pw', from: 'ops@example.com' };
-    expect(toRequestBody('smtp', values)).toEqual({ secret: 'pw', settings: { host: 'smtp.example.com', port: 2525, secure: true, user: 'ops', from: 'ops@example.com' } });
-    expect(toRequestBody('smtp', { ...values, port: '', secure: false }).settings).toEqual({ host: 'smtp.example.com', secure: false, user: 'ops', from: 'ops@example.com' });
+    expect(toRequestBody('smtp', values)).toEqual({
+      secret: 'pw',
+      settings: { host: 'smtp.example.com', port: 2525, secure: true, user: 'ops', from: 'ops@example.com' },
+    });
+    expect(toRequestBody('smtp', { ...values, port: '', secure: false }).settings).toEqual({
+      host: 'smtp.example.com',
+      secure: false,
+      user: 'ops',
+      from: 'ops@example.com',
+    });
   });
 
   it('drops empty optional fields and keeps empty required ones for the API to name', () => {
-    expect(toRequestBody('mailgun', { secret: 'key-1', domain: 'mg.example.com', from: 'a@mg.example.com', apiBase: '  ' })).toEqual({ secret: 'key-1', settings: { domain: 'mg.example.com', from: 'a@mg.example.com' } });
+    expect(toRequestBody('mailgun', { secret: 'key-1', domain: 'mg.example.com', from: 'a@mg.example.com', apiBase: '  ' })).toEqual({
+      secret: 'key-1',
+      settings: { domain: 'mg.example.com', from: 'a@mg.example.com' },
+    });
     expect(toRequestBody('telnyx', { secret: 'k', from: '', messagingProfileId: '' }).settings).toEqual({ from: '' });
     expect(toRequestBody('webhook', { secret: 'a-long-signing-secret' })).toEqual({ secret: 'a-long-signing-secret', settings: {} });
   });
@@ -30,7 +41,14 @@ describe('channel account form', () => {
   });
 
   it('prefills the saved settings but never a secret', () => {
-    expect(initialValues('smtp', { host: 'h', port: 465, secure: true, user: 'u', from: 'f' })).toEqual({ host: 'h', port: '465', secure: true, user: 'u', secret: '', from: 'f' });
+    expect(initialValues('smtp', { host: 'h', port: 465, secure: true, user: 'u', from: 'f' })).toEqual({
+      host: 'h',
+      port: '465',
+      secure: true,
+      user: 'u',
+      secret: '',
+      from: 'f',
+    });
     expect(initialValues('smtp')).toMatchObject({ port: '587', secure: false, secret: '' });
   });
 
@@ -42,7 +60,10 @@ describe('channel account form', () => {
       { path: '', message: 'bad' },
       'junk',
     ];
-    expect(issuesByField(details)).toEqual({ byField: { secret: ['too short'], domain: ['a domain name'] }, other: ['settings: unrecognized key', 'body: bad'] });
+    expect(issuesByField(details)).toEqual({
+      byField: { secret: ['too short'], domain: ['a domain name'] },
+      other: ['settings: unrecognized key', 'body: bad'],
+    });
     expect(issuesByField(undefined)).toEqual({ byField: {}, other: [] });
   });
 
@@ -66,7 +87,9 @@ describe('channel account form', () => {
 
   it('says until when the replaced signing secret is still accepted, from the rotation answer', () => {
     const until = '2030-01-02T03:04:05.000Z';
-    expect(previousSecretNotice(until, true)).toBe(`The previous secret is still accepted until ${formatTime(until)}: until then every webhook carries a signature with each.`);
+    expect(previousSecretNotice(until, true)).toBe(
+      `The previous secret is still accepted until ${formatTime(until)}: until then every webhook carries a signature with each.`,
+    );
     expect(previousSecretNotice(null, true)).toBe('The previous secret is no longer accepted.');
     expect(previousSecretNotice(null, false)).toBe('This is the organization’s first signing secret.');
   });

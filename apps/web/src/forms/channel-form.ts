@@ -42,7 +42,14 @@ export const CHANNELS: Record<ChannelProvider, ChannelSpec> = {
       { name: 'secret', label: 'API key', kind: 'secret', hint: 'The private API key of the Mailgun account.' },
       { name: 'domain', label: 'Domain', kind: 'text', placeholder: 'mg.example.com' },
       sender('Acme Plumbing <jobs@mg.example.com>'),
-      { name: 'apiBase', label: 'API base URL', kind: 'text', optional: true, placeholder: 'https://api.mailgun.net', hint: 'https://api.eu.mailgun.net for a domain in the EU region.' },
+      {
+        name: 'apiBase',
+        label: 'API base URL',
+        kind: 'text',
+        optional: true,
+        placeholder: 'https://api.mailgun.net',
+        hint: 'https://api.eu.mailgun.net for a domain in the EU region.',
+      },
     ],
   },
   smtp: {
@@ -51,7 +58,13 @@ export const CHANNELS: Record<ChannelProvider, ChannelSpec> = {
     fields: [
       { name: 'host', label: 'Host', kind: 'text', placeholder: 'smtp.example.com' },
       { name: 'port', label: 'Port', kind: 'number', defaultValue: '587', min: 1, max: 65535 },
-      { name: 'secure', label: 'Implicit TLS (port 465)', kind: 'checkbox', defaultValue: false, hint: 'Otherwise STARTTLS is used when the server offers it.' },
+      {
+        name: 'secure',
+        label: 'Implicit TLS (port 465)',
+        kind: 'checkbox',
+        defaultValue: false,
+        hint: 'Otherwise STARTTLS is used when the server offers it.',
+      },
       { name: 'user', label: 'User name', kind: 'text' },
       { name: 'secret', label: 'Password', kind: 'secret' },
       sender('Acme Plumbing <jobs@example.com>'),
@@ -78,9 +91,20 @@ export const CHANNELS: Record<ChannelProvider, ChannelSpec> = {
   webhook: {
     title: 'Webhook signing',
     channel: 'Webhooks',
-    fields: [{ name: 'secret', label: 'Signing secret', kind: 'secret', minLength: 16, hint: 'At least 16 characters. Receivers verify the Fixlify-Signature header with it.' }],
+    fields: [
+      {
+        name: 'secret',
+        label: 'Signing secret',
+        kind: 'secret',
+        minLength: 16,
+        hint: 'At least 16 characters. Receivers verify the Fixlify-Signature header with it.',
+      },
+    ],
     // no deployment-wide secret signs an organization's webhooks: each has its own, made when first needed
-    withoutOwn: { tag: 'none yet', text: "The organization's signing secret is created when its first webhook is sent. Rotate it to create one now and see it." },
+    withoutOwn: {
+      tag: 'none yet',
+      text: "The organization's signing secret is created when its first webhook is sent. Rotate it to create one now and see it.",
+    },
   },
 };
 
@@ -144,7 +168,8 @@ export const describeSettings = (provider: ChannelProvider, settings: Record<str
   return [...known, ...rest];
 };
 
-const show = (v: unknown): string => (typeof v === 'boolean' ? (v ? 'yes' : 'no') : typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v));
+const show = (v: unknown): string =>
+  typeof v === 'boolean' ? (v ? 'yes' : 'no') : typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v);
 
 /**
  * What a provider's card offers. The webhook signing secret cannot be removed (there is no

@@ -31,7 +31,19 @@ const show = (v: unknown): string => (v === undefined ? '' : Array.isArray(v) ? 
 const isLeaf = (c: unknown): c is Leaf => !!c && typeof c === 'object' && !('all' in c) && !('any' in c) && !('not' in c);
 
 /** One comparison edited as "field · operator · value"; groups (all/any/not) in JSON. */
-export const ConditionEditor = ({ value, onChange, variables, label, error }: { value: unknown; onChange: (v: unknown) => void; variables: string[]; label: string; error?: string | undefined }) => {
+export const ConditionEditor = ({
+  value,
+  onChange,
+  variables,
+  label,
+  error,
+}: {
+  value: unknown;
+  onChange: (v: unknown) => void;
+  variables: string[];
+  label: string;
+  error?: string | undefined;
+}) => {
   const id = useId();
   const [advanced, setAdvanced] = useState(() => value !== undefined && !isLeaf(value));
   const leaf: Leaf = isLeaf(value) ? value : {};
@@ -48,7 +60,14 @@ export const ConditionEditor = ({ value, onChange, variables, label, error }: { 
         <JsonField id={id} value={value} onChange={onChange} />
       ) : (
         <div className="condition-row">
-          <input type="text" list={`${id}-vars`} aria-label={`${label}: field`} placeholder="job.total" value={leaf.field ?? ''} onChange={(e) => set({ field: e.target.value })} />
+          <input
+            type="text"
+            list={`${id}-vars`}
+            aria-label={`${label}: field`}
+            placeholder="job.total"
+            value={leaf.field ?? ''}
+            onChange={(e) => set({ field: e.target.value })}
+          />
           <datalist id={`${id}-vars`}>
             {variables.map((v) => (
               <option key={v} value={v} />
@@ -61,7 +80,8 @@ export const ConditionEditor = ({ value, onChange, variables, label, error }: { 
               const nop = e.target.value;
               if (nop === 'changed') set({ op: nop, value: undefined, field: leaf.field?.replace(/^after\./, '') });
               else if (nop === 'is_empty' || nop === 'is_not_empty') set({ op: nop, value: undefined, from: undefined, to: undefined });
-              else if (nop === 'in' || nop === 'not_in') set({ op: nop, value: Array.isArray(leaf.value) ? leaf.value : leaf.value === undefined ? [] : [leaf.value], from: undefined, to: undefined });
+              else if (nop === 'in' || nop === 'not_in')
+                set({ op: nop, value: Array.isArray(leaf.value) ? leaf.value : leaf.value === undefined ? [] : [leaf.value], from: undefined, to: undefined });
               else set({ op: nop, value: Array.isArray(leaf.value) ? leaf.value[0] : leaf.value, from: undefined, to: undefined });
             }}
           >
@@ -73,8 +93,20 @@ export const ConditionEditor = ({ value, onChange, variables, label, error }: { 
           </select>
           {op === 'changed' ? (
             <>
-              <input type="text" aria-label={`${label}: from`} placeholder="from (any)" value={show(leaf.from)} onChange={(e) => set({ from: e.target.value === '' ? undefined : parseLiteral(e.target.value) })} />
-              <input type="text" aria-label={`${label}: to`} placeholder="to (any)" value={show(leaf.to)} onChange={(e) => set({ to: e.target.value === '' ? undefined : parseLiteral(e.target.value) })} />
+              <input
+                type="text"
+                aria-label={`${label}: from`}
+                placeholder="from (any)"
+                value={show(leaf.from)}
+                onChange={(e) => set({ from: e.target.value === '' ? undefined : parseLiteral(e.target.value) })}
+              />
+              <input
+                type="text"
+                aria-label={`${label}: to`}
+                placeholder="to (any)"
+                value={show(leaf.to)}
+                onChange={(e) => set({ to: e.target.value === '' ? undefined : parseLiteral(e.target.value) })}
+              />
             </>
           ) : op === 'is_empty' || op === 'is_not_empty' ? null : (
             <input

@@ -24,11 +24,28 @@ const text = (v: unknown): string => {
 };
 
 const MULTILINE = new Set(['text', 'html', 'body', 'payload', 'description']);
-const isTemplateField = (key: string, s: JsonSchema): boolean => s.type === 'string' && !s.enum && s.const === undefined && !['saveAs', 'as', 'over', 'name', 'type'].includes(key);
+const isTemplateField = (key: string, s: JsonSchema): boolean =>
+  s.type === 'string' && !s.enum && s.const === undefined && !['saveAs', 'as', 'over', 'name', 'type'].includes(key);
 
 const humanize = (key: string): string =>
-  ({ to: 'To', url: 'URL', id: 'Record ID', jobId: 'Job ID', userRef: 'Recipient reference', saveAs: 'Save response as', timeoutMs: 'Timeout (ms)', dueInHours: 'Due in (hours)', assigneeTechnicianId: 'Technician ID', technicianId: 'Technician ID', offsetSeconds: 'Offset (seconds)', maxIterations: 'At most (iterations)', over: 'List to loop over', as: 'Name of the current item', seconds: 'Wait (seconds)', at: 'Until (time template)' })[key] ??
-  key.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
+  ({
+    to: 'To',
+    url: 'URL',
+    id: 'Record ID',
+    jobId: 'Job ID',
+    userRef: 'Recipient reference',
+    saveAs: 'Save response as',
+    timeoutMs: 'Timeout (ms)',
+    dueInHours: 'Due in (hours)',
+    assigneeTechnicianId: 'Technician ID',
+    technicianId: 'Technician ID',
+    offsetSeconds: 'Offset (seconds)',
+    maxIterations: 'At most (iterations)',
+    over: 'List to loop over',
+    as: 'Name of the current item',
+    seconds: 'Wait (seconds)',
+    at: 'Until (time template)',
+  })[key] ?? key.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
 
 /** Inserts `{{ variable }}` at the cursor of the field it belongs to. */
 const VariablePicker = ({ variables, label, onPick }: { variables: string[]; label: string; onPick: (v: string) => void }) =>
@@ -50,7 +67,23 @@ const VariablePicker = ({ variables, label, onPick }: { variables: string[]; lab
     </select>
   );
 
-const TemplateInput = ({ id, label, value, multiline, variables, invalid, onChange }: { id: string; label: string; value: string; multiline: boolean; variables: string[]; invalid: boolean; onChange: (v: string) => void }) => {
+const TemplateInput = ({
+  id,
+  label,
+  value,
+  multiline,
+  variables,
+  invalid,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  multiline: boolean;
+  variables: string[];
+  invalid: boolean;
+  onChange: (v: string) => void;
+}) => {
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const insert = (name: string) => {
     const el = ref.current;
@@ -72,7 +105,17 @@ const TemplateInput = ({ id, label, value, multiline, variables, invalid, onChan
   );
 };
 
-const RecordEditor = ({ label, value, onChange, ctx }: { label: string; value: Record<string, string>; onChange: (v: Record<string, string>) => void; ctx: FieldContext }) => {
+const RecordEditor = ({
+  label,
+  value,
+  onChange,
+  ctx,
+}: {
+  label: string;
+  value: Record<string, string>;
+  onChange: (v: Record<string, string>) => void;
+  ctx: FieldContext;
+}) => {
   const entries = Object.entries(value);
   const [newKey, setNewKey] = useState('');
   return (
@@ -80,7 +123,15 @@ const RecordEditor = ({ label, value, onChange, ctx }: { label: string; value: R
       {entries.map(([k, v]) => (
         <div className="record-row" key={k}>
           <code>{k}</code>
-          <TemplateInput id={`${label}-${k}`} label={`${label} ${k}`} value={v} multiline={false} variables={ctx.variables} invalid={false} onChange={(nv) => onChange({ ...value, [k]: nv })} />
+          <TemplateInput
+            id={`${label}-${k}`}
+            label={`${label} ${k}`}
+            value={v}
+            multiline={false}
+            variables={ctx.variables}
+            invalid={false}
+            onChange={(nv) => onChange({ ...value, [k]: nv })}
+          />
           <button
             type="button"
             className="btn btn-small btn-ghost"
@@ -119,7 +170,25 @@ const discriminatorOf = (variants: JsonSchema[]): string | null => {
   return Object.keys(first).find((k) => variants.every((v) => v.properties?.[k]?.const !== undefined)) ?? null;
 };
 
-export const Field = ({ name, schema, value, required, path, ctx, onChange, children }: { name: string; schema: JsonSchema; value: unknown; required: boolean; path: string; ctx: FieldContext; onChange: (v: unknown) => void; children?: ReactNode }) => {
+export const Field = ({
+  name,
+  schema,
+  value,
+  required,
+  path,
+  ctx,
+  onChange,
+  children,
+}: {
+  name: string;
+  schema: JsonSchema;
+  value: unknown;
+  required: boolean;
+  path: string;
+  ctx: FieldContext;
+  onChange: (v: unknown) => void;
+  children?: ReactNode;
+}) => {
   const id = useId();
   const label = humanize(name);
   const error = ctx.errors.get(path);
@@ -156,12 +225,34 @@ export const Field = ({ name, schema, value, required, path, ctx, onChange, chil
     control = <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />;
   } else if (schema.type === 'string') {
     control = isTemplateField(name, schema) ? (
-      <TemplateInput id={id} label={label} value={typeof value === 'string' ? value : ''} multiline={MULTILINE.has(name)} variables={ctx.variables} invalid={invalid} onChange={(v) => onChange(v === '' && !required ? undefined : v)} />
+      <TemplateInput
+        id={id}
+        label={label}
+        value={typeof value === 'string' ? value : ''}
+        multiline={MULTILINE.has(name)}
+        variables={ctx.variables}
+        invalid={invalid}
+        onChange={(v) => onChange(v === '' && !required ? undefined : v)}
+      />
     ) : (
-      <input id={id} type="text" value={typeof value === 'string' ? value : ''} placeholder={schema.default !== undefined ? text(schema.default) : undefined} aria-invalid={invalid || undefined} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)} />
+      <input
+        id={id}
+        type="text"
+        value={typeof value === 'string' ? value : ''}
+        placeholder={schema.default !== undefined ? text(schema.default) : undefined}
+        aria-invalid={invalid || undefined}
+        onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)}
+      />
     );
   } else if (schema.type === 'object' && schema.additionalProperties && typeof schema.additionalProperties === 'object' && !schema.properties) {
-    control = <RecordEditor label={label} value={(value as Record<string, string> | undefined) ?? {}} onChange={(v) => onChange(Object.keys(v).length ? v : required ? {} : undefined)} ctx={ctx} />;
+    control = (
+      <RecordEditor
+        label={label}
+        value={(value as Record<string, string> | undefined) ?? {}}
+        onChange={(v) => onChange(Object.keys(v).length ? v : required ? {} : undefined)}
+        ctx={ctx}
+      />
+    );
   } else if (variants && discriminatorOf(variants)) {
     const key = discriminatorOf(variants)!;
     const current = (value as Record<string, unknown> | undefined)?.[key];
@@ -188,7 +279,12 @@ export const Field = ({ name, schema, value, required, path, ctx, onChange, chil
     <div className={`field${invalid ? ' field-invalid' : ''}`} data-path={path}>
       <label htmlFor={id}>
         {label}
-        {required && <span className="req" aria-hidden="true"> *</span>}
+        {required && (
+          <span className="req" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        )}
       </label>
       {control}
       {error && (
@@ -227,7 +323,23 @@ export const JsonField = ({ id, value, onChange }: { id: string; value: unknown;
 };
 
 /** The fields of an object schema, in schema order; `skip` hides discriminators handled by the caller. */
-export const ObjectFields = ({ schema, value, path, ctx, onChange, skip = [], render }: { schema: JsonSchema; value: Record<string, unknown>; path: string; ctx: FieldContext; onChange: (v: Record<string, unknown>) => void; skip?: string[]; render?: (key: string, s: JsonSchema) => ReactNode | undefined }) => (
+export const ObjectFields = ({
+  schema,
+  value,
+  path,
+  ctx,
+  onChange,
+  skip = [],
+  render,
+}: {
+  schema: JsonSchema;
+  value: Record<string, unknown>;
+  path: string;
+  ctx: FieldContext;
+  onChange: (v: Record<string, unknown>) => void;
+  skip?: string[];
+  render?: (key: string, s: JsonSchema) => ReactNode | undefined;
+}) => (
   <div className="object-fields">
     {Object.entries(schema.properties ?? {})
       .filter(([k]) => !skip.includes(k))

@@ -1,5 +1,16 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, applyEdgeChanges, applyNodeChanges, useReactFlow, type Connection, type EdgeChange, type NodeChange } from '@xyflow/react';
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  applyEdgeChanges,
+  applyNodeChanges,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+} from '@xyflow/react';
 import type { EdgeBranch } from '@fixlify/contracts';
 import { addStep, arrange, connect, moveNode, removeEdges, removeNodes, renameNode, setTrigger, updateNode } from '../diagram/edit';
 import { toFlowEdges, toFlowNodes, type BranchEdge, type StepData, type StepFlowNode } from '../diagram/to-flow';
@@ -13,7 +24,8 @@ import { useWorkflowDraft } from './builder/useWorkflowDraft';
 
 /** The workflow builder: toolbar, palette, canvas and inspector around one draft (useWorkflowDraft holds it). */
 export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
-  const { workflow, draft, name, issues, validatedOk, busy, dirty, catalog, loadError, reload, edit, replaceDraft, setName, save, publish, toggleActive } = useWorkflowDraft(id);
+  const { workflow, draft, name, issues, validatedOk, busy, dirty, catalog, loadError, reload, edit, replaceDraft, setName, save, publish, toggleActive } =
+    useWorkflowDraft(id);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [testing, setTesting] = useState(false);
   const [runStatus, setRunStatus] = useState<Record<string, StepData['runStatus']>>({});
@@ -28,7 +40,10 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
     return () => clearTimeout(t);
   }, [nodeCount, flow]);
 
-  const titles = useMemo(() => Object.fromEntries([...(catalog?.triggers ?? []), ...(catalog?.actions ?? []), ...(catalog?.controls ?? [])].map((e) => [e.type, e.label])), [catalog]);
+  const titles = useMemo(
+    () => Object.fromEntries([...(catalog?.triggers ?? []), ...(catalog?.actions ?? []), ...(catalog?.controls ?? [])].map((e) => [e.type, e.label])),
+    [catalog],
+  );
   useEffect(() => {
     if (!draft) return;
     setFlowNodes(toFlowNodes(draft, { issues, titles, selectedId, runStatus }));
@@ -90,10 +105,15 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
         <div className="spacer" />
         {canEdit && (
           <>
-            <button type="button" className="btn btn-ghost" disabled={!!busy || draft.nodes.length < 2} onClick={() => {
-              replaceDraft(arrange(draft));
-              setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.3, duration: 200 }), 50);
-            }}>
+            <button
+              type="button"
+              className="btn btn-ghost"
+              disabled={!!busy || draft.nodes.length < 2}
+              onClick={() => {
+                replaceDraft(arrange(draft));
+                setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.3, duration: 200 }), 50);
+              }}
+            >
               Arrange
             </button>
             <button type="button" className="btn" disabled={!!busy || !dirty} onClick={() => void save().then((ok) => ok && toast('ok', 'Draft saved'))}>
@@ -106,7 +126,14 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
               {busy === 'publish' ? 'Publishing…' : 'Publish'}
             </button>
             <label className="switch" title={workflow.publishedVersionId ? '' : 'Publish first'}>
-              <input type="checkbox" role="switch" checked={workflow.isActive} disabled={!!busy || !workflow.publishedVersionId} onChange={() => void toggleActive()} aria-label="Active" />
+              <input
+                type="checkbox"
+                role="switch"
+                checked={workflow.isActive}
+                disabled={!!busy || !workflow.publishedVersionId}
+                onChange={() => void toggleActive()}
+                aria-label="Active"
+              />
               <span>{workflow.isActive ? 'Active' : 'Inactive'}</span>
             </label>
           </>

@@ -2,9 +2,33 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ChannelProvider } from '@fixlify/contracts';
 import { api, ApiFailure, rotateWebhookSecret, type ChannelAccount, type ChannelAccounts, type Me } from '../api';
 import { Empty, ErrorBox, PageHeader, Spinner, formatTime, toast, toastError, useAsync } from '../components/ui';
-import { CHANNELS, cardActions, describeSettings, initialValues, issuesByField, previousSecretNotice, toRequestBody, type ChannelField, type FieldValue } from '../forms/channel-form';
+import {
+  CHANNELS,
+  cardActions,
+  describeSettings,
+  initialValues,
+  issuesByField,
+  previousSecretNotice,
+  toRequestBody,
+  type ChannelField,
+  type FieldValue,
+} from '../forms/channel-form';
 
-const FieldInput = ({ id, field, value, errors, onChange, secretHint }: { id: string; field: ChannelField; value: FieldValue | undefined; errors?: string[]; onChange: (v: FieldValue) => void; secretHint?: string }) => {
+const FieldInput = ({
+  id,
+  field,
+  value,
+  errors,
+  onChange,
+  secretHint,
+}: {
+  id: string;
+  field: ChannelField;
+  value: FieldValue | undefined;
+  errors?: string[];
+  onChange: (v: FieldValue) => void;
+  secretHint?: string;
+}) => {
   const hint = field.kind === 'secret' && secretHint ? `${field.hint ?? ''} The saved one ends ${secretHint}; enter it again to save.`.trim() : field.hint;
   const describedBy = [hint && `${id}-hint`, errors && `${id}-error`].filter(Boolean).join(' ') || undefined;
   const notes = (
@@ -25,7 +49,15 @@ const FieldInput = ({ id, field, value, errors, onChange, secretHint }: { id: st
     return (
       <div className="field field-check">
         <label htmlFor={id}>
-          <input id={id} type="checkbox" checked={value === true} aria-invalid={errors ? true : undefined} aria-describedby={describedBy} onChange={(e) => onChange(e.target.checked)} /> {field.label}
+          <input
+            id={id}
+            type="checkbox"
+            checked={value === true}
+            aria-invalid={errors ? true : undefined}
+            aria-describedby={describedBy}
+            onChange={(e) => onChange(e.target.checked)}
+          />{' '}
+          {field.label}
         </label>
         {notes}
       </div>
@@ -34,7 +66,14 @@ const FieldInput = ({ id, field, value, errors, onChange, secretHint }: { id: st
     <div className="field">
       <label htmlFor={id}>
         {field.label}
-        {field.optional ? <span className="muted"> (optional)</span> : <span className="req" aria-hidden="true"> *</span>}
+        {field.optional ? (
+          <span className="muted"> (optional)</span>
+        ) : (
+          <span className="req" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        )}
       </label>
       <input
         id={id}
@@ -55,7 +94,17 @@ const FieldInput = ({ id, field, value, errors, onChange, secretHint }: { id: st
   );
 };
 
-const ChannelForm = ({ provider, item, onSaved, onCancel }: { provider: ChannelProvider; item?: ChannelAccount; onSaved: (a: ChannelAccount) => void; onCancel: () => void }) => {
+const ChannelForm = ({
+  provider,
+  item,
+  onSaved,
+  onCancel,
+}: {
+  provider: ChannelProvider;
+  item?: ChannelAccount;
+  onSaved: (a: ChannelAccount) => void;
+  onCancel: () => void;
+}) => {
   const spec = CHANNELS[provider];
   const uid = useId();
   const [values, setValues] = useState(() => initialValues(provider, item?.settings));
@@ -79,7 +128,15 @@ const ChannelForm = ({ provider, item, onSaved, onCancel }: { provider: ChannelP
   return (
     <form className="channel-form" aria-label={`${spec.title} account`} onSubmit={(e) => void submit(e)}>
       {spec.fields.map((f) => (
-        <FieldInput key={f.name} id={`${uid}-${f.name}`} field={f} value={values[f.name]} errors={issues.byField[f.name]} secretHint={item?.secretHint} onChange={(v) => setValues((xs) => ({ ...xs, [f.name]: v }))} />
+        <FieldInput
+          key={f.name}
+          id={`${uid}-${f.name}`}
+          field={f}
+          value={values[f.name]}
+          errors={issues.byField[f.name]}
+          secretHint={item?.secretHint}
+          onChange={(v) => setValues((xs) => ({ ...xs, [f.name]: v }))}
+        />
       ))}
       {error && (
         <div className="error-box" role="alert">
@@ -194,7 +251,17 @@ const RotateSecretDialog = ({ hadSecret, onRotated, onClose }: { hadSecret: bool
   );
 };
 
-const ChannelCard = ({ provider, item, role, onChange }: { provider: ChannelProvider; item?: ChannelAccount; role: Me['role']; onChange: (provider: ChannelProvider, a: ChannelAccount | null) => void }) => {
+const ChannelCard = ({
+  provider,
+  item,
+  role,
+  onChange,
+}: {
+  provider: ChannelProvider;
+  item?: ChannelAccount;
+  role: Me['role'];
+  onChange: (provider: ChannelProvider, a: ChannelAccount | null) => void;
+}) => {
   const spec = CHANNELS[provider];
   const actions = cardActions(provider, !!item, role);
   const [editing, setEditing] = useState(false);
@@ -300,10 +367,14 @@ export const Channels = ({ role }: { role: Me['role'] }) => {
     list.setData((d) => d && { ...d, items: [...d.items.filter((x) => x.provider !== provider), ...(a ? [a] : [])] });
   return (
     <div className="page">
-      <PageHeader title="Channels" subtitle="Settings · The organization's own provider accounts. A channel without one sends through the deployment's account. Only owners can see and change them." />
+      <PageHeader
+        title="Channels"
+        subtitle="Settings · The organization's own provider accounts. A channel without one sends through the deployment's account. Only owners can see and change them."
+      />
       {list.error instanceof ApiFailure && list.error.status === 403 ? (
         <div className="notice" role="alert">
-          <strong>Owners only.</strong> Your role is {role}; ask an owner of the organization to set its provider accounts. <span className="muted small">(The server answered: {list.error.message}.)</span>
+          <strong>Owners only.</strong> Your role is {role}; ask an owner of the organization to set its provider accounts.{' '}
+          <span className="muted small">(The server answered: {list.error.message}.)</span>
         </div>
       ) : list.error ? (
         <ErrorBox error={list.error} onRetry={list.reload} />
@@ -311,7 +382,11 @@ export const Channels = ({ role }: { role: Me['role'] }) => {
         <Spinner />
       ) : (
         <>
-          {list.data.items.length === 0 && <Empty title="No own provider accounts yet">Every channel sends through the deployment's account. Set one below to send from the organization's own.</Empty>}
+          {list.data.items.length === 0 && (
+            <Empty title="No own provider accounts yet">
+              Every channel sends through the deployment's account. Set one below to send from the organization's own.
+            </Empty>
+          )}
           <div className="channels">
             {list.data.providers
               .filter((p) => p in CHANNELS)

@@ -21,7 +21,22 @@ const fill = (points: MetricsPoint[], period: 'hour' | 'day'): MetricsPoint[] =>
   for (let i = n - 1; i >= 0; i--) {
     const t = now.getTime() - i * step;
     const hit = [...byStart.entries()].find(([k]) => k >= t && k < t + step)?.[1];
-    out.push(hit ?? { periodStart: new Date(t).toISOString(), total: 0, successful: 0, failed: 0, successRate: null, avgMs: 0, p95Ms: 0, emails: 0, sms: 0, push: 0, webhooks: 0, suppressed: 0 });
+    out.push(
+      hit ?? {
+        periodStart: new Date(t).toISOString(),
+        total: 0,
+        successful: 0,
+        failed: 0,
+        successRate: null,
+        avgMs: 0,
+        p95Ms: 0,
+        emails: 0,
+        sms: 0,
+        push: 0,
+        webhooks: 0,
+        suppressed: 0,
+      },
+    );
   }
   return out;
 };
@@ -58,7 +73,14 @@ const Charts = () => {
               { name: 'Failed', color: '#dc2626', values: points.map((p) => p.failed) },
             ]}
           />
-          <LineChart title="Success rate" labels={labels} values={points.map((p) => (p.successRate === null ? null : p.successRate * 100))} color="#2563eb" max={100} fmt={(n) => `${Math.round(n)}%`} />
+          <LineChart
+            title="Success rate"
+            labels={labels}
+            values={points.map((p) => (p.successRate === null ? null : p.successRate * 100))}
+            color="#2563eb"
+            max={100}
+            fmt={(n) => `${Math.round(n)}%`}
+          />
           <StackedBars
             title="Messages by channel"
             labels={labels}
@@ -100,7 +122,11 @@ export const Dashboard = ({ canEdit }: { canEdit: boolean }) => {
     }
   };
   const items = list.data?.items ?? [];
-  const totals = items.reduce((a, w) => ({ runs: a.runs + w.executionCount, ok: a.ok + w.successCount, failed: a.failed + w.failureCount }), { runs: 0, ok: 0, failed: 0 });
+  const totals = items.reduce((a, w) => ({ runs: a.runs + w.executionCount, ok: a.ok + w.successCount, failed: a.failed + w.failureCount }), {
+    runs: 0,
+    ok: 0,
+    failed: 0,
+  });
   return (
     <div className="page">
       <PageHeader

@@ -29,7 +29,12 @@ const Detail = ({ id, canEdit, version }: { id: string; canEdit: boolean; versio
     <section className="exec-detail" aria-label="Execution detail" data-execution={e.id}>
       <header>
         <h2>
-          {e.workflowName ?? 'Workflow'} <StatusBadge status={e.status} /> {e.testRun && <span className="tag">test run</span>} {e.replayId && <span className="tag" title={`started by replay ${e.replayId}`}>backfill</span>}
+          {e.workflowName ?? 'Workflow'} <StatusBadge status={e.status} /> {e.testRun && <span className="tag">test run</span>}{' '}
+          {e.replayId && (
+            <span className="tag" title={`started by replay ${e.replayId}`}>
+              backfill
+            </span>
+          )}
         </h2>
         <p className="muted small">
           {e.id} · trigger {e.triggerType ?? '—'} · started {formatTime(e.startedAt)} · {e.completedAt ? `took ${formatMs(e.executionTimeMs)}` : 'in progress'}
@@ -125,23 +130,55 @@ export const Executions = ({ selectedId, canEdit }: { selectedId: string | null;
         const items = [...d.items];
         const i = items.findIndex((x) => x.id === ev.executionId);
         const wfName = workflows.data?.items.find((w) => w.id === ev.workflowId)?.name ?? null;
-        if (i >= 0) items[i] = { ...items[i]!, status: ev.status, ...('durationMs' in ev ? { executionTimeMs: ev.durationMs } : {}), ...('error' in ev ? { errorMessage: ev.error.message } : {}), ...(ev.kind === 'step_succeeded' || ev.kind === 'step_failed' ? { stepCount: items[i]!.stepCount + 1 } : {}) };
+        if (i >= 0)
+          items[i] = {
+            ...items[i]!,
+            status: ev.status,
+            ...('durationMs' in ev ? { executionTimeMs: ev.durationMs } : {}),
+            ...('error' in ev ? { errorMessage: ev.error.message } : {}),
+            ...(ev.kind === 'step_succeeded' || ev.kind === 'step_failed' ? { stepCount: items[i]!.stepCount + 1 } : {}),
+          };
         else if ((!workflowId || ev.workflowId === workflowId) && (!status || status.split(',').includes(ev.status)))
-          items.unshift({ id: ev.executionId, workflowId: ev.workflowId, workflowName: wfName, versionId: ev.versionId, version: null, status: ev.status, triggerType: null, errorMessage: null, retryCount: 0, stepCount: 0, triggeredAt: null, startedAt: ev.at, completedAt: null, executionTimeMs: null, testRun: ev.kind === 'execution_started' && ev.testRun, replayId: ev.kind === 'execution_started' ? ev.replayId : null, updatedAt: ev.at });
+          items.unshift({
+            id: ev.executionId,
+            workflowId: ev.workflowId,
+            workflowName: wfName,
+            versionId: ev.versionId,
+            version: null,
+            status: ev.status,
+            triggerType: null,
+            errorMessage: null,
+            retryCount: 0,
+            stepCount: 0,
+            triggeredAt: null,
+            startedAt: ev.at,
+            completedAt: null,
+            executionTimeMs: null,
+            testRun: ev.kind === 'execution_started' && ev.testRun,
+            replayId: ev.kind === 'execution_started' ? ev.replayId : null,
+            updatedAt: ev.at,
+          });
         return { items };
       });
       setFlash((f) => new Set(f).add(ev.executionId));
-      setTimeout(() => setFlash((f) => {
-        const n = new Set(f);
-        n.delete(ev.executionId);
-        return n;
-      }), 1200);
+      setTimeout(
+        () =>
+          setFlash((f) => {
+            const n = new Set(f);
+            n.delete(ev.executionId);
+            return n;
+          }),
+        1200,
+      );
       // the projection lags the topic a little: reconcile with the API shortly after
       if (refresh.current) window.clearTimeout(refresh.current);
-      refresh.current = window.setTimeout(() => {
-        list.reload();
-        setDetailVersion((v) => v + 1);
-      }, TERMINAL.has(ev.status) ? 600 : 1500);
+      refresh.current = window.setTimeout(
+        () => {
+          list.reload();
+          setDetailVersion((v) => v + 1);
+        },
+        TERMINAL.has(ev.status) ? 600 : 1500,
+      );
     },
     [list, workflows.data, workflowId, status],
   );
@@ -154,7 +191,8 @@ export const Executions = ({ selectedId, canEdit }: { selectedId: string | null;
         title="Executions"
         subtitle={
           <span className={`live live-${feed}`} role="status" data-testid="live-state">
-            <span className="live-dot" aria-hidden="true" /> {feed === 'live' ? 'Live — updates as they happen' : feed === 'connecting' ? 'Connecting to the live feed…' : 'Live feed offline'}
+            <span className="live-dot" aria-hidden="true" />{' '}
+            {feed === 'live' ? 'Live — updates as they happen' : feed === 'connecting' ? 'Connecting to the live feed…' : 'Live feed offline'}
           </span>
         }
         actions={
@@ -219,7 +257,11 @@ export const Executions = ({ selectedId, canEdit }: { selectedId: string | null;
                         {x.workflowName ?? x.workflowId.slice(0, 8)}
                       </button>
                       {x.testRun && <span className="tag">test</span>}
-                      {x.replayId && <span className="tag" data-backfill title={`started by replay ${x.replayId}`}>backfill</span>}
+                      {x.replayId && (
+                        <span className="tag" data-backfill title={`started by replay ${x.replayId}`}>
+                          backfill
+                        </span>
+                      )}
                       {x.errorMessage && x.status === 'failed' && <div className="small error-text">{x.errorMessage}</div>}
                       {x.status === 'unknown' && <div className="small unknown-text">delivery unknown: not sent again, check with the customer</div>}
                     </td>
@@ -235,7 +277,13 @@ export const Executions = ({ selectedId, canEdit }: { selectedId: string | null;
             </table>
           )}
         </div>
-        <div className="split-detail">{selectedId ? <Detail id={selectedId} canEdit={canEdit} version={detailVersion} /> : <Empty title="Select an execution">Its timeline shows every step, attempt, output and error.</Empty>}</div>
+        <div className="split-detail">
+          {selectedId ? (
+            <Detail id={selectedId} canEdit={canEdit} version={detailVersion} />
+          ) : (
+            <Empty title="Select an execution">Its timeline shows every step, attempt, output and error.</Empty>
+          )}
+        </div>
       </div>
     </div>
   );

@@ -56,7 +56,10 @@ export const Outbox = () => {
                 {o.data.sms.items.map((m) => (
                   <li key={m.id} className="message" data-sms-to={m.to}>
                     <div className="message-head">
-                      <strong>To {m.to}</strong> <span className="muted small">from {m.from} · {formatTime(m.receivedAt)}</span>
+                      <strong>To {m.to}</strong>{' '}
+                      <span className="muted small">
+                        from {m.from} · {formatTime(m.receivedAt)}
+                      </span>
                     </div>
                     <p className="sms-text">{m.text}</p>
                   </li>
@@ -77,7 +80,10 @@ export const Outbox = () => {
                 {o.data.email.items.map((m) => (
                   <li key={m.id} className="message">
                     <div className="message-head">
-                      <strong>{m.subject}</strong> <span className="muted small">to {m.to.join(', ')} · {formatTime(m.receivedAt)}</span>
+                      <strong>{m.subject}</strong>{' '}
+                      <span className="muted small">
+                        to {m.to.join(', ')} · {formatTime(m.receivedAt)}
+                      </span>
                     </div>
                     <pre className="email-text">{m.text ?? m.html ?? ''}</pre>
                   </li>

@@ -13,13 +13,10 @@ const Stars = ({ t, canRate, onRated }: { t: Template; canRate: boolean; onRated
         disabled={!canRate}
         aria-label={`Rate ${n} of 5`}
         onClick={() =>
-          api.post<Template>(`/api/templates/${t.id}/rate`, { rating: n }).then(
-            (r) => {
-              onRated(r);
-              toast('ok', 'Thanks for rating');
-            },
-            toastError,
-          )
+          api.post<Template>(`/api/templates/${t.id}/rate`, { rating: n }).then((r) => {
+            onRated(r);
+            toast('ok', 'Thanks for rating');
+          }, toastError)
         }
       >
         ★
@@ -31,7 +28,13 @@ const Stars = ({ t, canRate, onRated }: { t: Template; canRate: boolean; onRated
 
 export const Templates = ({ canEdit }: { canEdit: boolean }) => {
   const [category, setCategory] = useState('');
-  const list = useAsync(() => api.get<{ items: Template[]; categories: { category: string; count: number }[] }>(`/api/templates${category ? `?category=${encodeURIComponent(category)}` : ''}`), [category]);
+  const list = useAsync(
+    () =>
+      api.get<{ items: Template[]; categories: { category: string; count: number }[] }>(
+        `/api/templates${category ? `?category=${encodeURIComponent(category)}` : ''}`,
+      ),
+    [category],
+  );
   const [busy, setBusy] = useState<string | null>(null);
   const use = async (t: Template) => {
     setBusy(t.id);
@@ -47,7 +50,10 @@ export const Templates = ({ canEdit }: { canEdit: boolean }) => {
   };
   return (
     <div className="page">
-      <PageHeader title="Templates" subtitle="Ready-made automations for field-service businesses. Using one creates a draft you can adjust before publishing." />
+      <PageHeader
+        title="Templates"
+        subtitle="Ready-made automations for field-service businesses. Using one creates a draft you can adjust before publishing."
+      />
       <div className="tabs" role="tablist" aria-label="Categories">
         <button type="button" role="tab" aria-selected={category === ''} onClick={() => setCategory('')}>
           All

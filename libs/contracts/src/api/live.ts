@@ -16,7 +16,14 @@ const base = {
  * without reloading, one kind per step result, with the status the execution has after it.
  */
 export const LiveEvent = z.discriminatedUnion('kind', [
-  z.object({ ...base, kind: z.literal('execution_started'), status: z.literal('processing'), triggerType: TriggerType, testRun: z.boolean(), replayId: z.string().nullable() }),
+  z.object({
+    ...base,
+    kind: z.literal('execution_started'),
+    status: z.literal('processing'),
+    triggerType: TriggerType,
+    testRun: z.boolean(),
+    replayId: z.string().nullable(),
+  }),
   z.object({
     ...base,
     kind: z.literal('step_succeeded'),
@@ -38,7 +45,14 @@ export const LiveEvent = z.discriminatedUnion('kind', [
     error: StepError,
     retryAt: z.iso.datetime({ offset: true }).nullable(),
   }),
-  z.object({ ...base, kind: z.literal('execution_waiting'), status: z.literal('waiting'), stepId: z.string(), until: z.iso.datetime({ offset: true }), reason: z.string() }),
+  z.object({
+    ...base,
+    kind: z.literal('execution_waiting'),
+    status: z.literal('waiting'),
+    stepId: z.string(),
+    until: z.iso.datetime({ offset: true }),
+    reason: z.string(),
+  }),
   z.object({ ...base, kind: z.literal('execution_completed'), status: z.literal('completed'), durationMs: z.number() }),
   /** unknown: it ended on a message to a person whose delivery nobody can know */
   z.object({ ...base, kind: z.literal('execution_failed'), status: z.enum(['failed', 'unknown']), durationMs: z.number(), error: StepError }),

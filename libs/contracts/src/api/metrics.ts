@@ -28,7 +28,12 @@ export const MetricsPoint = z.object({
 });
 export type MetricsPoint = z.infer<typeof MetricsPoint>;
 
-export const MetricsSeries = z.object({ period: z.enum(['hour', 'day']), from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }), points: z.array(MetricsPoint) });
+export const MetricsSeries = z.object({
+  period: z.enum(['hour', 'day']),
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  points: z.array(MetricsPoint),
+});
 export type MetricsSeries = z.infer<typeof MetricsSeries>;
 
 /** The totals of one workflow over the range (`periodStart`: the range's start) */

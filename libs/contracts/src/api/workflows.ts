@@ -19,12 +19,18 @@ export type DraftDefinition = z.infer<typeof DraftDefinition>;
 const record = z.record(z.string(), z.unknown());
 
 /** POST /api/workflows */
-export const CreateWorkflowBody = z.object({ name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional(), definition: DraftDefinition.optional() }).strict();
+export const CreateWorkflowBody = z
+  .object({ name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional(), definition: DraftDefinition.optional() })
+  .strict();
 export type CreateWorkflowBody = z.infer<typeof CreateWorkflowBody>;
 
 /** PUT /api/workflows/:id */
 export const UpdateWorkflowBody = z
-  .object({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(2000).nullable().optional(), definition: DraftDefinition.optional() })
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(2000).nullable().optional(),
+    definition: DraftDefinition.optional(),
+  })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'send at least one of name, description, definition');
 export type UpdateWorkflowBody = z.infer<typeof UpdateWorkflowBody>;
@@ -42,12 +48,20 @@ export const ManualEntityRef = z.object({ type: z.enum(['job', 'invoice', 'clien
 export type ManualEntityRef = z.infer<typeof ManualEntityRef>;
 
 /** POST /api/workflows/:id/trigger */
-export const TriggerBody = z.object({ requestId: z.string().min(1).max(200).optional(), context: record.default({}), entity: ManualEntityRef.optional() }).strict();
+export const TriggerBody = z
+  .object({ requestId: z.string().min(1).max(200).optional(), context: record.default({}), entity: ManualEntityRef.optional() })
+  .strict();
 export type TriggerBody = z.infer<typeof TriggerBody>;
 
 /** POST /api/workflows/:id/test-run: the sample the trigger gets (its images and data) */
 export const TestRunBody = z
-  .object({ requestId: z.string().min(1).max(200).optional(), entityId: z.uuid().optional(), after: record.optional(), before: record.optional(), data: record.optional() })
+  .object({
+    requestId: z.string().min(1).max(200).optional(),
+    entityId: z.uuid().optional(),
+    after: record.optional(),
+    before: record.optional(),
+    data: record.optional(),
+  })
   .strict();
 export type TestRunBody = z.infer<typeof TestRunBody>;
 
@@ -91,7 +105,13 @@ export const WorkflowDetail = WorkflowSummary.extend({
 export type WorkflowDetail = z.infer<typeof WorkflowDetail>;
 
 /** One problem of a definition, phrased for the builder: the step (`nodeId`), the field (`path`), or a connection (`edgeId`). */
-export const WorkflowIssue = z.object({ nodeId: z.string().nullable(), path: z.string(), message: z.string(), code: z.string(), edgeId: z.string().optional() });
+export const WorkflowIssue = z.object({
+  nodeId: z.string().nullable(),
+  path: z.string(),
+  message: z.string(),
+  code: z.string(),
+  edgeId: z.string().optional(),
+});
 export type WorkflowIssue = z.infer<typeof WorkflowIssue>;
 
 /** POST /api/workflows/validate and /api/workflows/:id/validate */
@@ -179,5 +199,10 @@ export const CatalogEntry = z.object({
 export type CatalogEntry = z.infer<typeof CatalogEntry>;
 
 /** GET /api/catalog */
-export const Catalog = z.object({ triggers: z.array(CatalogEntry), actions: z.array(CatalogEntry), controls: z.array(CatalogEntry), conditionSchema: JsonSchema });
+export const Catalog = z.object({
+  triggers: z.array(CatalogEntry),
+  actions: z.array(CatalogEntry),
+  controls: z.array(CatalogEntry),
+  conditionSchema: JsonSchema,
+});
 export type Catalog = z.infer<typeof Catalog>;

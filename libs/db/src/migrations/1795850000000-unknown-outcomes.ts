@@ -30,7 +30,9 @@ export class UnknownOutcomes1795850000000 implements MigrationInterface {
     await q.query(`UPDATE automation_deliveries SET status = 'failed' WHERE status = 'claimed'`);
     await q.query(`UPDATE automation_execution_logs SET status = 'failed' WHERE status = 'unknown'`);
     await q.query(`ALTER TABLE automation_deliveries DROP CONSTRAINT automation_deliveries_status_check`);
-    await q.query(`ALTER TABLE automation_deliveries ADD CONSTRAINT automation_deliveries_status_check CHECK (status IN ('sending','delivered','failed','suppressed'))`);
+    await q.query(
+      `ALTER TABLE automation_deliveries ADD CONSTRAINT automation_deliveries_status_check CHECK (status IN ('sending','delivered','failed','suppressed'))`,
+    );
     await q.query(`ALTER TABLE automation_execution_logs DROP CONSTRAINT automation_execution_logs_status_check`);
     await q.query(
       `ALTER TABLE automation_execution_logs ADD CONSTRAINT automation_execution_logs_status_check CHECK (status IN ('pending','processing','completed','failed','retry','waiting','cancelled'))`,

@@ -67,7 +67,11 @@ describe('Mailgun stand-in with the Mailgun channel', () => {
     res = await post({ from: 'a@x.com', to: 'b@x.com', subject: 's' });
     expect(await res.json()).toEqual({ message: "Need at least one of 'text', 'html' or 'template' parameters specified" });
     await expect(sendMailgun(cfg, { ...msg, to: 'not-an-address' }, 'k')).rejects.toMatchObject({ code: 'invalid_request', status: 400 });
-    await expect(sendMailgun({ ...cfg, domain: 'other.test' }, msg, 'k')).rejects.toMatchObject({ code: 'rejected', status: 404, detail: 'Domain not found: other.test' });
+    await expect(sendMailgun({ ...cfg, domain: 'other.test' }, msg, 'k')).rejects.toMatchObject({
+      code: 'rejected',
+      status: 404,
+      detail: 'Domain not found: other.test',
+    });
   });
 
   it('injects 429 with Retry-After, then 5xx, then recovers', async () => {
@@ -94,23 +98,39 @@ describe('Mailgun stand-in with the Mailgun channel', () => {
     const hit = await findMailgunAccepted(cfg, { recipient: 'client@example.com', idempotencyKey: 'exec-1:email', since });
     expect(hit).toEqual({ messageId: sent.providerMessageId });
     // paging: limit 2 per page still finds it (the stand-in's next page URLs are followed)
-    const res = await fetch(`${mg.url}/v3/mg.fixlify.test/events?event=accepted&recipient=client%40example.com&begin=${Math.floor(since.getTime() / 1000)}&ascending=yes&limit=2`, {
-      headers: { Authorization: `Basic ${Buffer.from('api:key-good').toString('base64')}` },
-    });
+    const res = await fetch(
+      `${mg.url}/v3/mg.fixlify.test/events?event=accepted&recipient=client%40example.com&begin=${Math.floor(since.getTime() / 1000)}&ascending=yes&limit=2`,
+      {
+        headers: { Authorization: `Basic ${Buffer.from('api:key-good').toString('base64')}` },
+      },
+    );
     expect(res.status).toBe(200);
-    const page = (await res.json()) as { items: Array<{ event: string; recipient: string; 'user-variables': Record<string, string> }>; paging: { next: string } };
+    const page = (await res.json()) as {
+      items: Array<{ event: string; recipient: string; 'user-variables': Record<string, string> }>;
+      paging: { next: string };
+    };
     expect(page.items).toHaveLength(2);
     expect(page.items[0]).toMatchObject({ event: 'accepted', recipient: 'client@example.com', 'user-variables': { 'fixlify-step-key': 'other-0' } });
     expect(page.paging.next).toMatch(new RegExp(`^${mg.url}/v3/mg\\.fixlify\\.test/events/`));
     // not there: null (another key, another address, or before the range)
     expect(await findMailgunAccepted(cfg, { recipient: 'client@example.com', idempotencyKey: 'exec-9:email', since })).toBeNull();
     expect(await findMailgunAccepted(cfg, { recipient: 'nobody@example.com', idempotencyKey: 'exec-1:email', since })).toBeNull();
-    expect(await findMailgunAccepted(cfg, { recipient: 'client@example.com', idempotencyKey: 'exec-1:email', since: new Date(Date.now() + 60_000), until: new Date(Date.now() + 120_000) })).toBeNull();
+    expect(
+      await findMailgunAccepted(cfg, {
+        recipient: 'client@example.com',
+        idempotencyKey: 'exec-1:email',
+        since: new Date(Date.now() + 60_000),
+        until: new Date(Date.now() + 120_000),
+      }),
+    ).toBeNull();
   });
 
   it('Events API: Basic auth, limit and time range are checked like Mailgun', async () => {
-    await expect(findMailgunAccepted({ ...cfg, apiKey: 'wrong' }, { recipient: 'a@x.com', idempotencyKey: 'k', since: new Date() })).rejects.toMatchObject({ code: 'auth_failed' });
-    const get = (q: string) => fetch(`${mg.url}/v3/mg.fixlify.test/events?${q}`, { headers: { Authorization: `Basic ${Buffer.from('api:key-good').toString('base64')}` } });
+    await expect(findMailgunAccepted({ ...cfg, apiKey: 'wrong' }, { recipient: 'a@x.com', idempotencyKey: 'k', since: new Date() })).rejects.toMatchObject({
+      code: 'auth_failed',
+    });
+    const get = (q: string) =>
+      fetch(`${mg.url}/v3/mg.fixlify.test/events?${q}`, { headers: { Authorization: `Basic ${Buffer.from('api:key-good').toString('base64')}` } });
     expect((await get('limit=301&ascending=yes')).status).toBe(400);
     expect((await get('begin=1700000000')).status).toBe(400);
     expect((await get('begin=yesterday&ascending=yes')).status).toBe(400);

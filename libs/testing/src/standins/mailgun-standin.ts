@@ -91,11 +91,14 @@ export async function startMailgunStandin(opts: MailgunStandinOptions = {}): Pro
   let unanswered = 0;
   const eventsPage = (domain: string, query: URLSearchParams, offset: number): { status: number; body: unknown } => {
     const ascending = query.get('ascending');
-    if (ascending !== null && ascending !== 'yes' && ascending !== 'no') return { status: 400, body: { message: "Invalid value for 'ascending': must be yes or no" } };
+    if (ascending !== null && ascending !== 'yes' && ascending !== 'no')
+      return { status: 400, body: { message: "Invalid value for 'ascending': must be yes or no" } };
     const begin = query.get('begin') === null ? null : parseTime(query.get('begin')!);
     const end = query.get('end') === null ? null : parseTime(query.get('end')!);
-    if ((query.get('begin') !== null && begin === null) || (query.get('end') !== null && end === null)) return { status: 400, body: { message: 'Invalid time range: begin/end must be epoch seconds or an RFC 2822 date' } };
-    if (begin !== null && end === null && ascending === null) return { status: 400, body: { message: "Either 'end' or 'ascending' must be given with 'begin'" } };
+    if ((query.get('begin') !== null && begin === null) || (query.get('end') !== null && end === null))
+      return { status: 400, body: { message: 'Invalid time range: begin/end must be epoch seconds or an RFC 2822 date' } };
+    if (begin !== null && end === null && ascending === null)
+      return { status: 400, body: { message: "Either 'end' or 'ascending' must be given with 'begin'" } };
     const limit = query.get('limit') === null ? 300 : Number(query.get('limit'));
     if (!Number.isInteger(limit) || limit < 1 || limit > 300) return { status: 400, body: { message: "Invalid 'limit': at most 300" } };
     // the range's direction: end before begin walks backwards, like ascending=no
@@ -104,13 +107,20 @@ export async function startMailgunStandin(opts: MailgunStandinOptions = {}): Pro
     const hi = begin !== null && end !== null ? Math.max(begin, end) : desc ? (begin ?? Infinity) : Infinity;
     const filters = EVENT_FILTERS.filter((f) => query.get(f) !== null).map((f) => [f, query.get(f)!] as const);
     const matching = events
-      .filter((e) => e.message.headers['message-id'].endsWith(`@${domain}`) && e.timestamp >= lo && e.timestamp <= hi && filters.every(([f, v]) => eventField(e, f) === v))
+      .filter(
+        (e) =>
+          e.message.headers['message-id'].endsWith(`@${domain}`) && e.timestamp >= lo && e.timestamp <= hi && filters.every(([f, v]) => eventField(e, f) === v),
+      )
       .sort((a, b) => (desc ? b.timestamp - a.timestamp : a.timestamp - b.timestamp));
     const items = matching.slice(offset, offset + limit);
-    const page = (o: number) => `${running.url}/v3/${encodeURIComponent(domain)}/events/${Buffer.from(JSON.stringify({ q: query.toString(), o: Math.max(0, o) })).toString('base64url')}`;
+    const page = (o: number) =>
+      `${running.url}/v3/${encodeURIComponent(domain)}/events/${Buffer.from(JSON.stringify({ q: query.toString(), o: Math.max(0, o) })).toString('base64url')}`;
     return {
       status: 200,
-      body: { items, paging: { first: page(0), last: page(Math.max(0, matching.length - limit)), next: page(offset + items.length), previous: page(offset - limit) } },
+      body: {
+        items,
+        paging: { first: page(0), last: page(Math.max(0, matching.length - limit)), next: page(offset + items.length), previous: page(offset - limit) },
+      },
     };
   };
   const running = await startHttpServer(async (req, res, body) => {
@@ -162,7 +172,12 @@ export async function startMailgunStandin(opts: MailgunStandinOptions = {}): Pro
     }
     if (!form) return sendJson(res, 400, { message: "'from' parameter is missing" });
     const [from] = fieldsOf(form, 'from');
-    const to = fieldsOf(form, 'to').flatMap((t) => t.split(',').map((s) => s.trim()).filter(Boolean));
+    const to = fieldsOf(form, 'to').flatMap((t) =>
+      t
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
     const [subject] = fieldsOf(form, 'subject');
     const [text] = fieldsOf(form, 'text');
     const [html] = fieldsOf(form, 'html');

@@ -24,8 +24,10 @@ export interface OtlpCollector {
 type AnyValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
 type KeyValue = { key: string; value?: AnyValue };
 
-const valueOf = (v: AnyValue | undefined): string | number | boolean => v?.stringValue ?? (v?.intValue !== undefined ? Number(v.intValue) : undefined) ?? v?.doubleValue ?? v?.boolValue ?? '';
-const attrs = (kvs: KeyValue[] | undefined): Record<string, string | number | boolean> => Object.fromEntries((kvs ?? []).map((kv) => [kv.key, valueOf(kv.value)]));
+const valueOf = (v: AnyValue | undefined): string | number | boolean =>
+  v?.stringValue ?? (v?.intValue !== undefined ? Number(v.intValue) : undefined) ?? v?.doubleValue ?? v?.boolValue ?? '';
+const attrs = (kvs: KeyValue[] | undefined): Record<string, string | number | boolean> =>
+  Object.fromEntries((kvs ?? []).map((kv) => [kv.key, valueOf(kv.value)]));
 const nanos = (v: unknown): bigint => (typeof v === 'string' || typeof v === 'number' ? BigInt(v) : 0n);
 /** hex per the OTLP/JSON spec; base64 (protobuf's JSON mapping) accepted too */
 const hexId = (id: string | undefined, bytes: number): string | null => {
@@ -44,7 +46,8 @@ export async function startOtlpCollector(opts: StandinOptions = {}): Promise<Otl
   const spans: CollectedSpan[] = [];
   const running = await startHttpServer((req, res, body) => {
     if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/v1/traces') return sendJson(res, 404, { code: 5, message: 'not found' });
-    if (!(header(req, 'content-type') ?? '').startsWith('application/json')) return sendJson(res, 415, { code: 3, message: 'only application/json is accepted here' });
+    if (!(header(req, 'content-type') ?? '').startsWith('application/json'))
+      return sendJson(res, 415, { code: 3, message: 'only application/json is accepted here' });
     let parsed: { resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: Record<string, unknown>[] }[] }[] };
     try {
       const raw = header(req, 'content-encoding') === 'gzip' ? gunzipSync(body) : body;

@@ -46,15 +46,30 @@ describe('SMTP stand-in with the SMTP channel', () => {
 
   it('classifies transient and permanent SMTP replies', async () => {
     smtp.failNext(1, 451);
-    await expect(sender.send({ to: 'c@example.com', subject: 's', text: 't' }, 'k1')).rejects.toMatchObject({ code: 'provider_unavailable', retryable: true, status: 451 });
+    await expect(sender.send({ to: 'c@example.com', subject: 's', text: 't' }, 'k1')).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      retryable: true,
+      status: 451,
+    });
     smtp.failNext(1, 550, 'Mailbox unavailable');
-    await expect(sender.send({ to: 'c@example.com', subject: 's', text: 't' }, 'k2')).rejects.toMatchObject({ code: 'rejected', retryable: false, status: 550 });
+    await expect(sender.send({ to: 'c@example.com', subject: 's', text: 't' }, 'k2')).rejects.toMatchObject({
+      code: 'rejected',
+      retryable: false,
+      status: 550,
+    });
     await expect(sender.send({ to: 'c@example.com', subject: 's', text: 't' }, 'k3')).resolves.toBeDefined();
     expect(smtp.received).toHaveLength(1);
   });
 
   it('refuses wrong credentials as auth_failed', async () => {
-    const bad = createSmtpSender({ host: smtp.host, port: smtp.port, secure: false, auth: { user: 'fixlify', pass: 'nope' }, from: 'a@fixlify.test', timeoutMs: 2000 });
+    const bad = createSmtpSender({
+      host: smtp.host,
+      port: smtp.port,
+      secure: false,
+      auth: { user: 'fixlify', pass: 'nope' },
+      from: 'a@fixlify.test',
+      timeoutMs: 2000,
+    });
     try {
       await expect(bad.send({ to: 'c@example.com', subject: 's', text: 't' }, 'k')).rejects.toMatchObject({ code: 'auth_failed', retryable: false });
     } finally {

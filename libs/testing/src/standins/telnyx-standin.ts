@@ -60,7 +60,11 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
     const auth = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '');
     return Boolean(auth?.[1] && apiKeys.has(auth[1]));
   };
-  const unauthorized = errors({ code: '10009', title: 'Authentication failed', detail: 'The required authentication headers were either invalid or not included in the request.' });
+  const unauthorized = errors({
+    code: '10009',
+    title: 'Authentication failed',
+    detail: 'The required authentication headers were either invalid or not included in the request.',
+  });
   const running = await startHttpServer(async (req, res, body) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/outbox') return sendJson(res, 200, received);
@@ -75,7 +79,8 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
       if (req.method !== 'GET') return sendJson(res, 405, errors({ code: '10015', title: 'Bad Request', detail: 'Method not allowed' }));
       if (!authorized(req)) return sendJson(res, 401, unauthorized);
       const found = byId.get(decodeURIComponent(one[1]));
-      if (!found) return sendJson(res, 404, errors({ code: '10005', title: 'Resource not found', detail: 'The requested resource or URL could not be found.' }));
+      if (!found)
+        return sendJson(res, 404, errors({ code: '10005', title: 'Resource not found', detail: 'The requested resource or URL could not be found.' }));
       return sendJson(res, 200, { data: found });
     }
     if (path !== '/v2/messages') return sendJson(res, 404, errors({ code: '10005', title: 'Resource not found', detail: `No route ${path}` }));
@@ -105,19 +110,44 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
     const to = Array.isArray(rawTo) && rawTo.length === 1 ? rawTo[0] : rawTo;
     const text = payload['text'];
     if (from === undefined && profile === undefined) {
-      return sendJson(res, 422, errors({ code: '10004', title: 'Missing required parameter', detail: "The 'from' parameter is required.", source: { pointer: '/from' } }));
+      return sendJson(
+        res,
+        422,
+        errors({ code: '10004', title: 'Missing required parameter', detail: "The 'from' parameter is required.", source: { pointer: '/from' } }),
+      );
     }
     if (from !== undefined && (typeof from !== 'string' || !(E164.test(from) || SHORT_CODE.test(from) || ALPHANUMERIC_SENDER.test(from)))) {
-      return sendJson(res, 400, errors({ code: '40305', title: "Invalid 'from' address", detail: 'The from address should be a valid number, short code or alphanumeric sender id.', source: { pointer: '/from' } }));
+      return sendJson(
+        res,
+        400,
+        errors({
+          code: '40305',
+          title: "Invalid 'from' address",
+          detail: 'The from address should be a valid number, short code or alphanumeric sender id.',
+          source: { pointer: '/from' },
+        }),
+      );
     }
     if (typeof to !== 'string' || !(E164.test(to) || SHORT_CODE.test(to))) {
-      return sendJson(res, 400, errors({ code: '40310', title: "Invalid 'to' address", detail: "The 'to' address should be a single valid number.", source: { pointer: '/to' } }));
+      return sendJson(
+        res,
+        400,
+        errors({ code: '40310', title: "Invalid 'to' address", detail: "The 'to' address should be a single valid number.", source: { pointer: '/to' } }),
+      );
     }
     if ((typeof text !== 'string' || text === '') && payload['media_urls'] === undefined) {
-      return sendJson(res, 422, errors({ code: '10004', title: 'Missing required parameter', detail: "The 'text' parameter is required.", source: { pointer: '/text' } }));
+      return sendJson(
+        res,
+        422,
+        errors({ code: '10004', title: 'Missing required parameter', detail: "The 'text' parameter is required.", source: { pointer: '/text' } }),
+      );
     }
     if (optedOut.has(to)) {
-      return sendJson(res, 400, errors({ code: '40300', title: 'Blocked due to STOP message', detail: 'The recipient has opted out of messages from this number.' }));
+      return sendJson(
+        res,
+        400,
+        errors({ code: '40300', title: 'Blocked due to STOP message', detail: 'The recipient has opted out of messages from this number.' }),
+      );
     }
     const msgText = typeof text === 'string' ? text : '';
     const now = new Date().toISOString();

@@ -11,7 +11,15 @@ describe('webhook receiver with the webhook channel', () => {
   beforeEach(() => rx.reset());
 
   const send = (key: string, timeoutMs = 1000) =>
-    sendWebhook({ url: `${rx.url}/hooks/jobs`, body: JSON.stringify({ event: 'job_completed', key }), secret: 'whsec', idempotencyKey: key, timeoutMs, policy, now: new Date() });
+    sendWebhook({
+      url: `${rx.url}/hooks/jobs`,
+      body: JSON.stringify({ event: 'job_completed', key }),
+      secret: 'whsec',
+      idempotencyKey: key,
+      timeoutMs,
+      policy,
+      now: new Date(),
+    });
 
   it('records the delivery and verifies its signature independently', async () => {
     await expect(send('e1:s1')).resolves.toMatchObject({ status: 200, responseBody: '{"ok":true}' });

@@ -4,7 +4,12 @@ import { notFound } from '../http/errors';
 import { iso, isoOrNull } from '../http/iso';
 import { generateApiKey } from './tokens';
 
-type ApiKeyRow = Omit<ApiKey, 'lastUsedAt' | 'revokedAt' | 'expiresAt' | 'createdAt'> & { lastUsedAt: Date | null; revokedAt: Date | null; expiresAt: Date | null; createdAt: Date };
+type ApiKeyRow = Omit<ApiKey, 'lastUsedAt' | 'revokedAt' | 'expiresAt' | 'createdAt'> & {
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  createdAt: Date;
+};
 
 /** GET /api/api-keys: the organization's keys, newest first (prefix only). */
 export const listApiKeys = async (pool: Pool, organizationId: string): Promise<ApiKeyList> => {
@@ -13,7 +18,15 @@ export const listApiKeys = async (pool: Pool, organizationId: string): Promise<A
        FROM api_keys WHERE organization_id = $1 ORDER BY created_at DESC`,
     [organizationId],
   );
-  return { items: r.rows.map((k) => ({ ...k, lastUsedAt: isoOrNull(k.lastUsedAt), revokedAt: isoOrNull(k.revokedAt), expiresAt: isoOrNull(k.expiresAt), createdAt: iso(k.createdAt) })) };
+  return {
+    items: r.rows.map((k) => ({
+      ...k,
+      lastUsedAt: isoOrNull(k.lastUsedAt),
+      revokedAt: isoOrNull(k.revokedAt),
+      expiresAt: isoOrNull(k.expiresAt),
+      createdAt: iso(k.createdAt),
+    })),
+  };
 };
 
 /** POST /api/api-keys: a new key; only its hash is stored, so this answer is the one time it is shown. */

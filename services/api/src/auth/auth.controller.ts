@@ -27,7 +27,12 @@ export class AuthController {
   @Post('login')
   @Public()
   @HttpCode(200)
-  @Doc({ summary: 'Sign in to the web app (sets the session cookie); repeated failures per account and per address answer 429 with Retry-After', body: LoginBody, role: 'public', response: LoginResponse })
+  @Doc({
+    summary: 'Sign in to the web app (sets the session cookie); repeated failures per account and per address answer 429 with Retry-After',
+    body: LoginBody,
+    role: 'public',
+    response: LoginResponse,
+  })
   async login(@Body(zod(LoginBody)) body: LoginBody, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponse> {
     const s = await signIn(this.deps, this.throttle, body, req.ip ?? req.socket.remoteAddress ?? 'unknown');
     res.cookie(SESSION_COOKIE, s.token, { httpOnly: true, sameSite: 'lax', secure: this.deps.cfg.COOKIE_SECURE, path: '/', maxAge: s.ttlHours * 3600_000 });
@@ -64,7 +69,12 @@ export class ApiKeysController {
 
   @Post()
   @MinRole('owner')
-  @Doc({ summary: 'Create an API key (optionally expiring at expiresAt); the answer is the only time the key is shown', body: CreateApiKeyBody, role: 'owner', response: CreatedApiKey })
+  @Doc({
+    summary: 'Create an API key (optionally expiring at expiresAt); the answer is the only time the key is shown',
+    body: CreateApiKeyBody,
+    role: 'owner',
+    response: CreatedApiKey,
+  })
   create(@Caller() p: Principal, @Body(zod(CreateApiKeyBody)) body: CreateApiKeyBody): Promise<CreatedApiKey> {
     return createApiKey(this.deps.pool, p.organizationId, body);
   }

@@ -8,7 +8,8 @@ import { hashSessionToken } from './tokens';
 const org = '00000000-0000-4000-8000-0000000000aa';
 const user = '00000000-0000-4000-8000-0000000000bb';
 const cfg = { SESSION_TTL_HOURS: 12, SESSION_SECRET: 'a-session-secret-for-the-test-only' };
-const throttle = () => new LoginThrottle({ accountFreeFailures: 1, addressFreeFailures: 10, baseDelayMs: 60_000, maxDelayMs: 60_000, forgetAfterMs: 60_000, maxConcurrent: 2 });
+const throttle = () =>
+  new LoginThrottle({ accountFreeFailures: 1, addressFreeFailures: 10, baseDelayMs: 60_000, maxDelayMs: 60_000, forgetAfterMs: 60_000, maxConcurrent: 2 });
 
 describe('signIn', () => {
   let hash: string;
@@ -34,7 +35,10 @@ describe('signIn', () => {
     const t = throttle();
     const wrong = signIn(deps([account()]).deps, t, { email: 'o@example.com', password: 'wrong' }, '127.0.0.9');
     await expect(wrong).rejects.toMatchObject({ code: 'unauthenticated', message: 'wrong e-mail or password' });
-    await expect(signIn(deps([]).deps, t, { email: 'nobody@example.com', password: 'x' }, '127.0.0.9')).rejects.toMatchObject({ code: 'unauthenticated', message: 'wrong e-mail or password' });
+    await expect(signIn(deps([]).deps, t, { email: 'nobody@example.com', password: 'x' }, '127.0.0.9')).rejects.toMatchObject({
+      code: 'unauthenticated',
+      message: 'wrong e-mail or password',
+    });
     // one free failure: the next attempt for that account waits, and nothing is looked up for it
     const { deps: d, query } = deps([account()]);
     await expect(signIn(d, t, { email: 'o@example.com', password: 'right' }, '127.0.0.9')).rejects.toMatchObject({ code: 'too_many_requests' });

@@ -76,7 +76,11 @@ export const signIn = async (deps: Pick<ApiDeps, 'pool' | 'cfg'>, throttle: Logi
     u.id,
     ttlHours,
   ]);
-  return { token, ttlHours, answer: { user: { id: u.id, email: u.email, name: u.name, role: u.role }, organization: { id: u.organization_id, name: u.org_name } } };
+  return {
+    token,
+    ttlHours,
+    answer: { user: { id: u.id, email: u.email, name: u.name, role: u.role }, organization: { id: u.organization_id, name: u.org_name } },
+  };
 };
 
 /** POST /api/auth/logout: the session of this token ends (none: nothing to end). */

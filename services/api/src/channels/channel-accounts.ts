@@ -1,5 +1,14 @@
 import { secretHint, sealCredential } from '@fixlify/channels';
-import { CHANNEL_PROVIDERS, ChannelCredentialsInput, formatIssues, issueList, type ChannelAccount, type ChannelAccounts, type ChannelProvider, type OkResponse } from '@fixlify/contracts';
+import {
+  CHANNEL_PROVIDERS,
+  ChannelCredentialsInput,
+  formatIssues,
+  issueList,
+  type ChannelAccount,
+  type ChannelAccounts,
+  type ChannelProvider,
+  type OkResponse,
+} from '@fixlify/contracts';
 import { deleteChannelCredential, readChannelCredentials, upsertChannelCredential, type ChannelCredentialRow } from '@fixlify/db';
 import type { Principal } from '../auth/principal';
 import type { ApiDeps } from '../deps';
@@ -28,14 +37,20 @@ export const listChannelAccounts = async (deps: Pick<ApiDeps, 'pool' | 'credenti
 export const parseAccountBody = (provider: ChannelProvider, body: unknown): ChannelCredentialsInput => {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ApiError('validation_failed', 'the body must be a JSON object { secret, settings }');
   const given = (body as Record<string, unknown>).provider;
-  if (given !== undefined && given !== provider) throw new ApiError('validation_failed', `the body names provider ${JSON.stringify(given)} but the path says "${provider}"`);
+  if (given !== undefined && given !== provider)
+    throw new ApiError('validation_failed', `the body names provider ${JSON.stringify(given)} but the path says "${provider}"`);
   const parsed = ChannelCredentialsInput.safeParse({ ...body, provider });
-  if (!parsed.success) throw new ApiError('validation_failed', `invalid ${provider} account: ${formatIssues(parsed.error, { root: 'body' })}`, issueList(parsed.error));
+  if (!parsed.success)
+    throw new ApiError('validation_failed', `invalid ${provider} account: ${formatIssues(parsed.error, { root: 'body' })}`, issueList(parsed.error));
   return parsed.data;
 };
 
 /** PUT /api/channels/:provider: the secret sealed at rest; a webhook signing secret replaces the current one like a rotation. */
-export const setChannelAccount = async (deps: Pick<ApiDeps, 'pool' | 'credentialsKey' | 'cfg' | 'log'>, p: Principal, account: ChannelCredentialsInput): Promise<ChannelAccount> => {
+export const setChannelAccount = async (
+  deps: Pick<ApiDeps, 'pool' | 'credentialsKey' | 'cfg' | 'log'>,
+  p: Principal,
+  account: ChannelCredentialsInput,
+): Promise<ChannelAccount> => {
   const provider = account.provider;
   // a signing secret the owner chose replaces the current one like a rotation: the old one stays valid for the grace period
   if (account.provider === 'webhook') {
@@ -44,7 +59,12 @@ export const setChannelAccount = async (deps: Pick<ApiDeps, 'pool' | 'credential
     return accountView(row, deps.credentialsKey);
   }
   const sealed = sealCredential(p.organizationId, account, deps.credentialsKey);
-  const row = await upsertChannelCredential(deps.pool, { organizationId: p.organizationId, provider, secretCiphertext: sealed.secretCiphertext, settings: sealed.settings });
+  const row = await upsertChannelCredential(deps.pool, {
+    organizationId: p.organizationId,
+    provider,
+    secretCiphertext: sealed.secretCiphertext,
+    settings: sealed.settings,
+  });
   deps.log.info({ organizationId: p.organizationId, provider, actor: p.actor }, 'channel credentials set');
   return accountView(row, deps.credentialsKey);
 };

@@ -26,21 +26,35 @@ export class ChannelsController {
 
   @Get()
   @MinRole('owner')
-  @Doc({ summary: "The organization's own provider accounts (settings and a secret hint; providers without one use the deployment's account)", role: 'owner', response: ChannelAccounts })
+  @Doc({
+    summary: "The organization's own provider accounts (settings and a secret hint; providers without one use the deployment's account)",
+    role: 'owner',
+    response: ChannelAccounts,
+  })
   list(@Caller() p: Principal): Promise<ChannelAccounts> {
     return listChannelAccounts(this.deps, p.organizationId);
   }
 
   @Put(':provider')
   @MinRole('owner')
-  @Doc({ summary: 'Set the organization’s own account for a provider: { secret, settings } (the secret is encrypted at rest)', body: ChannelCredentialsInput, role: 'owner', response: ChannelAccount })
+  @Doc({
+    summary: 'Set the organization’s own account for a provider: { secret, settings } (the secret is encrypted at rest)',
+    body: ChannelCredentialsInput,
+    role: 'owner',
+    response: ChannelAccount,
+  })
   put(@Caller() p: Principal, @Param('provider', providerParam) provider: ChannelProvider, @Body() body: unknown): Promise<ChannelAccount> {
     return setChannelAccount(this.deps, p, parseAccountBody(provider, body));
   }
 
   @Delete(':provider')
   @MinRole('owner')
-  @Doc({ summary: "Remove the organization's own account for a provider (sends fall back to the deployment's account; the webhook signing secret cannot be removed, only rotated)", role: 'owner', response: OkResponse })
+  @Doc({
+    summary:
+      "Remove the organization's own account for a provider (sends fall back to the deployment's account; the webhook signing secret cannot be removed, only rotated)",
+    role: 'owner',
+    response: OkResponse,
+  })
   remove(@Caller() p: Principal, @Param('provider', providerParam) provider: ChannelProvider): Promise<OkResponse> {
     return removeChannelAccount(this.deps, p, provider);
   }

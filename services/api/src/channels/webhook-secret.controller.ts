@@ -19,7 +19,11 @@ export class WebhookSecretController {
 
   @Get()
   @MinRole('owner')
-  @Doc({ summary: 'The webhook signing secret: a hint (never the secret), and until when a rotated-out one is still valid', role: 'owner', response: WebhookSecretView })
+  @Doc({
+    summary: 'The webhook signing secret: a hint (never the secret), and until when a rotated-out one is still valid',
+    role: 'owner',
+    response: WebhookSecretView,
+  })
   get(@Caller() p: Principal): Promise<WebhookSecretView> {
     return showWebhookSecret(this.deps, p.organizationId);
   }
@@ -28,7 +32,8 @@ export class WebhookSecretController {
   @HttpCode(200)
   @MinRole('owner')
   @Doc({
-    summary: 'Create a new webhook signing secret and return it (this once only); the previous one stays valid for graceSeconds (default 24 h), and webhooks carry a signature with each meanwhile',
+    summary:
+      'Create a new webhook signing secret and return it (this once only); the previous one stays valid for graceSeconds (default 24 h), and webhooks carry a signature with each meanwhile',
     body: RotateWebhookSecretBody,
     role: 'owner',
     response: RotatedWebhookSecret,

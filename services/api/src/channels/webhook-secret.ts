@@ -10,7 +10,12 @@ import { iso } from '../http/iso';
  * grace period (0: not at all). Shared by the rotation endpoint and PUT /api/channels/webhook (an
  * owner-chosen secret), so either way receivers get a switch-over.
  */
-export const replaceWebhookSecret = (deps: Pick<ApiDeps, 'pool' | 'credentialsKey'>, organizationId: string, secret: string, graceSeconds: number): Promise<ChannelCredentialRow> => {
+export const replaceWebhookSecret = (
+  deps: Pick<ApiDeps, 'pool' | 'credentialsKey'>,
+  organizationId: string,
+  secret: string,
+  graceSeconds: number,
+): Promise<ChannelCredentialRow> => {
   const sealed = sealCredential(organizationId, { provider: 'webhook', secret, settings: {} }, deps.credentialsKey);
   return rotateWebhookSecret(deps.pool, {
     organizationId,
@@ -44,7 +49,11 @@ export const showWebhookSecret = async (deps: Pick<ApiDeps, 'pool' | 'credential
 };
 
 /** POST /api/webhook-secret/rotate: a new secret, answered this once; the previous one stays valid for graceSeconds. */
-export const rotateWebhookSigningSecret = async (deps: Pick<ApiDeps, 'pool' | 'credentialsKey' | 'log'>, p: Principal, graceSeconds: number): Promise<RotatedWebhookSecret> => {
+export const rotateWebhookSigningSecret = async (
+  deps: Pick<ApiDeps, 'pool' | 'credentialsKey' | 'log'>,
+  p: Principal,
+  graceSeconds: number,
+): Promise<RotatedWebhookSecret> => {
   const secret = generateWebhookSecret();
   const row = await replaceWebhookSecret(deps, p.organizationId, secret, graceSeconds);
   deps.log.info({ organizationId: p.organizationId, actor: p.actor }, 'webhook signing secret rotated');

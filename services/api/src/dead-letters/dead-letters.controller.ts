@@ -9,7 +9,14 @@ import { zod } from '../http/zod.pipe';
 import { listDeadLetters } from './list-dead-letters';
 import { redriveDeadLetter } from './redrive-dead-letter';
 
-const entryId = { transform: (v: unknown): string => (typeof v === 'string' && /^\d{1,5}:\d{1,20}$/.test(v) ? v : (() => { throw notFound('dead letter'); })()) };
+const entryId = {
+  transform: (v: unknown): string =>
+    typeof v === 'string' && /^\d{1,5}:\d{1,20}$/.test(v)
+      ? v
+      : (() => {
+          throw notFound('dead letter');
+        })(),
+};
 
 @Controller('api/dead-letters')
 export class DeadLettersController {
@@ -17,7 +24,8 @@ export class DeadLettersController {
 
   @Get()
   @Doc({
-    summary: "The organization's messages on the dead-letter topic (origin, consumer, reason, value), newest first; viewers see values with secret-looking fields redacted",
+    summary:
+      "The organization's messages on the dead-letter topic (origin, consumer, reason, value), newest first; viewers see values with secret-looking fields redacted",
     query: DeadLettersQuery,
     role: 'viewer',
     response: DeadLetterList,

@@ -3,7 +3,15 @@ import { DeadLetterBuffer, organizationOf } from './dlq-buffer';
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
 const dl = (value: string | null) =>
-  JSON.stringify({ v: 1, origin: { topic: 'automation.commands.v1', partition: 0, offset: '5', key: 'k' }, consumer: 'executor', reason: 'bad', value, headers: {}, failedAt: '2030-01-01T00:00:00.000Z' });
+  JSON.stringify({
+    v: 1,
+    origin: { topic: 'automation.commands.v1', partition: 0, offset: '5', key: 'k' },
+    consumer: 'executor',
+    reason: 'bad',
+    value,
+    headers: {},
+    failedAt: '2030-01-01T00:00:00.000Z',
+  });
 
 describe('dead-letter buffer', () => {
   it('finds the organization of topic messages and CDC rows', () => {

@@ -7,7 +7,6 @@ export interface DeadLetterEntry {
   deadLetter: DeadLetter;
 }
 
-
 /**
  * Which organization a dead letter belongs to: the original message's `organizationId` (topic
  * messages) or `organization_id` of the row (CDC). Unknown → shown to nobody through the API.

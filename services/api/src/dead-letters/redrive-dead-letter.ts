@@ -5,7 +5,11 @@ import { ApiError, notFound } from '../http/errors';
 import { toRedrive, type RedriveRow } from './list-dead-letters';
 
 /** POST /api/dead-letters/:id/redrive: the original value goes back to its original topic with its key, and the re-drive is recorded. */
-export const redriveDeadLetter = async (deps: Pick<ApiDeps, 'pool' | 'deadLetters' | 'publisher' | 'log'>, p: Principal, id: string): Promise<RedriveResult> => {
+export const redriveDeadLetter = async (
+  deps: Pick<ApiDeps, 'pool' | 'deadLetters' | 'publisher' | 'log'>,
+  p: Principal,
+  id: string,
+): Promise<RedriveResult> => {
   const e = deps.deadLetters.get(p.organizationId, id);
   if (!e) throw notFound('dead letter');
   if (e.deadLetter.value === null) throw new ApiError('conflict', 'this dead letter has no value to re-drive');

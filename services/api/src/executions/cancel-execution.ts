@@ -8,7 +8,12 @@ import { loadExecution } from './execution-queries';
 const CANCELLABLE: readonly ExecutionStatus[] = ['pending', 'processing', 'waiting', 'retry'];
 
 /** POST /api/executions/:id/cancel: a running or waiting execution gets a cancel command (its pending timers are dropped by the executor). */
-export const cancelExecution = async (deps: Pick<ApiDeps, 'pool' | 'publisher'>, p: Principal, id: string, now: () => Date = () => new Date()): Promise<CancelResult> => {
+export const cancelExecution = async (
+  deps: Pick<ApiDeps, 'pool' | 'publisher'>,
+  p: Principal,
+  id: string,
+  now: () => Date = () => new Date(),
+): Promise<CancelResult> => {
   const { log, ref } = await loadExecution(deps.pool, p.organizationId, id);
   if (!CANCELLABLE.includes(log.status)) throw new ApiError('conflict', `only a running or waiting execution can be cancelled; this one is ${log.status}`);
   const cmd = cancelCommand(ref, p.actor, now());

@@ -1,7 +1,12 @@
 import { Command, WorkflowDefinition, triggerDataOf, type ResumeCommand } from '@fixlify/contracts';
 import { cancelCommand, manualRetryCommand, rebuildEvent, retryContinuation } from './commands';
 
-const ids = { org: '00000000-0000-4000-8000-0000000000aa', wf: '00000000-0000-4000-8000-0000000000bb', ver: '00000000-0000-4000-8000-0000000000cc', ex: '00000000-0000-4000-8000-0000000000dd' };
+const ids = {
+  org: '00000000-0000-4000-8000-0000000000aa',
+  wf: '00000000-0000-4000-8000-0000000000bb',
+  ver: '00000000-0000-4000-8000-0000000000cc',
+  ex: '00000000-0000-4000-8000-0000000000dd',
+};
 const execution = { id: ids.ex, organizationId: ids.org, workflowId: ids.wf, versionId: ids.ver, version: 2 };
 const definition = WorkflowDefinition.parse({
   nodes: [
@@ -23,7 +28,13 @@ describe('rebuildEvent', () => {
     // what the executor records for a manual run whose context tried to name another record and event
     const triggerData = triggerDataOf({ eventId: ids.ex, entityType: 'none', entityId: null, data: { entityId: job, eventId: ids.ver, reason: 'vip' } });
     const ev = rebuildEvent({ organizationId: ids.org, workflowId: ids.wf, triggerType: 'manual', triggerData, triggeredAt: null, after: null, now });
-    expect(ev).toMatchObject({ eventId: ids.ex, entityType: 'none', entityId: null, organizationId: ids.org, data: { entityId: job, eventId: ids.ver, reason: 'vip' } });
+    expect(ev).toMatchObject({
+      eventId: ids.ex,
+      entityType: 'none',
+      entityId: null,
+      organizationId: ids.org,
+      data: { entityId: job, eventId: ids.ver, reason: 'vip' },
+    });
   });
 });
 
@@ -34,7 +45,15 @@ describe('manual retry', () => {
     expect(c.steps * 1000 + c.attempt).toBeGreaterThan(1005);
   });
   it('continues from the last timer command when there is one', () => {
-    const event = rebuildEvent({ organizationId: ids.org, workflowId: ids.wf, triggerType: 'job_completed', triggerData: { eventId: ids.ex, entityType: 'job', entityId: null }, triggeredAt: null, after: null, now });
+    const event = rebuildEvent({
+      organizationId: ids.org,
+      workflowId: ids.wf,
+      triggerType: 'job_completed',
+      triggerData: { eventId: ids.ex, entityType: 'job', entityId: null },
+      triggeredAt: null,
+      after: null,
+      now,
+    });
     const last: ResumeCommand = {
       ...execution,
       v: 1,
@@ -63,7 +82,14 @@ describe('manual retry', () => {
       now,
     });
     expect(event).toMatchObject({ entityType: 'job', entityId: ids.wf, data: { extra: 1 }, after: { title: 'Sink' } });
-    const cmd = manualRetryCommand({ execution, last: null, rebuilt: { definition, event, context: {}, startedAt: '2029-12-31T00:00:00.000Z' }, recordedProgress: 0, lastSeq: 3, now });
+    const cmd = manualRetryCommand({
+      execution,
+      last: null,
+      rebuilt: { definition, event, context: {}, startedAt: '2029-12-31T00:00:00.000Z' },
+      recordedProgress: 0,
+      lastSeq: 3,
+      now,
+    });
     expect(Command.parse(cmd).kind).toBe('resume');
     expect(cmd.continuation).toMatchObject({ cursor: 'a', steps: 1, attempt: 1, seq: 4, startedAt: '2029-12-31T00:00:00.000Z' });
   });

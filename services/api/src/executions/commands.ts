@@ -1,4 +1,12 @@
-import { splitTriggerData, type Command, type Continuation, type DomainEvent, type ResumeCommand, type TriggerType, type WorkflowDefinition } from '@fixlify/contracts';
+import {
+  splitTriggerData,
+  type Command,
+  type Continuation,
+  type DomainEvent,
+  type ResumeCommand,
+  type TriggerType,
+  type WorkflowDefinition,
+} from '@fixlify/contracts';
 import { continuationProgress, initialContinuation, stepsOfProgress } from '@fixlify/workflow';
 
 export interface ExecutionRef {
@@ -89,7 +97,9 @@ export const rebuildEvent = (p: {
     eventId: typeof eventId === 'string' ? eventId : '00000000-0000-4000-8000-000000000000',
     type: p.triggerType,
     organizationId: p.organizationId,
-    entityType: (['job', 'invoice', 'client', 'estimate', 'organization', 'technician', 'task', 'workflow', 'none'].includes(et) ? et : 'none') as DomainEvent['entityType'],
+    entityType: (['job', 'invoice', 'client', 'estimate', 'organization', 'technician', 'task', 'workflow', 'none'].includes(et)
+      ? et
+      : 'none') as DomainEvent['entityType'],
     entityId: typeof entityId === 'string' ? entityId : null,
     before: null,
     after: p.after,

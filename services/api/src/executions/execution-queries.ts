@@ -50,5 +50,8 @@ export const loadExecution = async (pool: Pool, organizationId: string, id: stri
   );
   const log = r.rows[0];
   if (!log) throw notFound('execution');
-  return { log, ref: { id: log.id, organizationId: log.organizationId, workflowId: log.workflowId, versionId: log.versionId, version: Math.max(1, log.version ?? 1) } };
+  return {
+    log,
+    ref: { id: log.id, organizationId: log.organizationId, workflowId: log.workflowId, versionId: log.versionId, version: Math.max(1, log.version ?? 1) },
+  };
 };

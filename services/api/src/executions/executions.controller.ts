@@ -15,13 +15,22 @@ export class ExecutionsController {
   constructor(@Inject(DEPS) private readonly deps: ApiDeps) {}
 
   @Get()
-  @Doc({ summary: 'Executions, newest first, filtered by workflow, status (comma-separated) and time', query: ExecutionsQuery, role: 'viewer', response: ExecutionList })
+  @Doc({
+    summary: 'Executions, newest first, filtered by workflow, status (comma-separated) and time',
+    query: ExecutionsQuery,
+    role: 'viewer',
+    response: ExecutionList,
+  })
   list(@Caller() p: Principal, @Query(zod(ExecutionsQuery, 'query')) q: ExecutionsQuery): Promise<ExecutionList> {
     return listExecutions(this.deps.pool, p.organizationId, q);
   }
 
   @Get(':id')
-  @Doc({ summary: 'One execution with its step timeline (attempts, outputs, errors), deliveries and pending timers', role: 'viewer', response: ExecutionDetail })
+  @Doc({
+    summary: 'One execution with its step timeline (attempts, outputs, errors), deliveries and pending timers',
+    role: 'viewer',
+    response: ExecutionDetail,
+  })
   get(@Caller() p: Principal, @Param('id', idOr404('execution')) id: string): Promise<ExecutionDetail> {
     return showExecution(this.deps.pool, p.organizationId, id);
   }

@@ -50,10 +50,22 @@ describe('listExecutions', () => {
 describe('showExecution', () => {
   it('answers the timeline with its deliveries and pending timers, times as ISO and secrets as the placeholder', async () => {
     const definition = { nodes: [{ id: 'h', type: 'webhook', config: { url: 'https://example.com', headers: { 'x-api-key': 'do-not-show' } } }], edges: [] };
-    const steps = [{ stepId: 'h', type: 'webhook', status: 'succeeded', attempt: 1, startedAt: '2030-01-01T00:00:01.000Z', durationMs: 5, delivery: 'delivered' }];
+    const steps = [
+      { stepId: 'h', type: 'webhook', status: 'succeeded', attempt: 1, startedAt: '2030-01-01T00:00:01.000Z', durationMs: 5, delivery: 'delivered' },
+    ];
     const pool = poolAnswering(
       [{ ...row(1, new Date('2030-01-01T00:00:01Z')), triggerData: { eventId: 'e' }, steps, lastSeq: 3, definition }],
-      [{ stepKey: 'k', channel: 'webhook', status: 'delivered', attempts: 1, providerMessageId: null, error: null, updatedAt: new Date('2030-01-01T00:00:02Z') }],
+      [
+        {
+          stepKey: 'k',
+          channel: 'webhook',
+          status: 'delivered',
+          attempts: 1,
+          providerMessageId: null,
+          error: null,
+          updatedAt: new Date('2030-01-01T00:00:02Z'),
+        },
+      ],
       [{ id: 't', dueAt: new Date('2030-01-02T00:00:00Z'), reason: 'delay' }],
     );
     const d = await showExecution(pool, org, row(1, null).id);

@@ -23,7 +23,17 @@ export const listExecutions = async (pool: Pool, organizationId: string, q: Exec
         AND ($9::uuid IS NULL OR l.replay_id = $9)
       ORDER BY coalesce(l.started_at, l.created_at) DESC, l.id
       LIMIT $7`,
-    [organizationId, q.workflowId ?? null, q.status?.length ? q.status : null, q.from ?? null, q.to ?? null, q.before ?? null, q.limit, q.origin ?? null, q.replayId ?? null],
+    [
+      organizationId,
+      q.workflowId ?? null,
+      q.status?.length ? q.status : null,
+      q.from ?? null,
+      q.to ?? null,
+      q.before ?? null,
+      q.limit,
+      q.origin ?? null,
+      q.replayId ?? null,
+    ],
   );
   const last = r.rows[r.rows.length - 1];
   return { items: r.rows.map(toExecutionSummary), nextBefore: r.rows.length === q.limit && last?.startedAt ? iso(last.startedAt) : null };

@@ -8,7 +8,13 @@ import { retryExecution } from './retry-execution';
 
 jest.mock('@fixlify/db', () => ({ ...jest.requireActual<object>('@fixlify/db'), loadContexts: jest.fn() }));
 
-const ids = { org: '00000000-0000-4000-8000-0000000000aa', wf: '00000000-0000-4000-8000-0000000000bb', ver: '00000000-0000-4000-8000-0000000000cc', ex: '00000000-0000-4000-8000-0000000000dd', ev: '00000000-0000-4000-8000-0000000000ee' };
+const ids = {
+  org: '00000000-0000-4000-8000-0000000000aa',
+  wf: '00000000-0000-4000-8000-0000000000bb',
+  ver: '00000000-0000-4000-8000-0000000000cc',
+  ex: '00000000-0000-4000-8000-0000000000dd',
+  ev: '00000000-0000-4000-8000-0000000000ee',
+};
 const definition = WorkflowDefinition.parse({
   nodes: [
     { id: 't', type: 'trigger', trigger: { type: 'job_completed' } },
@@ -50,7 +56,10 @@ const fakeDeps = (answers: { log: unknown[]; timer?: unknown[]; progress?: unkno
             : [];
     return Promise.resolve({ rows, rowCount: rows.length });
   });
-  const deps = { pool: { query } as unknown as Pool, publisher: { send: (topic: string, key: string | null, value: string) => Promise.resolve(void sent.push({ topic, key, value })) } } as unknown as ApiDeps;
+  const deps = {
+    pool: { query } as unknown as Pool,
+    publisher: { send: (topic: string, key: string | null, value: string) => Promise.resolve(void sent.push({ topic, key, value })) },
+  } as unknown as ApiDeps;
   return { deps, sent, query };
 };
 
@@ -60,7 +69,10 @@ describe('retryExecution', () => {
   it('retries only a failed execution, and sends nothing otherwise', async () => {
     for (const status of ['completed', 'waiting', 'unknown']) {
       const { deps, sent } = fakeDeps({ log: [logRow(status)] });
-      await expect(retryExecution(deps, ids.org, ids.ex, () => now)).rejects.toMatchObject({ code: 'conflict', message: `only a failed execution can be retried; this one is ${status}` });
+      await expect(retryExecution(deps, ids.org, ids.ex, () => now)).rejects.toMatchObject({
+        code: 'conflict',
+        message: `only a failed execution can be retried; this one is ${status}`,
+      });
       expect(sent).toEqual([]);
     }
   });
@@ -83,7 +95,22 @@ describe('retryExecution', () => {
       issuedAt: now.toISOString(),
       commandId: `${ids.ex}:retry`,
       definition,
-      event: { v: 1, eventId: ids.ev, type: 'job_completed', organizationId: ids.org, entityType: 'job', entityId: 'job-1', before: null, after: null, occurredAt: now.toISOString(), emittedAt: now.toISOString(), workflowId: null, causation: null, data: {}, source: { kind: 'cdc' } },
+      event: {
+        v: 1,
+        eventId: ids.ev,
+        type: 'job_completed',
+        organizationId: ids.org,
+        entityType: 'job',
+        entityId: 'job-1',
+        before: null,
+        after: null,
+        occurredAt: now.toISOString(),
+        emittedAt: now.toISOString(),
+        workflowId: null,
+        causation: null,
+        data: {},
+        source: { kind: 'cdc' },
+      },
       context: { job: { title: 'Sink' } },
       continuation: { cursor: 'b', vars: { x: 1 }, loops: [], steps: 1, attempt: 5, seq: 6 },
       reason: 'retry',
@@ -93,14 +120,30 @@ describe('retryExecution', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ topic: TOPICS.commands, key: ids.ex });
     const cmd = Command.parse(JSON.parse(sent[0]!.value)) as ResumeCommand;
-    expect(cmd).toMatchObject({ kind: 'resume', reason: 'manual_retry', context: { job: { title: 'Sink' } }, continuation: { cursor: 'b', vars: { x: 1 }, attempt: 1, seq: 7 } });
+    expect(cmd).toMatchObject({
+      kind: 'resume',
+      reason: 'manual_retry',
+      context: { job: { title: 'Sink' } },
+      continuation: { cursor: 'b', vars: { x: 1 }, attempt: 1, seq: 7 },
+    });
     expect(continuationProgress(cmd.continuation)).toBeGreaterThan(1005);
     expect(answer).toEqual({ executionId: ids.ex, commandId: cmd.commandId, from: 'last_continuation', cursor: 'b' });
     expect(loadContexts).not.toHaveBeenCalled();
   });
 
   it('without a continuation, starts again from the trigger rebuilt from the log, with a freshly loaded context', async () => {
-    const context = { event: {}, trigger: {}, before: null, after: null, organization: null, client: null, job: { title: 'Reloaded' }, invoice: null, estimate: null, technician: null };
+    const context = {
+      event: {},
+      trigger: {},
+      before: null,
+      after: null,
+      organization: null,
+      client: null,
+      job: { title: 'Reloaded' },
+      invoice: null,
+      estimate: null,
+      technician: null,
+    };
     jest.mocked(loadContexts).mockResolvedValue([context]);
     const { deps, sent } = fakeDeps({ log: [logRow('failed')], timer: [{ command: { kind: 'resume', unreadable: true } }], definition: [{ definition }] });
     const answer = await retryExecution(deps, ids.org, ids.ex, () => now);
@@ -113,7 +156,10 @@ describe('retryExecution', () => {
 
   it('refuses with 409 when the version it ran is gone or no longer valid', async () => {
     const { deps, sent } = fakeDeps({ log: [logRow('failed')], definition: [{ definition: null }] });
-    await expect(retryExecution(deps, ids.org, ids.ex, () => now)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/cannot be retried/) });
+    await expect(retryExecution(deps, ids.org, ids.ex, () => now)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/cannot be retried/),
+    });
     expect(sent).toEqual([]);
   });
 });

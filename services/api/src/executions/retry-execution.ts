@@ -35,7 +35,12 @@ const rebuiltStart = async (pool: Pool, organizationId: string, log: LogRow, now
     after: null,
     now,
   });
-  return { definition: definition.data, event, context: (await loadContexts(pool, [event]))[0]!, startedAt: log.startedAt ? new Date(log.startedAt).toISOString() : null };
+  return {
+    definition: definition.data,
+    event,
+    context: (await loadContexts(pool, [event]))[0]!,
+    startedAt: log.startedAt ? new Date(log.startedAt).toISOString() : null,
+  };
 };
 
 /**
@@ -43,7 +48,12 @@ const rebuiltStart = async (pool: Pool, organizationId: string, log: LogRow, now
  * continuation when a timer still holds one, otherwise from its trigger, rebuilt from the log — as
  * a resume command (reason manual_retry) that the executor takes as progress.
  */
-export const retryExecution = async (deps: Pick<ApiDeps, 'pool' | 'publisher'>, organizationId: string, id: string, now: () => Date = () => new Date()): Promise<RetryResult> => {
+export const retryExecution = async (
+  deps: Pick<ApiDeps, 'pool' | 'publisher'>,
+  organizationId: string,
+  id: string,
+  now: () => Date = () => new Date(),
+): Promise<RetryResult> => {
   const { log, ref } = await loadExecution(deps.pool, organizationId, id);
   if (log.status !== 'failed') throw new ApiError('conflict', `only a failed execution can be retried; this one is ${log.status}`);
   const [last, progress] = await Promise.all([
@@ -51,7 +61,14 @@ export const retryExecution = async (deps: Pick<ApiDeps, 'pool' | 'publisher'>, 
     deps.pool.query<{ progress: string }>('SELECT progress FROM automation_executions WHERE id = $1 AND organization_id = $2', [id, organizationId]),
   ]);
   const rebuilt = last ? null : await rebuiltStart(deps.pool, organizationId, log, now());
-  const cmd = manualRetryCommand({ execution: ref, last, rebuilt, recordedProgress: Number(progress.rows[0]?.progress ?? 0), lastSeq: log.lastSeq, now: now() });
+  const cmd = manualRetryCommand({
+    execution: ref,
+    last,
+    rebuilt,
+    recordedProgress: Number(progress.rows[0]?.progress ?? 0),
+    lastSeq: log.lastSeq,
+    now: now(),
+  });
   await deps.publisher.send(TOPICS.commands, cmd.executionId, JSON.stringify(cmd));
   return { executionId: id, commandId: cmd.commandId, from: last ? 'last_continuation' : 'trigger', cursor: cmd.continuation.cursor };
 };

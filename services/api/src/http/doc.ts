@@ -44,7 +44,11 @@ const METHODS: Partial<Record<RequestMethod, string>> = {
   [RequestMethod.PATCH]: 'patch',
 };
 
-const joinPath = (...parts: string[]): string => `/${parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`.replace(/:([A-Za-z]+)/g, '{$1}');
+const joinPath = (...parts: string[]): string =>
+  `/${parts
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`.replace(/:([A-Za-z]+)/g, '{$1}');
 
 /** request bodies and queries as a caller writes them (`io: 'input'`), answers as the API writes them (`io: 'output'`) */
 const jsonSchema = (s: z.ZodType, io: 'input' | 'output' = 'input'): unknown => {
@@ -67,7 +71,12 @@ const hoistDefs = (schema: unknown, prefix: string, into: Record<string, unknown
     Array.isArray(v)
       ? v.map(rewrite)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === '$ref' && typeof x === 'string' && x.startsWith('#/$defs/') ? `#/components/schemas/${name(x.slice('#/$defs/'.length))}` : rewrite(x)]))
+        ? Object.fromEntries(
+            Object.entries(v).map(([k, x]) => [
+              k,
+              k === '$ref' && typeof x === 'string' && x.startsWith('#/$defs/') ? `#/components/schemas/${name(x.slice('#/$defs/'.length))}` : rewrite(x),
+            ]),
+          )
         : v;
   for (const [def, d] of Object.entries($defs)) into[name(def)] = rewrite(d);
   return rewrite(rest);
@@ -95,7 +104,12 @@ export const buildOpenApi = (controllers: Ctor[], info: { title: string; version
       const schemaOf = (s: z.ZodType, io: 'input' | 'output' = 'input'): unknown => hoistDefs(jsonSchema(s, io), operationId, schemas);
       const params = [...path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
       const query = doc?.query
-        ? Object.entries(doc.query.shape).map(([name, s]) => ({ name, in: 'query', required: !(s as z.ZodType).safeParse(undefined).success, schema: schemaOf(s as z.ZodType) }))
+        ? Object.entries(doc.query.shape).map(([name, s]) => ({
+            name,
+            in: 'query',
+            required: !(s as z.ZodType).safeParse(undefined).success,
+            schema: schemaOf(s as z.ZodType),
+          }))
         : [];
       paths[path] ??= {};
       paths[path][method] = {
@@ -107,7 +121,10 @@ export const buildOpenApi = (controllers: Ctor[], info: { title: string; version
         parameters: [...params, ...query],
         ...(doc?.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(doc.body) } } } } : {}),
         responses: {
-          [String(successStatus(handler, requestMethod))]: { description: 'Success', content: { [doc?.produces ?? 'application/json']: doc?.response ? { schema: schemaOf(doc.response, 'output') } : {} } },
+          [String(successStatus(handler, requestMethod))]: {
+            description: 'Success',
+            content: { [doc?.produces ?? 'application/json']: doc?.response ? { schema: schemaOf(doc.response, 'output') } : {} },
+          },
           default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         },
       };

@@ -6,7 +6,10 @@ import { parseOr400 } from './zod.pipe';
 
 describe('error responses', () => {
   it('maps API errors to their status and keeps details', () => {
-    expect(toErrorResponse(new ApiError('not_found', 'workflow not found'))).toMatchObject({ status: 404, body: { code: 'not_found', message: 'workflow not found' } });
+    expect(toErrorResponse(new ApiError('not_found', 'workflow not found'))).toMatchObject({
+      status: 404,
+      body: { code: 'not_found', message: 'workflow not found' },
+    });
     expect(toErrorResponse(new ApiError('invalid_workflow', 'x', [{ nodeId: 'a' }])).body.details).toEqual([{ nodeId: 'a' }]);
   });
   it('maps framework and body-parser errors without leaking internals', () => {

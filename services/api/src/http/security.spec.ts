@@ -1,6 +1,13 @@
 import { cspDirectives, csrfRefusal, pathDecodes, type CsrfInput } from './security';
 
-const base: CsrfInput = { method: 'POST', path: '/api/workflows', headers: { host: 'app.test:8080', cookie: 'fx_session=abc' }, hosts: ['app.test:8080'], allowedOrigins: [], secure: false };
+const base: CsrfInput = {
+  method: 'POST',
+  path: '/api/workflows',
+  headers: { host: 'app.test:8080', cookie: 'fx_session=abc' },
+  hosts: ['app.test:8080'],
+  allowedOrigins: [],
+  secure: false,
+};
 const refused = (over: Partial<CsrfInput> & { h?: Record<string, string> }) => csrfRefusal({ ...base, ...over, headers: { ...base.headers, ...over.h } });
 
 describe('cross-site writes with the session cookie', () => {

@@ -110,7 +110,14 @@ export const applySecurity = (app: NestExpressApplication, cfg: ApiConfig): void
     if (!pathDecodes(req.path)) return errorJson(res, 400, 'bad_request', 'the URL is not valid (malformed percent-encoding)');
     const hosts = [first(req.headers.host)];
     if (trustProxy) hosts.push(first(req.headers['x-forwarded-host'])?.split(',')[0]?.trim());
-    const refusal = csrfRefusal({ method: req.method, path: req.path, headers: req.headers, hosts: hosts.filter((h): h is string => !!h), allowedOrigins: cfg.API_ALLOWED_ORIGINS, secure });
+    const refusal = csrfRefusal({
+      method: req.method,
+      path: req.path,
+      headers: req.headers,
+      hosts: hosts.filter((h): h is string => !!h),
+      allowedOrigins: cfg.API_ALLOWED_ORIGINS,
+      secure,
+    });
     if (refusal) return errorJson(res, 403, 'forbidden', refusal);
     next();
   });

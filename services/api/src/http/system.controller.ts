@@ -46,7 +46,11 @@ export class SystemController {
   }
 
   @Get('api/system/status')
-  @Doc({ summary: 'Whether automations are flowing: change capture (connector, tasks, slot, heartbeat) as ingest watches it', role: 'viewer', response: SystemStatus })
+  @Doc({
+    summary: 'Whether automations are flowing: change capture (connector, tasks, slot, heartbeat) as ingest watches it',
+    role: 'viewer',
+    response: SystemStatus,
+  })
   status(): Promise<SystemStatus> {
     return readSystemStatus(this.deps.cfg.INGEST_STATUS_URL);
   }

@@ -26,7 +26,6 @@ export const zod = <S extends z.ZodType>(schema: S, what = 'request body'): Pipe
   transform: (value: unknown) => parseOr400(schema, value ?? {}, what),
 });
 
-
 /** `@Param('id', idOr404('workflow'))`: an id that cannot exist is simply not found (never another tenant's). */
 export const idOr404 = (what: string): PipeTransform<unknown, string> => ({
   transform: (value: unknown) => {

@@ -6,7 +6,19 @@ const B = '00000000-0000-4000-8000-00000000000b';
 const result = (org: string, kind: 'execution_completed' | 'execution_failed'): StepResult =>
   kind === 'execution_completed'
     ? { v: 1, resultId: 'x:1', executionId: A, organizationId: org, workflowId: A, versionId: A, seq: 1, at: '2030-01-01T00:00:00.000Z', kind, durationMs: 5 }
-    : { v: 1, resultId: 'x:2', executionId: A, organizationId: org, workflowId: A, versionId: A, seq: 2, at: '2030-01-01T00:00:00.000Z', kind, durationMs: 5, error: { code: 'action_error', message: 'boom', retryable: false } };
+    : {
+        v: 1,
+        resultId: 'x:2',
+        executionId: A,
+        organizationId: org,
+        workflowId: A,
+        versionId: A,
+        seq: 2,
+        at: '2030-01-01T00:00:00.000Z',
+        kind,
+        durationMs: 5,
+        error: { code: 'action_error', message: 'boom', retryable: false },
+      };
 
 describe('LiveHub', () => {
   it("sends a result only to the result's organization", () => {
@@ -42,7 +54,10 @@ describe('LiveHub', () => {
   });
   it('maps results to statuses the monitor shows', () => {
     expect(liveEvent(result(A, 'execution_failed'))).toMatchObject({ status: 'failed', error: { message: 'boom' } });
-    const unknown = { ...result(A, 'execution_failed'), error: { code: 'outcome_unknown', message: 'may have been delivered', retryable: false } } as StepResult;
+    const unknown = {
+      ...result(A, 'execution_failed'),
+      error: { code: 'outcome_unknown', message: 'may have been delivered', retryable: false },
+    } as StepResult;
     expect(liveEvent(unknown)).toMatchObject({ status: 'unknown', error: { code: 'outcome_unknown' } });
   });
 });

@@ -13,9 +13,27 @@ export const liveEvent = (r: StepResult): LiveEvent => {
     case 'execution_started':
       return { kind: r.kind, ...base, status: 'processing', triggerType: r.triggerType, testRun: r.triggerData.testRun === true, replayId: r.replayId ?? null };
     case 'step_succeeded':
-      return { kind: r.kind, ...base, status: 'processing', stepId: r.stepId, stepType: r.stepType, attempt: r.attempt, durationMs: r.durationMs, delivery: r.delivery };
+      return {
+        kind: r.kind,
+        ...base,
+        status: 'processing',
+        stepId: r.stepId,
+        stepType: r.stepType,
+        attempt: r.attempt,
+        durationMs: r.durationMs,
+        delivery: r.delivery,
+      };
     case 'step_failed':
-      return { kind: r.kind, ...base, status: r.retryAt ? 'retry' : 'processing', stepId: r.stepId, stepType: r.stepType, attempt: r.attempt, error: r.error, retryAt: r.retryAt };
+      return {
+        kind: r.kind,
+        ...base,
+        status: r.retryAt ? 'retry' : 'processing',
+        stepId: r.stepId,
+        stepType: r.stepType,
+        attempt: r.attempt,
+        error: r.error,
+        retryAt: r.retryAt,
+      };
     case 'execution_waiting':
       return { kind: r.kind, ...base, status: 'waiting', stepId: r.stepId, until: r.until, reason: r.reason };
     case 'execution_completed':

@@ -13,7 +13,13 @@ export class LiveController {
   constructor(@Inject(DEPS) private readonly deps: ApiDeps) {}
 
   @Get()
-  @Doc({ summary: "Server-Sent Events: the organization's execution status, progress and errors as they happen (event: execution); a few streams per user or key at once (429 beyond)", role: 'viewer', produces: 'text/event-stream', response: LiveEvent })
+  @Doc({
+    summary:
+      "Server-Sent Events: the organization's execution status, progress and errors as they happen (event: execution); a few streams per user or key at once (429 beyond)",
+    role: 'viewer',
+    produces: 'text/event-stream',
+    response: LiveEvent,
+  })
   stream(@Caller() p: Principal, @Req() req: Request, @Res() res: Response): void {
     const cfg = this.deps.cfg;
     const principal = p.userId ? `user:${p.userId}` : `key:${p.apiKeyId ?? p.actor}`;
@@ -27,7 +33,9 @@ export class LiveController {
     if (!remove) {
       const mine = this.deps.live.streamsOf(principal) >= cfg.API_LIVE_MAX_STREAMS_PER_PRINCIPAL;
       throw tooManyRequests(
-        mine ? `at most ${cfg.API_LIVE_MAX_STREAMS_PER_PRINCIPAL} live streams at once per user or API key; close one first` : `at most ${cfg.API_LIVE_MAX_STREAMS_PER_ORG} live streams at once per organization`,
+        mine
+          ? `at most ${cfg.API_LIVE_MAX_STREAMS_PER_PRINCIPAL} live streams at once per user or API key; close one first`
+          : `at most ${cfg.API_LIVE_MAX_STREAMS_PER_ORG} live streams at once per organization`,
         5000,
       );
     }

@@ -13,7 +13,12 @@ export class MetricsController {
   constructor(@Inject(DEPS) private readonly deps: ApiDeps) {}
 
   @Get('series')
-  @Doc({ summary: 'Executions, success rate, durations and messages by channel over time (all workflows or one)', query: MetricsQuery, role: 'viewer', response: MetricsSeries })
+  @Doc({
+    summary: 'Executions, success rate, durations and messages by channel over time (all workflows or one)',
+    query: MetricsQuery,
+    role: 'viewer',
+    response: MetricsSeries,
+  })
   series(@Caller() p: Principal, @Query(zod(MetricsQuery, 'query')) q: MetricsQuery): Promise<MetricsSeries> {
     return readMetricsSeries(this.deps.pool, p.organizationId, q);
   }

@@ -17,7 +17,11 @@ const row = (start: string, o: Partial<Parameters<typeof mergeSeries>[0][number]
 
 describe('metrics series', () => {
   it('merges workflows per period, weighting averages and merging histograms', () => {
-    const s = mergeSeries([row('2030-01-01T01:00:00Z'), row('2030-01-01T00:00:00Z'), row('2030-01-01T01:00:00Z', { durationHistogram: { '5000': 2 }, totalExecutionTimeMs: 9000 })]);
+    const s = mergeSeries([
+      row('2030-01-01T01:00:00Z'),
+      row('2030-01-01T00:00:00Z'),
+      row('2030-01-01T01:00:00Z', { durationHistogram: { '5000': 2 }, totalExecutionTimeMs: 9000 }),
+    ]);
     expect(s.map((p) => p.periodStart)).toEqual(['2030-01-01T00:00:00.000Z', '2030-01-01T01:00:00.000Z']);
     expect(s[1]).toMatchObject({ total: 4, successful: 2, failed: 2, successRate: 0.5, sms: 4, avgMs: 2325, p95Ms: 5000 });
   });

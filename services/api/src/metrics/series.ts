@@ -36,7 +36,24 @@ export const mergeSeries = (rows: MetricsRowIn[]): MetricsPoint[] => {
     const key = new Date(r.periodStart).toISOString();
     let a = acc.get(key);
     if (!a) {
-      a = { p: { periodStart: key, total: 0, successful: 0, failed: 0, successRate: null, avgMs: 0, p95Ms: 0, emails: 0, sms: 0, push: 0, webhooks: 0, suppressed: 0 }, timeMs: 0, hist: {} };
+      a = {
+        p: {
+          periodStart: key,
+          total: 0,
+          successful: 0,
+          failed: 0,
+          successRate: null,
+          avgMs: 0,
+          p95Ms: 0,
+          emails: 0,
+          sms: 0,
+          push: 0,
+          webhooks: 0,
+          suppressed: 0,
+        },
+        timeMs: 0,
+        hist: {},
+      };
       acc.set(key, a);
     }
     a.p.total += r.totalExecutions;
@@ -53,7 +70,12 @@ export const mergeSeries = (rows: MetricsRowIn[]): MetricsPoint[] => {
   return [...acc.values()]
     .map(({ p, timeMs, hist }) => {
       const finished = p.successful + p.failed;
-      return { ...p, successRate: finished > 0 ? p.successful / finished : null, avgMs: finished > 0 ? Math.round(timeMs / finished) : 0, p95Ms: p95OfHistogram(hist) };
+      return {
+        ...p,
+        successRate: finished > 0 ? p.successful / finished : null,
+        avgMs: finished > 0 ? Math.round(timeMs / finished) : 0,
+        p95Ms: p95OfHistogram(hist),
+      };
     })
     .sort((a, b) => a.periodStart.localeCompare(b.periodStart));
 };

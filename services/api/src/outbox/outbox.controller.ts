@@ -15,7 +15,11 @@ export class OutboxController {
   constructor(@Inject(DEPS) private readonly deps: ApiDeps) {}
 
   @Get()
-  @Doc({ summary: "E-mail and SMS the local provider stand-ins received for the caller's organization (development only; absent in production)", role: 'viewer', response: Outbox })
+  @Doc({
+    summary: "E-mail and SMS the local provider stand-ins received for the caller's organization (development only; absent in production)",
+    role: 'viewer',
+    response: Outbox,
+  })
   get(@Caller() p: Principal): Promise<Outbox> {
     return readOutbox(this.deps, p.organizationId);
   }

@@ -14,10 +14,10 @@ export const createReplayJob = async (
   pool: Pool,
   p: { organizationId: string; userId: string | null; workflowId: string; body: CreateReplayBody; maxActive: number; now: Date },
 ): Promise<ReplayView> => {
-  const wf = await pool.query<{ published_version_id: string | null }>(`SELECT published_version_id FROM automation_workflows WHERE id = $1 AND organization_id = $2`, [
-    p.workflowId,
-    p.organizationId,
-  ]);
+  const wf = await pool.query<{ published_version_id: string | null }>(
+    `SELECT published_version_id FROM automation_workflows WHERE id = $1 AND organization_id = $2`,
+    [p.workflowId, p.organizationId],
+  );
   if (!wf.rows[0]) throw notFound('workflow');
   const version = await pool.query<{ id: string; version: number }>(
     p.body.version !== undefined
@@ -26,7 +26,10 @@ export const createReplayJob = async (
     p.body.version !== undefined ? [p.workflowId, p.organizationId, p.body.version] : [p.workflowId, p.organizationId],
   );
   const v = version.rows[0];
-  if (!v) throw p.body.version !== undefined ? notFound(`version ${p.body.version} of the workflow`) : new ApiError('conflict', 'the workflow has never been published: publish it before replaying history through it');
+  if (!v)
+    throw p.body.version !== undefined
+      ? notFound(`version ${p.body.version} of the workflow`)
+      : new ApiError('conflict', 'the workflow has never been published: publish it before replaying history through it');
   const from = new Date(p.body.from);
   const to = new Date(Math.min(new Date(p.body.to).getTime(), p.now.getTime()));
   if (from >= to) throw new ApiError('validation_failed', 'the range lies in the future: nothing has happened in it yet', { path: ['from'] });

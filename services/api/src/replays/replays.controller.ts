@@ -30,7 +30,14 @@ export class ReplaysController {
     response: ReplayView,
   })
   async create(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(CreateReplayBody)) b: CreateReplayBody): Promise<ReplayView> {
-    return createReplayJob(this.deps.pool, { organizationId: p.organizationId, userId: p.userId, workflowId: id, body: b, maxActive: this.deps.cfg.API_MAX_ACTIVE_REPLAYS_PER_ORG, now: new Date() });
+    return createReplayJob(this.deps.pool, {
+      organizationId: p.organizationId,
+      userId: p.userId,
+      workflowId: id,
+      body: b,
+      maxActive: this.deps.cfg.API_MAX_ACTIVE_REPLAYS_PER_ORG,
+      now: new Date(),
+    });
   }
 
   @Get('replays')
@@ -40,7 +47,11 @@ export class ReplaysController {
   }
 
   @Get('replays/:id')
-  @Doc({ summary: 'One replay: status, counts (scanned, matched, started, skipped and not matched by reason) and progress', role: 'viewer', response: ReplayView })
+  @Doc({
+    summary: 'One replay: status, counts (scanned, matched, started, skipped and not matched by reason) and progress',
+    role: 'viewer',
+    response: ReplayView,
+  })
   get(@Caller() p: Principal, @Param('id', idOr404('replay')) id: string): Promise<ReplayView> {
     return showReplayJob(this.deps.pool, p.organizationId, id);
   }

@@ -15,8 +15,22 @@ describe('template catalog', () => {
     expect(() => assertDraftAcceptable(t.definition)).not.toThrow();
   });
   it('covers the field-service moments the product promises', () => {
-    const triggers = new Set(TEMPLATE_SEEDS.map((t) => t.definition.nodes.find((n) => n.type === 'trigger')).map((n) => (n?.type === 'trigger' ? n.trigger.type : null)));
-    for (const t of ['job_created', 'job_status_changed', 'job_completed', 'invoice_sent', 'invoice_overdue', 'invoice_paid', 'estimate_sent', 'estimate_accepted', 'client_inactive', 'client_created', 'recurring'])
+    const triggers = new Set(
+      TEMPLATE_SEEDS.map((t) => t.definition.nodes.find((n) => n.type === 'trigger')).map((n) => (n?.type === 'trigger' ? n.trigger.type : null)),
+    );
+    for (const t of [
+      'job_created',
+      'job_status_changed',
+      'job_completed',
+      'invoice_sent',
+      'invoice_overdue',
+      'invoice_paid',
+      'estimate_sent',
+      'estimate_accepted',
+      'client_inactive',
+      'client_created',
+      'recurring',
+    ])
       expect(triggers).toContain(t);
   });
 });

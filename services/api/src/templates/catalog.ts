@@ -27,13 +27,21 @@ export const TEMPLATE_SEEDS: TemplateSeed[] = [
     featured: true,
     definition: {
       nodes: [
-        trigger({ id: 'trigger', type: 'trigger', label: 'Job scheduled', trigger: { type: 'job_created', filter: { field: 'after.scheduled_start', op: 'is_not_empty' } } }),
+        trigger({
+          id: 'trigger',
+          type: 'trigger',
+          label: 'Job scheduled',
+          trigger: { type: 'job_created', filter: { field: 'after.scheduled_start', op: 'is_not_empty' } },
+        }),
         { id: 'wait', type: 'delay', label: 'Until the day before', config: { mode: 'until', at: '{{ job.scheduled_start }}', offsetSeconds: -DAY } },
         {
           id: 'remind',
           type: 'send_sms',
           label: 'Reminder SMS',
-          config: { to: '{{ client.phone }}', body: 'Hi {{ client.name }}, a reminder from {{ organization.name }}: we will see you {{ job.scheduled_start | datetime }} for "{{ job.title }}". Reply STOP to opt out.' },
+          config: {
+            to: '{{ client.phone }}',
+            body: 'Hi {{ client.name }}, a reminder from {{ organization.name }}: we will see you {{ job.scheduled_start | datetime }} for "{{ job.title }}". Reply STOP to opt out.',
+          },
         },
       ],
       edges: [
@@ -51,12 +59,20 @@ export const TEMPLATE_SEEDS: TemplateSeed[] = [
     featured: true,
     definition: {
       nodes: [
-        { id: 'trigger', type: 'trigger', label: 'Job en route', trigger: { type: 'job_status_changed', filter: { field: 'status', op: 'changed', to: 'en_route' } } },
+        {
+          id: 'trigger',
+          type: 'trigger',
+          label: 'Job en route',
+          trigger: { type: 'job_status_changed', filter: { field: 'status', op: 'changed', to: 'en_route' } },
+        },
         {
           id: 'notify',
           type: 'send_sms',
           label: 'On-the-way SMS',
-          config: { to: '{{ client.phone }}', body: '{{ technician.name | default: "Your technician" }} from {{ organization.name }} is on the way to {{ job.address | default: "you" }}.' },
+          config: {
+            to: '{{ client.phone }}',
+            body: '{{ technician.name | default: "Your technician" }} from {{ organization.name }} is on the way to {{ job.address | default: "you" }}.',
+          },
         },
       ],
       edges: [{ id: 'e1', source: 'trigger', target: 'notify' }],
@@ -72,7 +88,12 @@ export const TEMPLATE_SEEDS: TemplateSeed[] = [
     definition: {
       nodes: [
         { id: 'trigger', type: 'trigger', label: 'Job completed', trigger: { type: 'job_completed' } },
-        { id: 'thanks', type: 'send_sms', label: 'Thank-you SMS', config: { to: '{{ client.phone }}', body: 'Thank you {{ client.name }}! "{{ job.title }}" is complete. — {{ organization.name }}' } },
+        {
+          id: 'thanks',
+          type: 'send_sms',
+          label: 'Thank-you SMS',
+          config: { to: '{{ client.phone }}', body: 'Thank you {{ client.name }}! "{{ job.title }}" is complete. — {{ organization.name }}' },
+        },
         { id: 'wait', type: 'delay', label: 'Two days later', config: { mode: 'duration', seconds: 2 * DAY } },
         {
           id: 'review',
@@ -115,35 +136,43 @@ export const TEMPLATE_SEEDS: TemplateSeed[] = [
       edges: [{ id: 'e1', source: 'trigger', target: 'email' }],
     },
   },
-  ...([3, 7, 14] as const).map(
-    (days): TemplateSeed => ({
-      slug: `invoice-overdue-${days}-days`,
-      name: `Invoice overdue reminder (${days} days)`,
-      description: `Reminds the client when an invoice is ${days} days past due and still unpaid.`,
-      category: 'Invoices & payments',
-      tags: ['email', 'sms', 'overdue', 'collections'],
-      featured: days === 3,
-      definition: {
-        nodes: [
-          { id: 'trigger', type: 'trigger', label: `${days} days overdue`, trigger: { type: 'invoice_overdue', config: { daysOverdue: days } } },
-          {
-            id: 'email',
-            type: 'send_email',
-            label: 'Reminder e-mail',
-            config: {
-              to: '{{ client.email }}',
-              subject: `${days >= 14 ? 'Final reminder' : 'Reminder'}: invoice {{ invoice.number }} is past due`,
-              text: `Hi {{ client.name }},\n\nInvoice {{ invoice.number }} ({{ invoice.amount | money: invoice.currency }}) was due {{ invoice.due_date | date_only }} and is now ${days} days past due.${days >= 14 ? ' Please pay it this week or call us to arrange a plan.' : ' If you have paid already, thank you and please ignore this message.'}\n\n— {{ organization.name }}`,
-            },
+  ...([3, 7, 14] as const).map((days): TemplateSeed => ({
+    slug: `invoice-overdue-${days}-days`,
+    name: `Invoice overdue reminder (${days} days)`,
+    description: `Reminds the client when an invoice is ${days} days past due and still unpaid.`,
+    category: 'Invoices & payments',
+    tags: ['email', 'sms', 'overdue', 'collections'],
+    featured: days === 3,
+    definition: {
+      nodes: [
+        { id: 'trigger', type: 'trigger', label: `${days} days overdue`, trigger: { type: 'invoice_overdue', config: { daysOverdue: days } } },
+        {
+          id: 'email',
+          type: 'send_email',
+          label: 'Reminder e-mail',
+          config: {
+            to: '{{ client.email }}',
+            subject: `${days >= 14 ? 'Final reminder' : 'Reminder'}: invoice {{ invoice.number }} is past due`,
+            text: `Hi {{ client.name }},\n\nInvoice {{ invoice.number }} ({{ invoice.amount | money: invoice.currency }}) was due {{ invoice.due_date | date_only }} and is now ${days} days past due.${days >= 14 ? ' Please pay it this week or call us to arrange a plan.' : ' If you have paid already, thank you and please ignore this message.'}\n\n— {{ organization.name }}`,
           },
-          ...(days >= 7
-            ? [{ id: 'sms', type: 'send_sms' as const, label: 'Reminder SMS', config: { to: '{{ client.phone }}', body: `{{ organization.name }}: invoice {{ invoice.number }} is ${days} days past due. Details were sent to {{ client.email }}.` } }]
-            : []),
-        ],
-        edges: [{ id: 'e1', source: 'trigger', target: 'email' }, ...(days >= 7 ? [{ id: 'e2', source: 'email', target: 'sms' }] : [])],
-      },
-    }),
-  ),
+        },
+        ...(days >= 7
+          ? [
+              {
+                id: 'sms',
+                type: 'send_sms' as const,
+                label: 'Reminder SMS',
+                config: {
+                  to: '{{ client.phone }}',
+                  body: `{{ organization.name }}: invoice {{ invoice.number }} is ${days} days past due. Details were sent to {{ client.email }}.`,
+                },
+              },
+            ]
+          : []),
+      ],
+      edges: [{ id: 'e1', source: 'trigger', target: 'email' }, ...(days >= 7 ? [{ id: 'e2', source: 'email', target: 'sms' }] : [])],
+    },
+  })),
   {
     slug: 'payment-received',
     name: 'Payment received',
@@ -208,7 +237,11 @@ export const TEMPLATE_SEEDS: TemplateSeed[] = [
           id: 'task',
           type: 'create_task',
           label: 'Scheduling task',
-          config: { title: 'Schedule the job for estimate {{ estimate.number }}', description: '{{ client.name }} accepted {{ estimate.amount | money: estimate.currency }}.', dueInHours: 24 },
+          config: {
+            title: 'Schedule the job for estimate {{ estimate.number }}',
+            description: '{{ client.name }} accepted {{ estimate.amount | money: estimate.currency }}.',
+            dueInHours: 24,
+          },
         },
       ],
       edges: [{ id: 'e1', source: 'trigger', target: 'task' }],
@@ -252,9 +285,18 @@ export const TEMPLATE_SEEDS: TemplateSeed[] = [
           id: 'welcome_email',
           type: 'send_email',
           label: 'Welcome e-mail',
-          config: { to: '{{ client.email }}', subject: 'Welcome to {{ organization.name }}', text: 'Hi {{ client.name }},\n\nThanks for choosing {{ organization.name }}. Save this address: we will send visit reminders and invoices from here.' },
+          config: {
+            to: '{{ client.email }}',
+            subject: 'Welcome to {{ organization.name }}',
+            text: 'Hi {{ client.name }},\n\nThanks for choosing {{ organization.name }}. Save this address: we will send visit reminders and invoices from here.',
+          },
         },
-        { id: 'welcome_sms', type: 'send_sms', label: 'Welcome SMS', config: { to: '{{ client.phone }}', body: 'Welcome to {{ organization.name }}, {{ client.name }}! We will text you visit reminders here.' } },
+        {
+          id: 'welcome_sms',
+          type: 'send_sms',
+          label: 'Welcome SMS',
+          config: { to: '{{ client.phone }}', body: 'Welcome to {{ organization.name }}, {{ client.name }}! We will text you visit reminders here.' },
+        },
       ],
       edges: [
         { id: 'e1', source: 'trigger', target: 'has_email' },
@@ -271,7 +313,12 @@ export const TEMPLATE_SEEDS: TemplateSeed[] = [
     tags: ['dispatch'],
     definition: {
       nodes: [
-        { id: 'trigger', type: 'trigger', label: 'Unassigned job created', trigger: { type: 'job_created', filter: { field: 'after.technician_id', op: 'is_empty' } } },
+        {
+          id: 'trigger',
+          type: 'trigger',
+          label: 'Unassigned job created',
+          trigger: { type: 'job_created', filter: { field: 'after.technician_id', op: 'is_empty' } },
+        },
         { id: 'assign', type: 'assign_technician', label: 'Least busy technician', config: { jobId: '{{ job.id }}', strategy: 'least_busy' } },
       ],
       edges: [{ id: 'e1', source: 'trigger', target: 'assign' }],
@@ -285,10 +332,25 @@ export const TEMPLATE_SEEDS: TemplateSeed[] = [
     tags: ['sms', 'recurring', 'loop'],
     definition: {
       nodes: [
-        { id: 'trigger', type: 'trigger', label: 'Weekdays 7:00', trigger: { type: 'recurring', config: { cron: '0 7 * * 1-5', timezone: 'America/New_York' } } },
-        { id: 'fetch', type: 'api_call', label: "Today's schedule", config: { url: 'https://api.example.com/schedule/today', method: 'GET', saveAs: 'schedule', timeoutMs: 10_000 } },
+        {
+          id: 'trigger',
+          type: 'trigger',
+          label: 'Weekdays 7:00',
+          trigger: { type: 'recurring', config: { cron: '0 7 * * 1-5', timezone: 'America/New_York' } },
+        },
+        {
+          id: 'fetch',
+          type: 'api_call',
+          label: "Today's schedule",
+          config: { url: 'https://api.example.com/schedule/today', method: 'GET', saveAs: 'schedule', timeoutMs: 10_000 },
+        },
         { id: 'each', type: 'loop', label: 'Each technician', config: { over: 'schedule.body.technicians', as: 'tech', maxIterations: 100 } },
-        { id: 'text', type: 'send_sms', label: 'Schedule SMS', config: { to: '{{ tech.phone }}', body: 'Good morning {{ tech.name }}! Today: {{ tech.summary }}' } },
+        {
+          id: 'text',
+          type: 'send_sms',
+          label: 'Schedule SMS',
+          config: { to: '{{ tech.phone }}', body: 'Good morning {{ tech.name }}! Today: {{ tech.summary }}' },
+        },
       ],
       edges: [
         { id: 'e1', source: 'trigger', target: 'fetch' },

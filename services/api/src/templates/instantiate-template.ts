@@ -8,7 +8,12 @@ import { getWorkflow } from '../workflows/workflow-queries';
 import { showTemplate } from './show-template';
 
 /** POST /api/templates/:id/instantiate: a draft in the caller's organization from a template; the template's usage count goes up with it. */
-export const instantiateTemplate = async (deps: Pick<ApiDeps, 'pool' | 'credentialsKey'>, p: Principal, idOrSlug: string, b: InstantiateBody): Promise<WorkflowDetail> => {
+export const instantiateTemplate = async (
+  deps: Pick<ApiDeps, 'pool' | 'credentialsKey'>,
+  p: Principal,
+  idOrSlug: string,
+  b: InstantiateBody,
+): Promise<WorkflowDetail> => {
   const t = await showTemplate(deps.pool, idOrSlug);
   const newId = randomUUID();
   const definition = definitionToStore(t.definition, null, { organizationId: p.organizationId, workflowId: newId }, deps.credentialsKey);

@@ -9,7 +9,9 @@ export const TEMPLATE_COLUMNS = `id, slug, name, description, category, trigger_
 /** GET /api/templates/:id: a template by id or slug, with its definition. Templates are shared by every organization. */
 export const showTemplate = async (db: Pool | PoolClient, idOrSlug: string): Promise<TemplateDetail> => {
   const byId = isUuid(idOrSlug);
-  const r = await db.query<TemplateDetail>(`SELECT ${TEMPLATE_COLUMNS}, definition FROM automation_templates WHERE ${byId ? 'id = $1::uuid' : 'slug = $1'}`, [idOrSlug]);
+  const r = await db.query<TemplateDetail>(`SELECT ${TEMPLATE_COLUMNS}, definition FROM automation_templates WHERE ${byId ? 'id = $1::uuid' : 'slug = $1'}`, [
+    idOrSlug,
+  ]);
   if (!r.rows[0]) throw notFound('template');
   return r.rows[0];
 };

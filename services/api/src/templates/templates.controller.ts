@@ -35,7 +35,12 @@ export class TemplatesController {
 
   @Post(':id/rate')
   @HttpCode(200)
-  @Doc({ summary: "Rate a template from 1 to 5: one rating per organization (rating again replaces the organization's rating)", body: RateBody, role: 'editor', response: RatedTemplate })
+  @Doc({
+    summary: "Rate a template from 1 to 5: one rating per organization (rating again replaces the organization's rating)",
+    body: RateBody,
+    role: 'editor',
+    response: RatedTemplate,
+  })
   rate(@Caller() p: Principal, @Param('id') id: string, @Body(zod(RateBody)) b: RateBody): Promise<RatedTemplate> {
     return rateTemplate(this.deps.pool, p, id, b);
   }

@@ -16,6 +16,8 @@ export const serveWebApp = (app: NestExpressApplication, distDir: string): void 
     res
       .status(200)
       .type('html')
-      .send('<!doctype html><title>Fixlify</title><p>The web app is not built yet: run <code>npm run build:web</code>. The API is documented at <a href="/docs">/docs</a>.</p>');
+      .send(
+        '<!doctype html><title>Fixlify</title><p>The web app is not built yet: run <code>npm run build:web</code>. The API is documented at <a href="/docs">/docs</a>.</p>',
+      );
   });
 };

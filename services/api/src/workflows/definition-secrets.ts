@@ -14,7 +14,12 @@ export const shownWorkflow = (w: WorkflowDetail): WorkflowDetail => ({
  * against the stored definition (libs/channels sealWorkflowSecrets). A placeholder that cannot be
  * kept, a sealed value sent in or a secret over its limit is a 422 naming the step and field.
  */
-export const definitionToStore = <D extends Record<string, unknown>>(incoming: D, stored: unknown, scope: { organizationId: string; workflowId: string }, key: Buffer): D => {
+export const definitionToStore = <D extends Record<string, unknown>>(
+  incoming: D,
+  stored: unknown,
+  scope: { organizationId: string; workflowId: string },
+  key: Buffer,
+): D => {
   const r = sealWorkflowSecrets(incoming, stored, scope, key);
   if (r.issues.length > 0) {
     const first = r.issues[0]!;

@@ -34,7 +34,17 @@ describe('draft limits (POST/PUT /api/workflows)', () => {
     expect(responseOf(VALID)).toBeNull();
     expect(responseOf({ schemaVersion: 1, nodes: [], edges: [] })).toBeNull();
     // unfinished: no trigger chosen, no config yet, an empty SMS body, a delay without a mode
-    expect(responseOf({ nodes: [{ id: 't', type: 'trigger' }, { id: 's', type: 'send_sms' }, { id: 'd', type: 'delay', config: {} }, { id: 'c', type: 'condition', config: { when: { field: 'x' } } }], edges: [] })).toBeNull();
+    expect(
+      responseOf({
+        nodes: [
+          { id: 't', type: 'trigger' },
+          { id: 's', type: 'send_sms' },
+          { id: 'd', type: 'delay', config: {} },
+          { id: 'c', type: 'condition', config: { when: { field: 'x' } } },
+        ],
+        edges: [],
+      }),
+    ).toBeNull();
   });
 
   it(`refuses a definition over ${LIMITS.workflowDraftBytes} bytes of JSON with 413 payload_too_large`, () => {
@@ -51,12 +61,36 @@ describe('draft limits (POST/PUT /api/workflows)', () => {
     const cases: [unknown, { nodeId: string | null; path: string; edgeId?: string }, RegExp][] = [
       [withNode({ id: 'sms', type: 'send_sms', config: { body: 'hi' }, blob: 'x' }), { nodeId: 'sms', path: '' }, /This step has unknown field "blob"/],
       [withNode({ id: 'sms', type: 'send_sms', config: { body: 'hi', attachment: 'x' } }), { nodeId: 'sms', path: 'config' }, /unknown field "attachment"/],
-      [{ ...VALID, nodes: [{ id: 'trigger', type: 'trigger', trigger: { type: 'job_completed', note: 'x' } }] }, { nodeId: 'trigger', path: 'trigger' }, /unknown field "note"/],
-      [{ ...VALID, nodes: [{ id: 'trigger', type: 'trigger', trigger: { type: 'job_completed', filter: { field: 'a', op: 'eq', value: 1, why: 1 } } }] }, { nodeId: 'trigger', path: 'trigger.filter' }, /unknown field "why"/],
-      [withNode({ id: 'sms', type: 'send_sms', config: { body: 'hi' }, retry: { maxAttempts: 2, jitter: true } }), { nodeId: 'sms', path: 'retry' }, /unknown field "jitter"/],
-      [withNode({ id: 'd', type: 'delay', config: { mode: 'until', at: '{{ job.scheduled_start }}', seconds: 5 } }), { nodeId: 'd', path: 'config' }, /unknown field "seconds"/],
-      [withNode({ id: 'a', type: 'api_call', config: { url: 'https://x.io', auth: { type: 'bearer', token: 't', scope: 'all' } } }), { nodeId: 'a', path: 'config.auth' }, /unknown field "scope"/],
-      [{ ...VALID, edges: [{ id: 'e1', source: 'trigger', target: 'sms', color: 'red' }] }, { nodeId: null, path: 'edges.0', edgeId: 'e1' }, /This connection has unknown field "color"/],
+      [
+        { ...VALID, nodes: [{ id: 'trigger', type: 'trigger', trigger: { type: 'job_completed', note: 'x' } }] },
+        { nodeId: 'trigger', path: 'trigger' },
+        /unknown field "note"/,
+      ],
+      [
+        { ...VALID, nodes: [{ id: 'trigger', type: 'trigger', trigger: { type: 'job_completed', filter: { field: 'a', op: 'eq', value: 1, why: 1 } } }] },
+        { nodeId: 'trigger', path: 'trigger.filter' },
+        /unknown field "why"/,
+      ],
+      [
+        withNode({ id: 'sms', type: 'send_sms', config: { body: 'hi' }, retry: { maxAttempts: 2, jitter: true } }),
+        { nodeId: 'sms', path: 'retry' },
+        /unknown field "jitter"/,
+      ],
+      [
+        withNode({ id: 'd', type: 'delay', config: { mode: 'until', at: '{{ job.scheduled_start }}', seconds: 5 } }),
+        { nodeId: 'd', path: 'config' },
+        /unknown field "seconds"/,
+      ],
+      [
+        withNode({ id: 'a', type: 'api_call', config: { url: 'https://x.io', auth: { type: 'bearer', token: 't', scope: 'all' } } }),
+        { nodeId: 'a', path: 'config.auth' },
+        /unknown field "scope"/,
+      ],
+      [
+        { ...VALID, edges: [{ id: 'e1', source: 'trigger', target: 'sms', color: 'red' }] },
+        { nodeId: null, path: 'edges.0', edgeId: 'e1' },
+        /This connection has unknown field "color"/,
+      ],
       [{ ...VALID, settings: { reenrollment: 'every_time', priority: 1 } }, { nodeId: null, path: 'settings' }, /unknown field "priority"/],
     ];
     for (const [definition, where, message] of cases) {
@@ -74,7 +108,10 @@ describe('draft limits (POST/PUT /api/workflows)', () => {
       [withNode({ id: 'd', type: 'delay', config: { mode: 'forever' } }), 'config.mode', /must be one of "duration", "until"/],
     ] as const) {
       const r = responseOf(definition);
-      expect(r).toMatchObject({ status: 422, body: { code: 'invalid_workflow', details: [expect.objectContaining({ path, code: 'unknown_type', message: expect.stringMatching(message) })] } });
+      expect(r).toMatchObject({
+        status: 422,
+        body: { code: 'invalid_workflow', details: [expect.objectContaining({ path, code: 'unknown_type', message: expect.stringMatching(message) })] },
+      });
     }
   });
 
@@ -82,7 +119,10 @@ describe('draft limits (POST/PUT /api/workflows)', () => {
     const query = jest.fn(() => Promise.reject(new Error('must not be called')));
     const deps = { pool: { query } as unknown as Pool } as ApiDeps;
     const p = { organizationId: '69a4b6ca-844a-4ff0-aea2-faa4983a6d9c', role: 'editor' as const, userId: null, apiKeyId: null, actor: 'test' };
-    const huge = parseOr400(CreateWorkflowBody, { name: 'big', definition: withNode({ id: 'sms', type: 'send_sms', config: { body: 'x'.repeat(1_300_000) } }) });
+    const huge = parseOr400(CreateWorkflowBody, {
+      name: 'big',
+      definition: withNode({ id: 'sms', type: 'send_sms', config: { body: 'x'.repeat(1_300_000) } }),
+    });
     await expect(createWorkflow(deps, p, huge)).rejects.toMatchObject({ code: 'payload_too_large' });
     const unknown = parseOr400(UpdateWorkflowBody, { definition: withNode({ id: 'sms', type: 'send_sms', config: { body: 'hi' }, blob: 'x' }) });
     await expect(updateWorkflow(deps, p, '36c290c5-a69f-4349-ae2e-3e87e586802d', unknown)).rejects.toMatchObject({ code: 'invalid_workflow' });

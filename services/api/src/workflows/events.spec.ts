@@ -28,7 +28,11 @@ describe('manual events and test runs', () => {
       sample: { after: { title: 'Sink', status: 'completed' } },
       now,
     });
-    expect(Command.parse(cmd)).toMatchObject({ kind: 'start', version: 1, event: { type: 'job_completed', entityType: 'job', after: { title: 'Sink' }, data: { testRun: true } } });
+    expect(Command.parse(cmd)).toMatchObject({
+      kind: 'start',
+      version: 1,
+      event: { type: 'job_completed', entityType: 'job', after: { title: 'Sink' }, data: { testRun: true } },
+    });
     expect(entityTypeOf('estimate_sent')).toBe('estimate');
     expect(entityTypeOf('recurring')).toBe('none');
   });

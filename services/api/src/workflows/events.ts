@@ -1,5 +1,14 @@
 import { v5 as uuidv5 } from 'uuid';
-import { executionId, requestEventId, type DomainEvent, type EntityType, type StartCommand, triggerEntity, type TriggerType, type WorkflowDefinition } from '@fixlify/contracts';
+import {
+  executionId,
+  requestEventId,
+  type DomainEvent,
+  type EntityType,
+  type StartCommand,
+  triggerEntity,
+  type TriggerType,
+  type WorkflowDefinition,
+} from '@fixlify/contracts';
 import { triggerNode } from '@fixlify/workflow';
 
 const DRAFT_NAMESPACE = 'b8a7c0c4-5f7e-4c8e-8d0b-2f4b1f6f9a11';
@@ -38,7 +47,12 @@ export interface TestRunInput {
   workflow: { id: string; publishedVersionId: string | null; currentVersion: number; updatedAt: string };
   definition: WorkflowDefinition;
   requestId: string;
-  sample: { entityId?: string | undefined; after?: Record<string, unknown> | undefined; before?: Record<string, unknown> | undefined; data?: Record<string, unknown> | undefined };
+  sample: {
+    entityId?: string | undefined;
+    after?: Record<string, unknown> | undefined;
+    before?: Record<string, unknown> | undefined;
+    data?: Record<string, unknown> | undefined;
+  };
   now: Date;
 }
 

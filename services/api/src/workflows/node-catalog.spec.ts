@@ -20,10 +20,20 @@ describe('node catalog', () => {
   });
   it('every step the builder adds from the palette (as apps/web/src/diagram/edit.ts builds it) is a draft the API saves', () => {
     for (const t of c.triggers) {
-      const trigger = { id: 'trigger', type: 'trigger', position: { x: 0, y: 0 }, trigger: { type: t.type, ...(t.defaultConfig ? { config: t.defaultConfig } : {}) } };
+      const trigger = {
+        id: 'trigger',
+        type: 'trigger',
+        position: { x: 0, y: 0 },
+        trigger: { type: t.type, ...(t.defaultConfig ? { config: t.defaultConfig } : {}) },
+      };
       expect(() => assertDraftAcceptable({ schemaVersion: 1, nodes: [trigger], edges: [] })).not.toThrow();
     }
-    const steps = [...c.actions, ...c.controls].map((a, i) => ({ id: `${a.type}_${i}`, type: a.type, position: { x: 0, y: 120 * i }, config: structuredClone(a.defaultConfig ?? {}) }));
+    const steps = [...c.actions, ...c.controls].map((a, i) => ({
+      id: `${a.type}_${i}`,
+      type: a.type,
+      position: { x: 0, y: 120 * i },
+      config: structuredClone(a.defaultConfig ?? {}),
+    }));
     const edges = steps.map((s, i) => ({ id: `e${i}`, source: i === 0 ? 'trigger' : steps[i - 1]!.id, target: s.id, branch: 'next' }));
     const trigger = { id: 'trigger', type: 'trigger', position: { x: 0, y: -120 }, trigger: { type: 'job_completed' } };
     expect(() => assertDraftAcceptable({ schemaVersion: 1, nodes: [trigger, ...steps], edges, settings: { reenrollment: 'once_per_entity' } })).not.toThrow();

@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { ACTION_TYPES, ActionConfigs, Condition, ControlConfigs, TRIGGER_TYPES, TriggerSpec, triggerEntity, type ActionType, type Catalog, type JsonSchema, type TriggerType } from '@fixlify/contracts';
+import {
+  ACTION_TYPES,
+  ActionConfigs,
+  Condition,
+  ControlConfigs,
+  TRIGGER_TYPES,
+  TriggerSpec,
+  triggerEntity,
+  type ActionType,
+  type Catalog,
+  type JsonSchema,
+  type TriggerType,
+} from '@fixlify/contracts';
 
 const entityOf = triggerEntity;
 
@@ -82,7 +94,17 @@ const TRIGGER_DEFAULTS: Partial<Record<TriggerType, Record<string, unknown>>> = 
 };
 
 const triggerGroup = (t: TriggerType): string =>
-  t.startsWith('job_') ? 'Jobs' : t.startsWith('invoice_') ? 'Invoices' : t.startsWith('client_') ? 'Clients' : t.startsWith('estimate_') ? 'Estimates' : t === 'scheduled' || t === 'recurring' ? 'Time' : 'External';
+  t.startsWith('job_')
+    ? 'Jobs'
+    : t.startsWith('invoice_')
+      ? 'Invoices'
+      : t.startsWith('client_')
+        ? 'Clients'
+        : t.startsWith('estimate_')
+          ? 'Estimates'
+          : t === 'scheduled' || t === 'recurring'
+            ? 'Time'
+            : 'External';
 
 const triggerConfigSchema = (t: TriggerType): JsonSchema | null => {
   const option = TriggerSpec.options.find((o) => o.shape.type.value === t);
@@ -91,25 +113,44 @@ const triggerConfigSchema = (t: TriggerType): JsonSchema | null => {
 };
 
 /** The builder's palette: every trigger and step of the catalogue, with JSON Schemas of their configs. */
-export const nodeCatalog = () => ({
-  triggers: TRIGGER_TYPES.map((t) => ({
-    type: t,
-    label: LABELS[t],
-    group: triggerGroup(t),
-    configSchema: triggerConfigSchema(t),
-    defaultConfig: TRIGGER_DEFAULTS[t] ?? null,
-    variables: contextVariables(t),
-  })),
-  actions: ACTION_TYPES.map((t) => ({
-    type: t,
-    label: t === 'webhook' ? 'Call a webhook' : LABELS[t],
-    configSchema: schema(ActionConfigs[t]),
-    defaultConfig: ACTION_DEFAULTS[t],
-  })),
-  controls: [
-    { type: 'condition' as const, label: LABELS.condition, configSchema: schema(ControlConfigs.condition), defaultConfig: { when: { field: 'job.total', op: 'gt', value: 100 } }, branches: ['true', 'false'] },
-    { type: 'delay' as const, label: LABELS.delay, configSchema: schema(ControlConfigs.delay), defaultConfig: { mode: 'duration', seconds: 3600 }, branches: ['next'] },
-    { type: 'loop' as const, label: LABELS.loop, configSchema: schema(ControlConfigs.loop), defaultConfig: { over: 'vars.items', as: 'item', maxIterations: 100 }, branches: ['body', 'done'] },
-  ],
-  conditionSchema: schema(Condition),
-}) satisfies Catalog;
+export const nodeCatalog = () =>
+  ({
+    triggers: TRIGGER_TYPES.map((t) => ({
+      type: t,
+      label: LABELS[t],
+      group: triggerGroup(t),
+      configSchema: triggerConfigSchema(t),
+      defaultConfig: TRIGGER_DEFAULTS[t] ?? null,
+      variables: contextVariables(t),
+    })),
+    actions: ACTION_TYPES.map((t) => ({
+      type: t,
+      label: t === 'webhook' ? 'Call a webhook' : LABELS[t],
+      configSchema: schema(ActionConfigs[t]),
+      defaultConfig: ACTION_DEFAULTS[t],
+    })),
+    controls: [
+      {
+        type: 'condition' as const,
+        label: LABELS.condition,
+        configSchema: schema(ControlConfigs.condition),
+        defaultConfig: { when: { field: 'job.total', op: 'gt', value: 100 } },
+        branches: ['true', 'false'],
+      },
+      {
+        type: 'delay' as const,
+        label: LABELS.delay,
+        configSchema: schema(ControlConfigs.delay),
+        defaultConfig: { mode: 'duration', seconds: 3600 },
+        branches: ['next'],
+      },
+      {
+        type: 'loop' as const,
+        label: LABELS.loop,
+        configSchema: schema(ControlConfigs.loop),
+        defaultConfig: { over: 'vars.items', as: 'item', maxIterations: 100 },
+        branches: ['body', 'done'],
+      },
+    ],
+    conditionSchema: schema(Condition),
+  }) satisfies Catalog;

@@ -2,7 +2,6 @@ import { entityTable, isUuid } from '@fixlify/contracts';
 import type { Pool } from 'pg';
 import { ApiError } from '../http/errors';
 
-
 /**
  * The executor loads records by id: a manual run or test run that names another organization's
  * record would read it into the context. Such ids answer 404 as if they did not exist.

@@ -8,7 +8,8 @@ import { getWorkflow } from './workflow-queries';
 /** POST /api/workflows/:id/activate: the published version starts running again (409 before a first publish). */
 export const activateWorkflow = async (pool: Pool, organizationId: string, id: string): Promise<WorkflowDetail> => {
   await getWorkflow(pool, organizationId, id);
-  if (!(await setWorkflowActive(pool, { workflowId: id, organizationId, active: true }))) throw new ApiError('conflict', 'publish the workflow before activating it');
+  if (!(await setWorkflowActive(pool, { workflowId: id, organizationId, active: true })))
+    throw new ApiError('conflict', 'publish the workflow before activating it');
   return shownWorkflow(await getWorkflow(pool, organizationId, id));
 };
 

@@ -25,7 +25,14 @@ export const testRunWorkflow = async (
   // the draft revision's version id has always been derived from the row's Date as String() writes it (local time,
   // whole seconds), not from the answer's ISO form: kept, so the same draft keeps its version id
   const revision = { ...w, updatedAt: String(new Date(w.updatedAt)) };
-  const cmd = testRunCommand({ organizationId: p.organizationId, workflow: revision, definition, requestId: b.requestId ?? randomUUID(), sample: b, now: now() });
+  const cmd = testRunCommand({
+    organizationId: p.organizationId,
+    workflow: revision,
+    definition,
+    requestId: b.requestId ?? randomUUID(),
+    sample: b,
+    now: now(),
+  });
   // the executor loads the records the sample points at: they must be this organization's
   if (cmd.event.entityId) {
     if (cmd.event.entityType !== 'none') await assertOwnedEntity(deps.pool, p.organizationId, cmd.event.entityType, cmd.event.entityId);

@@ -28,7 +28,23 @@ export const triggerWorkflow = async (
   // a just-published or re-activated workflow: wait until every matcher has indexed it (the rule ingest applies to webhooks)
   const indexed = await findWorkflow(deps.pool, id);
   if (indexed) await waitUntilIndexed(indexed, deps.cfg.WORKFLOW_ACTIVATION_GRACE_MS, now());
-  const ev = manualEvent({ organizationId: p.organizationId, workflowId: id, requestId: b.requestId ?? randomUUID(), context: b.context, entity: b.entity, now: now() });
+  const ev = manualEvent({
+    organizationId: p.organizationId,
+    workflowId: id,
+    requestId: b.requestId ?? randomUUID(),
+    context: b.context,
+    entity: b.entity,
+    now: now(),
+  });
   await deps.publisher.send(TOPICS.events, `${p.organizationId}:${id}`, JSON.stringify(ev));
-  return { eventId: ev.eventId, executionId: enrollmentExecutionId({ workflowId: id, versionId: w.publishedVersionId, reenrollment: w.reenrollment, eventId: ev.eventId, entityId: ev.entityId }) };
+  return {
+    eventId: ev.eventId,
+    executionId: enrollmentExecutionId({
+      workflowId: id,
+      versionId: w.publishedVersionId,
+      reenrollment: w.reenrollment,
+      eventId: ev.eventId,
+      entityId: ev.entityId,
+    }),
+  };
 };

@@ -21,7 +21,9 @@ export const WORKFLOW_COLUMNS = `id, name, description, status, is_active AS "is
   published_version_id AS "publishedVersionId", template_id AS "templateId", execution_count AS "executionCount", success_count AS "successCount",
   failure_count AS "failureCount", last_triggered_at AS "lastTriggeredAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-export const toWorkflowSummary = <R extends WorkflowRow>(r: R): Omit<R, 'lastTriggeredAt' | 'createdAt' | 'updatedAt'> & Pick<WorkflowSummary, 'lastTriggeredAt' | 'createdAt' | 'updatedAt'> => ({
+export const toWorkflowSummary = <R extends WorkflowRow>(
+  r: R,
+): Omit<R, 'lastTriggeredAt' | 'createdAt' | 'updatedAt'> & Pick<WorkflowSummary, 'lastTriggeredAt' | 'createdAt' | 'updatedAt'> => ({
   ...r,
   lastTriggeredAt: isoOrNull(r.lastTriggeredAt),
   createdAt: iso(r.createdAt),

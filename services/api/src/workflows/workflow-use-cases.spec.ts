@@ -130,7 +130,11 @@ describe('testRunWorkflow', () => {
     expect([low.filterMatched, high.filterMatched]).toEqual([false, true]);
     const cmd = Command.parse(JSON.parse(sent[0]!.value));
     expect(sent[0]).toMatchObject({ topic: TOPICS.commands, key: low.executionId });
-    expect(cmd).toMatchObject({ kind: 'start', executionId: low.executionId, event: { type: 'job_completed', entityType: 'job', entityId: job, data: { testRun: true } } });
+    expect(cmd).toMatchObject({
+      kind: 'start',
+      executionId: low.executionId,
+      event: { type: 'job_completed', entityType: 'job', entityId: job, data: { testRun: true } },
+    });
   });
   it('keeps the version id of a draft revision derived as it always was (from the stored time as String() writes it)', async () => {
     const { deps, sent } = fakeDeps(workflowRow({ definition: jobCompleted }), { 'FROM jobs': [{ '?column?': 1 }] });
@@ -140,7 +144,10 @@ describe('testRunWorkflow', () => {
   });
   it('refuses an invalid draft with 422 naming its problems, and sends nothing', async () => {
     const { deps, sent } = fakeDeps(workflowRow({ definition: { nodes: [{ id: 's', type: 'send_sms', config: { body: '' } }], edges: [] } }));
-    await expect(testRunWorkflow(deps, editor, wf, {}, () => now)).rejects.toMatchObject({ code: 'invalid_workflow', message: expect.stringMatching(/fix them before a test run$/) });
+    await expect(testRunWorkflow(deps, editor, wf, {}, () => now)).rejects.toMatchObject({
+      code: 'invalid_workflow',
+      message: expect.stringMatching(/fix them before a test run$/),
+    });
     expect(sent).toEqual([]);
   });
 });
@@ -150,13 +157,19 @@ describe('publishWorkflow', () => {
     jest.mocked(publishWorkflowVersion).mockResolvedValue({ workflowId: wf, versionId: ver, version: 2 });
     const { deps } = fakeDeps(workflowRow({ definition: jobCompleted }));
     const r = await publishWorkflow(deps, editor, wf, { activate: true });
-    expect(publishWorkflowVersion).toHaveBeenCalledWith(deps.pool, expect.objectContaining({ workflowId: wf, organizationId: org, triggerType: 'job_completed', publishedBy: 'ed@example.com', activate: true }));
+    expect(publishWorkflowVersion).toHaveBeenCalledWith(
+      deps.pool,
+      expect.objectContaining({ workflowId: wf, organizationId: org, triggerType: 'job_completed', publishedBy: 'ed@example.com', activate: true }),
+    );
     expect(r).toMatchObject({ workflowId: wf, versionId: ver, version: 2, workflow: { id: wf } });
   });
   it('refuses an invalid draft before publishing anything', async () => {
     jest.mocked(publishWorkflowVersion).mockReset();
     const { deps } = fakeDeps(workflowRow({ definition: { nodes: [], edges: [] } }));
-    await expect(publishWorkflow(deps, editor, wf, {})).rejects.toMatchObject({ code: 'invalid_workflow', message: expect.stringMatching(/fix them before publishing$/) });
+    await expect(publishWorkflow(deps, editor, wf, {})).rejects.toMatchObject({
+      code: 'invalid_workflow',
+      message: expect.stringMatching(/fix them before publishing$/),
+    });
     expect(publishWorkflowVersion).not.toHaveBeenCalled();
   });
 });

@@ -57,20 +57,34 @@ export class WorkflowsController {
   }
 
   @Post()
-  @Doc({ summary: 'Create a draft workflow (definition at most 256 KiB of JSON: 413; unknown fields or types: 422)', body: CreateWorkflowBody, role: 'editor', response: WorkflowDetail })
+  @Doc({
+    summary: 'Create a draft workflow (definition at most 256 KiB of JSON: 413; unknown fields or types: 422)',
+    body: CreateWorkflowBody,
+    role: 'editor',
+    response: WorkflowDetail,
+  })
   create(@Caller() p: Principal, @Body(zod(CreateWorkflowBody)) b: CreateWorkflowBody): Promise<WorkflowDetail> {
     return createWorkflow(this.deps, p, b);
   }
 
   @Post('validate')
   @HttpCode(200)
-  @Doc({ summary: 'Validate a definition without saving it (errors point at the step and field)', body: ValidateBody, role: 'editor', response: ValidationResult })
+  @Doc({
+    summary: 'Validate a definition without saving it (errors point at the step and field)',
+    body: ValidateBody,
+    role: 'editor',
+    response: ValidationResult,
+  })
   validateAny(@Caller() _p: Principal, @Body(zod(ValidateBody)) b: ValidateBody): ValidationResult {
     return validateDefinition(b.definition);
   }
 
   @Get(':id')
-  @Doc({ summary: "A workflow with its draft and published definitions (steps' secrets shown as the placeholder to everybody)", role: 'viewer', response: WorkflowDetail })
+  @Doc({
+    summary: "A workflow with its draft and published definitions (steps' secrets shown as the placeholder to everybody)",
+    role: 'viewer',
+    response: WorkflowDetail,
+  })
   get(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string): Promise<WorkflowDetail> {
     return showWorkflow(this.deps.pool, p, id);
   }
@@ -102,7 +116,12 @@ export class WorkflowsController {
 
   @Post(':id/publish')
   @HttpCode(200)
-  @Doc({ summary: 'Publish the draft as a new immutable version (and optionally activate it); the matcher learns it through CDC', body: PublishBody, role: 'editor', response: PublishResult })
+  @Doc({
+    summary: 'Publish the draft as a new immutable version (and optionally activate it); the matcher learns it through CDC',
+    body: PublishBody,
+    role: 'editor',
+    response: PublishResult,
+  })
   publish(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(PublishBody)) b: PublishBody): Promise<PublishResult> {
     return publishWorkflow(this.deps, p, id, b);
   }
@@ -142,7 +161,12 @@ export class WorkflowsController {
 
   @Post(':id/test-run')
   @HttpCode(202)
-  @Doc({ summary: "Run the draft once with sample data (the trigger's images); watch it in the execution monitor", body: TestRunBody, role: 'editor', response: TestRunResult })
+  @Doc({
+    summary: "Run the draft once with sample data (the trigger's images); watch it in the execution monitor",
+    body: TestRunBody,
+    role: 'editor',
+    response: TestRunResult,
+  })
   testRun(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(TestRunBody)) b: TestRunBody): Promise<TestRunResult> {
     return testRunWorkflow(this.deps, p, id, b);
   }

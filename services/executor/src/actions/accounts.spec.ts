@@ -17,7 +17,10 @@ const cfg: AccountsConfig = {
   VAPID_SUBJECT: 'mailto:ops@example.com',
 };
 const ownMailgun: NonNullable<OrgCredentials['mailgun']> = { secret: 'key-org', settings: { domain: 'mg.org.example', from: 'Org <hi@org.example>' } };
-const ownSmtp: NonNullable<OrgCredentials['smtp']> = { secret: 'pw', settings: { host: 'smtp.org.example', port: 587, secure: false, user: 'u', from: 'Org <hi@org.example>' } };
+const ownSmtp: NonNullable<OrgCredentials['smtp']> = {
+  secret: 'pw',
+  settings: { host: 'smtp.org.example', port: 587, secure: false, user: 'u', from: 'Org <hi@org.example>' },
+};
 
 describe('deploymentSmtp', () => {
   it('is null without SMTP_URL', () => {
@@ -38,11 +41,21 @@ describe('deploymentSmtp', () => {
 
 describe('mailgunAccount', () => {
   it("is the deployment's without an own account", () => {
-    expect(mailgunAccount(undefined, cfg, policy)).toEqual({ apiBase: cfg.MAILGUN_API_BASE, domain: cfg.MAILGUN_DOMAIN, apiKey: 'key-deployment', from: cfg.MAIL_FROM });
+    expect(mailgunAccount(undefined, cfg, policy)).toEqual({
+      apiBase: cfg.MAILGUN_API_BASE,
+      domain: cfg.MAILGUN_DOMAIN,
+      apiKey: 'key-deployment',
+      from: cfg.MAIL_FROM,
+    });
   });
 
   it("is the organization's, on the deployment's API base (unguarded) unless it names its own (guarded)", () => {
-    expect(mailgunAccount(ownMailgun, cfg, policy)).toEqual({ apiBase: cfg.MAILGUN_API_BASE, domain: 'mg.org.example', apiKey: 'key-org', from: 'Org <hi@org.example>' });
+    expect(mailgunAccount(ownMailgun, cfg, policy)).toEqual({
+      apiBase: cfg.MAILGUN_API_BASE,
+      domain: 'mg.org.example',
+      apiKey: 'key-org',
+      from: 'Org <hi@org.example>',
+    });
     const eu = mailgunAccount({ ...ownMailgun, settings: { ...ownMailgun.settings, apiBase: 'https://api.eu.mailgun.net' } }, cfg, policy);
     expect(eu).toMatchObject({ apiBase: 'https://api.eu.mailgun.net', policy });
   });
@@ -58,14 +71,25 @@ describe('emailRoute', () => {
     expect(emailRoute(undefined, { smtp: ownSmtp }, cfg, policy)).toEqual({
       provider: 'smtp',
       account: 'organization',
-      smtp: { host: 'smtp.org.example', port: 587, secure: false, from: 'Org <hi@org.example>', auth: { user: 'u', pass: 'pw' }, guard: { policy, allowedPorts: cfg.SMTP_ALLOWED_PORTS } },
+      smtp: {
+        host: 'smtp.org.example',
+        port: 587,
+        secure: false,
+        from: 'Org <hi@org.example>',
+        auth: { user: 'u', pass: 'pw' },
+        guard: { policy, allowedPorts: cfg.SMTP_ALLOWED_PORTS },
+      },
     });
   });
 
   it("uses the deployment's SMTP only when it has no Mailgun key, or when the step asks for SMTP", () => {
     const withSmtp = { ...cfg, SMTP_URL: 'smtp://mail.example:2525' };
     expect(emailRoute(undefined, {}, withSmtp, policy)).toMatchObject({ provider: 'mailgun', account: 'deployment' });
-    expect(emailRoute(undefined, {}, { ...withSmtp, MAILGUN_API_KEY: '' }, policy)).toMatchObject({ provider: 'smtp', account: 'deployment', smtp: { host: 'mail.example', port: 2525 } });
+    expect(emailRoute(undefined, {}, { ...withSmtp, MAILGUN_API_KEY: '' }, policy)).toMatchObject({
+      provider: 'smtp',
+      account: 'deployment',
+      smtp: { host: 'mail.example', port: 2525 },
+    });
     expect(emailRoute('smtp', { mailgun: ownMailgun }, withSmtp, policy)).toMatchObject({ provider: 'smtp', account: 'deployment' });
   });
 
@@ -81,15 +105,25 @@ describe('emailRoute', () => {
 describe('telnyxAccount', () => {
   it("is the organization's key, sender and profile on the deployment's API base, else the deployment's", () => {
     expect(telnyxAccount(undefined, cfg)).toEqual({ apiBase: cfg.TELNYX_API_BASE, apiKey: 'tx-deployment', from: '+15550000000' });
-    expect(telnyxAccount({ secret: 'tx-org', settings: { from: '+15551234567' } }, cfg)).toEqual({ apiBase: cfg.TELNYX_API_BASE, apiKey: 'tx-org', from: '+15551234567' });
-    expect(telnyxAccount({ secret: 'tx-org', settings: { from: '+15551234567', messagingProfileId: 'mp-1' } }, cfg)).toMatchObject({ messagingProfileId: 'mp-1' });
+    expect(telnyxAccount({ secret: 'tx-org', settings: { from: '+15551234567' } }, cfg)).toEqual({
+      apiBase: cfg.TELNYX_API_BASE,
+      apiKey: 'tx-org',
+      from: '+15551234567',
+    });
+    expect(telnyxAccount({ secret: 'tx-org', settings: { from: '+15551234567', messagingProfileId: 'mp-1' } }, cfg)).toMatchObject({
+      messagingProfileId: 'mp-1',
+    });
   });
 });
 
 describe('vapidKeys', () => {
   it("is the organization's keys, else the deployment's", () => {
     expect(vapidKeys(undefined, cfg)).toEqual({ publicKey: 'pub-deployment', privateKey: 'priv-deployment', subject: 'mailto:ops@example.com' });
-    expect(vapidKeys({ secret: 'priv-org', settings: { publicKey: 'pub-org', subject: 'https://org.example' } }, cfg)).toEqual({ publicKey: 'pub-org', privateKey: 'priv-org', subject: 'https://org.example' });
+    expect(vapidKeys({ secret: 'priv-org', settings: { publicKey: 'pub-org', subject: 'https://org.example' } }, cfg)).toEqual({
+      publicKey: 'pub-org',
+      privateKey: 'priv-org',
+      subject: 'https://org.example',
+    });
   });
 
   it('is null when the keys are not set', () => {

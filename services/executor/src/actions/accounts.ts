@@ -37,7 +37,11 @@ export const deploymentSmtp = (cfg: Pick<AccountsConfig, 'SMTP_URL' | 'MAIL_FROM
 };
 
 /** An organization's own SMTP server: reached only on a submission port and through the outbound guard. */
-export const organizationSmtp = (own: NonNullable<OrgCredentials['smtp']>, cfg: Pick<AccountsConfig, 'SMTP_ALLOWED_PORTS'>, policy: OutboundPolicy): SmtpConfig => ({
+export const organizationSmtp = (
+  own: NonNullable<OrgCredentials['smtp']>,
+  cfg: Pick<AccountsConfig, 'SMTP_ALLOWED_PORTS'>,
+  policy: OutboundPolicy,
+): SmtpConfig => ({
   host: own.settings.host,
   port: own.settings.port,
   secure: own.settings.secure,
@@ -79,11 +83,19 @@ export const emailRoute = (provider: unknown, acc: OrgCredentials, cfg: Accounts
 /** Telnyx: the organization's key, sender and messaging profile, else the deployment's; the API base is always the deployment's. */
 export const telnyxAccount = (own: OrgCredentials['telnyx'], cfg: Pick<AccountsConfig, 'TELNYX_API_BASE' | 'TELNYX_API_KEY' | 'TELNYX_FROM'>): TelnyxConfig =>
   own
-    ? { apiBase: cfg.TELNYX_API_BASE, apiKey: own.secret, from: own.settings.from, ...(own.settings.messagingProfileId ? { messagingProfileId: own.settings.messagingProfileId } : {}) }
+    ? {
+        apiBase: cfg.TELNYX_API_BASE,
+        apiKey: own.secret,
+        from: own.settings.from,
+        ...(own.settings.messagingProfileId ? { messagingProfileId: own.settings.messagingProfileId } : {}),
+      }
     : { apiBase: cfg.TELNYX_API_BASE, apiKey: cfg.TELNYX_API_KEY, from: cfg.TELNYX_FROM };
 
 /** Web Push VAPID keys, or null when the chosen account has none (the deployment's may be unset). */
-export const vapidKeys = (own: OrgCredentials['webpush'], cfg: Pick<AccountsConfig, 'VAPID_PUBLIC_KEY' | 'VAPID_PRIVATE_KEY' | 'VAPID_SUBJECT'>): VapidConfig | null => {
+export const vapidKeys = (
+  own: OrgCredentials['webpush'],
+  cfg: Pick<AccountsConfig, 'VAPID_PUBLIC_KEY' | 'VAPID_PRIVATE_KEY' | 'VAPID_SUBJECT'>,
+): VapidConfig | null => {
   const vapid = own
     ? { publicKey: own.settings.publicKey, privateKey: own.secret, subject: own.settings.subject }
     : { publicKey: cfg.VAPID_PUBLIC_KEY, privateKey: cfg.VAPID_PRIVATE_KEY, subject: cfg.VAPID_SUBJECT };

@@ -12,7 +12,10 @@ export interface SendIo {
 }
 export type Send = (io: SendIo) => Promise<{ providerMessageId: string | null; output: Record<string, unknown> }>;
 /** Asks the provider about an attempt left in doubt: what it knows, or why it cannot say (the outcome stays unknown). */
-export type Reconcile = (d: { since: Date; providerMessageId: string | null }) => Promise<{ providerMessageId: string | null; output: Record<string, unknown> } | string>;
+export type Reconcile = (d: {
+  since: Date;
+  providerMessageId: string | null;
+}) => Promise<{ providerMessageId: string | null; output: Record<string, unknown> } | string>;
 
 /** Thrown out of the last-byte hook when a later claim took the step over: the request is abandoned unfinished. */
 class ClaimLost extends Error {
@@ -53,7 +56,12 @@ export const createDelivery = (ledger: DeliveryLedger): Delivery => {
       kind: 'client',
       attributes: { 'fixlify.channel': channel, 'fixlify.step_key': req.stepKey, 'fixlify.attempt': req.attempt, ...identityAttributes(req) },
     });
-    const outcome = await deliverOnce(req, channel, (beforeLastByte) => send({ traceparent: formatTraceparent(span.context), ...(beforeLastByte ? { beforeLastByte } : {}) }), reconcile).catch((e: unknown) => {
+    const outcome = await deliverOnce(
+      req,
+      channel,
+      (beforeLastByte) => send({ traceparent: formatTraceparent(span.context), ...(beforeLastByte ? { beforeLastByte } : {}) }),
+      reconcile,
+    ).catch((e: unknown) => {
       span.end(e);
       throw e;
     });
@@ -76,7 +84,11 @@ export const createDelivery = (ledger: DeliveryLedger): Delivery => {
       const decision = await ledger.begin(key);
       switch (decision.kind) {
         case 'already_delivered':
-          return { kind: 'ok', output: { ...(decision.response ?? {}), providerMessageId: decision.providerMessageId, deduplicated: true }, delivery: 'deduplicated' };
+          return {
+            kind: 'ok',
+            output: { ...(decision.response ?? {}), providerMessageId: decision.providerMessageId, deduplicated: true },
+            delivery: 'deduplicated',
+          };
         case 'already_suppressed':
           return { kind: 'ok', output: { suppressed: true, reason: decision.reason }, delivery: 'suppressed' };
         case 'busy':
@@ -118,12 +130,19 @@ export const createDelivery = (ledger: DeliveryLedger): Delivery => {
       const maybeDelivered = e.maybeDelivered && onWire;
       await ledger.failed(req.stepKey, `${e.code}: ${e.message}`, maybeDelivered, channel);
       if (maybeDelivered && !resendable) {
-        return failed(OUTCOME_UNKNOWN, `this ${channel} may have been delivered (${e.detail ? `${e.message} (${e.detail})` : e.message}); not sent again so nobody receives it twice`);
+        return failed(
+          OUTCOME_UNKNOWN,
+          `this ${channel} may have been delivered (${e.detail ? `${e.message} (${e.detail})` : e.message}); not sent again so nobody receives it twice`,
+        );
       }
       return {
         kind: 'failed',
         // a channel's codes are step error codes (ChannelErrorCode ⊂ StepErrorCode, checked by the compiler here)
-        error: { code: e.code, message: e.detail ? `${e.message} (${e.detail})` : e.message, retryable: mayRetry(channel, { retryable: e.retryable, maybeDelivered }) },
+        error: {
+          code: e.code,
+          message: e.detail ? `${e.message} (${e.detail})` : e.message,
+          retryable: mayRetry(channel, { retryable: e.retryable, maybeDelivered }),
+        },
         ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
       };
     }
@@ -149,7 +168,10 @@ export const createDelivery = (ledger: DeliveryLedger): Delivery => {
         why = `asking the provider failed: ${e instanceof Error ? e.message : String(e)}`;
       }
     }
-    return failed(OUTCOME_UNKNOWN, `an earlier attempt of this ${key.channel} was on the wire when it stopped without an answer (${why}); not sent again so nobody receives it twice`);
+    return failed(
+      OUTCOME_UNKNOWN,
+      `an earlier attempt of this ${key.channel} was on the wire when it stopped without an answer (${why}); not sent again so nobody receives it twice`,
+    );
   };
 
   const flush = async (): Promise<void> => {

@@ -7,7 +7,13 @@ export type PeopleChannel = 'email' | 'sms' | 'push';
 const CONSENT_COLUMN: Record<PeopleChannel, string> = { email: 'email_consent', sms: 'sms_consent', push: 'push_consent' };
 
 /** Why a message must not go to this recipient, or null. Opt-outs (STOP, unsubscribe) are recorded suppressions. */
-export const suppressionReason = async (pool: Pool, organizationId: string, channel: PeopleChannel, address: string, ctx: ExecutionContext): Promise<string | null> => {
+export const suppressionReason = async (
+  pool: Pool,
+  organizationId: string,
+  channel: PeopleChannel,
+  address: string,
+  ctx: ExecutionContext,
+): Promise<string | null> => {
   const client = ctx.client;
   if (client) {
     const matches = channel === 'email' ? client.email === address : channel === 'sms' ? client.phone === address : client.id === address;

@@ -23,15 +23,23 @@ describe('planUpdate (update_record allow-list)', () => {
     const plan = planUpdate({ ...base, table: 'jobs', set: { status: 'scheduled', technician_id: tech } });
     expect(plan.kind).toBe('sql');
     if (plan.kind !== 'sql') return;
-    expect(plan.text).toMatch(/WHERE id = \$1 AND organization_id = \$2 AND \(\$6::uuid IS NULL OR EXISTS \(SELECT 1 FROM technicians r WHERE r\.id = \$6::uuid AND r\.organization_id = \$2\)\)/);
+    expect(plan.text).toMatch(
+      /WHERE id = \$1 AND organization_id = \$2 AND \(\$6::uuid IS NULL OR EXISTS \(SELECT 1 FROM technicians r WHERE r\.id = \$6::uuid AND r\.organization_id = \$2\)\)/,
+    );
     expect(plan.values.at(-1)).toBe(tech);
     // clearing it needs no check
-    expect(planUpdate({ ...base, table: 'tasks', set: { technician_id: '' } })).toMatchObject({ kind: 'sql', values: [ID, base.organizationId, 'exec:step', 1, null] });
+    expect(planUpdate({ ...base, table: 'tasks', set: { technician_id: '' } })).toMatchObject({
+      kind: 'sql',
+      values: [ID, base.organizationId, 'exec:step', 1, null],
+    });
   });
 
   it('refuses an id-valued column that is not a uuid with the message of a foreign id', () => {
     const plan = planUpdate({ ...base, table: 'jobs', set: { technician_id: 'tech-1' } });
-    expect(plan.kind === 'refused' && plan.outcome).toEqual({ kind: 'failed', error: { code: 'invalid_reference', message: 'technician_id tech-1 is not a technician of this organization', retryable: false } });
+    expect(plan.kind === 'refused' && plan.outcome).toEqual({
+      kind: 'failed',
+      error: { code: 'invalid_reference', message: 'technician_id tech-1 is not a technician of this organization', retryable: false },
+    });
   });
 
   it('writes an empty value as NULL', () => {

@@ -43,7 +43,9 @@ const SINGULAR: Readonly<Record<string, string>> = { technicians: 'technician', 
 const notOurs = (field: string, table: string, value: string): ActionOutcome =>
   failed('invalid_reference', `${field} ${value.slice(0, 80)} is not a ${SINGULAR[table] ?? table} of this organization`);
 
-export const UPDATABLE_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(Object.entries(COLUMN_TYPES).map(([t, cols]) => [t, new Set(Object.keys(cols))]));
+export const UPDATABLE_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(
+  Object.entries(COLUMN_TYPES).map(([t, cols]) => [t, new Set(Object.keys(cols))]),
+);
 
 const dbFailure = (e: unknown): ActionOutcome => {
   const code = (e as { code?: string }).code ?? '';
@@ -64,7 +66,14 @@ export type UpdatePlan = { kind: 'sql'; text: string; values: unknown[] } | { ki
  * The statement an update_record step runs, or why it is refused. Table and column names come
  * only from UPDATABLE_COLUMNS, never from the workflow text; values are always parameters.
  */
-export const planUpdate = (p: { organizationId: string; table: string; id: string; set: Record<string, unknown>; stepKey: string; depth: number }): UpdatePlan => {
+export const planUpdate = (p: {
+  organizationId: string;
+  table: string;
+  id: string;
+  set: Record<string, unknown>;
+  stepKey: string;
+  depth: number;
+}): UpdatePlan => {
   const allowed = Object.prototype.hasOwnProperty.call(UPDATABLE_COLUMNS, p.table) ? UPDATABLE_COLUMNS[p.table] : undefined;
   if (!allowed) return { kind: 'refused', outcome: failed('invalid_table', `table ${String(p.table).slice(0, 80)} cannot be updated by automations`) };
   if (!isUuid(p.id)) return { kind: 'refused', outcome: failed('invalid_record_id', `record id "${p.id.slice(0, 80)}" is not a uuid`) };
@@ -79,11 +88,16 @@ export const planUpdate = (p: { organizationId: string; table: string; id: strin
   });
   for (const [i, c] of cols.entries()) {
     const v = values[i];
-    if (REFERENCE_COLUMNS[c] && v !== null && (typeof v !== 'string' || !isUuid(v))) return { kind: 'refused', outcome: notOurs(c, REFERENCE_COLUMNS[c], typeof v === 'string' ? v : JSON.stringify(v)) };
+    if (REFERENCE_COLUMNS[c] && v !== null && (typeof v !== 'string' || !isUuid(v)))
+      return { kind: 'refused', outcome: notOurs(c, REFERENCE_COLUMNS[c], typeof v === 'string' ? v : JSON.stringify(v)) };
   }
   // a referenced record must be the organization's: checked in the statement itself (no window between check and write)
   const owned = cols
-    .map((c, i) => (REFERENCE_COLUMNS[c] ? ` AND ($${i + 5}::uuid IS NULL OR EXISTS (SELECT 1 FROM ${REFERENCE_COLUMNS[c]} r WHERE r.id = $${i + 5}::uuid AND r.organization_id = $2))` : ''))
+    .map((c, i) =>
+      REFERENCE_COLUMNS[c]
+        ? ` AND ($${i + 5}::uuid IS NULL OR EXISTS (SELECT 1 FROM ${REFERENCE_COLUMNS[c]} r WHERE r.id = $${i + 5}::uuid AND r.organization_id = $2))`
+        : '',
+    )
     .join('');
   return {
     kind: 'sql',
@@ -109,10 +123,10 @@ const foreignReference = (p: UpdateRequest): ActionOutcome | null => {
 export const createRecordWriter = (pool: Pool): { update: (p: UpdateRequest) => Promise<ActionOutcome> } => {
   const batchers = new Map<string, Batcher<UpdateRequest, ActionOutcome>>();
   const ownRecords = async (table: string, ps: UpdateRequest[]): Promise<Set<string>> => {
-    const r = await pool.query<{ id: string }>(`SELECT t.id FROM ${table} t JOIN unnest($1::uuid[], $2::uuid[]) AS u(id, org) ON t.id = u.id AND t.organization_id = u.org`, [
-      ps.map((p) => p.id),
-      ps.map((p) => p.organizationId),
-    ]);
+    const r = await pool.query<{ id: string }>(
+      `SELECT t.id FROM ${table} t JOIN unnest($1::uuid[], $2::uuid[]) AS u(id, org) ON t.id = u.id AND t.organization_id = u.org`,
+      [ps.map((p) => p.id), ps.map((p) => p.organizationId)],
+    );
     return new Set(r.rows.map((x) => x.id));
   };
   const runGroup = async (table: string, cols: string[], group: UpdateRequest[]): Promise<ActionOutcome[]> => {
@@ -131,7 +145,11 @@ export const createRecordWriter = (pool: Pool): { update: (p: UpdateRequest) => 
       const types = COLUMN_TYPES[table]!;
       const assignments = cols.map((c, k) => `${c} = u.c${k}::${types[c]!}`);
       const owned = cols
-        .map((c, k) => (REFERENCE_COLUMNS[c] ? ` AND (u.c${k} IS NULL OR EXISTS (SELECT 1 FROM ${REFERENCE_COLUMNS[c]} r WHERE r.id = u.c${k}::uuid AND r.organization_id = u.org))` : ''))
+        .map((c, k) =>
+          REFERENCE_COLUMNS[c]
+            ? ` AND (u.c${k} IS NULL OR EXISTS (SELECT 1 FROM ${REFERENCE_COLUMNS[c]} r WHERE r.id = u.c${k}::uuid AND r.organization_id = u.org))`
+            : '',
+        )
         .join('');
       const res = await pool.query<{ id: string }>(
         `UPDATE ${table} AS t SET ${assignments.join(', ')}, automation_execution_id = u.step_key, automation_depth = u.depth, updated_at = now()
@@ -154,7 +172,13 @@ export const createRecordWriter = (pool: Pool): { update: (p: UpdateRequest) => 
       const found = new Set(res.rows.map((x) => x.id));
       const missed = round.filter((r) => !found.has(r.p.id.toLowerCase()));
       // a row not updated: either the record is not the organization's, or a reference it was given is not
-      const present = missed.length === 0 ? new Set<string>() : await ownRecords(table, missed.map((r) => r.p));
+      const present =
+        missed.length === 0
+          ? new Set<string>()
+          : await ownRecords(
+              table,
+              missed.map((r) => r.p),
+            );
       for (const r of round) {
         if (found.has(r.p.id.toLowerCase())) out[r.i] = { kind: 'ok', output: { table, id: r.p.id, set: r.p.set }, delivery: 'none' };
         else if (!present.has(r.p.id.toLowerCase())) out[r.i] = failed('record_not_found', `${table} ${r.p.id} not found in this organization`);
@@ -187,7 +211,10 @@ export const createRecordWriter = (pool: Pool): { update: (p: UpdateRequest) => 
   };
 };
 
-export const updateRecord = async (pool: Pool, p: { organizationId: string; table: string; id: string; set: Record<string, unknown>; stepKey: string; depth: number }): Promise<ActionOutcome> => {
+export const updateRecord = async (
+  pool: Pool,
+  p: { organizationId: string; table: string; id: string; set: Record<string, unknown>; stepKey: string; depth: number },
+): Promise<ActionOutcome> => {
   const plan = planUpdate(p);
   if (plan.kind === 'refused') return plan.outcome;
   try {
@@ -207,7 +234,10 @@ export const createTask = async (
   pool: Pool,
   p: { organizationId: string; title: string; description?: string; dueAt: Date | null; technicianId?: string; jobId?: string; stepKey: string; depth: number },
 ): Promise<ActionOutcome> => {
-  for (const [name, v] of [['assigneeTechnicianId', p.technicianId], ['jobId', p.jobId]] as const)
+  for (const [name, v] of [
+    ['assigneeTechnicianId', p.technicianId],
+    ['jobId', p.jobId],
+  ] as const)
     if (v && !isUuid(v)) return failed('invalid_reference', `${name} "${v.slice(0, 80)}" is not a uuid`);
   try {
     // a technician or job that is not the organization's fails the step (it used to be dropped silently), with one message for both cases
@@ -250,10 +280,15 @@ export const assignTechnician = async (
 ): Promise<ActionOutcome> => {
   if (!isUuid(p.jobId)) return failed('invalid_record_id', `job id "${p.jobId.slice(0, 80)}" is not a uuid`);
   try {
-    const job = await pool.query<{ technician_id: string | null; automation_execution_id: string | null; scheduled_start: Date | null; scheduled_end: Date | null }>(
-      'SELECT technician_id, automation_execution_id, scheduled_start, scheduled_end FROM jobs WHERE id = $1 AND organization_id = $2',
-      [p.jobId, p.organizationId],
-    );
+    const job = await pool.query<{
+      technician_id: string | null;
+      automation_execution_id: string | null;
+      scheduled_start: Date | null;
+      scheduled_end: Date | null;
+    }>('SELECT technician_id, automation_execution_id, scheduled_start, scheduled_end FROM jobs WHERE id = $1 AND organization_id = $2', [
+      p.jobId,
+      p.organizationId,
+    ]);
     const row = job.rows[0];
     if (!row) return failed('record_not_found', `job ${p.jobId} not found in this organization`);
     if (row.automation_execution_id === p.stepKey && row.technician_id)
@@ -262,7 +297,8 @@ export const assignTechnician = async (
     if (p.strategy === 'given') {
       if (!p.technicianId || !isUuid(p.technicianId)) return failed('invalid_reference', 'technicianId is not a uuid');
       const t = await pool.query('SELECT id FROM technicians WHERE id = $1 AND organization_id = $2 AND is_active', [p.technicianId, p.organizationId]);
-      if (t.rowCount === 0) return failed('technician_unavailable', `technician ${p.technicianId.slice(0, 80)} is not an active technician of this organization`);
+      if (t.rowCount === 0)
+        return failed('technician_unavailable', `technician ${p.technicianId.slice(0, 80)} is not an active technician of this organization`);
       techId = p.technicianId;
     } else {
       const start = row.scheduled_start ?? new Date();

@@ -13,7 +13,12 @@ export interface SendGate {
 }
 
 /** What holds a send back before the ledger is touched: a held-back message is not a delivery. */
-export const createSendGate = (deps: { pool: Pool; ledger: DeliveryLedger; now: () => Date; ratePerSecond: (channel: DeliveryChannel) => number }): SendGate => {
+export const createSendGate = (deps: {
+  pool: Pool;
+  ledger: DeliveryLedger;
+  now: () => Date;
+  ratePerSecond: (channel: DeliveryChannel) => number;
+}): SendGate => {
   const limiter = new RateLimiter((key) => deps.ratePerSecond(key.slice(key.indexOf('/') + 1) as DeliveryChannel));
   const throttle = (req: ActionRequest, channel: DeliveryChannel): ActionOutcome | null => {
     const a = limiter.admit(`${req.organizationId}/${channel}`, req.stepKey, deps.now().getTime());

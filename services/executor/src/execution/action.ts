@@ -30,4 +30,7 @@ export interface ActionRequest<N extends ActionNode = ActionNode> {
 }
 
 /** An action that failed with a code of the closed set. */
-export const failed = (code: StepErrorCode, message: string, retryable = false): ActionOutcome => ({ kind: 'failed', error: stepError(code, message, retryable) });
+export const failed = (code: StepErrorCode, message: string, retryable = false): ActionOutcome => ({
+  kind: 'failed',
+  error: stepError(code, message, retryable),
+});

@@ -3,7 +3,12 @@ import { Command } from '@fixlify/contracts';
 import { createCommandDecoder } from './decode-command';
 
 const at = '2026-03-10T15:00:00.000Z';
-const ids = { executionId: '44444444-4444-4444-8444-444444444444', organizationId: '11111111-1111-4111-8111-111111111111', workflowId: '22222222-2222-4222-8222-222222222222', versionId: '33333333-3333-4333-8333-333333333333' };
+const ids = {
+  executionId: '44444444-4444-4444-8444-444444444444',
+  organizationId: '11111111-1111-4111-8111-111111111111',
+  workflowId: '22222222-2222-4222-8222-222222222222',
+  versionId: '33333333-3333-4333-8333-333333333333',
+};
 const definition = {
   nodes: [
     { id: 't', type: 'trigger', trigger: { type: 'manual' } },
@@ -18,10 +23,30 @@ const start = (def: unknown = definition) => ({
   version: 1,
   issuedAt: at,
   definition: def,
-  event: { v: 1, eventId: '55555555-5555-4555-8555-555555555555', type: 'manual', organizationId: ids.organizationId, entityType: 'none', entityId: null, before: null, after: null, occurredAt: at, emittedAt: at, data: { n: 1 }, source: { kind: 'manual' } },
+  event: {
+    v: 1,
+    eventId: '55555555-5555-4555-8555-555555555555',
+    type: 'manual',
+    organizationId: ids.organizationId,
+    entityType: 'none',
+    entityId: null,
+    before: null,
+    after: null,
+    occurredAt: at,
+    emittedAt: at,
+    data: { n: 1 },
+    source: { kind: 'manual' },
+  },
   triggeredAt: at,
 });
-const msg = (v: unknown): KafkaMessage => ({ key: null, value: Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)), timestamp: '0', attributes: 0, offset: '0', headers: {} });
+const msg = (v: unknown): KafkaMessage => ({
+  key: null,
+  value: Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)),
+  timestamp: '0',
+  attributes: 0,
+  offset: '0',
+  headers: {},
+});
 
 describe('createCommandDecoder', () => {
   it('decodes exactly what the contract schema parses', () => {

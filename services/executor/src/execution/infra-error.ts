@@ -16,7 +16,8 @@ export const isInfrastructureError = (e: unknown): boolean => {
   return NETWORK.test(message);
 };
 
-export const asTransient = (e: unknown): unknown => (isInfrastructureError(e) ? new TransientError(e instanceof Error ? e.message : String(e), { cause: e }) : e);
+export const asTransient = (e: unknown): unknown =>
+  isInfrastructureError(e) ? new TransientError(e instanceof Error ? e.message : String(e), { cause: e }) : e;
 
 /**
  * The batch's failure as the pipeline must see it: transient when it names PostgreSQL's absence, or

@@ -43,7 +43,12 @@ const positionOf = (i: PipelineItem<Command>): string => `${i.topic}:${i.partiti
  * organization's share, drop duplicates, load contexts, run the steps (organizations
  * interleaved), persist timers, and return the step results to commit with the offsets.
  */
-export const processCommandBatch = async (pool: Pool, items: PipelineItem<Command>[], deps: RunDeps, o: BatchOptions): Promise<{ out: OutMessage[]; stats: BatchStats }> => {
+export const processCommandBatch = async (
+  pool: Pool,
+  items: PipelineItem<Command>[],
+  deps: RunDeps,
+  o: BatchOptions,
+): Promise<{ out: OutMessage[]; stats: BatchStats }> => {
   const stats: BatchStats = { executed: 0, duplicates: 0, parked: 0, completed: 0, failed: 0, waiting: 0, phaseMs: { claim: 0, run: 0, write: 0 } };
   const t0 = performance.now();
   const out: OutMessage[] = [];
@@ -171,16 +176,7 @@ export const processCommandBatch = async (pool: Pool, items: PipelineItem<Comman
     stats[outcome.state]++;
     states.push({ id: cmd.executionId, state: outcome.state });
   }
-  await Promise.all([
-    replaceTimers(
-      pool,
-      o.topic,
-      [...new Set(toRun.map((c) => c.executionId))],
-      timers,
-    ),
-    markExecutionStates(pool, states),
-    o.flush?.(),
-  ]);
+  await Promise.all([replaceTimers(pool, o.topic, [...new Set(toRun.map((c) => c.executionId))], timers), markExecutionStates(pool, states), o.flush?.()]);
   timersWritten = true;
   await makeTimersDue(pool, doneEarly.splice(0));
   stats.phaseMs.write = performance.now() - t2;

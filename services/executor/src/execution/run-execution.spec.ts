@@ -48,7 +48,10 @@ const context = (over: Partial<ExecutionContext> = {}): ExecutionContext => ({
 
 const trigger = { id: 't', type: 'trigger' as const, trigger: { type: 'job_created' as const } };
 const def = (nodes: WorkflowDefinitionInput['nodes'], edges: [string, string, ('true' | 'false' | 'body' | 'done')?][]): WorkflowDefinition =>
-  WorkflowDefinition.parse({ nodes: [trigger, ...nodes], edges: edges.map(([source, target, branch], i) => ({ id: `e${i}`, source, target, ...(branch ? { branch } : {}) })) });
+  WorkflowDefinition.parse({
+    nodes: [trigger, ...nodes],
+    edges: edges.map(([source, target, branch], i) => ({ id: `e${i}`, source, target, ...(branch ? { branch } : {}) })),
+  });
 
 const start = (definition: WorkflowDefinition): StartCommand => ({
   v: 1,
@@ -88,8 +91,16 @@ describe('runExecution', () => {
   it('takes the true branch of a condition, runs the action and completes with contiguous seqs', async () => {
     const a = fakeActions();
     const d = def(
-      [{ id: 'c', type: 'condition', config: { when: { field: 'job.total', op: 'gt', value: 100 } } }, webhook('big', '{"t":"{{ job.title }}"}'), webhook('small')],
-      [['t', 'c'], ['c', 'big', 'true'], ['c', 'small', 'false']],
+      [
+        { id: 'c', type: 'condition', config: { when: { field: 'job.total', op: 'gt', value: 100 } } },
+        webhook('big', '{"t":"{{ job.title }}"}'),
+        webhook('small'),
+      ],
+      [
+        ['t', 'c'],
+        ['c', 'big', 'true'],
+        ['c', 'small', 'false'],
+      ],
     );
     const r = await runExecution(start(d), context(), depsWith(a.perform));
     expect(r.state).toBe('completed');
@@ -105,8 +116,18 @@ describe('runExecution', () => {
   it('lets PostgreSQL being away under an action fail the batch, not the step; other action errors fail the step', async () => {
     const cmd = start(def([trigger, webhook('hook')], [['t', 'hook']]));
     const away = Object.assign(new Error('Client has encountered a connection error and is not queryable'), {});
-    await expect(runExecution(cmd, context(), depsWith(async () => Promise.reject(away)))).rejects.toBe(away);
-    const out = await runExecution(cmd, context(), depsWith(async () => Promise.reject(new Error('boom'))));
+    await expect(
+      runExecution(
+        cmd,
+        context(),
+        depsWith(async () => Promise.reject(away)),
+      ),
+    ).rejects.toBe(away);
+    const out = await runExecution(
+      cmd,
+      context(),
+      depsWith(async () => Promise.reject(new Error('boom'))),
+    );
     expect(out.state).toBe('failed');
     expect(out.results.find((r) => r.kind === 'step_failed')).toMatchObject({ error: { code: 'action_error', message: 'boom' } });
   });
@@ -115,7 +136,11 @@ describe('runExecution', () => {
     const a = fakeActions();
     const d = def(
       [{ id: 'c', type: 'condition', config: { when: { field: 'job.total', op: 'gt', value: 1000 } } }, webhook('big'), webhook('small')],
-      [['t', 'c'], ['c', 'big', 'true'], ['c', 'small', 'false']],
+      [
+        ['t', 'c'],
+        ['c', 'big', 'true'],
+        ['c', 'small', 'false'],
+      ],
     );
     const r = await runExecution(start(d), context(), depsWith(a.perform));
     expect(kinds(r.results)).toEqual(['execution_started', 'step_succeeded:c', 'step_succeeded:small', 'execution_completed']);
@@ -124,7 +149,14 @@ describe('runExecution', () => {
   it('parks a delay as a resume command and continues from it with the same variables and seqs', async () => {
     const a = fakeActions();
     const c = clock();
-    const d = def([webhook('before'), { id: 'wait', type: 'delay', config: { mode: 'duration', seconds: 3600 } }, webhook('after')], [['t', 'before'], ['before', 'wait'], ['wait', 'after']]);
+    const d = def(
+      [webhook('before'), { id: 'wait', type: 'delay', config: { mode: 'duration', seconds: 3600 } }, webhook('after')],
+      [
+        ['t', 'before'],
+        ['before', 'wait'],
+        ['wait', 'after'],
+      ],
+    );
     const first = await runExecution(start(d), context(), depsWith(a.perform, c));
     expect(first.state).toBe('waiting');
     expect(kinds(first.results)).toEqual(['execution_started', 'step_succeeded:before', 'step_succeeded:wait', 'execution_waiting']);
@@ -150,21 +182,39 @@ describe('runExecution', () => {
 
   it('does not wait for a delay until a time already past', async () => {
     const a = fakeActions();
-    const d = def([{ id: 'wait', type: 'delay', config: { mode: 'until', at: '{{ job.scheduled_start }}', offsetSeconds: -86400 } }, webhook('after')], [['t', 'wait'], ['wait', 'after']]);
+    const d = def(
+      [{ id: 'wait', type: 'delay', config: { mode: 'until', at: '{{ job.scheduled_start }}', offsetSeconds: -86400 } }, webhook('after')],
+      [
+        ['t', 'wait'],
+        ['wait', 'after'],
+      ],
+    );
     const r = await runExecution(start(d), context({ job: { scheduled_start: '2026-03-10T16:00:00Z' } }), depsWith(a.perform));
     expect(r.state).toBe('completed');
     expect(a.calls).toHaveLength(1);
   });
 
   it('waits until a time computed from the context (2 days before the job)', async () => {
-    const d = def([{ id: 'wait', type: 'delay', config: { mode: 'until', at: '{{ job.scheduled_start }}', offsetSeconds: -2 * 86400 } }, webhook('after')], [['t', 'wait'], ['wait', 'after']]);
+    const d = def(
+      [{ id: 'wait', type: 'delay', config: { mode: 'until', at: '{{ job.scheduled_start }}', offsetSeconds: -2 * 86400 } }, webhook('after')],
+      [
+        ['t', 'wait'],
+        ['wait', 'after'],
+      ],
+    );
     const r = await runExecution(start(d), context({ job: { scheduled_start: '2026-03-20T09:00:00Z' } }), depsWith(fakeActions().perform));
     expect(r.state).toBe('waiting');
     expect(r.timers[0]!.dueAt.toISOString()).toBe('2026-03-18T09:00:00.000Z');
   });
 
   it('fails with a clear reason when a delay time does not render to a date', async () => {
-    const d = def([{ id: 'wait', type: 'delay', config: { mode: 'until', at: '{{ job.nothing }}' } }, webhook('after')], [['t', 'wait'], ['wait', 'after']]);
+    const d = def(
+      [{ id: 'wait', type: 'delay', config: { mode: 'until', at: '{{ job.nothing }}' } }, webhook('after')],
+      [
+        ['t', 'wait'],
+        ['wait', 'after'],
+      ],
+    );
     const r = await runExecution(start(d), context(), depsWith(fakeActions().perform));
     expect(r.state).toBe('failed');
     expect(kinds(r.results)).toEqual(['execution_started', 'step_failed:wait', 'execution_failed']);
@@ -175,8 +225,16 @@ describe('runExecution', () => {
   it('runs a loop body once per item with its own step key and the item bound, then the done branch', async () => {
     const a = fakeActions();
     const d = def(
-      [{ id: 'each', type: 'loop', config: { over: 'client.tags', as: 'tag', maxIterations: 10 } }, webhook('hook', '{"tag":"{{ tag }}","i":{{ loop.index }}}'), webhook('end')],
-      [['t', 'each'], ['each', 'hook', 'body'], ['each', 'end', 'done']],
+      [
+        { id: 'each', type: 'loop', config: { over: 'client.tags', as: 'tag', maxIterations: 10 } },
+        webhook('hook', '{"tag":"{{ tag }}","i":{{ loop.index }}}'),
+        webhook('end'),
+      ],
+      [
+        ['t', 'each'],
+        ['each', 'hook', 'body'],
+        ['each', 'end', 'done'],
+      ],
     );
     const r = await runExecution(start(d), context(), depsWith(a.perform));
     expect(r.state).toBe('completed');
@@ -189,11 +247,24 @@ describe('runExecution', () => {
 
   it('bounds a loop by maxIterations and treats a missing list as empty', async () => {
     const a = fakeActions();
-    const d = def([{ id: 'each', type: 'loop', config: { over: 'vars.items', maxIterations: 2 } }, webhook('hook'), webhook('end')], [['t', 'each'], ['each', 'hook', 'body'], ['each', 'end', 'done']]);
+    const d = def(
+      [{ id: 'each', type: 'loop', config: { over: 'vars.items', maxIterations: 2 } }, webhook('hook'), webhook('end')],
+      [
+        ['t', 'each'],
+        ['each', 'hook', 'body'],
+        ['each', 'end', 'done'],
+      ],
+    );
     const many = await runExecution(start(d), context({ client: null }), depsWith(a.perform));
     expect(many.state).toBe('completed');
     expect(a.calls.map((c) => c.node.id)).toEqual(['end']);
-    const d2 = def([{ id: 'each', type: 'loop', config: { over: 'client.tags', maxIterations: 1 } }, webhook('hook')], [['t', 'each'], ['each', 'hook', 'body']]);
+    const d2 = def(
+      [{ id: 'each', type: 'loop', config: { over: 'client.tags', maxIterations: 1 } }, webhook('hook')],
+      [
+        ['t', 'each'],
+        ['each', 'hook', 'body'],
+      ],
+    );
     const b = fakeActions();
     const r = await runExecution(start(d2), context(), depsWith(b.perform));
     expect(b.calls).toHaveLength(1);
@@ -202,7 +273,13 @@ describe('runExecution', () => {
   });
 
   it('fails a loop over something that is not a list', async () => {
-    const d = def([{ id: 'each', type: 'loop', config: { over: 'client.name' } }, webhook('hook')], [['t', 'each'], ['each', 'hook', 'body']]);
+    const d = def(
+      [{ id: 'each', type: 'loop', config: { over: 'client.name' } }, webhook('hook')],
+      [
+        ['t', 'each'],
+        ['each', 'hook', 'body'],
+      ],
+    );
     const r = await runExecution(start(d), context(), depsWith(fakeActions().perform));
     expect(r.state).toBe('failed');
     const f = r.results.at(-1)!;
@@ -212,8 +289,14 @@ describe('runExecution', () => {
   it('saves an api_call response (saveAs) for a later step template', async () => {
     const a = fakeActions([() => ({ kind: 'ok', output: { status: 200, response: { eta: '10:30', crew: { lead: 'Sam' } } }, delivery: 'delivered' })]);
     const d = def(
-      [{ id: 'ask', type: 'api_call', config: { url: 'https://api.example.com/eta', saveAs: 'eta' } }, webhook('tell', '{"eta":"{{ eta.eta }}","lead":"{{ vars.eta.crew.lead }}"}')],
-      [['t', 'ask'], ['ask', 'tell']],
+      [
+        { id: 'ask', type: 'api_call', config: { url: 'https://api.example.com/eta', saveAs: 'eta' } },
+        webhook('tell', '{"eta":"{{ eta.eta }}","lead":"{{ vars.eta.crew.lead }}"}'),
+      ],
+      [
+        ['t', 'ask'],
+        ['ask', 'tell'],
+      ],
     );
     const r = await runExecution(start(d), context(), depsWith(a.perform));
     expect(r.state).toBe('completed');
@@ -223,7 +306,13 @@ describe('runExecution', () => {
   it('refuses to save a response larger than the limit', async () => {
     const big = 'x'.repeat(MAX_SAVED_RESPONSE_BYTES + 10);
     const a = fakeActions([() => ({ kind: 'ok', output: { status: 200, response: big }, delivery: 'delivered' })]);
-    const d = def([{ id: 'ask', type: 'api_call', config: { url: 'https://api.example.com', saveAs: 'r' } }, webhook('tell')], [['t', 'ask'], ['ask', 'tell']]);
+    const d = def(
+      [{ id: 'ask', type: 'api_call', config: { url: 'https://api.example.com', saveAs: 'r' } }, webhook('tell')],
+      [
+        ['t', 'ask'],
+        ['ask', 'tell'],
+      ],
+    );
     const r = await runExecution(start(d), context(), depsWith(a.perform));
     expect(r.state).toBe('failed');
     const f = r.results.at(-1)!;
@@ -262,7 +351,13 @@ describe('runExecution', () => {
 
   it('fails at once, with the reason, on a failure that is not retryable', async () => {
     const a = fakeActions([() => ({ kind: 'failed', error: { code: 'invalid_request', message: 'HTTP 400: invalid request', retryable: false } })]);
-    const d = def([webhook('hook'), webhook('never')], [['t', 'hook'], ['hook', 'never']]);
+    const d = def(
+      [webhook('hook'), webhook('never')],
+      [
+        ['t', 'hook'],
+        ['hook', 'never'],
+      ],
+    );
     const r = await runExecution(start(d), context(), depsWith(a.perform));
     expect(r.state).toBe('failed');
     expect(kinds(r.results)).toEqual(['execution_started', 'step_failed:hook', 'execution_failed']);
@@ -274,7 +369,15 @@ describe('runExecution', () => {
   it('gives up after the last attempt and says so', async () => {
     const a = fakeActions([() => ({ kind: 'failed', error: { code: 'timeout', message: 'timed out', retryable: true } })]);
     const d = def([{ ...webhook('hook'), retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 10 } }], [['t', 'hook']]);
-    const last: ResumeCommand = { ...((await runExecution(start(d), context(), depsWith(fakeActions([() => ({ kind: 'failed', error: { code: 'timeout', message: 'timed out', retryable: true } })]).perform))).timers[0]!.command) };
+    const last: ResumeCommand = {
+      ...(
+        await runExecution(
+          start(d),
+          context(),
+          depsWith(fakeActions([() => ({ kind: 'failed', error: { code: 'timeout', message: 'timed out', retryable: true } })]).perform),
+        )
+      ).timers[0]!.command,
+    };
     const r = await runExecution(last, null, depsWith(a.perform));
     expect(r.state).toBe('failed');
     const f = r.results.at(-1)!;
@@ -315,10 +418,17 @@ describe('runExecution', () => {
     const key = randomBytes(32);
     const plain = def(
       [
-        { id: 'ask', type: 'api_call', config: { url: 'https://api.example.com/eta', headers: { 'X-Job': 'job {{ job.title }}' }, auth: { type: 'bearer', token: 'tok-{{ job.total }}' } } },
+        {
+          id: 'ask',
+          type: 'api_call',
+          config: { url: 'https://api.example.com/eta', headers: { 'X-Job': 'job {{ job.title }}' }, auth: { type: 'bearer', token: 'tok-{{ job.total }}' } },
+        },
         { id: 'tell', type: 'webhook', config: { url: 'https://hooks.example.com/x', headers: { Authorization: 'Bearer hook-secret' } } },
       ],
-      [['t', 'ask'], ['ask', 'tell']],
+      [
+        ['t', 'ask'],
+        ['ask', 'tell'],
+      ],
     );
     const sealed = WorkflowDefinition.parse(sealWorkflowSecrets(plain, null, { organizationId: ORG, workflowId: WF }, key).definition);
     expect(JSON.stringify(sealed)).not.toMatch(/tok-|hook-secret/);
@@ -347,7 +457,8 @@ describe('runExecution', () => {
 
   it('renders hostile templates as data: no prototype or constructor is reached', async () => {
     const a = fakeActions();
-    const payload = '{{ job.constructor.name }}|{{ __proto__ }}|{{ client.tags.constructor }}|{{ "x" | prepend: job.__proto__ }}|{% assign f = job.constructor %}{{ f }}';
+    const payload =
+      '{{ job.constructor.name }}|{{ __proto__ }}|{{ client.tags.constructor }}|{{ "x" | prepend: job.__proto__ }}|{% assign f = job.constructor %}{{ f }}';
     const r = await runExecution(start(def([webhook('hook', payload)], [['t', 'hook']])), context(), depsWith(a.perform));
     expect(r.state).toBe('completed');
     expect(a.calls[0]!.config.payload).toBe('|||x|');
@@ -355,7 +466,11 @@ describe('runExecution', () => {
 
   it('refuses a template that tries to call code, before anything is sent', async () => {
     const a = fakeActions();
-    const r = await runExecution(start(def([webhook('hook', '{{ constructor.constructor("return process")() }}')], [['t', 'hook']])), context(), depsWith(a.perform));
+    const r = await runExecution(
+      start(def([webhook('hook', '{{ constructor.constructor("return process")() }}')], [['t', 'hook']])),
+      context(),
+      depsWith(a.perform),
+    );
     expect(r.state).toBe('failed');
     const f = r.results.at(-1)!;
     expect(f.kind === 'execution_failed' && f.error.code).toBe('template_invalid');
@@ -372,7 +487,10 @@ describe('runExecution', () => {
   });
 
   it('fails on a loop without a body (a graph the validator would refuse)', async () => {
-    const d = WorkflowDefinition.parse({ nodes: [trigger, { id: 'each', type: 'loop', config: { over: 'client.tags' } }], edges: [{ id: 'e', source: 't', target: 'each' }] });
+    const d = WorkflowDefinition.parse({
+      nodes: [trigger, { id: 'each', type: 'loop', config: { over: 'client.tags' } }],
+      edges: [{ id: 'e', source: 't', target: 'each' }],
+    });
     const r = await runExecution(start(d), context(), depsWith(fakeActions().perform));
     expect(r.state).toBe('failed');
     const f = r.results.at(-1)!;
@@ -385,7 +503,14 @@ describe('runExecution', () => {
     expect(r1.state).toBe('failed');
     expect(kinds(r1.results)).toEqual(['execution_started', 'execution_failed']);
     const d = def([webhook('hook')], [['t', 'hook']]);
-    const resume: ResumeCommand = { ...start(d), kind: 'resume', commandId: 'x', context: context(), continuation: { cursor: 'gone', vars: {}, loops: [], steps: 3, attempt: 1, seq: 7 }, reason: 'delay' };
+    const resume: ResumeCommand = {
+      ...start(d),
+      kind: 'resume',
+      commandId: 'x',
+      context: context(),
+      continuation: { cursor: 'gone', vars: {}, loops: [], steps: 3, attempt: 1, seq: 7 },
+      reason: 'delay',
+    };
     const r2 = await runExecution(resume, null, depsWith(fakeActions().perform));
     expect(r2.state).toBe('failed');
     const f = r2.results[0]!;
@@ -395,14 +520,27 @@ describe('runExecution', () => {
 
   it('stops a runaway execution at the step limit', async () => {
     const d = def([webhook('hook')], [['t', 'hook']]);
-    const resume: ResumeCommand = { ...start(d), kind: 'resume', commandId: 'x', context: context(), continuation: { cursor: 'hook', vars: {}, loops: [], steps: 1000, attempt: 1, seq: 1 }, reason: 'delay' };
+    const resume: ResumeCommand = {
+      ...start(d),
+      kind: 'resume',
+      commandId: 'x',
+      context: context(),
+      continuation: { cursor: 'hook', vars: {}, loops: [], steps: 1000, attempt: 1, seq: 1 },
+      reason: 'delay',
+    };
     const r = await runExecution(resume, null, depsWith(fakeActions().perform));
     const f = r.results.at(-1)!;
     expect(f.kind === 'execution_failed' && f.error.code).toBe('max_steps_exceeded');
   });
 
   it('refuses to park a state too large for one command', async () => {
-    const d = def([{ id: 'wait', type: 'delay', config: { mode: 'duration', seconds: 60 } }, webhook('after')], [['t', 'wait'], ['wait', 'after']]);
+    const d = def(
+      [{ id: 'wait', type: 'delay', config: { mode: 'duration', seconds: 60 } }, webhook('after')],
+      [
+        ['t', 'wait'],
+        ['wait', 'after'],
+      ],
+    );
     const r = await runExecution(start(d), context({ after: { notes: 'n'.repeat(MAX_COMMAND_BYTES) } }), depsWith(fakeActions().perform));
     expect(r.state).toBe('failed');
     expect(r.timers).toEqual([]);
@@ -438,10 +576,23 @@ describe('runExecution', () => {
     const reached = new Promise<void>((r) => (reach = r));
     let passed = false;
     const done: string[] = [];
-    const running = runExecution(start(def([webhook('hook'), webhook('next')], [['t', 'hook'], ['hook', 'next']])), context(), depsWith(a.perform), {
-      deadline: { passed: () => passed, reached },
-      onDetachedDone: (id) => done.push(id),
-    });
+    const running = runExecution(
+      start(
+        def(
+          [webhook('hook'), webhook('next')],
+          [
+            ['t', 'hook'],
+            ['hook', 'next'],
+          ],
+        ),
+      ),
+      context(),
+      depsWith(a.perform),
+      {
+        deadline: { passed: () => passed, reached },
+        onDetachedDone: (id) => done.push(id),
+      },
+    );
     await new Promise((r) => setImmediate(r));
     passed = true;
     reach();
@@ -471,7 +622,9 @@ describe('runExecution', () => {
 
   it('starts no action once the batch deadline has passed', async () => {
     const a = fakeActions();
-    const r = await runExecution(start(def([webhook('hook')], [['t', 'hook']])), context(), depsWith(a.perform), { deadline: { passed: () => true, reached: Promise.resolve() } });
+    const r = await runExecution(start(def([webhook('hook')], [['t', 'hook']])), context(), depsWith(a.perform), {
+      deadline: { passed: () => true, reached: Promise.resolve() },
+    });
     expect(a.calls).toHaveLength(0);
     expect(r.state).toBe('waiting');
     expect(r.timers[0]!.dueAt).toEqual(T0);

@@ -1,4 +1,13 @@
-import { CHANNEL_OF_ACTION, stepKey as stepKeyOf, type Command, type Continuation, type DomainEvent, type StepResult, type WorkflowDefinition, type WorkflowNode } from '@fixlify/contracts';
+import {
+  CHANNEL_OF_ACTION,
+  stepKey as stepKeyOf,
+  type Command,
+  type Continuation,
+  type DomainEvent,
+  type StepResult,
+  type WorkflowDefinition,
+  type WorkflowNode,
+} from '@fixlify/contracts';
 import {
   DEFAULT_RETRY_POLICY,
   MAX_STEPS_PER_EXECUTION,
@@ -121,7 +130,11 @@ export const runExecution = async (
     } catch (e) {
       cont = { cursor: null, vars: {}, loops: [], steps: 0, attempt: 1, seq: 0, startedAt: now.toISOString() };
       const error = errorOf(e, 'definition_invalid');
-      return { results: [executionStarted(resultBase(cmd, cont, deps.now()), cmd), executionFailed(resultBase(cmd, cont, deps.now()), 0, error)], timers, state: 'failed' };
+      return {
+        results: [executionStarted(resultBase(cmd, cont, deps.now()), cmd), executionFailed(resultBase(cmd, cont, deps.now()), 0, error)],
+        timers,
+        state: 'failed',
+      };
     }
   }
   const startedAt = cont.startedAt ? new Date(cont.startedAt) : now;
@@ -184,7 +197,19 @@ export const runExecution = async (
         // only a start taken on for the first time may skip the ledger's pre-send check (see actions/delivery)
         const firstRun = !opts.rerun && cmd.kind === 'start';
         pending = deps
-          .performAction({ node, config, executionId: cmd.executionId, organizationId: cmd.organizationId, workflowId: cmd.workflowId, stepKey, attempt: cont.attempt, context, depth, firstRun, ...(opts.trace ? { trace: opts.trace } : {}) })
+          .performAction({
+            node,
+            config,
+            executionId: cmd.executionId,
+            organizationId: cmd.organizationId,
+            workflowId: cmd.workflowId,
+            stepKey,
+            attempt: cont.attempt,
+            context,
+            depth,
+            firstRun,
+            ...(opts.trace ? { trace: opts.trace } : {}),
+          })
           .catch((e: unknown): ActionOutcome => {
             // PostgreSQL away (the ledger, a record write): not the step's failure — the batch is retried whole
             if (isInfrastructureError(e)) throw e;
@@ -221,7 +246,10 @@ export const runExecution = async (
             const saved = outcome.output.response ?? null;
             const size = Buffer.byteLength(JSON.stringify(saved) ?? 'null');
             if (size > MAX_SAVED_RESPONSE_BYTES) {
-              const error = stepError('response_too_large', `the response is ${size} bytes; at most ${MAX_SAVED_RESPONSE_BYTES} can be saved as "${node.config.saveAs}"`);
+              const error = stepError(
+                'response_too_large',
+                `the response is ${size} bytes; at most ${MAX_SAVED_RESPONSE_BYTES} can be saved as "${node.config.saveAs}"`,
+              );
               results.push(stepFailed(base(), step(node), error, null));
               return failed(error);
             }
@@ -245,7 +273,9 @@ export const runExecution = async (
           }
           results.push(stepFailed(base(), step(node), outcome.error, null));
           return failed(
-            outcome.error.retryable ? { ...outcome.error, message: `gave up after ${cont.attempt} attempts: ${outcome.error.message}`.slice(0, 2000) } : outcome.error,
+            outcome.error.retryable
+              ? { ...outcome.error, message: `gave up after ${cont.attempt} attempts: ${outcome.error.message}`.slice(0, 2000) }
+              : outcome.error,
           );
         }
       }
@@ -261,9 +291,7 @@ export const runExecution = async (
   return { results, timers, state: 'completed' };
 };
 
-type ControlResult =
-  | { kind: 'ok'; output: Record<string, unknown>; outcome: StepOutcome; until?: Date }
-  | { kind: 'error'; error: StepFailure };
+type ControlResult = { kind: 'ok'; output: Record<string, unknown>; outcome: StepOutcome; until?: Date } | { kind: 'error'; error: StepFailure };
 
 /** Condition, loop and delay: pure functions of the scope. */
 const runControl = (node: ControlNode, scope: Record<string, unknown>, context: ExecutionContext, now: Date): ControlResult => {

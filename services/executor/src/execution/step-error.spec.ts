@@ -13,8 +13,16 @@ describe('the codes thrown into steps', () => {
 
 describe('errorOf', () => {
   it("keeps a thrown error's own code of the set", () => {
-    expect(errorOf(new WorkflowEngineError('loop_items_invalid', 'not a list'), 'definition_invalid')).toEqual({ code: 'loop_items_invalid', message: 'not a list', retryable: false });
-    expect(errorOf(new ChannelError('timeout', 'slow', { retryable: true }), 'action_error', true)).toEqual({ code: 'timeout', message: 'slow', retryable: true });
+    expect(errorOf(new WorkflowEngineError('loop_items_invalid', 'not a list'), 'definition_invalid')).toEqual({
+      code: 'loop_items_invalid',
+      message: 'not a list',
+      retryable: false,
+    });
+    expect(errorOf(new ChannelError('timeout', 'slow', { retryable: true }), 'action_error', true)).toEqual({
+      code: 'timeout',
+      message: 'slow',
+      retryable: true,
+    });
     expect(errorOf(Object.assign(new Error('does not open'), { code: 'secret_unreadable' }), 'action_error').code).toBe('secret_unreadable');
   });
 
@@ -25,7 +33,11 @@ describe('errorOf', () => {
   });
 
   it('keeps a foreign code in the message, under the fallback code', () => {
-    expect(errorOf(Object.assign(new Error('duplicate key value'), { code: '23505' }), 'action_error')).toEqual({ code: 'action_error', message: '23505: duplicate key value', retryable: false });
+    expect(errorOf(Object.assign(new Error('duplicate key value'), { code: '23505' }), 'action_error')).toEqual({
+      code: 'action_error',
+      message: '23505: duplicate key value',
+      retryable: false,
+    });
   });
 
   it('bounds the message', () => {

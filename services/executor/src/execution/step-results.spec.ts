@@ -1,6 +1,16 @@
 import type { Command, Continuation } from '@fixlify/contracts';
 import { StepResult } from '@fixlify/contracts';
-import { boundOutput, executionFailed, executionWaiting, isoOf, MAX_OUTPUT_FIELD_CHARS, resultBase, stepFailed, stepSucceeded, stepTiming } from './step-results';
+import {
+  boundOutput,
+  executionFailed,
+  executionWaiting,
+  isoOf,
+  MAX_OUTPUT_FIELD_CHARS,
+  resultBase,
+  stepFailed,
+  stepSucceeded,
+  stepTiming,
+} from './step-results';
 
 const EXEC = '44444444-4444-4444-8444-444444444444';
 const cmd = {
@@ -19,7 +29,16 @@ describe('resultBase', () => {
     const a = resultBase(cmd, c, T);
     const b = resultBase(cmd, c, T);
     expect([a.seq, b.seq, c.seq]).toEqual([7, 8, 9]);
-    expect(a).toEqual({ v: 1, resultId: `${EXEC}:7`, executionId: EXEC, organizationId: cmd.organizationId, workflowId: cmd.workflowId, versionId: cmd.versionId, seq: 7, at: T.toISOString() });
+    expect(a).toEqual({
+      v: 1,
+      resultId: `${EXEC}:7`,
+      executionId: EXEC,
+      organizationId: cmd.organizationId,
+      workflowId: cmd.workflowId,
+      versionId: cmd.versionId,
+      seq: 7,
+      at: T.toISOString(),
+    });
   });
 });
 

@@ -1,4 +1,12 @@
-import { triggerDataOf, type Command, type Continuation, type DeliveryChannel, type StartCommand, type StepResult, type WorkflowNode } from '@fixlify/contracts';
+import {
+  triggerDataOf,
+  type Command,
+  type Continuation,
+  type DeliveryChannel,
+  type StartCommand,
+  type StepResult,
+  type WorkflowNode,
+} from '@fixlify/contracts';
 import type { StepFailure } from './step-error';
 
 /** A step output larger than this is cut in the step result (the log keeps a preview). */
@@ -85,10 +93,27 @@ export const stepSucceeded = (
 ): StepResult => ({ ...base, kind: 'step_succeeded', ...step, output, delivery, channel });
 
 /** `retryAt`: when the step runs again; null when it does not. */
-export const stepFailed = (base: ResultBase, step: StepTiming, error: StepFailure, retryAt: string | null): StepResult => ({ ...base, kind: 'step_failed', ...step, error, retryAt });
+export const stepFailed = (base: ResultBase, step: StepTiming, error: StepFailure, retryAt: string | null): StepResult => ({
+  ...base,
+  kind: 'step_failed',
+  ...step,
+  error,
+  retryAt,
+});
 
-export const executionWaiting = (base: ResultBase, stepId: string, until: string, reason: string): StepResult => ({ ...base, kind: 'execution_waiting', stepId, until, reason });
+export const executionWaiting = (base: ResultBase, stepId: string, until: string, reason: string): StepResult => ({
+  ...base,
+  kind: 'execution_waiting',
+  stepId,
+  until,
+  reason,
+});
 
-export const executionFailed = (base: ResultBase, durationMs: number, error: StepFailure): StepResult => ({ ...base, kind: 'execution_failed', durationMs, error });
+export const executionFailed = (base: ResultBase, durationMs: number, error: StepFailure): StepResult => ({
+  ...base,
+  kind: 'execution_failed',
+  durationMs,
+  error,
+});
 
 export const executionCompleted = (base: ResultBase, durationMs: number): StepResult => ({ ...base, kind: 'execution_completed', durationMs });

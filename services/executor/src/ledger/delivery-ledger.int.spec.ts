@@ -21,7 +21,8 @@ describe('delivery ledger (real PostgreSQL)', () => {
     const executionId = randomUUID();
     return { stepKey: `${executionId}:msg`, organizationId: org, executionId, channel };
   };
-  const status = async (k: DeliveryKey) => (await pool.query<{ status: string; attempts: number }>('SELECT status, attempts FROM automation_deliveries WHERE step_key = $1', [k.stepKey])).rows[0];
+  const status = async (k: DeliveryKey) =>
+    (await pool.query<{ status: string; attempts: number }>('SELECT status, attempts FROM automation_deliveries WHERE step_key = $1', [k.stepKey])).rows[0];
 
   it('a first run writes nothing before the last byte; then exactly one attempt may go "sending"', async () => {
     const ledger = createDeliveryLedger(pool);
@@ -54,11 +55,10 @@ describe('delivery ledger (real PostgreSQL)', () => {
     const sms = key('sms');
     const hook = key('webhook');
     expect(await ledger.sending(sms, null)).toBe(true);
-    await pool.query(`INSERT INTO automation_deliveries (step_key, organization_id, execution_id, channel, status, attempts) VALUES ($1, $2, $3, 'webhook', 'sending', 1)`, [
-      hook.stepKey,
-      org,
-      hook.executionId,
-    ]);
+    await pool.query(
+      `INSERT INTO automation_deliveries (step_key, organization_id, execution_id, channel, status, attempts) VALUES ($1, $2, $3, 'webhook', 'sending', 1)`,
+      [hook.stepKey, org, hook.executionId],
+    );
     expect(await ledger.begin(sms)).toMatchObject({ kind: 'in_doubt', providerMessageId: null });
     expect(await ledger.begin(hook)).toEqual({ kind: 'send', attempt: 2 });
   });
@@ -101,7 +101,13 @@ describe('delivery ledger while PostgreSQL goes away', () => {
     const executionId = randomUUID();
     return { stepKey: `${executionId}:sms`, organizationId: org, executionId, channel: 'sms' };
   };
-  const rowOf = async (k: DeliveryKey) => (await real.query<{ status: string; provider_message_id: string | null }>('SELECT status, provider_message_id FROM automation_deliveries WHERE step_key = $1', [k.stepKey])).rows[0];
+  const rowOf = async (k: DeliveryKey) =>
+    (
+      await real.query<{ status: string; provider_message_id: string | null }>(
+        'SELECT status, provider_message_id FROM automation_deliveries WHERE step_key = $1',
+        [k.stepKey],
+      )
+    ).rows[0];
 
   beforeAll(() => {
     real = testPool();

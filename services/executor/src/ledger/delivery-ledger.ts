@@ -46,7 +46,9 @@ export const decideExisting = (row: Existing, channel: DeliveryChannel): LedgerD
     case 'suppressed':
       return { kind: 'already_suppressed', reason: row.error };
     case 'sending':
-      return UNKNOWN_OUTCOME_POLICY[channel] === 'never_resend' ? { kind: 'in_doubt', since: new Date(row.updated_at), providerMessageId: row.provider_message_id } : null;
+      return UNKNOWN_OUTCOME_POLICY[channel] === 'never_resend'
+        ? { kind: 'in_doubt', since: new Date(row.updated_at), providerMessageId: row.provider_message_id }
+        : null;
     default:
       return null;
   }
@@ -164,7 +166,13 @@ export const createDeliveryLedger = (pool: Pool, opts: { recordsInFlight?: numbe
            ON CONFLICT (step_key) DO NOTHING RETURNING step_key
          )
          SELECT step_key FROM upd UNION ALL SELECT step_key FROM ins`,
-        [items.map((k) => k.stepKey), items.map((k) => k.organizationId), items.map((k) => k.executionId), items.map((k) => k.channel), items.map((k) => k.attempt)],
+        [
+          items.map((k) => k.stepKey),
+          items.map((k) => k.organizationId),
+          items.map((k) => k.executionId),
+          items.map((k) => k.channel),
+          items.map((k) => k.attempt),
+        ],
       );
       const won = new Set(res.rows.map((r) => r.step_key));
       // a step twice in one group: the first wins, the other must not send
@@ -196,7 +204,6 @@ export const createDeliveryLedger = (pool: Pool, opts: { recordsInFlight?: numbe
     },
     { maxInFlight: recordsInFlight },
   );
-
 
   return {
     begin: async (p) => {

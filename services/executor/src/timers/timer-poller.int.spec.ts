@@ -68,7 +68,11 @@ describe('timer poller (real PostgreSQL and Kafka)', () => {
       await reader.waitFor(500, 60_000);
       expect(new Set(reader.seen)).toEqual(new Set(ids));
       // fired timers are gone
-      await waitFor(async () => (await pool.query('SELECT count(*)::int AS n FROM automation_timers WHERE topic = $1', [topic])).rows[0].n === 0, 10_000, 'the fired timers to be deleted');
+      await waitFor(
+        async () => (await pool.query('SELECT count(*)::int AS n FROM automation_timers WHERE topic = $1', [topic])).rows[0].n === 0,
+        10_000,
+        'the fired timers to be deleted',
+      );
       expect(producers).toHaveLength(1);
     } finally {
       await poller.stop();

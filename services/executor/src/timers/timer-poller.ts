@@ -63,7 +63,12 @@ export const startTimerPoller = (o: {
       if (due.length === 0) return;
       credits.push({ n: due.length, expiresAt: Date.now() + ttl });
       const issuedAt = new Date().toISOString();
-      const messages = due.map((t) => ({ topic: o.topic, key: t.command.executionId, value: JSON.stringify({ ...t.command, issuedAt }), headers: { [TIMER_HEADER]: '1' } }));
+      const messages = due.map((t) => ({
+        topic: o.topic,
+        key: t.command.executionId,
+        value: JSON.stringify({ ...t.command, issuedAt }),
+        headers: { [TIMER_HEADER]: '1' },
+      }));
       producer ??= await o.connectProducer();
       try {
         for (const chunk of chunksOf(messages, MAX_SEND_BYTES)) await producer.send({ topic: o.topic, messages: chunk });

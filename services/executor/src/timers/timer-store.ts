@@ -61,7 +61,10 @@ export const replaceTimers = async (pool: Pool, topic: string, executionIds: rea
  * then every organization's second… — so a flood of one organization cannot hold back another's
  * due timers, while a lone organization still gets the whole page.
  */
-export const claimDueTimers = async (pool: Pool, p: { owner: string; topic: string; limit: number; leaseMs?: number }): Promise<{ id: string; command: Command }[]> => {
+export const claimDueTimers = async (
+  pool: Pool,
+  p: { owner: string; topic: string; limit: number; leaseMs?: number },
+): Promise<{ id: string; command: Command }[]> => {
   const res = await pool.query<{ id: string; command: Command }>(
     `WITH due AS (
        SELECT id, organization_id, due_at FROM automation_timers

@@ -3,10 +3,22 @@ import { Counter, Gauge } from 'prom-client';
 import type { ChangeCaptureStatus } from '@fixlify/contracts';
 import { registry, type CheckResult, type Logger } from '@fixlify/kafka';
 
-const connectorUp = new Gauge({ name: 'fixlify_cdc_connector_running', help: '1 while the Debezium connector and all its tasks are RUNNING (Connect REST)', registers: [registry] });
-const slotRetained = new Gauge({ name: 'fixlify_cdc_slot_retained_wal_bytes', help: 'WAL the replication slot keeps (pg_current_wal_lsn - restart_lsn): grows while change capture is stopped', registers: [registry] });
+const connectorUp = new Gauge({
+  name: 'fixlify_cdc_connector_running',
+  help: '1 while the Debezium connector and all its tasks are RUNNING (Connect REST)',
+  registers: [registry],
+});
+const slotRetained = new Gauge({
+  name: 'fixlify_cdc_slot_retained_wal_bytes',
+  help: 'WAL the replication slot keeps (pg_current_wal_lsn - restart_lsn): grows while change capture is stopped',
+  registers: [registry],
+});
 const slotActive = new Gauge({ name: 'fixlify_cdc_slot_active', help: '1 while a walsender reads the replication slot', registers: [registry] });
-const heartbeatAge = new Gauge({ name: 'fixlify_cdc_heartbeat_age_seconds', help: 'Seconds since the last Debezium heartbeat reached ingest (end to end: PostgreSQL, Connect, Kafka)', registers: [registry] });
+const heartbeatAge = new Gauge({
+  name: 'fixlify_cdc_heartbeat_age_seconds',
+  help: 'Seconds since the last Debezium heartbeat reached ingest (end to end: PostgreSQL, Connect, Kafka)',
+  registers: [registry],
+});
 const taskRestarts = new Counter({ name: 'fixlify_cdc_task_restarts_total', help: 'Failed connector tasks restarted by the watchdog', registers: [registry] });
 
 export interface WatchdogOptions {
@@ -87,7 +99,10 @@ export const startCaptureWatchdog = (o: WatchdogOptions): CaptureWatchdog => {
   const restartFailed = async (): Promise<void> => {
     lastRestart = now();
     try {
-      const res = await fetch(`${o.connectUrl}/connectors/${encodeURIComponent(o.connectorName)}/restart?includeTasks=true&onlyFailed=true`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${o.connectUrl}/connectors/${encodeURIComponent(o.connectorName)}/restart?includeTasks=true&onlyFailed=true`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(5000),
+      });
       if (res.ok) {
         restarts++;
         taskRestarts.inc();
@@ -117,7 +132,8 @@ export const startCaptureWatchdog = (o: WatchdogOptions): CaptureWatchdog => {
       else if (idleTask) reason = `task ${idleTask.id} is ${idleTask.state}`;
       else if (slot.error) reason = slot.error;
       // before the first heartbeat (a fresh ingest), the connector's word is taken for a while
-      else if (age === null ? t - startedAt > stale + o.heartbeatIntervalMs : age * 1000 > stale) reason = `no heartbeat from change capture for ${age === null ? Math.round((t - startedAt) / 1000) : Math.round(age)} s`;
+      else if (age === null ? t - startedAt > stale + o.heartbeatIntervalMs : age * 1000 > stale)
+        reason = `no heartbeat from change capture for ${age === null ? Math.round((t - startedAt) / 1000) : Math.round(age)} s`;
       const running = reason === null;
       if (running) stoppedSince = null;
       else stoppedSince ??= t;

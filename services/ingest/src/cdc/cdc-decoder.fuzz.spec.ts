@@ -49,11 +49,24 @@ const columnValue = fc.oneof(
   fc.integer({ min: -1e9, max: 1e9 }),
   fc.constant('__proto__'),
 );
-const COLUMNS = ['id', 'organization_id', 'status', 'title', 'total', 'due_date', 'valid_until', 'quiet_hours_start', 'definition', 'settings', 'automation_execution_id', 'automation_depth', 'updated_at', '__proto__', 'constructor'];
-const rowArb = fc.option(
-  fc.dictionary(fc.oneof(fc.constantFrom(...COLUMNS), fc.string({ maxLength: 8 })), columnValue, { maxKeys: 10 }),
-  { nil: null },
-);
+const COLUMNS = [
+  'id',
+  'organization_id',
+  'status',
+  'title',
+  'total',
+  'due_date',
+  'valid_until',
+  'quiet_hours_start',
+  'definition',
+  'settings',
+  'automation_execution_id',
+  'automation_depth',
+  'updated_at',
+  '__proto__',
+  'constructor',
+];
+const rowArb = fc.option(fc.dictionary(fc.oneof(fc.constantFrom(...COLUMNS), fc.string({ maxLength: 8 })), columnValue, { maxKeys: 10 }), { nil: null });
 const sourceArb = fc.record(
   {
     ts_ms: fc.oneof(fc.integer({ min: 0, max: 2e12 }), fc.double(), fc.constant(9e15), fc.constant(-1), fc.string({ maxLength: 4 })),
@@ -66,7 +79,13 @@ const sourceArb = fc.record(
 );
 /** Close to a real Debezium event, so the generator reaches mapChange and not only the schema. */
 const changeArb = fc.record(
-  { before: rowArb, after: rowArb, source: sourceArb, op: fc.constantFrom('c', 'u', 'd', 'r', 't', 'm', 'x', 1), ts_ms: fc.option(fc.integer(), { nil: null }) },
+  {
+    before: rowArb,
+    after: rowArb,
+    source: sourceArb,
+    op: fc.constantFrom('c', 'u', 'd', 'r', 't', 'm', 'x', 1),
+    ts_ms: fc.option(fc.integer(), { nil: null }),
+  },
   { requiredKeys: ['source', 'op'] },
 );
 /** A valid business row with one field broken at a time. */
@@ -84,22 +103,35 @@ const nearValid = fc
   })
   .map((r) => {
     const after = { id: r.id, organization_id: r.org, status: r.status, automation_execution_id: r.stamp, automation_depth: r.depth, due_date: 19_000 };
-    return { before: r.op === 'u' ? { ...after, status: r.prev, automation_execution_id: null } : null, after, op: r.op, source: { ts_ms: r.ts, lsn: r.lsn, txId: 7, table: 'x' } };
+    return {
+      before: r.op === 'u' ? { ...after, status: r.prev, automation_execution_id: null } : null,
+      after,
+      op: r.op,
+      source: { ts_ms: r.ts, lsn: r.lsn, txId: 7, table: 'x' },
+    };
   });
 
 describe('CDC decoder fuzz: bad input is a dead letter or a clear error, never a crash', () => {
   it('arbitrary text', () => {
-    fc.assert(fc.property(table, fc.string({ maxLength: 300 }), (t, s) => void run(t, s)), { numRuns: 500 });
+    fc.assert(
+      fc.property(table, fc.string({ maxLength: 300 }), (t, s) => void run(t, s)),
+      { numRuns: 500 },
+    );
   });
 
   it('arbitrary JSON values', () => {
-    fc.assert(fc.property(table, fc.jsonValue({ maxDepth: 4 }), (t, v) => void run(t, JSON.stringify(v))), { numRuns: 500 });
+    fc.assert(
+      fc.property(table, fc.jsonValue({ maxDepth: 4 }), (t, v) => void run(t, JSON.stringify(v))),
+      { numRuns: 500 },
+    );
   });
 
   it('deeply nested JSON', () => {
     const deep = '['.repeat(20_000) + ']'.repeat(20_000);
     expect(run('jobs', deep)).toBe('dead_letter');
-    expect(run('jobs', `{"before":null,"after":{"x":${'['.repeat(5000)}${']'.repeat(5000)}},"op":"c","source":{"ts_ms":1,"table":"jobs","lsn":1}}`)).not.toBe('events');
+    expect(run('jobs', `{"before":null,"after":{"x":${'['.repeat(5000)}${']'.repeat(5000)}},"op":"c","source":{"ts_ms":1,"table":"jobs","lsn":1}}`)).not.toBe(
+      'events',
+    );
   });
 
   it('shapes close to Debezium change events', () => {

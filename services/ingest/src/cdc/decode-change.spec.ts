@@ -25,7 +25,18 @@ const marker = {
   bytes: 6_291_712,
   limit: 1_048_576,
   ts_ms: 1_795_752_065_309,
-  source: { version: '3.6.1.Final', connector: 'postgresql', name: 'fixlify', ts_ms: 1_795_752_065_291, db: 'fixlify', schema: 'public', table: 'jobs', txId: 734, lsn: 27_500_120, snapshot: 'false' },
+  source: {
+    version: '3.6.1.Final',
+    connector: 'postgresql',
+    name: 'fixlify',
+    ts_ms: 1_795_752_065_291,
+    db: 'fixlify',
+    schema: 'public',
+    table: 'jobs',
+    txId: 734,
+    lsn: 27_500_120,
+    snapshot: 'false',
+  },
   key: { id: '36c290c5-a69f-4349-ae2e-3e87e586802d' },
 };
 
@@ -51,17 +62,22 @@ describe('cdcDecoder', () => {
     );
     expect(await oversizedCount('jobs')).toBe(before + 1);
     // the pipeline's dead letter keeps the origin (topic, offset, key) and the marker itself
-    const dl = JSON.parse(deadLetter({ topic: 'fixlify.public.jobs', partition: 2, message: m, consumer: 'ingest-cdc', reason: d.reason }).value!) as Record<string, unknown>;
+    const dl = JSON.parse(deadLetter({ topic: 'fixlify.public.jobs', partition: 2, message: m, consumer: 'ingest-cdc', reason: d.reason }).value!) as Record<
+      string,
+      unknown
+    >;
     expect(dl).toMatchObject({ origin: { topic: 'fixlify.public.jobs', partition: 2, offset: '41', key: KEY }, consumer: 'ingest-cdc', reason: d.reason });
     expect(JSON.parse(dl.value as string)).toEqual(marker);
     expect(await registry.getSingleMetricAsString('fixlify_cdc_oversized_rows_total')).toContain('fixlify_cdc_oversized_rows_total{table="jobs"}');
   });
 
-  it('names what it can of a marker that does not parse: the topic\'s table and the message key', async () => {
+  it("names what it can of a marker that does not parse: the topic's table and the message key", async () => {
     const before = await oversizedCount('automation_workflows');
     const d = decode(message({ op: 'oversized', bytes: 'many' }, KEY), 'fixlify.public.automation_workflows');
     expect(d).toMatchObject({ ok: false, failure: OVERSIZED_FAILURE });
-    expect(d.ok === false && d.reason).toMatch(/^oversized row: automation_workflows \{"id":"36c290c5-a69f-4349-ae2e-3e87e586802d"\} was too large as a change event;/);
+    expect(d.ok === false && d.reason).toMatch(
+      /^oversized row: automation_workflows \{"id":"36c290c5-a69f-4349-ae2e-3e87e586802d"\} was too large as a change event;/,
+    );
     expect(await oversizedCount('automation_workflows')).toBe(before + 1);
   });
 

@@ -4,7 +4,12 @@ import { UnmappableChange, causationOf, mapChange, triggersOf } from './map-chan
 
 const now = new Date('2026-11-27T04:01:05.400Z');
 const types = (table: BusinessTable, c: DebeziumChangeEvent): string[] => mapChange(table, c, now).map((e) => e.type);
-const row = (o: Record<string, unknown>): Record<string, unknown> => ({ id: 'a1c0e8f4-0000-4000-8000-000000000001', organization_id: ORG, status: 'draft', ...o });
+const row = (o: Record<string, unknown>): Record<string, unknown> => ({
+  id: 'a1c0e8f4-0000-4000-8000-000000000001',
+  organization_id: ORG,
+  status: 'draft',
+  ...o,
+});
 
 describe('mapChange: jobs', () => {
   it('an insert is job_created, with org, entity, images, commit time and a deterministic id', () => {
@@ -107,7 +112,9 @@ describe('causation (loop protection input)', () => {
 
 describe('mapChange: changes that cannot be events', () => {
   it('throws UnmappableChange with a clear reason', () => {
-    expect(() => mapChange('jobs', change('jobs', 'c', null, jobRow({ organization_id: null })), now)).toThrow(new UnmappableChange('jobs change without id or organization_id'));
+    expect(() => mapChange('jobs', change('jobs', 'c', null, jobRow({ organization_id: null })), now)).toThrow(
+      new UnmappableChange('jobs change without id or organization_id'),
+    );
     expect(() => mapChange('jobs', change('jobs', 'c', null, jobRow({ organization_id: 'acme' })), now)).toThrow(/not a UUID/);
     expect(() => mapChange('jobs', change('jobs', 'c', null, jobRow(), { lsn: null }), now)).toThrow(/without source.lsn/);
     expect(() => mapChange('jobs', change('jobs', 'c', null, jobRow(), { ts_ms: 9e15 }), now)).toThrow(/ts_ms out of range/);

@@ -1,12 +1,4 @@
-import {
-  cdcEventId,
-  type BusinessTable,
-  type DebeziumChangeEvent,
-  type DomainEvent,
-  type EntityType,
-  type TriggerType,
-  isUuid,
-} from '@fixlify/contracts';
+import { cdcEventId, type BusinessTable, type DebeziumChangeEvent, type DomainEvent, type EntityType, type TriggerType, isUuid } from '@fixlify/contracts';
 import { normalizeRow } from './normalize-row';
 
 const ENTITY: Record<BusinessTable, EntityType> = {
@@ -31,7 +23,12 @@ const changedColumns = (before: Record<string, unknown> | null, after: Record<st
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
 /** Which catalogue triggers a row change is. Snapshot reads (`r`), deletes and truncates fire nothing. */
-export const triggersOf = (table: BusinessTable, op: DebeziumChangeEvent['op'], before: Record<string, unknown> | null, after: Record<string, unknown> | null): { type: TriggerType; data: Record<string, unknown> }[] => {
+export const triggersOf = (
+  table: BusinessTable,
+  op: DebeziumChangeEvent['op'],
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+): { type: TriggerType; data: Record<string, unknown> }[] => {
   if (op !== 'c' && op !== 'u') return [];
   const status = str(after?.status);
   const prevStatus = str(before?.status);
@@ -73,7 +70,11 @@ export const triggersOf = (table: BusinessTable, op: DebeziumChangeEvent['op'], 
  * with into `automation_execution_id` and the chain depth into `automation_depth`. A human edit
  * leaves those columns as they were, so only a change of them marks the change as caused.
  */
-export const causationOf = (op: DebeziumChangeEvent['op'], before: Record<string, unknown> | null, after: Record<string, unknown> | null): DomainEvent['causation'] => {
+export const causationOf = (
+  op: DebeziumChangeEvent['op'],
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+): DomainEvent['causation'] => {
   const stamp = str(after?.automation_execution_id);
   if (!stamp) return null;
   if (op === 'u' && before && str(before.automation_execution_id) === stamp) return null;

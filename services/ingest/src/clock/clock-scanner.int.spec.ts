@@ -96,7 +96,8 @@ describe('clock scanner (real PostgreSQL and Kafka, controllable clock)', () => 
       { entity_id: '', occurrence: '2027-10-31T00:30:00.000Z', emitted: true },
       { entity_id: '', occurrence: '2028-03-26T01:30:00.000Z', emitted: true },
     ]);
-    for (const ev of all) expect(ev).toMatchObject({ type: 'recurring', workflowId: id, organizationId: org, entityType: 'none', entityId: null, source: { kind: 'clock' } });
+    for (const ev of all)
+      expect(ev).toMatchObject({ type: 'recurring', workflowId: id, organizationId: org, entityType: 'none', entityId: null, source: { kind: 'clock' } });
     // a restarted instance (empty watermarks) finds the night already claimed
     const fresh = scanner(pool, recording(emitter, seenA), 10 * MIN);
     expect((await fresh.tick(new Date('2028-03-26T01:35:00Z'))).emitted).toEqual([]);
@@ -121,8 +122,16 @@ describe('clock scanner (real PostgreSQL and Kafka, controllable clock)', () => 
   it('job_overdue: once per job and scheduled end, with two instances; completed jobs never', async () => {
     const id = await workflow({ type: 'job_overdue', config: { graceMinutes: 30 } });
     const client = await createClient(pool, org);
-    const late = (await pool.query<{ id: string }>(`INSERT INTO jobs (organization_id, client_id, title, scheduled_end) VALUES ($1, $2, 'Boiler', '2027-06-01T15:00:00Z') RETURNING id`, [org, client])).rows[0]!.id;
-    await pool.query(`INSERT INTO jobs (organization_id, client_id, title, status, scheduled_end) VALUES ($1, $2, 'Done', 'completed', '2027-06-01T14:00:00Z')`, [org, client]);
+    const late = (
+      await pool.query<{ id: string }>(
+        `INSERT INTO jobs (organization_id, client_id, title, scheduled_end) VALUES ($1, $2, 'Boiler', '2027-06-01T15:00:00Z') RETURNING id`,
+        [org, client],
+      )
+    ).rows[0]!.id;
+    await pool.query(
+      `INSERT INTO jobs (organization_id, client_id, title, status, scheduled_end) VALUES ($1, $2, 'Done', 'completed', '2027-06-01T14:00:00Z')`,
+      [org, client],
+    );
     const seen: DomainEvent[] = [];
     const a = scanner(pool, recording(emitter, seen));
     const b = scanner(pool2, recording(emitter, seen));
@@ -130,7 +139,14 @@ describe('clock scanner (real PostgreSQL and Kafka, controllable clock)', () => 
     expect(seen).toEqual([]);
     await run(a, b, '2027-06-01T15:30:00Z', '2027-06-01T15:40:00Z', 1);
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ type: 'job_overdue', entityType: 'job', entityId: late, occurredAt: '2027-06-01T15:30:00.000Z', after: { id: late, title: 'Boiler' }, data: { graceMinutes: 30 } });
+    expect(seen[0]).toMatchObject({
+      type: 'job_overdue',
+      entityType: 'job',
+      entityId: late,
+      occurredAt: '2027-06-01T15:30:00.000Z',
+      after: { id: late, title: 'Boiler' },
+      data: { graceMinutes: 30 },
+    });
     // rescheduled: it can fall overdue again, once
     await pool.query(`UPDATE jobs SET scheduled_end = '2027-06-01T17:00:00Z' WHERE id = $1`, [late]);
     await run(a, b, '2027-06-01T17:20:00Z', '2027-06-01T17:40:00Z', 5);
@@ -140,7 +156,12 @@ describe('clock scanner (real PostgreSQL and Kafka, controllable clock)', () => 
 
   it("invoice_overdue: due date + days before today in the organization's time zone, once per invoice", async () => {
     const id = await workflow({ type: 'invoice_overdue', config: { daysOverdue: 2 } });
-    const inv = (await pool.query<{ id: string }>(`INSERT INTO invoices (organization_id, number, status, amount, due_date) VALUES ($1, 'INV-1', 'sent', 100, '2027-06-01') RETURNING id`, [org])).rows[0]!.id;
+    const inv = (
+      await pool.query<{ id: string }>(
+        `INSERT INTO invoices (organization_id, number, status, amount, due_date) VALUES ($1, 'INV-1', 'sent', 100, '2027-06-01') RETURNING id`,
+        [org],
+      )
+    ).rows[0]!.id;
     await pool.query(`INSERT INTO invoices (organization_id, number, status, amount, due_date) VALUES ($1, 'INV-2', 'draft', 100, '2027-06-01')`, [org]);
     await pool.query(`INSERT INTO invoices (organization_id, number, status, amount, due_date) VALUES ($1, 'INV-3', 'paid', 100, '2027-06-01')`, [org]);
     const seen: DomainEvent[] = [];
@@ -151,7 +172,13 @@ describe('clock scanner (real PostgreSQL and Kafka, controllable clock)', () => 
     expect(seen).toEqual([]);
     await run(a, b, '2027-06-04T04:00:00Z', '2027-06-04T06:00:00Z', 10);
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ type: 'invoice_overdue', entityType: 'invoice', entityId: inv, occurredAt: '2027-06-04T04:00:00.000Z', data: { dueDate: '2027-06-01', daysOverdue: 2, timeZone: 'America/New_York' } });
+    expect(seen[0]).toMatchObject({
+      type: 'invoice_overdue',
+      entityType: 'invoice',
+      entityId: inv,
+      occurredAt: '2027-06-04T04:00:00.000Z',
+      data: { dueDate: '2027-06-01', daysOverdue: 2, timeZone: 'America/New_York' },
+    });
     expect((await claims(id)).map((c) => [c.entity_id, c.occurrence])).toEqual([[inv, '2027-06-01']]);
   });
 
@@ -160,7 +187,11 @@ describe('clock scanner (real PostgreSQL and Kafka, controllable clock)', () => 
     const quiet = await createClient(pool, org, { name: 'Quiet' });
     const busy = await createClient(pool, org, { name: 'Busy' });
     const created = (await pool.query<{ created_at: Date }>('SELECT created_at FROM clients WHERE id = $1', [quiet])).rows[0]!.created_at.getTime();
-    await pool.query(`INSERT INTO jobs (organization_id, client_id, title, created_at) VALUES ($1, $2, 'Later job', $3)`, [org, busy, new Date(created + 24 * 60 * MIN)]);
+    await pool.query(`INSERT INTO jobs (organization_id, client_id, title, created_at) VALUES ($1, $2, 'Later job', $3)`, [
+      org,
+      busy,
+      new Date(created + 24 * 60 * MIN),
+    ]);
     const seen: DomainEvent[] = [];
     const a = scanner(pool, recording(emitter, seen));
     const b = scanner(pool2, recording(emitter, seen));
@@ -179,7 +210,11 @@ describe('clock scanner (real PostgreSQL and Kafka, controllable clock)', () => 
   it('a crash between the claim and the broker ack loses nothing: the next tick emits it, with the same event id', async () => {
     const id = await workflow({ type: 'scheduled', config: { at: '2027-07-01T10:00:00Z' } });
     const now = new Date('2027-07-01T10:00:30Z');
-    const tail = await tailTopic(testKafka(), TOPICS.events, jsonWhere<DomainEvent>((e) => e.workflowId === id));
+    const tail = await tailTopic(
+      testKafka(),
+      TOPICS.events,
+      jsonWhere<DomainEvent>((e) => e.workflowId === id),
+    );
     try {
       await tail.ready;
       // the broker is gone: the claim rolls back

@@ -9,8 +9,18 @@ import { loadClockWorkflows, type ClockWorkflow } from './clock-workflows';
 import { entityOccurrences, type EntityTrigger } from './entity-occurrences';
 import { timeOccurrences, windowStart } from './time-occurrences';
 
-const fired = new Counter({ name: 'fixlify_clock_occurrences_total', help: 'Clock occurrences claimed and emitted by this instance, per trigger', labelNames: ['trigger'] as const, registers: [registry] });
-const scanErrors = new Counter({ name: 'fixlify_clock_scan_errors_total', help: 'Clock scans that failed, per stage', labelNames: ['stage'] as const, registers: [registry] });
+const fired = new Counter({
+  name: 'fixlify_clock_occurrences_total',
+  help: 'Clock occurrences claimed and emitted by this instance, per trigger',
+  labelNames: ['trigger'] as const,
+  registers: [registry],
+});
+const scanErrors = new Counter({
+  name: 'fixlify_clock_scan_errors_total',
+  help: 'Clock scans that failed, per stage',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
 
 export interface ClockScannerOptions {
   pool: Pool;
@@ -86,11 +96,22 @@ export class ClockScanner {
           const occ = timeOccurrences(wf.trigger as Extract<ClockWorkflow['trigger'], { type: 'scheduled' | 'recurring' }>, from, now, this.o.batchLimit);
           // capped: resume after the last one returned, else after now
           nextWatermarks.set(key, occ.length >= this.o.batchLimit ? occ[occ.length - 1]!.dueAt.getTime() : now.getTime());
-          for (const o of occ) due.push({ workflow: wf, entityId: '', entityType: 'none', row: null, data: { occurrence: o.occurrence, dueAt: o.dueAt.toISOString(), ...wf.trigger.config }, ...o });
+          for (const o of occ)
+            due.push({
+              workflow: wf,
+              entityId: '',
+              entityType: 'none',
+              row: null,
+              data: { occurrence: o.occurrence, dueAt: o.dueAt.toISOString(), ...wf.trigger.config },
+              ...o,
+            });
         }
       } catch (e) {
         scanErrors.inc({ stage: wf.trigger.type });
-        this.o.log.warn({ err: e, workflowId: wf.workflowId, organizationId: wf.organizationId, trigger: wf.trigger.type }, 'clock scan of a workflow failed; skipped this tick');
+        this.o.log.warn(
+          { err: e, workflowId: wf.workflowId, organizationId: wf.organizationId, trigger: wf.trigger.type },
+          'clock scan of a workflow failed; skipped this tick',
+        );
       }
     }
     let emitted: DomainEvent[] = [];
@@ -105,7 +126,17 @@ export class ClockScanner {
     if (scanEntities) this.lastEntityScan = now.getTime();
     for (const ev of emitted) {
       fired.inc({ trigger: ev.type });
-      this.o.log.info({ organizationId: ev.organizationId, workflowId: ev.workflowId, eventId: ev.eventId, trigger: ev.type, entityId: ev.entityId, occurredAt: ev.occurredAt }, 'clock trigger fired');
+      this.o.log.info(
+        {
+          organizationId: ev.organizationId,
+          workflowId: ev.workflowId,
+          eventId: ev.eventId,
+          trigger: ev.type,
+          entityId: ev.entityId,
+          occurredAt: ev.occurredAt,
+        },
+        'clock trigger fired',
+      );
     }
     return { workflows: workflows.length, emitted };
   }

@@ -41,7 +41,15 @@ export const clockTriggerOf = (definition: unknown): ClockTrigger | null => {
  * of the workflows topic that would have to catch up before the first scan.
  */
 export const loadClockWorkflows = async (pool: Pool, organizationIds?: readonly string[]): Promise<ClockWorkflow[]> => {
-  const res = await pool.query<{ id: string; organization_id: string; version_id: string; activated_at: Date; changed_at: Date; time_zone: string; definition: unknown }>(
+  const res = await pool.query<{
+    id: string;
+    organization_id: string;
+    version_id: string;
+    activated_at: Date;
+    changed_at: Date;
+    time_zone: string;
+    definition: unknown;
+  }>(
     `SELECT w.id, w.organization_id, w.published_version_id AS version_id, greatest(v.published_at, w.activated_at) AS activated_at, greatest(v.published_at, w.updated_at) AS changed_at,
             o.time_zone, w.published_definition AS definition
        FROM automation_workflows w
@@ -55,7 +63,16 @@ export const loadClockWorkflows = async (pool: Pool, organizationIds?: readonly 
   const out: ClockWorkflow[] = [];
   for (const r of res.rows) {
     const trigger = clockTriggerOf(r.definition);
-    if (trigger) out.push({ workflowId: r.id, organizationId: r.organization_id, versionId: r.version_id, activatedAt: r.activated_at, changedAt: r.changed_at, timeZone: r.time_zone, trigger });
+    if (trigger)
+      out.push({
+        workflowId: r.id,
+        organizationId: r.organization_id,
+        versionId: r.version_id,
+        activatedAt: r.activated_at,
+        changedAt: r.changed_at,
+        timeZone: r.time_zone,
+        trigger,
+      });
   }
   return out;
 };

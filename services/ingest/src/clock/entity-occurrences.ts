@@ -79,7 +79,13 @@ interface Row {
 }
 
 /** Unclaimed occurrences of a record-based clock trigger that fell due in [since, now). */
-export const entityOccurrences = async (pool: Pool, wf: ClockWorkflow & { trigger: EntityTrigger }, since: Date, now: Date, limit: number): Promise<EntityOccurrence[]> => {
+export const entityOccurrences = async (
+  pool: Pool,
+  wf: ClockWorkflow & { trigger: EntityTrigger },
+  since: Date,
+  now: Date,
+  limit: number,
+): Promise<EntityOccurrence[]> => {
   const t = wf.trigger;
   switch (t.type) {
     case 'job_overdue': {

@@ -3,7 +3,7 @@ import { timeOccurrences, windowStart, type Occurrence } from './time-occurrence
 
 const recurring = (cron: string, timezone: string) => ({ type: 'recurring' as const, config: { cron, timezone } });
 const iso = (s: string): Date => new Date(s);
-const local = (d: Date, zone: string): string => DateTime.fromJSDate(d, { zone }).toFormat("yyyy-MM-dd HH:mm ZZ");
+const local = (d: Date, zone: string): string => DateTime.fromJSDate(d, { zone }).toFormat('yyyy-MM-dd HH:mm ZZ');
 
 /** What a scanner ticking every `stepMin` minutes from `from` to `to` would claim, as its watermark moves. */
 const scan = (trigger: Parameters<typeof timeOccurrences>[0], from: Date, to: Date, stepMin: number): Occurrence[] => {
@@ -38,12 +38,16 @@ describe('timeOccurrences: recurring, across DST (controllable clock)', () => {
   });
 
   it('one window over the whole DST night gives the same single occurrence', () => {
-    expect(timeOccurrences(berlin, iso('2027-10-30T12:00:00Z'), iso('2027-10-31T12:00:00Z'), 10).map((o) => o.occurrence)).toEqual(['2027-10-31T00:30:00.000Z']);
+    expect(timeOccurrences(berlin, iso('2027-10-30T12:00:00Z'), iso('2027-10-31T12:00:00Z'), 10).map((o) => o.occurrence)).toEqual([
+      '2027-10-31T00:30:00.000Z',
+    ]);
   });
 
   it('New York: 01:30 (repeated at fall-back) fires once; every-15-minutes keeps one firing per instant', () => {
     const ny = recurring('30 1 * * *', 'America/New_York');
-    expect(scan(ny, iso('2027-11-06T12:00:00Z'), iso('2027-11-07T12:00:00Z'), 5).map((o) => local(o.dueAt, 'America/New_York'))).toEqual(['2027-11-07 01:30 -04:00']);
+    expect(scan(ny, iso('2027-11-06T12:00:00Z'), iso('2027-11-07T12:00:00Z'), 5).map((o) => local(o.dueAt, 'America/New_York'))).toEqual([
+      '2027-11-07 01:30 -04:00',
+    ]);
     const quarter = recurring('*/15 * * * *', 'America/New_York');
     const occ = scan(quarter, iso('2027-11-07T04:00:00Z'), iso('2027-11-07T08:00:00Z'), 5);
     expect(new Set(occ.map((o) => o.occurrence)).size).toBe(occ.length);
@@ -70,7 +74,9 @@ describe('timeOccurrences: recurring, across DST (controllable clock)', () => {
 describe('timeOccurrences: scheduled', () => {
   const at = { type: 'scheduled' as const, config: { at: '2027-03-28T02:30:00+02:00' } };
   it('fires in the window that contains the moment, once', () => {
-    expect(timeOccurrences(at, iso('2027-03-28T00:00:00Z'), iso('2027-03-28T00:30:00Z'), 10)).toEqual([{ occurrence: '2027-03-28T00:30:00.000Z', dueAt: iso('2027-03-28T00:30:00Z') }]);
+    expect(timeOccurrences(at, iso('2027-03-28T00:00:00Z'), iso('2027-03-28T00:30:00Z'), 10)).toEqual([
+      { occurrence: '2027-03-28T00:30:00.000Z', dueAt: iso('2027-03-28T00:30:00Z') },
+    ]);
     expect(timeOccurrences(at, iso('2027-03-28T00:30:00Z'), iso('2027-03-28T01:00:00Z'), 10)).toEqual([]);
     expect(scan(at, iso('2027-03-27T00:00:00Z'), iso('2027-03-29T00:00:00Z'), 1)).toHaveLength(1);
   });

@@ -29,7 +29,12 @@ const CRON_LOOKBEHIND_MAX = 3 * 60 + 1;
  * fires once, shifted by the gap; a local time repeated by fall-back fires once, at its first instant.
  * Throws on an invalid cron or time zone (refused at save time; the scanner logs and skips it).
  */
-export const timeOccurrences = (trigger: Extract<ClockTrigger, { type: 'scheduled' | 'recurring' }>, afterExclusive: Date, untilInclusive: Date, max: number): Occurrence[] => {
+export const timeOccurrences = (
+  trigger: Extract<ClockTrigger, { type: 'scheduled' | 'recurring' }>,
+  afterExclusive: Date,
+  untilInclusive: Date,
+  max: number,
+): Occurrence[] => {
   if (untilInclusive.getTime() <= afterExclusive.getTime()) return [];
   switch (trigger.type) {
     case 'scheduled': {

@@ -33,7 +33,12 @@ describe('trigger endpoints (real PostgreSQL and Kafka)', () => {
   let jobWf: string;
   const workflows: [string, string][] = [];
 
-  const post = async (server: TriggerServer, path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> => {
+  const post = async (
+    server: TriggerServer,
+    path: string,
+    body: string | Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: unknown }> => {
     const r = await fetch(`http://127.0.0.1:${server.port}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
     return { status: r.status, json: await r.json() };
   };
@@ -50,7 +55,8 @@ describe('trigger endpoints (real PostgreSQL and Kafka)', () => {
     hookWf = (await createActiveWorkflow(pool, org, def('webhook'))).workflowId;
     jobWf = (await createActiveWorkflow(pool, org, def('job_created'))).workflowId;
     for (const w of [manualWf, hookWf, jobWf]) workflows.push([w, org]);
-    hookSecret = (await pool.query<{ webhook_secret: string }>('SELECT webhook_secret FROM automation_workflows WHERE id = $1', [hookWf])).rows[0]!.webhook_secret;
+    hookSecret = (await pool.query<{ webhook_secret: string }>('SELECT webhook_secret FROM automation_workflows WHERE id = $1', [hookWf])).rows[0]!
+      .webhook_secret;
   });
 
   afterAll(async () => {
@@ -62,7 +68,11 @@ describe('trigger endpoints (real PostgreSQL and Kafka)', () => {
   });
 
   it('serves no manual trigger: POST /triggers/manual, from loopback and naming an organization, is 404 and emits nothing', async () => {
-    const tail = await tailTopic(testKafka(), TOPICS.events, jsonWhere<DomainEvent>((e) => e.workflowId === manualWf));
+    const tail = await tailTopic(
+      testKafka(),
+      TOPICS.events,
+      jsonWhere<DomainEvent>((e) => e.workflowId === manualWf),
+    );
     try {
       await tail.ready;
       // what started another organization's workflow before: no token on loopback, the organization from the body

@@ -7,7 +7,12 @@ import type { EventEmitter } from '../emit/event-emitter';
 import { InboundTriggerError, httpStatusOf } from './errors';
 import { pruneWebhookSignatures, runWebhookTrigger } from './webhook-trigger';
 
-const requests = new Counter({ name: 'fixlify_inbound_triggers_total', help: 'Inbound webhook trigger requests, per route and outcome', labelNames: ['route', 'outcome'] as const, registers: [registry] });
+const requests = new Counter({
+  name: 'fixlify_inbound_triggers_total',
+  help: 'Inbound webhook trigger requests, per route and outcome',
+  labelNames: ['route', 'outcome'] as const,
+  registers: [registry],
+});
 
 export interface TriggerServerOptions {
   pool: Pool;

@@ -14,7 +14,6 @@ export interface WebhookRequest {
   idempotencyKey: string | undefined;
 }
 
-
 export const webhookEvent = (p: { organizationId: string; workflowId: string; requestId: string; payload: unknown; now: Date }): DomainEvent => ({
   v: 1,
   eventId: requestEventId({ workflowId: p.workflowId, requestId: p.requestId, kind: 'webhook' }),
@@ -47,7 +46,8 @@ export const runWebhookTrigger = async (
 ): Promise<TriggerAccepted> => {
   const wf = isUuid(req.workflowId) ? await findWorkflow(deps.pool, req.workflowId) : null;
   // unknown, inactive, not a webhook workflow, or no secret: all look the same from outside
-  if (!wf || !wf.active || wf.triggerType !== 'webhook' || !wf.webhookSecret) throw new InboundTriggerError('not_found', 'no active webhook workflow at this address');
+  if (!wf || !wf.active || wf.triggerType !== 'webhook' || !wf.webhookSecret)
+    throw new InboundTriggerError('not_found', 'no active webhook workflow at this address');
   if (!req.signature) throw new InboundTriggerError('signature_missing', 'the Fixlify-Signature header is missing');
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const check = inspectWebhookSignature(wf.webhookSecret, req.signature, req.rawBody, nowSeconds, deps.toleranceSeconds);
@@ -55,7 +55,10 @@ export const runWebhookTrigger = async (
     case 'malformed':
       throw new InboundTriggerError('signature_malformed', 'the Fixlify-Signature header must be t=<unix seconds>,v1=<hex HMAC-SHA256>');
     case 'stale':
-      throw new InboundTriggerError('signature_stale', `the signature timestamp is more than ${deps.toleranceSeconds} s from now; sign each delivery when sending it`);
+      throw new InboundTriggerError(
+        'signature_stale',
+        `the signature timestamp is more than ${deps.toleranceSeconds} s from now; sign each delivery when sending it`,
+      );
     case 'mismatch':
       throw new InboundTriggerError('signature_mismatch', 'the signature does not match the body and the workflow secret');
     case 'ok':
@@ -87,4 +90,5 @@ export const runWebhookTrigger = async (
 };
 
 /** Forgets signatures that are stale anyway. */
-export const pruneWebhookSignatures = async (pool: Pool): Promise<number> => (await pool.query('DELETE FROM automation_webhook_signatures WHERE expires_at < now()')).rowCount ?? 0;
+export const pruneWebhookSignatures = async (pool: Pool): Promise<number> =>
+  (await pool.query('DELETE FROM automation_webhook_signatures WHERE expires_at < now()')).rowCount ?? 0;

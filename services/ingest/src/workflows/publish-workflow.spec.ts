@@ -33,7 +33,15 @@ describe('publicationOf (automation_workflows CDC → compacted workflows topic)
     expect(p).toEqual({
       kind: 'publish',
       workflowId: WF,
-      message: expect.objectContaining({ v: 1, workflowId: WF, organizationId: ORG, version: 3, versionId: VERSION, triggerType: 'job_created', updatedAt: '2026-11-27T04:01:05.289Z' }),
+      message: expect.objectContaining({
+        v: 1,
+        workflowId: WF,
+        organizationId: ORG,
+        version: 3,
+        versionId: VERSION,
+        triggerType: 'job_created',
+        updatedAt: '2026-11-27T04:01:05.289Z',
+      }),
     });
     if (p?.kind !== 'publish') throw new Error('expected a publication');
     expect(p.message.definition.settings.reenrollment).toBe('once_per_entity');
@@ -45,7 +53,11 @@ describe('publicationOf (automation_workflows CDC → compacted workflows topic)
 
   it('deleted, deactivated or never published workflows become tombstones, with the reason', () => {
     expect(publicationOf(change('automation_workflows', 'd', wfRow(), null))).toEqual({ kind: 'tombstone', workflowId: WF, reason: 'deleted' });
-    expect(publicationOf(change('automation_workflows', 'u', wfRow(), wfRow({ is_active: false })))).toEqual({ kind: 'tombstone', workflowId: WF, reason: 'inactive' });
+    expect(publicationOf(change('automation_workflows', 'u', wfRow(), wfRow({ is_active: false })))).toEqual({
+      kind: 'tombstone',
+      workflowId: WF,
+      reason: 'inactive',
+    });
     expect(publicationOf(change('automation_workflows', 'c', null, wfRow({ published_version_id: null, published_definition: null })))).toEqual({
       kind: 'tombstone',
       workflowId: WF,

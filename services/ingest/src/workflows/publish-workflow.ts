@@ -4,8 +4,7 @@ import { normalizeRow } from '../cdc/normalize-row';
 const PUBLISHED_COLUMNS = ['organization_id', 'name', 'is_active', 'trigger_type', 'published_version_id', 'published_definition', 'current_version'];
 
 export type WorkflowPublication =
-  | { kind: 'publish'; workflowId: string; message: PublishedWorkflow }
-  | { kind: 'tombstone'; workflowId: string; reason: string };
+  { kind: 'publish'; workflowId: string; message: PublishedWorkflow } | { kind: 'tombstone'; workflowId: string; reason: string };
 
 /** Deeper than any valid definition; zod's recursive Condition schema overflows the stack on hostile nesting. */
 const MAX_DEFINITION_DEPTH = 64;
@@ -39,7 +38,8 @@ export const publicationOf = (change: DebeziumChangeEvent): WorkflowPublication 
   }
   if (row.is_active !== true || !row.published_version_id || !row.published_definition)
     return { kind: 'tombstone', workflowId, reason: row.is_active === true ? 'no published version' : 'inactive' };
-  if (deeperThan(row.published_definition, MAX_DEFINITION_DEPTH)) return { kind: 'tombstone', workflowId, reason: 'invalid published definition: nested too deeply' };
+  if (deeperThan(row.published_definition, MAX_DEFINITION_DEPTH))
+    return { kind: 'tombstone', workflowId, reason: 'invalid published definition: nested too deeply' };
   const parsed = PublishedWorkflow.safeParse({
     v: 1,
     workflowId,
@@ -51,7 +51,6 @@ export const publicationOf = (change: DebeziumChangeEvent): WorkflowPublication 
     definition: row.published_definition,
     updatedAt: typeof row.updated_at === 'string' ? new Date(row.updated_at).toISOString() : new Date(change.source.ts_ms).toISOString(),
   });
-  if (!parsed.success)
-    return { kind: 'tombstone', workflowId, reason: `invalid published definition: ${formatIssues(parsed.error, { max: 3 })}` };
+  if (!parsed.success) return { kind: 'tombstone', workflowId, reason: `invalid published definition: ${formatIssues(parsed.error, { max: 3 })}` };
   return { kind: 'publish', workflowId, message: parsed.data };
 };

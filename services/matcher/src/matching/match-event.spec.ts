@@ -69,7 +69,15 @@ describe('matchEvent', () => {
     for (const c of cmds) {
       const w = c.workflowId === plain.workflowId ? plain : toCompleted;
       expect(Command.safeParse(c).success).toBe(true);
-      expect(c).toMatchObject({ kind: 'start', organizationId: ORG, versionId: w.versionId, version: 2, triggeredAt: ev.occurredAt, issuedAt: now.toISOString(), event: ev });
+      expect(c).toMatchObject({
+        kind: 'start',
+        organizationId: ORG,
+        versionId: w.versionId,
+        version: 2,
+        triggeredAt: ev.occurredAt,
+        issuedAt: now.toISOString(),
+        event: ev,
+      });
       expect(c.executionId).toBe(executionId(w.versionId, ev.eventId));
     }
     // the same event again (a redelivery) gives the same ids
@@ -92,14 +100,17 @@ describe('matchEvent', () => {
     const a = wf({ type: 'manual' });
     const b = wf({ type: 'manual' });
     const idx = indexOf(a, b);
-    const manual = (o: Partial<DomainEvent>) => event({ type: 'manual', entityType: 'none', entityId: null, before: null, after: null, source: { kind: 'manual' }, ...o });
+    const manual = (o: Partial<DomainEvent>) =>
+      event({ type: 'manual', entityType: 'none', entityId: null, before: null, after: null, source: { kind: 'manual' }, ...o });
     expect(starts(idx, manual({ workflowId: a.workflowId })).map((c) => c.workflowId)).toEqual([a.workflowId]);
     expect(starts(idx, manual({ workflowId: a.workflowId, organizationId: OTHER_ORG }))).toEqual([]);
     expect(starts(idx, manual({ workflowId: uuid() }))).toEqual([]);
     // a clock event for a workflow whose trigger changed since starts nothing
     expect(starts(idx, manual({ workflowId: a.workflowId, type: 'scheduled' }))).toEqual([]);
     // and the matcher says why
-    expect(matchEvent(idx, manual({ workflowId: a.workflowId, type: 'scheduled' }), 3, now)).toEqual([{ kind: 'skipped', reason: 'workflow_not_indexed', detail: `workflow ${a.workflowId} now starts on manual` }]);
+    expect(matchEvent(idx, manual({ workflowId: a.workflowId, type: 'scheduled' }), 3, now)).toEqual([
+      { kind: 'skipped', reason: 'workflow_not_indexed', detail: `workflow ${a.workflowId} now starts on manual` },
+    ]);
   });
 
   it('events caused by automations at the depth limit are skipped, with the reason', () => {

@@ -2,9 +2,7 @@ import { type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fi
 import { decideStart } from '@fixlify/workflow';
 import type { WorkflowIndex } from '../index/workflow-index';
 
-export type MatchOutcome =
-  | { kind: 'start'; command: StartCommand }
-  | { kind: 'skipped'; reason: 'loop_depth' | 'workflow_not_indexed'; detail: string };
+export type MatchOutcome = { kind: 'start'; command: StartCommand } | { kind: 'skipped'; reason: 'loop_depth' | 'workflow_not_indexed'; detail: string };
 
 /**
  * Domain event × active workflows → start commands. Whether one workflow starts is decideStart's
@@ -13,13 +11,21 @@ export type MatchOutcome =
  */
 export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: number, now: Date): MatchOutcome[] => {
   if (ev.causation && ev.causation.depth >= maxDepth)
-    return [{ kind: 'skipped', reason: 'loop_depth', detail: `caused by execution ${ev.causation.executionId} at depth ${ev.causation.depth} (limit ${maxDepth})` }];
+    return [
+      { kind: 'skipped', reason: 'loop_depth', detail: `caused by execution ${ev.causation.executionId} at depth ${ev.causation.depth} (limit ${maxDepth})` },
+    ];
   let candidates: readonly PublishedWorkflow[];
   if (ev.workflowId) {
     // clock, manual and webhook events name their workflow; one this index lacks is worth seeing
     const w = index.get(ev.workflowId);
     if (!w || w.organizationId !== ev.organizationId || w.triggerType !== ev.type)
-      return [{ kind: 'skipped', reason: 'workflow_not_indexed', detail: w ? `workflow ${ev.workflowId} now starts on ${w.triggerType}` : `workflow ${ev.workflowId} is not active (or not indexed yet)` }];
+      return [
+        {
+          kind: 'skipped',
+          reason: 'workflow_not_indexed',
+          detail: w ? `workflow ${ev.workflowId} now starts on ${w.triggerType}` : `workflow ${ev.workflowId} is not active (or not indexed yet)`,
+        },
+      ];
     candidates = [w];
   } else candidates = index.candidates(ev.organizationId, ev.type);
   const out: MatchOutcome[] = [];

@@ -9,9 +9,25 @@ const EXEC = '44444444-4444-4444-8444-444444444444';
 const EVENT = '55555555-5555-4555-8555-555555555555';
 
 const at = (s: number): string => new Date(Date.UTC(2025, 0, 1, 10, 0, s)).toISOString();
-const base = (seq: number) => ({ v: 1 as const, resultId: `${EXEC}:${seq}`, executionId: EXEC, organizationId: ORG, workflowId: WF, versionId: VER, seq, at: at(seq) });
+const base = (seq: number) => ({
+  v: 1 as const,
+  resultId: `${EXEC}:${seq}`,
+  executionId: EXEC,
+  organizationId: ORG,
+  workflowId: WF,
+  versionId: VER,
+  seq,
+  at: at(seq),
+});
 
-const started = (seq = 0): StepResult => ({ ...base(seq), kind: 'execution_started', triggerType: 'job_created', triggerData: { eventId: EVENT, title: 'Boiler' }, eventId: EVENT, triggeredAt: at(0) });
+const started = (seq = 0): StepResult => ({
+  ...base(seq),
+  kind: 'execution_started',
+  triggerType: 'job_created',
+  triggerData: { eventId: EVENT, title: 'Boiler' },
+  eventId: EVENT,
+  triggeredAt: at(0),
+});
 const succeeded = (seq: number, stepId = 'notify', extra: Partial<Extract<StepResult, { kind: 'step_succeeded' }>> = {}): StepResult => ({
   ...base(seq),
   kind: 'step_succeeded',
@@ -38,7 +54,12 @@ const failed = (seq: number, retryAt: string | null, attempt = 1): StepResult =>
 });
 const waiting = (seq: number): StepResult => ({ ...base(seq), kind: 'execution_waiting', stepId: 'wait', until: at(seq + 60), reason: 'delay' });
 const completed = (seq: number, durationMs = 1234.4): StepResult => ({ ...base(seq), kind: 'execution_completed', durationMs });
-const execFailed = (seq: number): StepResult => ({ ...base(seq), kind: 'execution_failed', durationMs: 99.6, error: { code: 'provider_unavailable', message: 'gave up after 3 attempts', retryable: true } });
+const execFailed = (seq: number): StepResult => ({
+  ...base(seq),
+  kind: 'execution_failed',
+  durationMs: 99.6,
+  error: { code: 'provider_unavailable', message: 'gave up after 3 attempts', retryable: true },
+});
 const cancelled = (): StepResult => ({ ...base(1_000_000), kind: 'execution_cancelled', reason: 'workflow deactivated' });
 
 const fold = (results: StepResult[]): ExecutionLogRow => results.reduce((log, r) => applyStepResult(log, r), emptyLog(results[0]!));
@@ -66,7 +87,9 @@ describe('execution log reducer', () => {
   it('step_succeeded appends the step with its timing, output and delivery', () => {
     const log = fold([started(), succeeded(1)]);
     expect(log.status).toBe('processing');
-    expect(log.actionsExecuted).toEqual([{ stepId: 'notify', type: 'webhook', status: 'succeeded', attempt: 1, startedAt: at(1), durationMs: 12, output: { status: 200 }, delivery: 'delivered' }]);
+    expect(log.actionsExecuted).toEqual([
+      { stepId: 'notify', type: 'webhook', status: 'succeeded', attempt: 1, startedAt: at(1), durationMs: 12, output: { status: 200 }, delivery: 'delivered' },
+    ]);
     expect(log.updatedAt).toBe(at(1));
   });
 
@@ -99,12 +122,28 @@ describe('execution log reducer', () => {
   });
 
   it('a message whose delivery is unknown ends the execution "unknown", its step "unknown" — not failed', () => {
-    const unknownError = { code: 'outcome_unknown' as const, message: 'an earlier attempt of this sms was on the wire when it stopped without an answer', retryable: false };
-    const stepUnknown: StepResult = { ...base(1), kind: 'step_failed', stepId: 'sms', stepType: 'send_sms', attempt: 1, startedAt: at(1), durationMs: 3, error: unknownError, retryAt: null };
+    const unknownError = {
+      code: 'outcome_unknown' as const,
+      message: 'an earlier attempt of this sms was on the wire when it stopped without an answer',
+      retryable: false,
+    };
+    const stepUnknown: StepResult = {
+      ...base(1),
+      kind: 'step_failed',
+      stepId: 'sms',
+      stepType: 'send_sms',
+      attempt: 1,
+      startedAt: at(1),
+      durationMs: 3,
+      error: unknownError,
+      retryAt: null,
+    };
     const execUnknown: StepResult = { ...base(2), kind: 'execution_failed', durationMs: 50, error: unknownError };
     const log = [started(0), stepUnknown, execUnknown].reduce(applyStepResult, emptyLog(started(0)));
     expect(log.status).toBe('unknown');
-    expect(log.actionsExecuted).toEqual([expect.objectContaining({ stepId: 'sms', status: 'unknown', error: { code: 'outcome_unknown', message: unknownError.message } })]);
+    expect(log.actionsExecuted).toEqual([
+      expect.objectContaining({ stepId: 'sms', status: 'unknown', error: { code: 'outcome_unknown', message: unknownError.message } }),
+    ]);
     expect(log.errorMessage).toBe(unknownError.message);
     // terminal like failed: a late result of an earlier attempt does not reopen it
     expect(applyStepResult(log, { ...waiting(3) }).status).toBe('unknown');

@@ -15,8 +15,16 @@ const base = (seq: number, at = '2025-03-04T10:17:42.123Z') => ({
   at,
 });
 const completed = (durationMs: number, at?: string): StepResult => ({ ...base(9, at), kind: 'execution_completed', durationMs });
-const failed = (durationMs: number): StepResult => ({ ...base(9), kind: 'execution_failed', durationMs, error: { code: 'action_error', message: 'y', retryable: false } });
-const sent = (channel: 'email' | 'sms' | 'push' | 'webhook' | 'api_call', delivery: 'delivered' | 'suppressed' | 'deduplicated' | 'none' = 'delivered'): StepResult => ({
+const failed = (durationMs: number): StepResult => ({
+  ...base(9),
+  kind: 'execution_failed',
+  durationMs,
+  error: { code: 'action_error', message: 'y', retryable: false },
+});
+const sent = (
+  channel: 'email' | 'sms' | 'push' | 'webhook' | 'api_call',
+  delivery: 'delivered' | 'suppressed' | 'deduplicated' | 'none' = 'delivered',
+): StepResult => ({
   ...base(2),
   kind: 'step_succeeded',
   stepId: 's',
@@ -63,7 +71,17 @@ describe('metrics reducer', () => {
   });
 
   it('counts delivered messages per channel and suppressed ones, ignores deduplicated and non-deliveries', () => {
-    const m = fold([sent('email'), sent('email'), sent('sms'), sent('push'), sent('webhook'), sent('api_call'), sent('sms', 'suppressed'), sent('email', 'deduplicated'), sent('email', 'none')]);
+    const m = fold([
+      sent('email'),
+      sent('email'),
+      sent('sms'),
+      sent('push'),
+      sent('webhook'),
+      sent('api_call'),
+      sent('sms', 'suppressed'),
+      sent('email', 'deduplicated'),
+      sent('email', 'none'),
+    ]);
     expect(m).toMatchObject({ emailsSent: 2, smsSent: 1, pushSent: 1, webhooksSent: 1, suppressedMessages: 1, totalExecutions: 0 });
   });
 

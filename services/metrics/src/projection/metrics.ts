@@ -38,7 +38,7 @@ export const p95Of = (h: Record<string, number>): number => {
   return 0;
 };
 
-const isUtcIso = (at: string): boolean => at.length === 24 && at.charCodeAt(23) === 90 /* Z */ && at.charCodeAt(10) === 84 /* T */;
+const isUtcIso = (at: string): boolean => at.length === 24 && at.charCodeAt(23) === 90 /* Z */ && at.charCodeAt(10) === 84; /* T */
 
 export const periodStart = (at: string, period: Period): string => {
   // the executor writes canonical UTC times (toISOString): cut the string instead of building a Date
@@ -71,7 +71,9 @@ export const emptyMetrics = (r: StepResult, period: Period): MetricsRow => ({
 
 /** Whether a step result moves the per-period metrics at all. */
 export const affectsMetrics = (r: StepResult): boolean =>
-  r.kind === 'execution_completed' || r.kind === 'execution_failed' || (r.kind === 'step_succeeded' && (r.delivery === 'delivered' || r.delivery === 'suppressed'));
+  r.kind === 'execution_completed' ||
+  r.kind === 'execution_failed' ||
+  (r.kind === 'step_succeeded' && (r.delivery === 'delivered' || r.delivery === 'suppressed'));
 
 /** The later of two ISO times (string comparison when both are canonical UTC, which is the usual case). */
 export const laterIso = (a: string, b: string): string => ((isUtcIso(a) && isUtcIso(b) ? a > b : Date.parse(a) > Date.parse(b)) ? a : b);

@@ -247,7 +247,13 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
   // counters are shared by partitions too: additive updates, rows locked in id order
   const cs = [...counters.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (cs.length) {
-    const params = [cs.map(([w]) => w), cs.map(([, c]) => c.executions), cs.map(([, c]) => c.successes), cs.map(([, c]) => c.failures), cs.map(([, c]) => c.lastTriggeredAt)];
+    const params = [
+      cs.map(([w]) => w),
+      cs.map(([, c]) => c.executions),
+      cs.map(([, c]) => c.successes),
+      cs.map(([, c]) => c.failures),
+      cs.map(([, c]) => c.lastTriggeredAt),
+    ];
     if (target.counters === 'automation_workflows') {
       await db.query(`SELECT 1 FROM ${T.counters} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [params[0]]);
       await db.query(

@@ -154,146 +154,163 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
   const assigned = new Set<number>();
   /** a fresh consumer; queued batches of the crashed one are dropped (fetched again from the stored positions) */
   const incarnate = async (watch: (c: Consumer) => void): Promise<Incarnation> => {
-  const consumer = o.kafka.consumer({
-    groupId: o.groupId,
-    readUncommitted: false,
-    maxWaitTimeInMs: 500,
-    maxBytes: 64 * 1024 * 1024,
-    maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 1000,
-    retry: NO_SELF_RESTART,
-  });
-  watch(consumer);
-  const close = async (): Promise<void> => {
-    for (const p of tails.keys()) epochs.set(p, (epochs.get(p) ?? 0) + 1);
-    await consumer.disconnect().catch(() => undefined);
-    await Promise.all([...tails.values()]);
-  };
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    joined = true;
-    assigned.clear();
-    for (const p of payload.memberAssignment[o.topic] ?? []) assigned.add(p);
-  });
-  // batches holding only transaction markers never reach eachBatch but still move the position,
-  // once the batches queued before them have committed
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    if (payload.topic !== o.topic || payload.batchSize !== 0) return;
-    const next = (BigInt(payload.lastOffset) + 1n).toString();
-    enqueue(payload.partition, async () => {
-      // move the stored position over the markers, only when contiguous with it (never over a gap)
-      await o.pool
-        .query(
-          `UPDATE ${table(o.target, 'automation_projection_offsets')} SET next_offset = $4, updated_at = now()
+    const consumer = o.kafka.consumer({
+      groupId: o.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 500,
+      maxBytes: 64 * 1024 * 1024,
+      maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 1000,
+      retry: NO_SELF_RESTART,
+    });
+    watch(consumer);
+    const close = async (): Promise<void> => {
+      for (const p of tails.keys()) epochs.set(p, (epochs.get(p) ?? 0) + 1);
+      await consumer.disconnect().catch(() => undefined);
+      await Promise.all([...tails.values()]);
+    };
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      joined = true;
+      assigned.clear();
+      for (const p of payload.memberAssignment[o.topic] ?? []) assigned.add(p);
+    });
+    // batches holding only transaction markers never reach eachBatch but still move the position,
+    // once the batches queued before them have committed
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic !== o.topic || payload.batchSize !== 0) return;
+      const next = (BigInt(payload.lastOffset) + 1n).toString();
+      enqueue(payload.partition, async () => {
+        // move the stored position over the markers, only when contiguous with it (never over a gap)
+        await o.pool
+          .query(
+            `UPDATE ${table(o.target, 'automation_projection_offsets')} SET next_offset = $4, updated_at = now()
            WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset >= $5 AND next_offset < $4`,
-          [o.consumerName, o.topic, payload.partition, next, payload.firstOffset ?? next],
-        )
-        .catch((e: unknown) => o.log.warn({ err: e }, 'could not move the projection over transaction markers'));
-      done.set(payload.partition, BigInt(next));
+            [o.consumerName, o.topic, payload.partition, next, payload.firstOffset ?? next],
+          )
+          .catch((e: unknown) => o.log.warn({ err: e }, 'could not move the projection over transaction markers'));
+        done.set(payload.partition, BigInt(next));
+      });
     });
-  });
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning });
-  } catch (e) {
-    await close();
-    throw e;
-  }
-
-  const project = async (batch: Batch, items: ProjectionInput['items'], obs: BatchObservation): Promise<void> => {
-    obs.startTimer();
-    const next = (BigInt(batch.lastOffset()) + 1n).toString();
-    await until(() => running < concurrency);
-    running++;
-    let outcome;
     try {
-      outcome = await inTransaction(o.pool, o.log, o.asyncCommit ?? false, async (client) => {
-        if (o.pauseDuringRebuild) await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1), 0)', [rebuildLockKey(o.target)]);
-        return projectBatch(client, o.consumerName, { topic: batch.topic, partition: batch.partition, items, nextOffset: next, fetchedOffset: fetchedOffsetOf(batch) }, o.target);
-      });
-    } finally {
-      running--;
-      wake();
+      await consumer.connect();
+      await consumer.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning });
+    } catch (e) {
+      await close();
+      throw e;
     }
-    if (outcome.rewindTo !== undefined) throw new Rewind(outcome.rewindTo);
-    done.set(batch.partition, BigInt(next));
-    progress.consumed += batch.messages.length;
-    progress.applied += outcome.applied;
-    progress.batches++;
-    for (const [status, n] of outcome.statuses) executionsByStatus.inc({ status }, n);
-    for (const [k, n] of outcome.deliveries) {
-      const [channel, result] = k.split('|');
-      deliveries.inc({ channel, outcome: result }, n);
-    }
-    obs.committed();
-    // Kafka's offsets are only a hint for restarts (the offsets table is the truth): a failed commit is harmless
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]).catch((e: unknown) => {
-      o.log.warn({ err: e }, 'could not commit the consumer offset (the offsets table keeps the position)');
-    });
-  };
 
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
-    eachBatch: async (payload) => {
-      const { batch } = payload;
-      if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
-      // back-pressure: decoded batches waiting for PostgreSQL hold memory
-      await until(() => queued < concurrency + 2 || stopping);
-      const debug = o.log.isLevelEnabled('debug');
-      // spans only when a collector is configured: a rebuild of a million results must not pay for them
-      const obs = observeBatch({ consumer: o.consumerName, batch, spanName: `${o.consumerName} project`, spans: tracingEnabled() ? 'record' : 'none' });
-      const items = batch.messages.map((m) => {
-        const d = decode(m);
-        if (d.ok === false) {
-          // the producer validated it; an unreadable result is logged and skipped, not fatal
-          obs.failed('invalid');
-          o.log.warn({ offset: m.offset, partition: batch.partition, reason: d.reason }, 'unreadable step result skipped');
-          return { offset: m.offset, value: null };
-        }
-        if (d.ok !== true) return { offset: m.offset, value: null };
-        obs.consumed(m, d.value, headerString(m, TRACEPARENT_HEADER));
-        if (debug)
-          o.log.debug(
-            { organizationId: d.value.organizationId, workflowId: d.value.workflowId, executionId: d.value.executionId, seq: d.value.seq, kind: d.value.kind, ...traceFields(parseTraceparent(headerString(m, TRACEPARENT_HEADER))) },
-            'step result',
+    const project = async (batch: Batch, items: ProjectionInput['items'], obs: BatchObservation): Promise<void> => {
+      obs.startTimer();
+      const next = (BigInt(batch.lastOffset()) + 1n).toString();
+      await until(() => running < concurrency);
+      running++;
+      let outcome;
+      try {
+        outcome = await inTransaction(o.pool, o.log, o.asyncCommit ?? false, async (client) => {
+          if (o.pauseDuringRebuild) await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1), 0)', [rebuildLockKey(o.target)]);
+          return projectBatch(
+            client,
+            o.consumerName,
+            { topic: batch.topic, partition: batch.partition, items, nextOffset: next, fetchedOffset: fetchedOffsetOf(batch) },
+            o.target,
           );
-        return { offset: m.offset, value: d.value };
+        });
+      } finally {
+        running--;
+        wake();
+      }
+      if (outcome.rewindTo !== undefined) throw new Rewind(outcome.rewindTo);
+      done.set(batch.partition, BigInt(next));
+      progress.consumed += batch.messages.length;
+      progress.applied += outcome.applied;
+      progress.batches++;
+      for (const [status, n] of outcome.statuses) executionsByStatus.inc({ status }, n);
+      for (const [k, n] of outcome.deliveries) {
+        const [channel, result] = k.split('|');
+        deliveries.inc({ channel, outcome: result }, n);
+      }
+      obs.committed();
+      // Kafka's offsets are only a hint for restarts (the offsets table is the truth): a failed commit is harmless
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]).catch((e: unknown) => {
+        o.log.warn({ err: e }, 'could not commit the consumer offset (the offsets table keeps the position)');
       });
-      const first = batch.messages[0]!.offset;
-      enqueue(batch.partition, async (epoch) => {
-        try {
-          await project(batch, items, obs);
-          obs.endSpans();
-        } catch (e) {
-          obs.endSpans(e);
-          if (stopping) return;
-          // drop what is queued behind this batch and fetch it all again from the stored position
-          epochs.set(batch.partition, epoch + 1);
-          const to = e instanceof Rewind ? e.offset : first;
-          if (e instanceof Rewind) o.log.warn({ partition: batch.partition, fetched: fetchedOffsetOf(batch), to }, 'consumer ahead of the stored projection position; rewinding');
-          else o.log.error({ err: e, partition: batch.partition, offset: first }, 'projection batch failed; rewinding the partition');
-          try {
-            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: to });
-          } catch (err) {
-            o.log.warn({ err, partition: batch.partition }, 'could not rewind (partition revoked?); the next owner resumes from the offsets table');
+    };
+
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+        // back-pressure: decoded batches waiting for PostgreSQL hold memory
+        await until(() => queued < concurrency + 2 || stopping);
+        const debug = o.log.isLevelEnabled('debug');
+        // spans only when a collector is configured: a rebuild of a million results must not pay for them
+        const obs = observeBatch({ consumer: o.consumerName, batch, spanName: `${o.consumerName} project`, spans: tracingEnabled() ? 'record' : 'none' });
+        const items = batch.messages.map((m) => {
+          const d = decode(m);
+          if (d.ok === false) {
+            // the producer validated it; an unreadable result is logged and skipped, not fatal
+            obs.failed('invalid');
+            o.log.warn({ offset: m.offset, partition: batch.partition, reason: d.reason }, 'unreadable step result skipped');
+            return { offset: m.offset, value: null };
           }
-          if (!(e instanceof Rewind)) await new Promise((r) => setTimeout(r, 1000));
-        }
-      });
-      // the fetch position moves on now; commits to Kafka follow the PostgreSQL commits
-      payload.resolveOffset(batch.lastOffset());
-      await payload.heartbeat().catch(() => undefined);
+          if (d.ok !== true) return { offset: m.offset, value: null };
+          obs.consumed(m, d.value, headerString(m, TRACEPARENT_HEADER));
+          if (debug)
+            o.log.debug(
+              {
+                organizationId: d.value.organizationId,
+                workflowId: d.value.workflowId,
+                executionId: d.value.executionId,
+                seq: d.value.seq,
+                kind: d.value.kind,
+                ...traceFields(parseTraceparent(headerString(m, TRACEPARENT_HEADER))),
+              },
+              'step result',
+            );
+          return { offset: m.offset, value: d.value };
+        });
+        const first = batch.messages[0]!.offset;
+        enqueue(batch.partition, async (epoch) => {
+          try {
+            await project(batch, items, obs);
+            obs.endSpans();
+          } catch (e) {
+            obs.endSpans(e);
+            if (stopping) return;
+            // drop what is queued behind this batch and fetch it all again from the stored position
+            epochs.set(batch.partition, epoch + 1);
+            const to = e instanceof Rewind ? e.offset : first;
+            if (e instanceof Rewind)
+              o.log.warn({ partition: batch.partition, fetched: fetchedOffsetOf(batch), to }, 'consumer ahead of the stored projection position; rewinding');
+            else o.log.error({ err: e, partition: batch.partition, offset: first }, 'projection batch failed; rewinding the partition');
+            try {
+              consumer.seek({ topic: batch.topic, partition: batch.partition, offset: to });
+            } catch (err) {
+              o.log.warn({ err, partition: batch.partition }, 'could not rewind (partition revoked?); the next owner resumes from the offsets table');
+            }
+            if (!(e instanceof Rewind)) await new Promise((r) => setTimeout(r, 1000));
+          }
+        });
+        // the fetch position moves on now; commits to Kafka follow the PostgreSQL commits
+        payload.resolveOffset(batch.lastOffset());
+        await payload.heartbeat().catch(() => undefined);
+      },
+    });
+    return { consumer, close };
+  };
+  const supervised = await superviseConsumer({
+    name: o.consumerName,
+    log: o.log,
+    start: async (watch) => {
+      const inc = await incarnate(watch);
+      consumer = inc.consumer;
+      return inc;
     },
   });
-  return { consumer, close };
-  };
-  const supervised = await superviseConsumer({ name: o.consumerName, log: o.log, start: async (watch) => {
-    const inc = await incarnate(watch);
-    consumer = inc.consumer;
-    return inc;
-  } });
   // A live projector watches its stored positions: when a rebuild resets them behind its back
   // (e.g. one that died half-way) and no new data arrives to notice it, it goes back to them.
   let watching: Promise<void> = Promise.resolve();

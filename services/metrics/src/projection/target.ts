@@ -72,7 +72,10 @@ export const deferSecondaryIndexes = async (db: PoolClient, t: ProjectionTarget)
      ON CONFLICT DO NOTHING`,
     [t.schema, REFILLED],
   );
-  const rows = await db.query<{ index_name: string }>('SELECT index_name FROM public.automation_projection_deferred_indexes WHERE schema_name = $1 ORDER BY index_name', [t.schema]);
+  const rows = await db.query<{ index_name: string }>(
+    'SELECT index_name FROM public.automation_projection_deferred_indexes WHERE schema_name = $1 ORDER BY index_name',
+    [t.schema],
+  );
   for (const r of rows.rows) await db.query(`DROP INDEX IF EXISTS ${ident(t.schema)}.${ident(r.index_name)}`);
   return rows.rows.map((r) => r.index_name);
 };

@@ -42,14 +42,19 @@ describe('projection: crash, restart and rebuild', () => {
   };
 
   const produce = async (executions: number, seed: string): Promise<void> => {
-    const batch: StepResult[] = [...syntheticStepResults({ organizationIds: orgs, workflowsPerOrg: 4, executions, startMs: Date.now() - 3_600_000, seed: `${tag}|${seed}` })];
+    const batch: StepResult[] = [
+      ...syntheticStepResults({ organizationIds: orgs, workflowsPerOrg: 4, executions, startMs: Date.now() - 3_600_000, seed: `${tag}|${seed}` }),
+    ];
     for (let i = 0; i < batch.length; i += 2000)
       await producer.send({ topic, messages: batch.slice(i, i + 2000).map((r) => ({ key: r.executionId, value: JSON.stringify(r) })) });
     produced.push(...batch);
   };
   const ends = async (): Promise<number> => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
   const projected = async (): Promise<number> => {
-    const r = await pool.query<{ n: string }>(`SELECT coalesce(sum(next_offset), 0) AS n FROM "${live.schema}".automation_projection_offsets WHERE consumer = $1`, [env.METRICS_PROJECTION_NAME]);
+    const r = await pool.query<{ n: string }>(
+      `SELECT coalesce(sum(next_offset), 0) AS n FROM "${live.schema}".automation_projection_offsets WHERE consumer = $1`,
+      [env.METRICS_PROJECTION_NAME],
+    );
     return Number(r.rows[0]!.n);
   };
 
@@ -126,17 +131,39 @@ describe('projection: crash, restart and rebuild', () => {
   it('a rebuild killed half-way is finished by the live projector, and its deferred indexes come back', async () => {
     await produce(5000, 'fourth');
     const total = await ends();
-    const rebuild = spawn(process.execPath, ['-r', '@swc-node/register', 'services/metrics/src/rebuild.ts', '--schema', live.schema, '--topic', topic, '--name', env.METRICS_PROJECTION_NAME, '--fetch-mb', '1', '--concurrency', '1'], {
-      cwd: REPO_ROOT,
-      env: process.env,
-      stdio: 'ignore',
-    });
+    const rebuild = spawn(
+      process.execPath,
+      [
+        '-r',
+        '@swc-node/register',
+        'services/metrics/src/rebuild.ts',
+        '--schema',
+        live.schema,
+        '--topic',
+        topic,
+        '--name',
+        env.METRICS_PROJECTION_NAME,
+        '--fetch-mb',
+        '1',
+        '--concurrency',
+        '1',
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: process.env,
+        stdio: 'ignore',
+      },
+    );
     const gone = new Promise((r) => rebuild.once('exit', r));
     // wait until the rebuild has cleared the projection and projected a part of it
-    await waitFor(async () => {
-      const n = await projected();
-      return n > 0 && n < total * 0.5;
-    }, 120_000, 'the rebuild to be part-way');
+    await waitFor(
+      async () => {
+        const n = await projected();
+        return n > 0 && n < total * 0.5;
+      },
+      120_000,
+      'the rebuild to be part-way',
+    );
     rebuild.kill('SIGKILL');
     await gone;
     expect(await projected()).toBeLessThan(total);
@@ -151,7 +178,10 @@ describe('projection: crash, restart and rebuild', () => {
     await projector!.kill('SIGTERM');
     projector = await startService('metrics', env, 'projection-crash-3');
     await projector.waitReady(90_000);
-    const indexes = await pool.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'automation_execution_logs'`, [live.schema]);
+    const indexes = await pool.query<{ indexname: string }>(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'automation_execution_logs'`,
+      [live.schema],
+    );
     expect(indexes.rows.length).toBe(4);
     expect((await pool.query('SELECT 1 FROM automation_projection_deferred_indexes WHERE schema_name = $1', [live.schema])).rowCount).toBe(0);
   });

@@ -36,7 +36,11 @@ export interface RebuildReport {
  * Clears a projection: its rows, its counters and every consumer's offsets (they all point into the
  * cleared rows), and defers the secondary indexes of the tables about to be refilled.
  */
-const clearProjection = async (db: PoolClient, t: ProjectionTarget, c: { consumerName: string; topic: string; starts: Map<number, string> }): Promise<string[]> => {
+const clearProjection = async (
+  db: PoolClient,
+  t: ProjectionTarget,
+  c: { consumerName: string; topic: string; starts: Map<number, string> },
+): Promise<string[]> => {
   await db.query('BEGIN');
   try {
     await db.query(`TRUNCATE ${table(t, 'automation_execution_logs')}, ${table(t, 'automation_metrics')}, ${table(t, 'automation_projection_offsets')}`);
@@ -85,7 +89,11 @@ export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logg
     const ends = new Map<number, bigint>();
     for (const p of offsets) if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
     log.info({ topic: c.topic, schema: c.target.schema, ends: Object.fromEntries([...ends].map(([p, e]) => [p, e.toString()])) }, 'rebuilding projection');
-    const deferred = await clearProjection(lock, c.target, { consumerName: c.consumerName, topic: c.topic, starts: new Map(offsets.map((p) => [p.partition, p.low])) });
+    const deferred = await clearProjection(lock, c.target, {
+      consumerName: c.consumerName,
+      topic: c.topic,
+      starts: new Map(offsets.map((p) => [p.partition, p.low])),
+    });
 
     let results = 0;
     let applied = 0;

@@ -21,10 +21,7 @@ export const snapshotProjection = async (pool: Pool, target: ProjectionTarget, o
   const where = organizationIds === 'all' ? 'TRUE' : 'organization_id = ANY($1::uuid[])';
   const params = organizationIds === 'all' ? [] : [organizationIds];
   const logs = await pool.query(`SELECT * FROM ${table(target, 'automation_execution_logs')} WHERE ${where} ORDER BY id`, params);
-  const metrics = await pool.query(
-    `SELECT * FROM ${table(target, 'automation_metrics')} WHERE ${where} ORDER BY workflow_id, period, period_start`,
-    params,
-  );
+  const metrics = await pool.query(`SELECT * FROM ${table(target, 'automation_metrics')} WHERE ${where} ORDER BY workflow_id, period, period_start`, params);
   const counters =
     target.counters === 'automation_workflows'
       ? await pool.query(
@@ -47,7 +44,10 @@ export const snapshotProjection = async (pool: Pool, target: ProjectionTarget, o
 export const expectedProjection = (results: StepResult[]): ProjectionSnapshot => {
   const logs = new Map<string, ExecutionLogRow>();
   const metrics = new Map<string, MetricsRow>();
-  const counters = new Map<string, { workflow_id: string; organization_id: string; execution_count: number; success_count: number; failure_count: number; last_triggered_at: string | null }>();
+  const counters = new Map<
+    string,
+    { workflow_id: string; organization_id: string; execution_count: number; success_count: number; failure_count: number; last_triggered_at: string | null }
+  >();
   for (const r of results) {
     const before = logs.get(r.executionId) ?? emptyLog(r);
     const after = applyStepResult(before, r);
@@ -61,7 +61,14 @@ export const expectedProjection = (results: StepResult[]): ProjectionSnapshot =>
         metrics.set(k, m);
       }
     if (r.kind === 'execution_started' || r.kind === 'execution_completed' || r.kind === 'execution_failed') {
-      const c = counters.get(r.workflowId) ?? { workflow_id: r.workflowId, organization_id: r.organizationId, execution_count: 0, success_count: 0, failure_count: 0, last_triggered_at: null };
+      const c = counters.get(r.workflowId) ?? {
+        workflow_id: r.workflowId,
+        organization_id: r.organizationId,
+        execution_count: 0,
+        success_count: 0,
+        failure_count: 0,
+        last_triggered_at: null,
+      };
       if (r.kind === 'execution_started') {
         c.execution_count++;
         if (!c.last_triggered_at || Date.parse(r.triggeredAt) > Date.parse(c.last_triggered_at)) c.last_triggered_at = new Date(r.triggeredAt).toISOString();

@@ -51,15 +51,55 @@ export function* syntheticStepResults(o: SyntheticOptions): Generator<StepResult
     const base = () => ({ v: 1 as const, resultId: `${executionId}:${seq}`, executionId, organizationId: org, workflowId, versionId, seq: seq++, at: next() });
     const t0 = clock;
     const startedAt = next();
-    yield { ...base(), kind: 'execution_started', triggerType: 'job_created', triggerData: { eventId: seededUuid(`${o.seed}|ev|${i}`), entityType: 'job', entityId: `job-${i}`, title: `Job ${i}` }, eventId: seededUuid(`${o.seed}|ev|${i}`), triggeredAt: startedAt };
-    yield { ...base(), kind: 'step_succeeded', stepId: 'check', stepType: 'condition', attempt: 1, startedAt: next(), durationMs: 0.4, output: { result: true }, delivery: 'none', channel: null };
+    yield {
+      ...base(),
+      kind: 'execution_started',
+      triggerType: 'job_created',
+      triggerData: { eventId: seededUuid(`${o.seed}|ev|${i}`), entityType: 'job', entityId: `job-${i}`, title: `Job ${i}` },
+      eventId: seededUuid(`${o.seed}|ev|${i}`),
+      triggeredAt: startedAt,
+    };
+    yield {
+      ...base(),
+      kind: 'step_succeeded',
+      stepId: 'check',
+      stepType: 'condition',
+      attempt: 1,
+      startedAt: next(),
+      durationMs: 0.4,
+      output: { result: true },
+      delivery: 'none',
+      channel: null,
+    };
     if (shape === 'delayed' || shape === 'waiting') {
-      yield { ...base(), kind: 'step_succeeded', stepId: 'wait', stepType: 'delay', attempt: 1, startedAt: next(), durationMs: 0.2, output: { until: new Date(clock + 60_000).toISOString() }, delivery: 'none', channel: null };
+      yield {
+        ...base(),
+        kind: 'step_succeeded',
+        stepId: 'wait',
+        stepType: 'delay',
+        attempt: 1,
+        startedAt: next(),
+        durationMs: 0.2,
+        output: { until: new Date(clock + 60_000).toISOString() },
+        delivery: 'none',
+        channel: null,
+      };
       yield { ...base(), kind: 'execution_waiting', stepId: 'wait', until: new Date(clock + 60_000).toISOString(), reason: 'delay' };
       if (shape === 'waiting') return;
     }
     if (shape === 'cancelled') {
-      yield { v: 1, resultId: `${executionId}:cancelled`, executionId, organizationId: org, workflowId, versionId, seq: 1_000_000, at: next(), kind: 'execution_cancelled', reason: 'workflow deactivated' };
+      yield {
+        v: 1,
+        resultId: `${executionId}:cancelled`,
+        executionId,
+        organizationId: org,
+        workflowId,
+        versionId,
+        seq: 1_000_000,
+        at: next(),
+        kind: 'execution_cancelled',
+        reason: 'workflow deactivated',
+      };
       return;
     }
     const attempts = shape === 'retried' ? 3 : shape === 'gave_up' ? 2 : 1;
@@ -67,8 +107,24 @@ export function* syntheticStepResults(o: SyntheticOptions): Generator<StepResult
       const last = a === attempts;
       if (!last || shape === 'gave_up') {
         const error = { code: 'provider_unavailable' as const, message: `receiver answered 503 (attempt ${a})`, retryable: true };
-        yield { ...base(), kind: 'step_failed', stepId: 'notify', stepType: ch.stepType, attempt: a, startedAt: next(), durationMs: 12 + (i % 50), error, retryAt: last ? null : new Date(clock + 1000 * a).toISOString() };
-        if (last) yield { ...base(), kind: 'execution_failed', durationMs: clock - t0 + (i % 3000), error: { ...error, message: `gave up after ${a} attempts: ${error.message}` } };
+        yield {
+          ...base(),
+          kind: 'step_failed',
+          stepId: 'notify',
+          stepType: ch.stepType,
+          attempt: a,
+          startedAt: next(),
+          durationMs: 12 + (i % 50),
+          error,
+          retryAt: last ? null : new Date(clock + 1000 * a).toISOString(),
+        };
+        if (last)
+          yield {
+            ...base(),
+            kind: 'execution_failed',
+            durationMs: clock - t0 + (i % 3000),
+            error: { ...error, message: `gave up after ${a} attempts: ${error.message}` },
+          };
         continue;
       }
       yield {

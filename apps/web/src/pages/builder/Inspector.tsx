@@ -38,11 +38,23 @@ export const Inspector = ({
       <fieldset disabled={readOnly} className="plain">
         <div className="field">
           <label htmlFor="step-id">Step ID</label>
-          <input id="step-id" type="text" value={idText} onChange={(e) => setIdText(e.target.value.replace(/[^A-Za-z0-9_-]/g, ''))} onBlur={() => idText !== node.id && onRename(idText)} />
+          <input
+            id="step-id"
+            type="text"
+            value={idText}
+            onChange={(e) => setIdText(e.target.value.replace(/[^A-Za-z0-9_-]/g, ''))}
+            onBlur={() => idText !== node.id && onRename(idText)}
+          />
         </div>
         <div className="field">
           <label htmlFor="step-label">Label</label>
-          <input id="step-label" type="text" value={node.label ?? ''} placeholder={entry?.label} onChange={(e) => onChange({ label: e.target.value || undefined })} />
+          <input
+            id="step-label"
+            type="text"
+            value={node.label ?? ''}
+            placeholder={entry?.label}
+            onChange={(e) => onChange({ label: e.target.value || undefined })}
+          />
         </div>
         {stepIssues.map((i, k) => (
           <p key={k} className="field-error" role="alert">
@@ -69,11 +81,23 @@ export const Inspector = ({
               </select>
             </div>
             {trigger?.configSchema && (
-              <ObjectFields schema={trigger.configSchema} value={node.trigger?.config ?? {}} path="trigger.config" ctx={ctx} onChange={(v) => onChange({ trigger: { ...node.trigger!, config: v } })} />
+              <ObjectFields
+                schema={trigger.configSchema}
+                value={node.trigger?.config ?? {}}
+                path="trigger.config"
+                ctx={ctx}
+                onChange={(v) => onChange({ trigger: { ...node.trigger!, config: v } })}
+              />
             )}
             {node.trigger?.filter !== undefined ? (
               <>
-                <ConditionEditor label="Only when" value={node.trigger.filter} variables={ctx.variables} error={errors.get('trigger.filter')} onChange={(f) => onChange({ trigger: { ...node.trigger!, filter: f } })} />
+                <ConditionEditor
+                  label="Only when"
+                  value={node.trigger.filter}
+                  variables={ctx.variables}
+                  error={errors.get('trigger.filter')}
+                  onChange={(f) => onChange({ trigger: { ...node.trigger!, filter: f } })}
+                />
                 <button
                   type="button"
                   className="btn btn-small btn-ghost"
@@ -86,7 +110,11 @@ export const Inspector = ({
                 </button>
               </>
             ) : (
-              <button type="button" className="btn btn-small" onClick={() => onChange({ trigger: { ...node.trigger!, filter: { field: 'after.status', op: 'eq', value: '' } } })}>
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => onChange({ trigger: { ...node.trigger!, filter: { field: 'after.status', op: 'eq', value: '' } } })}
+              >
                 Add a filter
               </button>
             )}
@@ -104,12 +132,26 @@ export const Inspector = ({
             )}
           </>
         ) : node.type === 'condition' ? (
-          <ConditionEditor label="Condition" value={config.when} variables={ctx.variables} error={errors.get('config.when')} onChange={(w) => onChange({ config: { ...config, when: w } })} />
+          <ConditionEditor
+            label="Condition"
+            value={config.when}
+            variables={ctx.variables}
+            error={errors.get('config.when')}
+            onChange={(w) => onChange({ config: { ...config, when: w } })}
+          />
         ) : entry?.configSchema ? (
           entry.configSchema.properties ? (
             <ObjectFields schema={entry.configSchema} value={config} path="config" ctx={ctx} onChange={(v) => onChange({ config: v })} />
           ) : (
-            <Field name={node.type} schema={entry.configSchema} value={config} required path="config" ctx={ctx} onChange={(v) => onChange({ config: (v as Record<string, unknown>) ?? {} })} />
+            <Field
+              name={node.type}
+              schema={entry.configSchema}
+              value={config}
+              required
+              path="config"
+              ctx={ctx}
+              onChange={(v) => onChange({ config: (v as Record<string, unknown>) ?? {} })}
+            />
           )
         ) : null}
         <button type="button" className="btn btn-danger btn-small" onClick={onDelete}>
@@ -121,12 +163,23 @@ export const Inspector = ({
 };
 
 /** The panel when no step is selected: how to build, the workflow's problems, and its inbound webhook secret. */
-export const WorkflowOverview = ({ issues, webhookSecret, onSelect }: { issues: Issue[]; webhookSecret: string | null; onSelect: (nodeId: string | null) => void }) => {
+export const WorkflowOverview = ({
+  issues,
+  webhookSecret,
+  onSelect,
+}: {
+  issues: Issue[];
+  webhookSecret: string | null;
+  onSelect: (nodeId: string | null) => void;
+}) => {
   const globalIssues = issues.filter((i) => !i.nodeId);
   return (
     <div className="inspector-body">
       <h2>Workflow</h2>
-      <p className="muted small">Select a step on the canvas to configure it. Connect steps by dragging from a step's bottom handle to another step; condition branches are labelled Yes / No, loops Each item / After the loop.</p>
+      <p className="muted small">
+        Select a step on the canvas to configure it. Connect steps by dragging from a step's bottom handle to another step; condition branches are labelled Yes
+        / No, loops Each item / After the loop.
+      </p>
       {globalIssues.length > 0 && (
         <ul className="issue-list">
           {globalIssues.map((i, k) => (

@@ -2,7 +2,17 @@ import { useMemo } from 'react';
 import type { Catalog, CatalogEntry } from '../../api';
 
 /** The catalog's triggers, actions and flow steps; a click sets the trigger or adds a step. */
-export const Palette = ({ catalog, onTrigger, onStep, disabled }: { catalog: Catalog; onTrigger: (e: CatalogEntry) => void; onStep: (e: CatalogEntry) => void; disabled: boolean }) => {
+export const Palette = ({
+  catalog,
+  onTrigger,
+  onStep,
+  disabled,
+}: {
+  catalog: Catalog;
+  onTrigger: (e: CatalogEntry) => void;
+  onStep: (e: CatalogEntry) => void;
+  disabled: boolean;
+}) => {
   const groups = useMemo(() => {
     const m = new Map<string, CatalogEntry[]>();
     for (const t of catalog.triggers) m.set(t.group ?? 'Other', [...(m.get(t.group ?? 'Other') ?? []), t]);
@@ -17,7 +27,14 @@ export const Palette = ({ catalog, onTrigger, onStep, disabled }: { catalog: Cat
           <summary>{g}</summary>
           <div className="palette-items">
             {items.map((t) => (
-              <button key={t.type} type="button" className="palette-item palette-trigger" data-palette={`trigger:${t.type}`} disabled={disabled} onClick={() => onTrigger(t)}>
+              <button
+                key={t.type}
+                type="button"
+                className="palette-item palette-trigger"
+                data-palette={`trigger:${t.type}`}
+                disabled={disabled}
+                onClick={() => onTrigger(t)}
+              >
                 {t.label}
               </button>
             ))}

@@ -14,7 +14,17 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
 };
 
 /** Runs the saved draft once with sample data and follows the execution until it settles. */
-export const TestRunDialog = ({ workflowId, triggerType, onClose, onResult }: { workflowId: string; triggerType: string | undefined; onClose: () => void; onResult: (d: ExecutionDetail | null) => void }) => {
+export const TestRunDialog = ({
+  workflowId,
+  triggerType,
+  onClose,
+  onResult,
+}: {
+  workflowId: string;
+  triggerType: string | undefined;
+  onClose: () => void;
+  onResult: (d: ExecutionDetail | null) => void;
+}) => {
   const entity = triggerEntity(triggerType);
   const [after, setAfter] = useState(() => JSON.stringify(entity ? SAMPLES[entity] : {}, null, 2));
   const [data, setData] = useState('{}');
@@ -38,7 +48,10 @@ export const TestRunDialog = ({ workflowId, triggerType, onClose, onResult }: { 
     }
     setRunning(true);
     try {
-      const r = await api.post<{ executionId: string; filterMatched: boolean }>(`/api/workflows/${workflowId}/test-run`, { ...(entity ? { after: a } : {}), data: d });
+      const r = await api.post<{ executionId: string; filterMatched: boolean }>(`/api/workflows/${workflowId}/test-run`, {
+        ...(entity ? { after: a } : {}),
+        data: d,
+      });
       if (!r.filterMatched) toast('ok', 'Note: the trigger filter would not match this sample; the steps run anyway.');
       for (let i = 0; i < 120; i++) {
         await new Promise((res) => setTimeout(res, 500));

@@ -43,7 +43,8 @@ export const isDirty = (s: DraftState): boolean => s.draft !== null && snapshotO
 export const nameToSave = (name: string): string => name.trim() || 'Untitled workflow';
 
 /** The problems of a publish the API refused as an invalid workflow; null for any other failure. */
-export const rejectedIssues = (e: unknown): Issue[] | null => (e instanceof ApiFailure && e.code === 'invalid_workflow' && Array.isArray(e.details) ? (e.details as Issue[]) : null);
+export const rejectedIssues = (e: unknown): Issue[] | null =>
+  e instanceof ApiFailure && e.code === 'invalid_workflow' && Array.isArray(e.details) ? (e.details as Issue[]) : null;
 
 export const draftReducer = (s: DraftState, a: DraftAction): DraftState => {
   switch (a.type) {

@@ -3,7 +3,14 @@ import { text, type ActionHandler } from '../handler';
 
 export const updateRecord: ActionHandler<'update_record'> = (req, kit) => {
   const c = req.config;
-  return kit.records.update({ organizationId: req.organizationId, table: text(c.table), id: text(c.id), set: (c.set ?? {}) as Record<string, unknown>, stepKey: req.stepKey, depth: req.depth });
+  return kit.records.update({
+    organizationId: req.organizationId,
+    table: text(c.table),
+    id: text(c.id),
+    set: (c.set ?? {}) as Record<string, unknown>,
+    stepKey: req.stepKey,
+    depth: req.depth,
+  });
 };
 
 export const createTask: ActionHandler<'create_task'> = (req, kit) => {

@@ -11,11 +11,17 @@ export const sendEmail: ActionHandler<'send_email'> = async (req, kit) => {
   const to = text(c.to).trim();
   const held = await kit.gate.people(req, 'email', to);
   if (held) return held;
-  const msg = { to, subject: text(c.subject), ...(c.text !== undefined ? { text: text(c.text) } : {}), ...(c.html !== undefined ? { html: text(c.html) } : {}) };
+  const msg = {
+    to,
+    subject: text(c.subject),
+    ...(c.text !== undefined ? { text: text(c.text) } : {}),
+    ...(c.html !== undefined ? { html: text(c.html) } : {}),
+  };
   const acc = await kit.accountsOf(req);
   if (isOutcome(acc)) return acc;
   const route = emailRoute(c.provider, acc, kit.cfg, kit.policy);
-  if (route.provider === 'none') return failed('smtp_not_configured', 'this email asks for SMTP but neither the organization nor the deployment has an SMTP account');
+  if (route.provider === 'none')
+    return failed('smtp_not_configured', 'this email asks for SMTP but neither the organization nor the deployment has an SMTP account');
   const output = { to, subject: msg.subject, provider: route.provider, account: route.account };
   if (route.provider === 'smtp') {
     const sender = () => kit.smtp.of(route.account === 'organization' ? req.organizationId : '', route.smtp);

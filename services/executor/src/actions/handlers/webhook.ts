@@ -10,14 +10,24 @@ export const webhook: ActionHandler<'webhook'> = async (req, kit) => {
   const body =
     c.payload !== undefined && text(c.payload).trim() !== ''
       ? text(c.payload)
-      : JSON.stringify({ executionId: req.executionId, workflowId: req.workflowId, organizationId: req.organizationId, event: req.context.event, after: req.context.after });
+      : JSON.stringify({
+          executionId: req.executionId,
+          workflowId: req.workflowId,
+          organizationId: req.organizationId,
+          event: req.context.event,
+          after: req.context.after,
+        });
   let signingSecrets: string[];
   try {
     signingSecrets = await kit.accounts.webhookSigningSecrets(req.organizationId);
   } catch (e) {
     // PostgreSQL away is not an unreadable secret: the batch is retried whole
     if (isInfrastructureError(e)) throw e;
-    return failed('credentials_unreadable', `the organization's webhook signing secret cannot be read or created: ${e instanceof Error ? e.message : String(e)}`, true);
+    return failed(
+      'credentials_unreadable',
+      `the organization's webhook signing secret cannot be read or created: ${e instanceof Error ? e.message : String(e)}`,
+      true,
+    );
   }
   return kit.deliver(req, 'webhook', async ({ traceparent }) => {
     const r = await sendWebhook({
