@@ -10,9 +10,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   the transaction that moves the job's cursor. It is what makes a replay start nothing twice —
  *   across a crash of its runner (the chunk is re-scanned, its starts already recorded or rolled
  *   back with the cursor) and across replays of the same range (a second replay finds the first's).
- * - `replay_id` on executions and execution logs, `backfilled_executions` in the metrics: the replay
- *   that started an execution (null for live), so the log, the monitor and the metrics tell
- *   backfilled executions from live ones.
+ * - `replay_id` on executions and execution logs: the replay that started an execution (null for
+ *   live), so the log and the monitor tell backfilled executions from live ones.
  */
 export class Replays1795860000000 implements MigrationInterface {
   name = 'Replays1795860000000';
@@ -60,13 +59,11 @@ CREATE INDEX automation_replay_starts_replay_idx ON automation_replay_starts (re
 
 ALTER TABLE automation_executions ADD COLUMN replay_id uuid;
 ALTER TABLE automation_execution_logs ADD COLUMN replay_id uuid;
-ALTER TABLE automation_metrics ADD COLUMN backfilled_executions int NOT NULL DEFAULT 0;
 `);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-ALTER TABLE automation_metrics DROP COLUMN backfilled_executions;
 ALTER TABLE automation_execution_logs DROP COLUMN replay_id;
 ALTER TABLE automation_executions DROP COLUMN replay_id;
 DROP TABLE automation_replay_starts;
