@@ -235,3 +235,12 @@ export const CHANNEL_OF_ACTION: Partial<Record<ActionType, DeliveryChannel>> = {
   webhook: 'webhook',
   api_call: 'api_call',
 };
+
+/**
+ * The key of an event on automation.events.v1: `organizationId:entityId` (or the workflow for an
+ * event about no record). It orders a record's events and lets a reader find them by key alone
+ * (a replay passes over other organizations' events unparsed; "why didn't this fire?" reads one
+ * partition).
+ */
+export const eventKey = (ev: Pick<DomainEvent, 'organizationId' | 'entityId' | 'workflowId'>): string =>
+  `${ev.organizationId}:${ev.entityId ?? ev.workflowId ?? ''}`;

@@ -13,3 +13,4 @@ export * from './cpu-profile';
 export * from './health';
 export * from './supervise';
 export * from './resilient-producer';
+export * from './read-keyed-range';

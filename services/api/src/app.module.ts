@@ -13,6 +13,7 @@ import { LiveController } from './live/live.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { OutboxController } from './outbox/outbox.controller';
 import { ReplaysController } from './replays/replays.controller';
+import { ExplainController } from './explain/explain.controller';
 import { TemplatesController } from './templates/templates.controller';
 import { CatalogController, WorkflowsController } from './workflows/workflows.controller';
 
@@ -30,6 +31,7 @@ export const CONTROLLERS: Type[] = [
   LiveController,
   OutboxController,
   ReplaysController,
+  ExplainController,
   SystemController,
 ];
 

@@ -29,6 +29,10 @@ const ApiEnv = z.object({
   /** ingest's service port: the API shows its change-capture status (GET <url>/status/cdc) to the web app */
   INGEST_STATUS_URL: z.string().url().default('http://127.0.0.1:9101'),
   /** dead letters kept in memory for browsing (the newest) */
+  /** records of a record's partition one explanation reads at most (GET /api/explain answers `truncated` beyond) */
+  API_EXPLAIN_MAX_SCANNED: z.coerce.number().int().min(100).max(10_000_000).default(200_000),
+  /** loop protection as the matcher applies it: explanations replay the matcher's rule (keep equal to the matcher's) */
+  MATCHER_MAX_CAUSATION_DEPTH: z.coerce.number().int().min(1).max(50).default(3),
   /** unfinished replays (backfills, dry runs) one organization may have at once; more are refused with 409 */
   API_MAX_ACTIVE_REPLAYS_PER_ORG: z.coerce.number().int().min(1).max(100).default(3),
   API_DLQ_BUFFER: z.coerce.number().int().min(10).max(100_000).default(5000),

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '@fixlify/kafka';
 import type { ApiConfig } from './config';
 import type { DeadLetterBuffer } from './dead-letters/dlq-buffer';
+import type { EventLogReader } from './explain/explain-record';
 import type { LiveHub } from './live/live-hub';
 
 /** Sends one message to a topic (an idempotent producer; acks=all). */
@@ -19,6 +20,8 @@ export interface ApiDeps {
   deadLetters: DeadLetterBuffer;
   /** encrypts the organizations' provider secrets (CREDENTIALS_ENCRYPTION_KEY) */
   credentialsKey: Buffer;
+  /** reads one key's records in a time range of the events topic ("why didn't this fire?") */
+  readEvents: EventLogReader;
   /** true once the Kafka consumers have joined their groups */
   kafkaReady: () => boolean;
 }

@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { credentialsKey } from '@fixlify/channels';
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, createResilientProducer, kafkaEnv } from '@fixlify/kafka';
+import { TOPICS } from '@fixlify/contracts';
+import { createKafka, createLogger, createResilientProducer, kafkaEnv, readKeyedRange } from '@fixlify/kafka';
 import { AppModule } from './app.module';
 import { apiConfig } from './config';
 import { DeadLetterBuffer } from './dead-letters/dlq-buffer';
@@ -44,6 +45,8 @@ const main = async (): Promise<void> => {
     live,
     deadLetters,
     credentialsKey: credentialsKey(),
+    readEvents: async (o) =>
+      readKeyedRange(kafka, { topic: TOPICS.events, ...o, maxScanned: cfg.API_EXPLAIN_MAX_SCANNED, groupPrefix: env.FIXLIFY_GROUP_PREFIX }),
     kafkaReady: () => readers.length === 2 && readers.every((r) => r.ready()),
   };
 

@@ -1,4 +1,4 @@
-import { BUSINESS_TABLES, TOPICS, cdcHeartbeatTopic, cdcTopic, type BusinessTable, type CapturedTable } from '@fixlify/contracts';
+import { BUSINESS_TABLES, TOPICS, eventKey, cdcHeartbeatTopic, cdcTopic, type BusinessTable, type CapturedTable } from '@fixlify/contracts';
 import {
   createKafka,
   createLogger,
@@ -80,7 +80,7 @@ const main = async (): Promise<void> => {
         for (const ev of mapChange(table, item.value, now)) {
           out.push({
             topic: cfg.INGEST_EVENTS_TOPIC,
-            key: `${ev.organizationId}:${ev.entityId ?? ''}`,
+            key: eventKey(ev),
             value: JSON.stringify(ev),
             headers: eventTraceHeaders(ev, { 'messaging.destination.name': item.topic, 'messaging.kafka.offset': Number(item.offset) }),
           });

@@ -15,3 +15,4 @@ export * from './outbox';
 export * from './system';
 export * from './live';
 export * from './replays';
+export * from './explain';

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { createResilientProducer } from '@fixlify/kafka';
-import { TOPICS, type DomainEvent } from '@fixlify/contracts';
+import { TOPICS, eventKey, type DomainEvent } from '@fixlify/contracts';
 import { eventTraceHeaders } from './event-trace';
 
 /** Puts domain events on automation.events.v1 and resolves once the broker has acknowledged them all. */
@@ -10,7 +10,6 @@ export interface EventEmitter {
 }
 
 /** Same key as CDC events: per organization and entity, so one entity's events stay in order. */
-export const eventKey = (ev: DomainEvent): string => `${ev.organizationId}:${ev.entityId ?? ev.workflowId ?? ''}`;
 
 /**
  * An idempotent producer (the broker drops the producer's own retries) with acks from all in-sync
