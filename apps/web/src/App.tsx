@@ -8,6 +8,7 @@ import { Builder } from './pages/Builder';
 import { Channels } from './pages/Channels';
 import { Dashboard } from './pages/Dashboard';
 import { DeadLetters } from './pages/DeadLetters';
+import { Replays } from './pages/Replays';
 import { Executions } from './pages/Executions';
 import { Login } from './pages/Login';
 import { Outbox } from './pages/Outbox';
@@ -17,6 +18,7 @@ import { matchRoute, navigate, usePath } from './router';
 const NAV = [
   { to: '/', label: 'Dashboard', page: 'dashboard' },
   { to: '/executions', label: 'Executions', page: 'executions' },
+  { to: '/replays', label: 'Replays', page: 'replays' },
   { to: '/dead-letters', label: 'Dead letters', page: 'dead_letters' },
   { to: '/templates', label: 'Templates', page: 'templates' },
   { to: '/outbox', label: 'Outbox', page: 'outbox' },
@@ -130,6 +132,7 @@ export const App = () => {
         {route.page === 'templates' && <Templates canEdit={canEdit} />}
         {route.page === 'outbox' && <Outbox />}
         {route.page === 'dead_letters' && <DeadLetters canEdit={canEdit} />}
+        {route.page === 'replays' && <Replays canEdit={canEdit} />}
         {route.page === 'channels' && <Channels role={me.role} />}
         {route.page === 'not_found' && <ErrorBox error="This page does not exist." onRetry={() => navigate('/')} />}
       </main>

@@ -24,6 +24,7 @@ export type Route =
   | { page: 'templates' }
   | { page: 'outbox' }
   | { page: 'dead_letters' }
+  | { page: 'replays' }
   | { page: 'channels' }
   | { page: 'not_found' };
 
@@ -38,6 +39,7 @@ export const matchRoute = (path: string): Route => {
   if (p === '/templates') return { page: 'templates' };
   if (p === '/outbox') return { page: 'outbox' };
   if (p === '/dead-letters') return { page: 'dead_letters' };
+  if (p === '/replays') return { page: 'replays' };
   if (p === '/settings/channels') return { page: 'channels' };
   return { page: 'not_found' };
 };
