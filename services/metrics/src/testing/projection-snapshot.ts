@@ -102,6 +102,7 @@ export const expectedProjection = (results: StepResult[]): ProjectionSnapshot =>
           execution_time_ms: l.executionTimeMs,
           created_at: t(l.createdAt),
           updated_at: t(l.updatedAt),
+          replay_id: l.replayId,
         },
       ]),
     ),
