@@ -243,6 +243,23 @@ describe('web app in a real browser', () => {
     expect(errors).toEqual([]);
   });
 
+  it("explains from the web why a record's events did or did not start the workflow", async () => {
+    await signIn();
+    const job = await pool.query<{ id: string }>(`SELECT id FROM jobs WHERE organization_id = $1 AND title = 'Fix the boiler'`, [org]);
+    expect(job.rows).toHaveLength(1);
+    await page.getByRole('link', { name: 'Why?' }).click();
+    const form = page.getByRole('form', { name: 'Explain a record' });
+    await form.locator('select').first().selectOption('job');
+    await form.getByPlaceholder("the record's id").fill(job.rows[0]!.id);
+    await form.getByRole('button', { name: 'Explain' }).click();
+    // the job was created completed: its job_completed event started the published workflow
+    const started = page.locator('[data-verdict="started"]');
+    await started.first().waitFor({ timeout: 60_000 });
+    await containsText(started.first(), 'Started (version 1, completed)');
+    await started.first().getByRole('link', { name: 'execution' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'explain.png') });
+  });
+
   it('lets the owner give the organization its own Telnyx account (bad input explained, secret never shown back), then find and re-drive a dead letter', async () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

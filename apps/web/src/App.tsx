@@ -9,6 +9,7 @@ import { Channels } from './pages/Channels';
 import { Dashboard } from './pages/Dashboard';
 import { DeadLetters } from './pages/DeadLetters';
 import { Replays } from './pages/Replays';
+import { Explain } from './pages/Explain';
 import { Executions } from './pages/Executions';
 import { Login } from './pages/Login';
 import { Outbox } from './pages/Outbox';
@@ -19,6 +20,7 @@ const NAV = [
   { to: '/', label: 'Dashboard', page: 'dashboard' },
   { to: '/executions', label: 'Executions', page: 'executions' },
   { to: '/replays', label: 'Replays', page: 'replays' },
+  { to: '/explain', label: 'Why?', page: 'explain' },
   { to: '/dead-letters', label: 'Dead letters', page: 'dead_letters' },
   { to: '/templates', label: 'Templates', page: 'templates' },
   { to: '/outbox', label: 'Outbox', page: 'outbox' },
@@ -133,6 +135,7 @@ export const App = () => {
         {route.page === 'outbox' && <Outbox />}
         {route.page === 'dead_letters' && <DeadLetters canEdit={canEdit} />}
         {route.page === 'replays' && <Replays canEdit={canEdit} />}
+        {route.page === 'explain' && <Explain />}
         {route.page === 'channels' && <Channels role={me.role} />}
         {route.page === 'not_found' && <ErrorBox error="This page does not exist." onRetry={() => navigate('/')} />}
       </main>

@@ -25,6 +25,7 @@ export type Route =
   | { page: 'outbox' }
   | { page: 'dead_letters' }
   | { page: 'replays' }
+  | { page: 'explain' }
   | { page: 'channels' }
   | { page: 'not_found' };
 
@@ -40,6 +41,7 @@ export const matchRoute = (path: string): Route => {
   if (p === '/outbox') return { page: 'outbox' };
   if (p === '/dead-letters') return { page: 'dead_letters' };
   if (p === '/replays') return { page: 'replays' };
+  if (p === '/explain') return { page: 'explain' };
   if (p === '/settings/channels') return { page: 'channels' };
   return { page: 'not_found' };
 };
