@@ -123,3 +123,14 @@ export const ReplayPartitionPlan = z.object({
 export type ReplayPartitionPlan = z.infer<typeof ReplayPartitionPlan>;
 export const ReplayPlan = z.object({ topic: z.string(), partitions: z.array(ReplayPartitionPlan) });
 export type ReplayPlan = z.infer<typeof ReplayPlan>;
+
+/** Records of the planned range read so far, and in all (every organization's: they share the topic). */
+export const replayPlanProgress = (plan: ReplayPlan): { read: number; total: number } => {
+  let total = 0n;
+  let read = 0n;
+  for (const p of plan.partitions) {
+    total += BigInt(p.end) - BigInt(p.start);
+    read += BigInt(p.next) - BigInt(p.start);
+  }
+  return { read: Number(read), total: Number(total) };
+};

@@ -83,20 +83,11 @@ const toJob = (r: Row): ReplayJob => ({
   updatedAt: r.updated_at,
 });
 
-export interface NewReplay {
-  id: string;
-  organizationId: string;
-  workflowId: string;
-  versionId: string;
-  version: number;
-  mode: ReplayMode;
-  force: boolean;
-  from: Date;
-  to: Date;
-  filters: ReplayFilters;
-  ratePerSecond: number;
-  createdBy: string | null;
-}
+/** What a new replay job is made of: the request's part of a job. */
+export type NewReplay = Pick<
+  ReplayJob,
+  'id' | 'organizationId' | 'workflowId' | 'versionId' | 'version' | 'mode' | 'force' | 'from' | 'to' | 'filters' | 'ratePerSecond' | 'createdBy'
+>;
 
 /**
  * Creates a replay job unless the organization already has `maxActive` unfinished ones (returns

@@ -1,6 +1,7 @@
 import type { DomainEvent, PublishedWorkflow, WorkflowDefinition } from '@fixlify/contracts';
 import type { FailedCondition } from './condition';
-import { decideStart } from './start';
+import { decideStart, type StartDecision } from './start';
+import { triggerNode } from './walker';
 
 /** A workflow with its published versions, as "why didn't this fire?" needs it. */
 export interface WorkflowHistory {
@@ -49,11 +50,19 @@ export type FiredOutcome =
  * event's time, whether the workflow was on then, the matcher's own rule (decideStart) and the
  * executions that exist. Pure: the caller reads the log, the versions and the executions.
  */
-export const explainStart = (ev: DomainEvent, w: WorkflowHistory, executions: ReadonlyMap<string, KnownExecution>, o: { maxDepth: number }): FiredOutcome => {
+/**
+ * The matcher's decision for an event over the version of a workflow published at the event's
+ * time, with failed filters explained; null when no version was published yet.
+ */
+export const decideAtTime = (
+  ev: DomainEvent,
+  w: WorkflowHistory,
+  o: { maxDepth: number },
+): { version: WorkflowHistory['versions'][number]; decision: StartDecision } | null => {
   const at = new Date(ev.occurredAt);
-  const version = [...w.versions].filter((v) => v.publishedAt <= at).sort((a, b) => b.version - a.version)[0];
-  if (!version)
-    return { outcome: 'not_started', version: null, reason: 'not_published_yet', detail: `no version of "${w.name}" was published yet at ${ev.occurredAt}` };
+  let version: WorkflowHistory['versions'][number] | undefined;
+  for (const v of w.versions) if (v.publishedAt <= at && (!version || v.version > version.version)) version = v;
+  if (!version) return null;
   const published: PublishedWorkflow = {
     v: 1,
     workflowId: w.workflowId,
@@ -61,11 +70,19 @@ export const explainStart = (ev: DomainEvent, w: WorkflowHistory, executions: Re
     name: w.name,
     version: version.version,
     versionId: version.versionId,
-    triggerType: triggerTypeOf(version.definition) ?? ev.type,
+    triggerType: triggerNode(version.definition)?.trigger.type ?? ev.type,
     definition: version.definition,
     updatedAt: version.publishedAt.toISOString(),
   };
-  const d = decideStart(published, ev, { maxDepth: o.maxDepth, now: at });
+  return { version, decision: decideStart(published, ev, { maxDepth: o.maxDepth, now: at, explain: true }) };
+};
+
+export const explainStart = (ev: DomainEvent, w: WorkflowHistory, executions: ReadonlyMap<string, KnownExecution>, o: { maxDepth: number }): FiredOutcome => {
+  const at = new Date(ev.occurredAt);
+  const decided = decideAtTime(ev, w, o);
+  if (!decided)
+    return { outcome: 'not_started', version: null, reason: 'not_published_yet', detail: `no version of "${w.name}" was published yet at ${ev.occurredAt}` };
+  const { version, decision: d } = decided;
   if (d.kind === 'skip')
     return { outcome: 'not_started', version: version.version, reason: d.reason, detail: d.detail, ...(d.failed ? { failed: d.failed } : {}) };
   const id = d.command.executionId;
@@ -100,9 +117,4 @@ export const explainStart = (ev: DomainEvent, w: WorkflowHistory, executions: Re
     reason: 'not_indexed',
     detail: `the event matches version ${version.version} but no execution exists: the matcher had not indexed that version yet, or the start is still on its way`,
   };
-};
-
-const triggerTypeOf = (def: WorkflowDefinition): PublishedWorkflow['triggerType'] | null => {
-  const t = def.nodes.find((n) => n.type === 'trigger');
-  return t?.type === 'trigger' ? t.trigger.type : null;
 };

@@ -26,4 +26,4 @@ export { quietHoursWindowEnd, type QuietHours } from './quiet-hours';
 export { continuationProgress, stepsOfProgress } from './progress';
 export { enrollmentExecutionId } from './enrollment';
 export { decideStart, describeFailure, type DecideOptions, type StartDecision } from './start';
-export { explainStart, type FiredOutcome, type KnownExecution, type WorkflowHistory } from './explain';
+export { decideAtTime, explainStart, type FiredOutcome, type KnownExecution, type WorkflowHistory } from './explain';

@@ -96,10 +96,16 @@ describe('decideStart', () => {
         },
       }),
       event(),
-      opts,
+      { ...opts, explain: true },
     );
     expect(d).toMatchObject({ kind: 'skip', reason: 'filter', failed: { field: 'after.status', op: 'eq', expected: 'completed', actual: 'scheduled' } });
     if (d.kind === 'skip') expect(d.detail).toBe('filter: after.status eq "completed" failed (was "scheduled")');
+  });
+
+  it('without explain (the hot paths) a failed filter is only its reason', () => {
+    const d = decideStart(wf({ type: 'job_status_changed', filter: { field: 'after.status', op: 'eq', value: 'completed' } }), event(), opts);
+    expect(d).toMatchObject({ kind: 'skip', reason: 'filter' });
+    expect(d.kind === 'skip' && d.failed).toBeFalsy();
   });
 });
 

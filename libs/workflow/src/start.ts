@@ -1,5 +1,5 @@
 import { executionId, type DomainEvent, type NoStartReason, type PublishedWorkflow, type StartCommand, type StartOrigin } from '@fixlify/contracts';
-import { explainCondition, eventScope, type FailedCondition } from './condition';
+import { evaluateCondition, explainCondition, eventScope, type FailedCondition } from './condition';
 import { enrollmentExecutionId } from './enrollment';
 import { triggerNode } from './walker';
 
@@ -11,6 +11,11 @@ export interface DecideOptions {
   now: Date;
   /** a replay's start: marked as such, and with `force` given ids of its own */
   origin?: StartOrigin;
+  /**
+   * name the filter leaf that failed, with its value ("why didn't this fire?"); off on the hot paths
+   * (matcher, replay scans), which need only the reason and should not walk a failed filter twice
+   */
+  explain?: boolean;
 }
 
 /**
@@ -34,8 +39,13 @@ export const decideStart = (w: PublishedWorkflow, ev: DomainEvent, o: DecideOpti
   if (trigger.trigger.type !== ev.type)
     return { kind: 'skip', reason: 'trigger_type', detail: `the workflow starts on ${trigger.trigger.type}, the event is ${ev.type}` };
   if (trigger.trigger.filter !== undefined) {
-    const failed = explainCondition(trigger.trigger.filter, eventScope(ev));
-    if (failed) return { kind: 'skip', reason: 'filter', detail: describeFailure(failed), failed };
+    const scope = eventScope(ev);
+    if (!evaluateCondition(trigger.trigger.filter, scope)) {
+      const failed = o.explain ? explainCondition(trigger.trigger.filter, scope) : null;
+      return failed
+        ? { kind: 'skip', reason: 'filter', detail: describeFailure(failed), failed }
+        : { kind: 'skip', reason: 'filter', detail: 'the trigger filter did not hold' };
+    }
   }
   const id = o.origin?.force
     ? executionId(`replay:${o.origin.replayId}`, ev.eventId)

@@ -23,7 +23,7 @@ import { executorConfig } from './config';
 import { createCommandDecoder } from './execution/decode-command';
 import { classifyBatchFailure } from './execution/infra-error';
 import { processCommandBatch } from './execution/process-batch';
-import { chunksOf, LiveLoad } from './execution/replay-lane';
+import { chunksByCount, LiveLoad } from './execution/replay-lane';
 import { startTimerPoller, TIMER_HEADER } from './timers/timer-poller';
 
 const log = createLogger('executor');
@@ -129,7 +129,7 @@ const main = async (): Promise<void> => {
         transactionRetryMs: cfg.EXECUTOR_TXN_RETRY_MS,
         handle: async (items) => {
           const out: OutMessage[] = [];
-          for (const chunk of chunksOf(items, cfg.EXECUTOR_REPLAY_CHUNK)) {
+          for (const chunk of chunksByCount(items, cfg.EXECUTOR_REPLAY_CHUNK)) {
             laneWait.inc(await live.idle(cfg.EXECUTOR_REPLAY_MAX_WAIT_MS));
             // no fairness parking here: a parked lane command would come back on the live topic
             out.push(...(await runBatch(chunk, { concurrency: cfg.EXECUTOR_REPLAY_CONCURRENCY, orgShare: Number.MAX_SAFE_INTEGER, lane: 'replay' })));

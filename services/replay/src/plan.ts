@@ -59,15 +59,4 @@ export const buildPlan = async (admin: Admin, topic: string, from: Date, to: Dat
   };
 };
 
-/** Events in the plan still to read, and in all. */
-export const planProgress = (plan: ReplayPlan): { total: number; remaining: number } => {
-  let total = 0n;
-  let remaining = 0n;
-  for (const p of plan.partitions) {
-    total += BigInt(p.end) - BigInt(p.start);
-    remaining += BigInt(p.end) - BigInt(p.next);
-  }
-  return { total: Number(total), remaining: Number(remaining) };
-};
-
 export const planDone = (plan: ReplayPlan): boolean => plan.partitions.every((p) => BigInt(p.next) >= BigInt(p.end));

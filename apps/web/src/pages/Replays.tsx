@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ReplayList, ReplayView } from '@fixlify/contracts';
+import { isFinishedReplay, type ReplayList, type ReplayView } from '@fixlify/contracts';
 import { api } from '../api';
 import { Empty, ErrorBox, PageHeader, Spinner, formatTime, toast, useAsync } from '../components/ui';
 import { replayControls, replayPercent, skipSummary } from '../history/replay-view';
@@ -8,7 +8,7 @@ import { replayControls, replayPercent, skipSummary } from '../history/replay-vi
 export const Replays = ({ canEdit }: { canEdit: boolean }) => {
   const list = useAsync(() => api.get<ReplayList>('/api/replays?limit=100'), []);
   const [busy, setBusy] = useState<string | null>(null);
-  const running = list.data?.replays.some((r) => !['completed', 'aborted', 'failed'].includes(r.status)) ?? false;
+  const running = list.data?.replays.some((r) => !isFinishedReplay(r.status)) ?? false;
   useEffect(() => {
     if (!running) return;
     const t = setInterval(list.reload, 2000);

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { DomainEvent, WorkflowDefinition, eventKey, type Explanation, type ExplainQuery, type WorkflowVerdict } from '@fixlify/contracts';
-import { decideStart, explainStart, type KnownExecution, type WorkflowHistory } from '@fixlify/workflow';
+import { decideAtTime, explainStart, triggerNode, type KnownExecution, type WorkflowHistory } from '@fixlify/workflow';
 import { assertOwnedEntity } from '../workflows/ownership';
 
 /** Reads the records of one key in a time range of the events topic (the API's Kafka reader). */
@@ -40,25 +40,10 @@ export const explainRecord = async (p: {
   // the executions the events would have started, and what became of them
   const ids = new Set<string>();
   for (const ev of events)
-    for (const w of workflows)
-      for (const v of w.versions) {
-        const d = decideStart(
-          {
-            v: 1,
-            workflowId: w.workflowId,
-            organizationId,
-            name: w.name,
-            version: v.version,
-            versionId: v.versionId,
-            triggerType: ev.type,
-            definition: v.definition,
-            updatedAt: v.publishedAt.toISOString(),
-          },
-          ev,
-          { maxDepth: p.maxDepth, now: p.now },
-        );
-        if (d.kind === 'start') ids.add(d.command.executionId);
-      }
+    for (const w of workflows) {
+      const d = decideAtTime(ev, w, { maxDepth: p.maxDepth })?.decision;
+      if (d?.kind === 'start') ids.add(d.command.executionId);
+    }
   const executions = await loadExecutions(pool, organizationId, [...ids]);
   return {
     entityType: q.entityType,
@@ -72,7 +57,7 @@ export const explainRecord = async (p: {
       type: ev.type,
       occurredAt: ev.occurredAt,
       workflows: workflows
-        .filter((w) => w.versions.some((v) => triggerTypeOf(v.definition) === ev.type) && (!ev.workflowId || ev.workflowId === w.workflowId))
+        .filter((w) => w.versions.some((v) => triggerNode(v.definition)?.trigger.type === ev.type) && (!ev.workflowId || ev.workflowId === w.workflowId))
         .map((w): WorkflowVerdict => {
           const r = explainStart(ev, w, executions.known, { maxDepth: p.maxDepth });
           const executionId = r.outcome === 'started' ? r.executionId : (r.executionId ?? null);
@@ -93,11 +78,6 @@ export const explainRecord = async (p: {
         }),
     })),
   };
-};
-
-const triggerTypeOf = (def: WorkflowDefinition): string | null => {
-  const t = def.nodes.find((n) => n.type === 'trigger');
-  return t?.type === 'trigger' ? t.trigger.type : null;
 };
 
 const loadHistories = async (pool: Pool, organizationId: string, workflowId: string | undefined): Promise<WorkflowHistory[]> => {

@@ -1,18 +1,8 @@
-import type { ReplayView } from '@fixlify/contracts';
+import { replayPlanProgress, type ReplayView } from '@fixlify/contracts';
 import type { ReplayJob } from '@fixlify/db';
 
 /** A replay job as the API shows it: counts, and progress over the planned offsets of the events topic. */
 export const replayView = (j: ReplayJob): ReplayView => {
-  let progress: ReplayView['progress'] = null;
-  if (j.plan) {
-    let total = 0n;
-    let read = 0n;
-    for (const p of j.plan.partitions) {
-      total += BigInt(p.end) - BigInt(p.start);
-      read += BigInt(p.next) - BigInt(p.start);
-    }
-    progress = { read: Number(read), total: Number(total) };
-  }
   return {
     id: j.id,
     workflowId: j.workflowId,
@@ -28,7 +18,7 @@ export const replayView = (j: ReplayJob): ReplayView => {
     requested: j.requested,
     error: j.error,
     counts: j.counts,
-    progress,
+    progress: j.plan ? replayPlanProgress(j.plan) : null,
     createdAt: j.createdAt.toISOString(),
     startedAt: j.startedAt?.toISOString() ?? null,
     finishedAt: j.finishedAt?.toISOString() ?? null,

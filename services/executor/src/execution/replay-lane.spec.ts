@@ -1,4 +1,4 @@
-import { chunksOf, LiveLoad } from './replay-lane';
+import { chunksByCount, LiveLoad } from './replay-lane';
 
 describe('LiveLoad', () => {
   it('idle resolves at once when no live batch runs', async () => {
@@ -37,9 +37,9 @@ describe('LiveLoad', () => {
   });
 });
 
-describe('chunksOf', () => {
+describe('chunksByCount', () => {
   it('keeps order and bounds size', () => {
-    expect(chunksOf([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
-    expect(chunksOf([], 3)).toEqual([]);
+    expect(chunksByCount([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(chunksByCount([], 3)).toEqual([]);
   });
 });

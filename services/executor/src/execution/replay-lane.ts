@@ -45,7 +45,7 @@ export class LiveLoad {
 }
 
 /** Splits a batch into chunks of at most `size`, order kept. */
-export const chunksOf = <T>(items: readonly T[], size: number): T[][] => {
+export const chunksByCount = <T>(items: readonly T[], size: number): T[][] => {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
