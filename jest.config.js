@@ -11,7 +11,7 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@fixlify/(contracts|kafka|db|workflow|channels|testing)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@fixlify/(contracts|kafka|db|workflow|engine|channels|testing)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const common = {
   rootDir: __dirname,

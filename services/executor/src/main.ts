@@ -21,7 +21,7 @@ import { OrgAccounts } from './actions/org-accounts';
 import { createActionPerformer } from './actions/perform-action';
 import { executorConfig } from './config';
 import { createCommandDecoder } from './execution/decode-command';
-import { classifyBatchFailure } from './execution/infra-error';
+import { classifyBatchFailure } from '@fixlify/engine';
 import { processCommandBatch } from './execution/process-batch';
 import { chunksByCount, LiveLoad } from './execution/replay-lane';
 import { startTimerPoller, TIMER_HEADER } from './timers/timer-poller';

@@ -1,8 +1,8 @@
 import { isChannelError, mayRetry, UNKNOWN_OUTCOME_POLICY, type DeliveryChannel } from '@fixlify/channels';
 import { OUTCOME_UNKNOWN } from '@fixlify/contracts';
 import { formatTraceparent, identityAttributes, startSpan } from '@fixlify/kafka';
-import { failed, type ActionOutcome, type ActionRequest } from '../execution/action';
-import { isInfrastructureError } from '../execution/infra-error';
+import { failed, type ActionOutcome, type ActionRequest } from '@fixlify/engine';
+import { isInfrastructureError } from '@fixlify/engine';
 import type { DeliveryKey, DeliveryLedger } from '../ledger/delivery-ledger';
 
 /** What a send gets: the trace to carry on, and for people the hook its request's last byte waits for. */

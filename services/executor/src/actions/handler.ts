@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { OrgCredentials, OutboundPolicy } from '@fixlify/channels';
 import type { ActionType } from '@fixlify/contracts';
 import type { ExecutorConfig } from '../config';
-import type { ActionNode, ActionOutcome, ActionRequest } from '../execution/action';
+import type { ActionNode, ActionOutcome, ActionRequest } from '@fixlify/engine';
 import type { Delivery } from './delivery';
 import type { OrgAccounts } from './org-accounts';
 import type { createRecordWriter } from './records';

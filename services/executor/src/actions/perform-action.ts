@@ -1,7 +1,7 @@
 import type { OrgCredentials } from '@fixlify/channels';
 import type { ActionType } from '@fixlify/contracts';
-import { failed, type ActionOutcome, type ActionRequest } from '../execution/action';
-import { isInfrastructureError } from '../execution/infra-error';
+import { failed, type ActionOutcome, type ActionRequest } from '@fixlify/engine';
+import { isInfrastructureError } from '@fixlify/engine';
 import { createDeliveryLedger } from '../ledger/delivery-ledger';
 import { createDelivery } from './delivery';
 import type { ActionDeps, ActionHandler, ActionKit } from './handler';

@@ -1,7 +1,7 @@
 import { isUuid } from '@fixlify/contracts';
 import type { Pool } from 'pg';
 import { Batcher } from '../db/batcher';
-import { failed, type ActionOutcome } from '../execution/action';
+import { failed, type ActionOutcome } from '@fixlify/engine';
 
 /** Columns an automation may set, per table, with their SQL types; anything else is refused before SQL is built. */
 export const COLUMN_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
 import type { DeliveryChannel } from '@fixlify/channels';
-import { failed, type ActionOutcome, type ActionRequest } from '../execution/action';
+import { failed, type ActionOutcome, type ActionRequest } from '@fixlify/engine';
 import type { DeliveryLedger } from '../ledger/delivery-ledger';
-import { quietHoursUntil, suppressionReason, type PeopleChannel } from './messaging';
+import { quietHoursUntil, suppressionReason, type PeopleChannel } from '@fixlify/engine';
 import { RateLimiter } from './rate-limit';
 
 export interface SendGate {

@@ -6,7 +6,7 @@ import { claimCommands, commandIdOf, markExecutionStates } from './claim-command
 import { interleaveByOrg, splitByShare } from './fair-share';
 import { loadContexts, type ExecutionContext } from '@fixlify/db';
 import { mapLimit } from './map-limit';
-import { runExecution, type RunDeps, type RunOutcome } from './run-execution';
+import { runExecution, type RunDeps, type RunOutcome } from '@fixlify/engine';
 
 export interface BatchStats {
   executed: number;

@@ -1,16 +1,9 @@
 import type { Pool } from 'pg';
 import type { Command } from '@fixlify/contracts';
 
-export type TimerReason = 'delay' | 'retry' | 'quiet_hours' | 'rate_limit' | 'fairness' | 'slow_action';
+import type { TimerReason, TimerRow } from '@fixlify/engine';
 
-export interface TimerRow {
-  id: string;
-  organizationId: string;
-  executionId: string;
-  dueAt: Date;
-  command: Command;
-  reason: TimerReason;
-}
+export type { TimerReason, TimerRow };
 
 /** Inserts the timers given as $1–$7 (see timerParams); a timer already there is left as it is. */
 const INSERT_TIMERS = `INSERT INTO automation_timers (id, organization_id, execution_id, due_at, command, reason, topic)

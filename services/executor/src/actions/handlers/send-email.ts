@@ -1,5 +1,5 @@
 import { findMailgunAccepted, sendMailgun } from '@fixlify/channels';
-import { failed } from '../../execution/action';
+import { failed } from '@fixlify/engine';
 import { emailRoute } from '../accounts';
 import { isOutcome, text, type ActionHandler } from '../handler';
 

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { sendWebPush } from '@fixlify/channels';
-import { failed } from '../../execution/action';
+import { failed } from '@fixlify/engine';
 import { vapidKeys } from '../accounts';
 import { isOutcome, text, type ActionHandler } from '../handler';
 

@@ -1,6 +1,6 @@
 import { sendWebhook } from '@fixlify/channels';
-import { failed } from '../../execution/action';
-import { isInfrastructureError } from '../../execution/infra-error';
+import { failed } from '@fixlify/engine';
+import { isInfrastructureError } from '@fixlify/engine';
 import { text, type ActionHandler } from '../handler';
 
 export const webhook: ActionHandler<'webhook'> = async (req, kit) => {

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { sealWorkflowSecrets, secretOpener } from '@fixlify/channels';
 import { WorkflowDefinition, type DomainEvent, type ResumeCommand, type StartCommand, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
-import { progressOf } from './claim-commands';
+import { continuationProgress } from '@fixlify/workflow';
 import type { ExecutionContext } from '@fixlify/db';
 import type { ActionOutcome, ActionRequest } from './action';
 import { MAX_COMMAND_BYTES } from './park';
 import { DETACHED_RESUME_AFTER_MS, MAX_SAVED_RESPONSE_BYTES, runExecution, type RunDeps } from './run-execution';
 import { boundOutput } from './step-results';
+
+const progressOf = (c: StartCommand | ResumeCommand): number => (c.kind === 'start' ? 0 : continuationProgress(c.continuation));
 
 const ORG = '11111111-1111-4111-8111-111111111111';
 const WF = '22222222-2222-4222-8222-222222222222';

@@ -1,8 +1,20 @@
 import { continuationProgress } from '@fixlify/workflow';
 import type { Command, Continuation, ResumeCommand } from '@fixlify/contracts';
 import type { ExecutionContext } from '@fixlify/db';
-import type { TimerReason, TimerRow } from '../timers/timer-store';
 import { stepError, type StepFailure } from './step-error';
+
+/** Why an execution waits for a timer. */
+export type TimerReason = 'delay' | 'retry' | 'quiet_hours' | 'rate_limit' | 'fairness' | 'slow_action';
+
+/** A timer as the executor stores it (automation_timers): the command it emits when due. */
+export interface TimerRow {
+  id: string;
+  organizationId: string;
+  executionId: string;
+  dueAt: Date;
+  command: Command;
+  reason: TimerReason;
+}
 
 export type TimerRequest = TimerRow & { command: ResumeCommand };
 

@@ -22,12 +22,11 @@ import {
   retryDelayMs,
   type StepOutcome,
 } from '@fixlify/workflow';
-import type { TimerReason } from '../timers/timer-store';
 import { isInfrastructureError } from './infra-error';
 import type { ExecutionContext } from '@fixlify/db';
 import type { TraceContext } from '@fixlify/kafka';
 import type { ActionNode, ActionOutcome, ActionRequest } from './action';
-import { parkContinuation, type TimerRequest } from './park';
+import { parkContinuation, type TimerReason, type TimerRequest } from './park';
 import { errorOf, stepError, type StepFailure } from './step-error';
 import {
   boundOutput,
