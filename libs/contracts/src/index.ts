@@ -13,5 +13,6 @@ export * from './system-status';
 export * from './limits';
 export * from './issues';
 export * from './history';
+export * from './preview';
 export * from './execution-log';
 export * from './api';
