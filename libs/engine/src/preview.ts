@@ -71,7 +71,7 @@ export const previewSample = (cmd: StartCommand, sim: SimulatedExecution): Previ
       r.kind === 'step_failed'
         ? { stepId: r.stepId, type: r.stepType, outcome: 'failed' as const, detail: cut(`${r.error.code}: ${r.error.message}`, 500) }
         : r.delivery === 'suppressed'
-          ? { stepId: r.stepId, type: r.stepType, outcome: 'suppressed' as const, detail: cut(String(r.output.reason ?? ''), 500) }
+          ? { stepId: r.stepId, type: r.stepType, outcome: 'suppressed' as const, detail: cut(typeof r.output.reason === 'string' ? r.output.reason : '', 500) }
           : r.stepType === 'condition'
             ? { stepId: r.stepId, type: r.stepType, outcome: 'succeeded' as const, detail: `went ${r.output.result === true ? 'true' : 'false'}` }
             : { stepId: r.stepId, type: r.stepType, outcome: 'succeeded' as const },

@@ -41,7 +41,7 @@ export const createReplayJob = async (
   let definition: Record<string, unknown> | null = null;
   if (p.body.draft) {
     // the draft as it is saved now, checked as publishing would; it would become the next version
-    definition = runnableDraft(row.definition, 'previewing it') as unknown as Record<string, unknown>;
+    definition = runnableDraft(row.definition, 'previewing it');
     v = { id: randomUUID(), version: row.current_version + 1 };
   } else {
     const found = await versionOf(pool, p.workflowId, p.organizationId, p.body.version);
