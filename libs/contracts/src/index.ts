@@ -1,4 +1,6 @@
 export * from './topics';
+export * from './topic-catalog';
+export * from './cloudevents';
 export * from './condition';
 export * from './workflow-definition';
 export * from './messages';
