@@ -52,6 +52,7 @@ describe('replay (backfill)', () => {
     REPLAY_SLICE_MS: '3000',
     REPLAY_LEASE_MS: '4000',
     REPLAY_POLL_MS: '200',
+    REPLAY_GROUP_SWEEP_MS: '2000',
   });
 
   const event = (o: { org: string; title: string; at: number }): DomainEvent => ({
@@ -253,5 +254,18 @@ describe('replay (backfill)', () => {
     await new Promise((r) => setTimeout(r, 2000));
     // every webhook once: distinct keys equal requests
     expect(receiver.received.filter((r) => r.path === '/hooks/replay').length).toBe(3 * MATCHING - LIVE_ALREADY);
+    // the killed runner's scan group goes once its dead member's session (30 s) expires
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await waitFor(
+        async () => (await admin.listGroups()).groups.every((g) => !g.groupId.includes(`-replay-${created.id}-`)),
+        90_000,
+        "the killed runner's scan group to be swept",
+        1000,
+      );
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

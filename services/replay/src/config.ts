@@ -19,6 +19,8 @@ const ReplayEnv = z.object({
   REPLAY_LEASE_MS: z.coerce.number().int().min(2000).max(600_000).default(15_000),
   /** how often an idle runner looks for work (ms) */
   REPLAY_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** how often the scan groups of finished jobs are deleted (a killed runner's group waits for its session to expire) (ms) */
+  REPLAY_GROUP_SWEEP_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** loop protection, as the matcher applies it (keep equal to MATCHER_MAX_CAUSATION_DEPTH) */
   MATCHER_MAX_CAUSATION_DEPTH: z.coerce.number().int().min(1).max(50).default(3),
   /** fetch size per partition while scanning */

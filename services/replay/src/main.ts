@@ -3,7 +3,7 @@ import { createKafka, createLogger, createResilientProducer, Health, kafkaEnv, p
 import type { Admin } from 'kafkajs';
 import { replayConfig } from './config';
 import { simulationReads } from './preview';
-import { startRunner } from './runner';
+import { startRunner, sweepScanGroups } from './runner';
 
 const log = createLogger('replay');
 
@@ -51,6 +51,12 @@ const main = async (): Promise<void> => {
       reads: simulationReads(pool),
     }),
   );
+  // the scan groups a killed runner left behind go once their job has finished
+  const sweep = setInterval(() => {
+    void sweepScanGroups({ admin: adminOf, pool, groupPrefix: env.FIXLIFY_GROUP_PREFIX, log }).catch((e: unknown) =>
+      log.warn({ err: e }, 'replay: the scan-group sweep failed; next time'),
+    );
+  }, cfg.REPLAY_GROUP_SWEEP_MS);
   // a runner loop that stopped ticking is a silent stall: a slice never lasts much longer than its length
   const stallAfterMs = cfg.REPLAY_SLICE_MS + cfg.REPLAY_LEASE_MS * 2;
   const runners = (): CheckResult => {
@@ -65,6 +71,7 @@ const main = async (): Promise<void> => {
     httpPort: cfg.REPLAY_HTTP_PORT,
     health: new Health().add('runners', runners).add('postgres', pg.check).add('kafka', broker.check),
     stop: async () => {
+      clearInterval(sweep);
       pg.stop();
       broker.stop();
       await Promise.all(slots.map((s) => s.stop()));

@@ -7,6 +7,7 @@ import {
   addReplayCounts,
   emptyPreviewReport,
   emptyReplayCounts,
+  isUuid,
   type PreviewReport,
   type ReplayPlan,
   type StartCommand,
@@ -300,6 +301,41 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
 };
 
 class LeaseLost extends Error {}
+
+/**
+ * Deletes the scan groups of finished jobs. Each slice's group is deleted when its scan ends, but a
+ * slice whose runner died or lost its lease leaves its group behind — with the dead member in it until
+ * the broker's session timeout, so it cannot be deleted at once. Run now and then (main.ts); a group
+ * still holding a member is tried again at the next sweep. Returns the groups deleted.
+ */
+export const sweepScanGroups = async (d: Pick<RunnerDeps, 'admin' | 'pool' | 'groupPrefix' | 'log'>): Promise<string[]> => {
+  const admin = await d.admin();
+  const prefix = `${d.groupPrefix}-replay-`;
+  const byJob = new Map<string, string[]>();
+  for (const g of (await admin.listGroups()).groups) {
+    if (!g.groupId.startsWith(prefix)) continue;
+    const id = g.groupId.slice(prefix.length, prefix.length + 36);
+    byJob.set(id, [...(byJob.get(id) ?? []), g.groupId]);
+  }
+  if (byJob.size === 0) return [];
+  const open = await d.pool.query<{ id: string }>(
+    `SELECT id::text FROM automation_replays WHERE id = ANY($1::uuid[]) AND status NOT IN ('completed','aborted','failed')`,
+    [[...byJob.keys()].filter(isUuid)],
+  );
+  const running = new Set(open.rows.map((r) => r.id));
+  const done = [...byJob].filter(([id]) => !running.has(id)).flatMap(([, groups]) => groups);
+  const deleted: string[] = [];
+  for (const g of done) {
+    try {
+      await admin.deleteGroups([g]);
+      deleted.push(g);
+    } catch {
+      // still has a (dead) member: the next sweep
+    }
+  }
+  if (deleted.length > 0) d.log.info({ groups: deleted }, `replay: deleted ${deleted.length} scan group(s) of finished jobs`);
+  return deleted;
+};
 
 const publish = async (d: RunnerDeps, starts: readonly StartCommand[]): Promise<void> => {
   if (starts.length === 0) return;
