@@ -111,8 +111,16 @@ export const Toasts = () => {
     listeners.add(on);
     return () => void listeners.delete(on);
   }, []);
+  // a popover sits in the top layer: shown again at each toast, it goes above an open modal dialog
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || typeof el.showPopover !== 'function') return;
+    if (el.matches(':popover-open')) el.hidePopover();
+    if (items.length > 0) el.showPopover();
+  }, [items]);
   return (
-    <div className="toasts" aria-live="polite">
+    <div ref={box} className="toasts" popover="manual" aria-live="polite">
       {items.map((t) => (
         <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>
           {t.text}
