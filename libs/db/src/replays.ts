@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from './transaction';
-import { ReplayCounts, ReplayFilters, ReplayPlan, type ReplayMode, type ReplayStatus } from '@fixlify/contracts';
+import { EnrollPlan, ReplayCounts, ReplayFilters, ReplayPlan, type ReplayMode, type ReplayStatus } from '@fixlify/contracts';
 
 type Db = Pool | PoolClient;
 
@@ -21,6 +21,8 @@ export interface ReplayJob {
   requested: 'pause' | 'abort' | null;
   error: string | null;
   plan: ReplayPlan | null;
+  /** an enrollment's cursor over the records (null for replays, and until planned) */
+  enrollPlan: EnrollPlan | null;
   counts: ReplayCounts;
   leaseOwner: string | null;
   createdBy: string | null;
@@ -31,7 +33,7 @@ export interface ReplayJob {
 }
 
 const COLUMNS = `id, organization_id, workflow_id, version_id, version, mode, force, range_from, range_to, filters, rate_per_second,
-  status, requested, error, plan, counts, lease_owner, created_by, created_at, started_at, finished_at, updated_at`;
+  status, requested, error, plan, enroll_plan, counts, lease_owner, created_by, created_at, started_at, finished_at, updated_at`;
 
 interface Row {
   id: string;
@@ -49,6 +51,7 @@ interface Row {
   requested: 'pause' | 'abort' | null;
   error: string | null;
   plan: unknown;
+  enroll_plan: unknown;
   counts: unknown;
   lease_owner: string | null;
   created_by: string | null;
@@ -74,6 +77,7 @@ const toJob = (r: Row): ReplayJob => ({
   requested: r.requested,
   error: r.error,
   plan: r.plan ? ReplayPlan.parse(r.plan) : null,
+  enrollPlan: r.enroll_plan ? EnrollPlan.parse(r.enroll_plan) : null,
   counts: ReplayCounts.parse(r.counts ?? {}),
   leaseOwner: r.lease_owner,
   createdBy: r.created_by,
@@ -182,6 +186,20 @@ export const saveReplayProgress = async (
 ): Promise<{ requested: 'pause' | 'abort' | null } | 'lost'> => {
   const res = await db.query<{ requested: 'pause' | 'abort' | null }>(
     `UPDATE automation_replays SET plan = $3, counts = $4, lease_until = now() + make_interval(secs => $5::double precision / 1000), updated_at = now()
+      WHERE id = $1 AND lease_owner = $2 AND status = 'running'
+      RETURNING requested`,
+    [p.id, p.owner, JSON.stringify(p.plan), JSON.stringify(p.counts), p.leaseMs],
+  );
+  return res.rows[0] ?? 'lost';
+};
+
+/** An enrollment's saveReplayProgress: moves its record cursor and counts in the caller's transaction. */
+export const saveEnrollProgress = async (
+  db: Db,
+  p: { id: string; owner: string; leaseMs: number; plan: EnrollPlan; counts: ReplayCounts },
+): Promise<{ requested: 'pause' | 'abort' | null } | 'lost'> => {
+  const res = await db.query<{ requested: 'pause' | 'abort' | null }>(
+    `UPDATE automation_replays SET enroll_plan = $3, counts = $4, lease_until = now() + make_interval(secs => $5::double precision / 1000), updated_at = now()
       WHERE id = $1 AND lease_owner = $2 AND status = 'running'
       RETURNING requested`,
     [p.id, p.owner, JSON.stringify(p.plan), JSON.stringify(p.counts), p.leaseMs],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Admin, Kafka } from 'kafkajs';
-import { PublishedWorkflow, addReplayCounts, emptyReplayCounts, type ReplayPlan, type StartCommand } from '@fixlify/contracts';
+import { PublishedWorkflow, addReplayCounts, emptyReplayCounts, isEnrollmentMode, type ReplayPlan, type StartCommand } from '@fixlify/contracts';
 import {
   claimReplay,
   classifyReplayStarts,
@@ -16,6 +16,7 @@ import { NO_SELF_RESTART, type Logger, type ResilientProducer } from '@fixlify/k
 import { applyDedupe, decideChunk, type ChunkScope, type ScannedMessage } from './chunk';
 import { buildPlan, planDone, RangeOutsideRetention } from './plan';
 import { Pacer } from './pacer';
+import { workEnrollment } from './enroll/run-enrollment';
 
 export interface RunnerDeps {
   pool: Pool;
@@ -111,6 +112,8 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
     await release('failed', `workflow version ${job.versionId} no longer exists`);
     return 'failed';
   }
+  // an enrollment reads the records' current state, not the events log
+  if (isEnrollmentMode(job.mode)) return workEnrollment(d, job, workflow, isLost, release);
   let plan: ReplayPlan;
   let counts = job.counts;
   if (!job.plan) {

@@ -18,7 +18,7 @@ export const replayView = (j: ReplayJob): ReplayView => {
     requested: j.requested,
     error: j.error,
     counts: j.counts,
-    progress: j.plan ? replayPlanProgress(j.plan) : null,
+    progress: j.enrollPlan ? { read: j.counts.scanned, total: Math.max(j.enrollPlan.total, j.counts.scanned) } : j.plan ? replayPlanProgress(j.plan) : null,
     createdAt: j.createdAt.toISOString(),
     startedAt: j.startedAt?.toISOString() ?? null,
     finishedAt: j.finishedAt?.toISOString() ?? null,
