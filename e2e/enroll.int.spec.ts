@@ -1,9 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
-import { StepResult, TOPICS, executionId } from '@fixlify/contracts';
+import { ReplayList, ReplayView, StepResult, TOPICS, executionId } from '@fixlify/contracts';
 import { createReplay, getReplay, type ReplayJob } from '@fixlify/db';
 import {
+  REPO_ROOT,
   allowLoopback,
   createActiveWorkflow,
   createOrganization,
@@ -20,6 +23,26 @@ import {
 } from '@fixlify/testing';
 
 const DAY = 86_400_000;
+
+const apiKey = async (pool: Pool, org: string): Promise<string> => {
+  const prefix = randomBytes(6).toString('hex').slice(0, 8);
+  const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
+  await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, 'test', $2, $3, 'editor')`, [
+    org,
+    prefix,
+    createHash('sha256').update(key).digest('hex'),
+  ]);
+  return key;
+};
+
+const cli = (args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'fixlify.js'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
 
 /**
  * Enrolling existing records on the real stack: the replay service reads the business tables, the
@@ -161,7 +184,7 @@ describe('enroll existing records', () => {
     );
     // no other test's unfinished job is runnable by this test's runner
     await pool.query(`UPDATE automation_replays SET status = 'aborted', finished_at = now() WHERE status IN ('pending','running','paused')`);
-    for (const name of ['executor', 'replay'] as const) services.push(await startService(name, env(), `enroll-${name}`));
+    for (const name of ['executor', 'replay', 'api'] as const) services.push(await startService(name, env(), `enroll-${name}`));
     await Promise.all(services.map((s) => s.waitReady(90_000)));
   });
 
@@ -269,5 +292,41 @@ describe('enroll existing records', () => {
     expect((again.counts.skipped.already_executed ?? 0) + (again.counts.skipped.already_replayed ?? 0)).toBe(3);
     await new Promise((r) => setTimeout(r, 2000));
     expect(hooks('/hooks/enroll/thanks')).toBe(2);
+  });
+
+  it('the API and the CLI: a dry run through both; triggers without records and switched-off workflows are refused', async () => {
+    const api = `http://127.0.0.1:${services.find((s) => s.name === 'api')!.port}`;
+    const key = await apiKey(pool, org);
+    const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const run = await cli(['enroll', completed.workflowId], { FIXLIFY_API_URL: api, FIXLIFY_API_KEY: key });
+    expect(run.out).toContain('dry run');
+    expect(run.code).toBe(0);
+    const id = /enrollment ([0-9a-f-]{36})/.exec(run.out)![1]!;
+    const job = ReplayView.parse(await (await fetch(`${api}/api/replays/${id}`, { headers: auth })).json());
+    // everything that meets the trigger is enrolled already: nothing would start
+    expect(job).toMatchObject({ mode: 'enroll_dry_run', status: 'completed', counts: { scanned: 5, matched: 3, started: 0 }, progress: { read: 5, total: 5 } });
+    expect(run.out).toMatch(/not matched: filter\s*│?\s*2/);
+    const listed = ReplayList.parse(await (await fetch(`${api}/api/replays?workflowId=${completed.workflowId}`, { headers: auth })).json());
+    expect(listed.replays.map((r) => r.mode)).toContain('enroll_dry_run');
+    // a manual trigger has no records
+    const manual = await createActiveWorkflow(pool, org, {
+      nodes: [
+        { id: 'trigger', type: 'trigger', trigger: { type: 'manual' } },
+        { id: 'n', type: 'webhook', config: { url: `${receiver.url}/hooks/enroll/manual`, payload: '{}' } },
+      ],
+      edges: [{ id: 'e1', source: 'trigger', target: 'n' }],
+    });
+    const refused = await fetch(`${api}/api/workflows/${manual.workflowId}/enrollments`, { method: 'POST', headers: auth, body: '{}' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { message: string }).message).toContain('not about records');
+    // switched off: a dry run counts, enrolling is refused
+    await pool.query(`UPDATE automation_workflows SET is_active = false WHERE id = $1`, [reminders.workflowId]);
+    const off = await fetch(`${api}/api/workflows/${reminders.workflowId}/enrollments`, { method: 'POST', headers: auth, body: '{}' });
+    expect(off.status).toBe(409);
+    const dry = await fetch(`${api}/api/workflows/${reminders.workflowId}/enrollments`, { method: 'POST', headers: auth, body: '{"dryRun":true}' });
+    expect(dry.status).toBe(202);
+    const bad = await cli(['enroll'], { FIXLIFY_API_URL: api, FIXLIFY_API_KEY: key });
+    expect(bad.code).toBe(2);
+    expect(bad.out).toContain('the workflow is required');
   });
 });

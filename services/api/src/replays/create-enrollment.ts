@@ -33,9 +33,7 @@ export const createEnrollmentJob = async (
   if (!w.version_id || w.version === null || !w.trigger_type)
     throw new ApiError('conflict', 'the workflow has never been published: publish it before enrolling records');
   if (!isEnrollableTrigger(w.trigger_type))
-    throw new ApiError('validation_failed', `a ${w.trigger_type} trigger is not about records: there are no existing records to enroll`, {
-      path: ['triggerType'],
-    });
+    throw new ApiError('conflict', `a ${w.trigger_type} trigger is not about records: there are no existing records to enroll`);
   if (!p.body.dryRun && !w.is_active)
     throw new ApiError('conflict', 'the workflow is switched off: switch it on before enrolling records (a dry run counts them)');
   const cutoff = w.is_active && w.activated_at ? new Date(Math.min(w.activated_at.getTime(), p.now.getTime())) : p.now;
