@@ -15,7 +15,7 @@ import { triggerNode } from '@fixlify/workflow';
 
 type Db = Pool | PoolClient;
 type ClockType = keyof typeof CLOCK_RULES;
-type RecordType = Exclude<(typeof ENROLLABLE_TRIGGER_TYPES)[number], ClockType>;
+export type RecordType = Exclude<(typeof ENROLLABLE_TRIGGER_TYPES)[number], ClockType>;
 
 /** A record that meets a workflow's trigger now, as the enrollment scan reads it. */
 export interface EnrollableRecord {
@@ -126,7 +126,8 @@ const recordQuery = (type: RecordType, kind: 'rows' | 'count'): string => {
   return `SELECT ${cdcRow(s.table)} AS row, x.id::text AS entity_id, ${s.asOf} AS as_of ${base} AND ($3::uuid IS NULL OR x.id > $3::uuid) ORDER BY x.id LIMIT $4`;
 };
 
-interface Row {
+/** A row of an enrollment query (exported for the unit tests of the event each row becomes). */
+export interface EnrollRow {
   row: Record<string, unknown>;
   entity_id: string;
   as_of: Date;
@@ -153,12 +154,12 @@ export const readEnrollable = async (db: Db, s: EnrollScope, after: string | nul
   const t = s.trigger.type;
   const clock = t in CLOCK_RULES;
   const sql = clock ? clockQuery(t as ClockType, 'rows') : recordQuery(t as RecordType, 'rows');
-  const res = await db.query<Row>(sql, paramsOf(s, after, limit));
+  const res = await db.query<EnrollRow>(sql, paramsOf(s, after, limit));
   return res.rows.map((r) => (clock ? clockRecord(s, r) : changeRecord(s, t as RecordType, r)));
 };
 
 /** The event the clock scanner would emit for the occurrence (services/ingest clock-event.ts): same id, same shape. */
-const clockRecord = (s: EnrollScope, r: Row): EnrollableRecord => {
+export const clockRecord = (s: EnrollScope, r: EnrollRow): EnrollableRecord => {
   const t = s.trigger;
   const occurrence = r.occurrence!;
   const dueAt = r.as_of.toISOString();
@@ -193,7 +194,7 @@ const clockRecord = (s: EnrollScope, r: Row): EnrollableRecord => {
 };
 
 /** A record-change trigger's synthetic event: the record as it is now, aimed at the workflow, with an id of its own. */
-const changeRecord = (s: EnrollScope, type: RecordType, r: Row): EnrollableRecord => {
+export const changeRecord = (s: EnrollScope, type: RecordType, r: EnrollRow): EnrollableRecord => {
   const src = RECORD_SOURCES[type];
   const after = normalizeTimes(r.row);
   return {
