@@ -95,12 +95,17 @@ describe('web app in a real browser', () => {
     pool = testPool();
     telnyx = await startTelnyxStandin({ apiKey: 'web-e2e-telnyx' });
     const env = { TELNYX_API_BASE: telnyx.url, TELNYX_API_KEY: 'web-e2e-telnyx', TELNYX_FROM: '+15550100000', OUTBOX_TELNYX_URL: telnyx.url };
-    for (const name of ['ingest', 'matcher', 'executor', 'metrics', 'api'] as const) services.push(await startService(name, env, `web-e2e-${name}`));
+    for (const name of ['ingest', 'matcher', 'executor', 'metrics', 'replay', 'api'] as const) services.push(await startService(name, env, `web-e2e-${name}`));
     await Promise.all(services.map((s) => s.waitReady(120_000)));
     base = `http://127.0.0.1:${services.find((s) => s.name === 'api')!.port}`;
 
     org = await createOrganization(pool, { name: 'Browser Plumbing Co' });
     clientId = await createClient(pool, org, { name: 'Grace', phone: '+15557771234' });
+    // a job completed long before the workflow exists: switching it on offers to enroll it
+    await pool.query(
+      `INSERT INTO jobs (organization_id, title, status, total, completed_at) VALUES ($1, 'Old repair', 'completed', 900, now() - interval '3 days')`,
+      [org],
+    );
     const salt = randomBytes(16);
     const hash = `scrypt$16384$8$1$${salt.toString('base64url')}$${scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')}`;
     await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Owner', $3, 'owner')`, [org, email, hash]);
@@ -184,6 +189,12 @@ describe('web app in a real browser', () => {
     // publish (activates it)
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByText('Published version 1; it is active').waitFor();
+    // the records that already meet the trigger: counted by a dry-run enrollment; only new ones, here
+    const enrollDialog = page.getByTestId('enroll-dialog');
+    await enrollDialog.locator('[data-enrollable="1"]').waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, 'enroll-dialog.png') });
+    await enrollDialog.getByRole('button', { name: 'Only new ones' }).click();
+    await enrollDialog.waitFor({ state: 'hidden' });
     await isChecked(page.getByRole('switch', { name: 'Active' }));
     const stored = await pool.query<{ definition: { edges: { source: string; target: string; branch: string }[] }; is_active: boolean }>(
       'SELECT definition, is_active FROM automation_workflows WHERE id = $1',

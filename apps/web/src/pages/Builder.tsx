@@ -11,15 +11,17 @@ import {
   type EdgeChange,
   type NodeChange,
 } from '@xyflow/react';
-import type { EdgeBranch } from '@fixlify/contracts';
+import { isEnrollableTrigger, type EdgeBranch, type TriggerType } from '@fixlify/contracts';
 import { addStep, arrange, connect, moveNode, removeEdges, removeNodes, renameNode, setTrigger, updateNode } from '../diagram/edit';
 import { toFlowEdges, toFlowNodes, type BranchEdge, type StepData, type StepFlowNode } from '../diagram/to-flow';
 import { navigate } from '../router';
+import type { WorkflowDetail } from '../api';
 import { ErrorBox, Spinner, StatusBadge, toast } from '../components/ui';
 import { Inspector, WorkflowOverview } from './builder/Inspector';
 import { Palette } from './builder/Palette';
 import { NODE_TYPES } from './builder/step-node';
 import { TestRunDialog } from './builder/TestRunDialog';
+import { EnrollDialog } from './builder/EnrollDialog';
 import { useWorkflowDraft } from './builder/useWorkflowDraft';
 
 /** The workflow builder: toolbar, palette, canvas and inspector around one draft (useWorkflowDraft holds it). */
@@ -28,6 +30,11 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
     useWorkflowDraft(id);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [testing, setTesting] = useState(false);
+  const [enrolling, setEnrolling] = useState(false);
+  /** switched on or published with a trigger about records: ask about the records that already meet it */
+  const offerEnrollment = (w: WorkflowDetail | null) => {
+    if (w?.isActive && w.triggerType && isEnrollableTrigger(w.triggerType as TriggerType)) setEnrolling(true);
+  };
   const [runStatus, setRunStatus] = useState<Record<string, StepData['runStatus']>>({});
   const [flowNodes, setFlowNodes] = useState<StepFlowNode[]>([]);
   const [flowEdges, setFlowEdges] = useState<BranchEdge[]>([]);
@@ -122,7 +129,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
             <button type="button" className="btn" disabled={!!busy || !validatedOk} onClick={() => void save().then((ok) => ok && setTesting(true))}>
               Test run
             </button>
-            <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void publish()}>
+            <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void publish().then(offerEnrollment)}>
               {busy === 'publish' ? 'Publishing…' : 'Publish'}
             </button>
             <label className="switch" title={workflow.publishedVersionId ? '' : 'Publish first'}>
@@ -131,7 +138,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
                 role="switch"
                 checked={workflow.isActive}
                 disabled={!!busy || !workflow.publishedVersionId}
-                onChange={() => void toggleActive()}
+                onChange={() => void toggleActive().then(offerEnrollment)}
                 aria-label="Active"
               />
               <span>{workflow.isActive ? 'Active' : 'Inactive'}</span>
@@ -207,6 +214,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
           )}
         </aside>
       </div>
+      {enrolling && <EnrollDialog workflowId={id} onClose={() => setEnrolling(false)} />}
       {testing && (
         <TestRunDialog
           workflowId={id}

@@ -4,7 +4,9 @@ import { api } from '../api';
 import { Empty, ErrorBox, PageHeader, Spinner, formatTime, toast, useAsync } from '../components/ui';
 import { replayControls, replayPercent, skipSummary } from '../history/replay-view';
 
-/** Replays (backfills and dry runs) of the organization with their live counts, polled while any runs. */
+const MODE_LABEL: Record<ReplayView['mode'], string> = { dry_run: 'dry run', run: 'run', enroll_dry_run: 'enrollment count', enroll: 'enrollment' };
+
+/** Replays (backfills and dry runs) and enrollments of the organization with their live counts, polled while any runs. */
 export const Replays = ({ canEdit }: { canEdit: boolean }) => {
   const list = useAsync(() => api.get<ReplayList>('/api/replays?limit=100'), []);
   const [busy, setBusy] = useState<string | null>(null);
@@ -68,7 +70,7 @@ export const Replays = ({ canEdit }: { canEdit: boolean }) => {
                     <td>
                       <a href={`/workflows/${r.workflowId}`}>v{r.version}</a>
                     </td>
-                    <td>{r.mode === 'run' ? (r.force ? 'run (forced)' : 'run') : 'dry run'}</td>
+                    <td>{r.mode === 'run' && r.force ? 'run (forced)' : MODE_LABEL[r.mode]}</td>
                     <td className="small">
                       {formatTime(r.from)} → {formatTime(r.to)}
                     </td>
