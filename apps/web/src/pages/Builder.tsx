@@ -11,7 +11,7 @@ import {
   type EdgeChange,
   type NodeChange,
 } from '@xyflow/react';
-import { isEnrollableTrigger, type EdgeBranch, type TriggerType } from '@fixlify/contracts';
+import type { EdgeBranch } from '@fixlify/contracts';
 import { addStep, arrange, connect, moveNode, removeEdges, removeNodes, renameNode, setTrigger, updateNode } from '../diagram/edit';
 import { toFlowEdges, toFlowNodes, type BranchEdge, type StepData, type StepFlowNode } from '../diagram/to-flow';
 import { navigate } from '../router';
@@ -21,7 +21,7 @@ import { Inspector, WorkflowOverview } from './builder/Inspector';
 import { Palette } from './builder/Palette';
 import { NODE_TYPES } from './builder/step-node';
 import { TestRunDialog } from './builder/TestRunDialog';
-import { EnrollDialog } from './builder/EnrollDialog';
+import { EnrollDialog, offersEnrollment } from './builder/EnrollDialog';
 import { useWorkflowDraft } from './builder/useWorkflowDraft';
 
 /** The workflow builder: toolbar, palette, canvas and inspector around one draft (useWorkflowDraft holds it). */
@@ -33,7 +33,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
   const [enrolling, setEnrolling] = useState(false);
   /** switched on or published with a trigger about records: ask about the records that already meet it */
   const offerEnrollment = (w: WorkflowDetail | null) => {
-    if (w?.isActive && w.triggerType && isEnrollableTrigger(w.triggerType as TriggerType)) setEnrolling(true);
+    if (offersEnrollment(w)) setEnrolling(true);
   };
   const [runStatus, setRunStatus] = useState<Record<string, StepData['runStatus']>>({});
   const [flowNodes, setFlowNodes] = useState<StepFlowNode[]>([]);

@@ -1,8 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import { isFinishedReplay, type ReplayView } from '@fixlify/contracts';
+import { isEnrollableTrigger, isFinishedReplay, type ReplayView, type TriggerType } from '@fixlify/contracts';
 import { api } from '../../api';
 import { ErrorBox, toast } from '../../components/ui';
 import { navigate } from '../../router';
+
+/** Whether switching a workflow on (or publishing it) asks about the records that already meet its trigger. */
+export const offersEnrollment = (w: { isActive: boolean; triggerType: string | null } | null): boolean =>
+  !!w && w.isActive && !!w.triggerType && isEnrollableTrigger(w.triggerType as TriggerType);
 
 /** What the dry run found, in the owner's words. */
 export const enrollSummary = (r: ReplayView): string => {
