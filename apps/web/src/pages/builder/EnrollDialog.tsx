@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { isEnrollableTrigger, isFinishedReplay, type ReplayView, type TriggerType } from '@fixlify/contracts';
-import { api } from '../../api';
+import { isEnrollableTrigger, isFinishedReplay, type TriggerType } from '@fixlify/contracts';
+import { api, type ReplayView } from '../../api';
 import { ErrorBox, toast } from '../../components/ui';
 import { navigate } from '../../router';
 
