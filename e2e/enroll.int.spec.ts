@@ -329,4 +329,77 @@ describe('enroll existing records', () => {
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('the workflow is required');
   });
+
+  it('the replay service killed mid-enrollment: the job resumes from its cursor, every record started once', async () => {
+    const CRASH = 120;
+    const wf = await createActiveWorkflow(pool, org, {
+      nodes: [
+        { id: 'trigger', type: 'trigger', trigger: { type: 'job_created', filter: { field: 'after.title', op: 'contains', value: 'Crash' } } },
+        { id: 'hello', type: 'webhook', config: { url: `${receiver.url}/hooks/enroll/crash`, payload: '{"job":"{{ job.title }}"}' } },
+      ],
+      edges: [{ id: 'e1', source: 'trigger', target: 'hello' }],
+    });
+    await pool.query(
+      `INSERT INTO jobs (organization_id, title, status, created_at) SELECT $1, 'Crash ' || n, 'scheduled', now() - interval '1 day' FROM generate_series(1, $2::int) n`,
+      [org, CRASH],
+    );
+    const others = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE organization_id = $1 AND title NOT LIKE 'Crash %'`, [org]))
+      .rows[0]!.n;
+    // slow enough to be caught in the middle: 120 starts at 15/s take ~8 s
+    const created = await createReplay(
+      pool,
+      {
+        id: randomUUID(),
+        organizationId: org,
+        workflowId: wf.workflowId,
+        versionId: wf.versionId,
+        version: wf.version,
+        mode: 'enroll',
+        force: false,
+        from: new Date(0),
+        to: new Date(),
+        filters: {},
+        ratePerSecond: 15,
+        createdBy: null,
+      },
+      10,
+    );
+    await waitFor(
+      async () => {
+        const j = await getReplay(pool, org, created!.id);
+        return j && j.counts.started > 0 && j.counts.started < CRASH ? j : null;
+      },
+      60_000,
+      'the enrollment to be under way',
+      50,
+    );
+    const replay = services.find((x) => x.name === 'replay')!;
+    await replay.kill('SIGKILL');
+    const restarted = await startService('replay', env(), 'enroll-replay-2');
+    services.push(restarted);
+    await restarted.waitReady(90_000);
+    const j = await waitFor(
+      async () => {
+        const x = await getReplay(pool, org, created!.id);
+        return x && ['completed', 'failed', 'aborted'].includes(x.status) ? x : null;
+      },
+      180_000,
+      'the resumed enrollment to finish',
+    );
+    expect(j.status).toBe('completed');
+    expect(j.counts).toMatchObject({ scanned: CRASH + others, matched: CRASH, started: CRASH });
+    expect(j.counts.skipped).toEqual({});
+    await waitFor(
+      async () => hooks('/hooks/enroll/crash') >= CRASH,
+      120_000,
+      'the enrolled webhooks',
+      200,
+      () => `${hooks('/hooks/enroll/crash')} received`,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    const crash = receiver.received.filter((r) => r.path === '/hooks/enroll/crash');
+    // every record once: requests equal distinct records
+    expect(crash.length).toBe(CRASH);
+    expect(new Set(crash.map((r) => r.body)).size).toBe(CRASH);
+  });
 });
