@@ -2,6 +2,7 @@ import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, createResilientProducer, Health, kafkaEnv, probeKafka, probePostgres, runService, type CheckResult } from '@fixlify/kafka';
 import type { Admin } from 'kafkajs';
 import { replayConfig } from './config';
+import { simulationReads } from './preview';
 import { startRunner } from './runner';
 
 const log = createLogger('replay');
@@ -47,6 +48,7 @@ const main = async (): Promise<void> => {
       maxDepth: cfg.MATCHER_MAX_CAUSATION_DEPTH,
       maxBytesPerPartition: cfg.REPLAY_MAX_BYTES_PER_PARTITION,
       now: () => new Date(),
+      reads: simulationReads(pool),
     }),
   );
   // a runner loop that stopped ticking is a silent stall: a slice never lasts much longer than its length

@@ -20,6 +20,7 @@ import { ErrorBox, Spinner, StatusBadge, toast } from '../components/ui';
 import { Inspector, WorkflowOverview } from './builder/Inspector';
 import { Palette } from './builder/Palette';
 import { NODE_TYPES } from './builder/step-node';
+import { PreviewDialog } from './builder/PreviewDialog';
 import { TestRunDialog } from './builder/TestRunDialog';
 import { EnrollDialog, offersEnrollment } from './builder/EnrollDialog';
 import { useWorkflowDraft } from './builder/useWorkflowDraft';
@@ -35,6 +36,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
   const offerEnrollment = (w: WorkflowDetail | null) => {
     if (offersEnrollment(w)) setEnrolling(true);
   };
+  const [previewing, setPreviewing] = useState(false);
   const [runStatus, setRunStatus] = useState<Record<string, StepData['runStatus']>>({});
   const [flowNodes, setFlowNodes] = useState<StepFlowNode[]>([]);
   const [flowEdges, setFlowEdges] = useState<BranchEdge[]>([]);
@@ -129,6 +131,15 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
             <button type="button" className="btn" disabled={!!busy || !validatedOk} onClick={() => void save().then((ok) => ok && setTesting(true))}>
               Test run
             </button>
+            <button
+              type="button"
+              className="btn"
+              disabled={!!busy || !validatedOk}
+              title="Run the draft over the last 7 days of real events in simulation: nothing is sent"
+              onClick={() => void save().then((ok) => ok && setPreviewing(true))}
+            >
+              Preview on the last 7 days
+            </button>
             <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void publish().then(offerEnrollment)}>
               {busy === 'publish' ? 'Publishing…' : 'Publish'}
             </button>
@@ -215,6 +226,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
         </aside>
       </div>
       {enrolling && <EnrollDialog workflowId={id} onClose={() => setEnrolling(false)} />}
+      {previewing && <PreviewDialog workflowId={id} publishedVersion={workflow.currentVersion || null} onClose={() => setPreviewing(false)} />}
       {testing && (
         <TestRunDialog
           workflowId={id}

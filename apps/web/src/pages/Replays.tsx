@@ -2,14 +2,16 @@ import { useEffect, useState } from 'react';
 import { isFinishedReplay, type ReplayList, type ReplayView } from '@fixlify/contracts';
 import { api } from '../api';
 import { Empty, ErrorBox, PageHeader, Spinner, formatTime, toast, useAsync } from '../components/ui';
+import { PreviewReportView } from '../components/preview-report';
 import { replayControls, replayPercent, skipSummary } from '../history/replay-view';
 
-const MODE_LABEL: Record<ReplayView['mode'], string> = { dry_run: 'dry run', run: 'run', enroll_dry_run: 'enrollment count', enroll: 'enrollment' };
+const MODE_LABEL: Record<ReplayView['mode'], string> = { dry_run: 'dry run (preview)', run: 'run', enroll_dry_run: 'enrollment count', enroll: 'enrollment' };
 
 /** Replays (backfills and dry runs) and enrollments of the organization with their live counts, polled while any runs. */
 export const Replays = ({ canEdit }: { canEdit: boolean }) => {
   const list = useAsync(() => api.get<ReplayList>('/api/replays?limit=100'), []);
   const [busy, setBusy] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
   const running = list.data?.replays.some((r) => !isFinishedReplay(r.status)) ?? false;
   useEffect(() => {
     if (!running) return;
@@ -31,7 +33,7 @@ export const Replays = ({ canEdit }: { canEdit: boolean }) => {
     <div className="page">
       <PageHeader
         title="Replays"
-        subtitle="History run through a workflow again: dry runs count what would start, runs start only what is missing. Start one with npx fixlify replay or POST /api/workflows/:id/replays."
+        subtitle="History run through a workflow again: dry runs preview what would start and what it would do (nothing is sent), runs start only what is missing. Start one with npx fixlify replay or POST /api/workflows/:id/replays."
         actions={
           <button type="button" className="btn" onClick={list.reload}>
             Refresh
@@ -64,11 +66,12 @@ export const Replays = ({ canEdit }: { canEdit: boolean }) => {
             <tbody>
               {list.data.replays.map((r) => {
                 const pct = replayPercent(r);
-                return (
+                return [
                   <tr key={r.id} data-replay={r.id} data-status={r.status}>
                     <td>{formatTime(r.createdAt)}</td>
                     <td>
-                      <a href={`/workflows/${r.workflowId}`}>v{r.version}</a>
+                      <a href={`/workflows/${r.workflowId}`}>{r.draft ? `draft (v${r.version})` : `v${r.version}`}</a>
+                      {r.compareVersion ? <span className="muted small"> vs v{r.compareVersion}</span> : null}
                     </td>
                     <td>{r.mode === 'run' && r.force ? 'run (forced)' : MODE_LABEL[r.mode]}</td>
                     <td className="small">
@@ -84,6 +87,11 @@ export const Replays = ({ canEdit }: { canEdit: boolean }) => {
                     <td data-started>{r.counts.started}</td>
                     <td className="small">{skipSummary(r)}</td>
                     <td>
+                      {r.report && (
+                        <button type="button" className="btn small" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? null : r.id)}>
+                          {open === r.id ? 'hide preview' : 'preview'}
+                        </button>
+                      )}
                       {canEdit &&
                         replayControls(r).map((c) => (
                           <button key={c} type="button" className="btn small" disabled={busy === r.id} onClick={() => void control(r, c)}>
@@ -91,8 +99,15 @@ export const Replays = ({ canEdit }: { canEdit: boolean }) => {
                           </button>
                         ))}
                     </td>
-                  </tr>
-                );
+                  </tr>,
+                  open === r.id && r.report ? (
+                    <tr key={`${r.id}-report`}>
+                      <td colSpan={10}>
+                        <PreviewReportView report={r.report} started={r.counts.started} />
+                      </td>
+                    </tr>
+                  ) : null,
+                ];
               })}
             </tbody>
           </table>

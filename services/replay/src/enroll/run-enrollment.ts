@@ -147,6 +147,7 @@ export const workEnrollment = async (
       requested = saved === 'lost' ? 'lost' : saved.requested;
     }
     if (requested === 'lost') return 'lost';
+    d.onProgress?.();
     plan = moved;
     counts = addReplayCounts(counts, decided.counts);
     job = { ...job, enrollPlan: plan, counts };
