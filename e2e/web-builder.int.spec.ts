@@ -283,8 +283,9 @@ describe('web app in a real browser', () => {
     const dialog = page.getByRole('dialog', { name: 'Preview on the last 7 days' });
     const report = dialog.getByTestId('preview-report');
     await report.waitFor({ timeout: 120_000 });
-    // the completed job's event would start the draft (a version of its own) once, and text Grace once
-    await hasText(report.locator('[data-preview-started]'), '1');
+    // the completed jobs' events would start the draft (a version of its own) twice — 'Fix the boiler' and the
+    // 'Old repair' offered for enrollment — and text Grace once (the old repair has no client to text)
+    await hasText(report.locator('[data-preview-started]'), '2');
     await hasText(report.locator('[data-channel="sms"] [data-sent]'), '1');
     await containsText(dialog.getByRole('table', { name: `Compared with v${wf.rows[0]!.current_version}` }), 'sms sent');
     await page.screenshot({ path: join(SHOTS, 'preview.png') });
