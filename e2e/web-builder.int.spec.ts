@@ -101,6 +101,11 @@ describe('web app in a real browser', () => {
 
     org = await createOrganization(pool, { name: 'Browser Plumbing Co' });
     clientId = await createClient(pool, org, { name: 'Grace', phone: '+15557771234' });
+    // a job completed long before the workflow exists: switching it on offers to enroll it
+    await pool.query(
+      `INSERT INTO jobs (organization_id, title, status, total, completed_at) VALUES ($1, 'Old repair', 'completed', 900, now() - interval '3 days')`,
+      [org],
+    );
     const salt = randomBytes(16);
     const hash = `scrypt$16384$8$1$${salt.toString('base64url')}$${scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')}`;
     await pool.query(`INSERT INTO users (organization_id, email, name, password_hash, role) VALUES ($1, $2, 'Owner', $3, 'owner')`, [org, email, hash]);
@@ -184,6 +189,12 @@ describe('web app in a real browser', () => {
     // publish (activates it)
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByText('Published version 1; it is active').waitFor();
+    // the records that already meet the trigger: counted by a dry-run enrollment; only new ones, here
+    const enrollDialog = page.getByTestId('enroll-dialog');
+    await enrollDialog.locator('[data-enrollable="1"]').waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, 'enroll-dialog.png') });
+    await enrollDialog.getByRole('button', { name: 'Only new ones' }).click();
+    await enrollDialog.waitFor({ state: 'hidden' });
     await isChecked(page.getByRole('switch', { name: 'Active' }));
     const stored = await pool.query<{ definition: { edges: { source: string; target: string; branch: string }[] }; is_active: boolean }>(
       'SELECT definition, is_active FROM automation_workflows WHERE id = $1',
@@ -272,8 +283,9 @@ describe('web app in a real browser', () => {
     const dialog = page.getByRole('dialog', { name: 'Preview on the last 7 days' });
     const report = dialog.getByTestId('preview-report');
     await report.waitFor({ timeout: 120_000 });
-    // the completed job's event would start the draft (a version of its own) once, and text Grace once
-    await hasText(report.locator('[data-preview-started]'), '1');
+    // the completed jobs' events would start the draft (a version of its own) twice — 'Fix the boiler' and the
+    // 'Old repair' offered for enrollment — and text Grace once (the old repair has no client to text)
+    await hasText(report.locator('[data-preview-started]'), '2');
     await hasText(report.locator('[data-channel="sms"] [data-sent]'), '1');
     await containsText(dialog.getByRole('table', { name: `Compared with v${wf.rows[0]!.current_version}` }), 'sms sent');
     await page.screenshot({ path: join(SHOTS, 'preview.png') });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CreateReplayBody, formatIssues, TRIGGER_TYPES, type TriggerType } from '@fixlify/contracts';
+import { CreateEnrollmentBody, CreateReplayBody, formatIssues, TRIGGER_TYPES, type TriggerType } from '@fixlify/contracts';
 
 /** A usage error: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
@@ -101,6 +101,34 @@ export const parseReplayStart = (argv: string[], now: Date): ReplayStartArgs => 
   return { workflowId: values.workflow, body: parsed.data, detach: values.detach };
 };
 
+export interface EnrollStartArgs {
+  workflowId: string;
+  body: CreateEnrollmentBody;
+  detach: boolean;
+}
+
+/** `fixlify enroll <workflow> [--run | --dry-run] [--rate n] [--detach]` → the API request (a dry run unless --run). */
+export const parseEnrollStart = (argv: string[]): EnrollStartArgs => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      run: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      rate: { type: 'string' },
+      detach: { type: 'boolean', default: false },
+    },
+  });
+  const [workflowId, extra] = positionals;
+  if (!workflowId) throw new UsageError('fixlify enroll <workflow id>: the workflow is required');
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+  if (values.run && values['dry-run']) throw new UsageError('--run and --dry-run exclude each other');
+  const parsed = CreateEnrollmentBody.safeParse({ dryRun: !values.run, ...(values.rate !== undefined ? { ratePerSecond: Number(values.rate) } : {}) });
+  if (!parsed.success) throw new UsageError(formatIssues(parsed.error));
+  return { workflowId, body: parsed.data, detach: values.detach };
+};
+
 export const USAGE = `fixlify — command line of Fixlify Automation
 
   fixlify replay --workflow <id> --from <time> [--to <time>] [options]
@@ -119,8 +147,11 @@ export const USAGE = `fixlify — command line of Fixlify Automation
         --rate <n>          starts per second (default 500)
         --detach            print the replay id and return instead of following it
       Times: ISO date-time, YYYY-MM-DD (midnight UTC), now, or -<n>m|h|d|w (e.g. -7d).
+  fixlify enroll <workflow id> [--run] [--rate <n>] [--detach]
+      Enroll the records that already meet the trigger of the workflow's running version, each at
+      the step its age implies. Without --run it is a dry run: it counts them and starts nothing.
   fixlify replay list [--workflow <id>]
-  fixlify replay status|watch|pause|resume|abort <replay id>
+  fixlify replay status|watch|pause|resume|abort <replay id>   (enrollments too)
 
   Environment: FIXLIFY_API_URL (default http://127.0.0.1:8080), and either FIXLIFY_API_KEY (an API
   key, fx_…, from POST /api/api-keys) or FIXLIFY_EMAIL and FIXLIFY_PASSWORD (the CLI signs in as that

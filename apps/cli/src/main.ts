@@ -1,20 +1,27 @@
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import { isFinishedReplay, ReplayList, ReplayView } from '@fixlify/contracts';
-import { parseReplayStart, USAGE, UsageError } from './args';
+import { isEnrollmentMode, isFinishedReplay, ReplayList, ReplayView, startsExecutions } from '@fixlify/contracts';
+import { parseEnrollStart, parseReplayStart, USAGE, UsageError } from './args';
 import { ApiClient, ApiFailure } from './client';
 import { previewTables } from './report';
 
 /** The summary table of a replay: the counts, and every reason something did not start. */
 export const summaryTable = (r: ReplayView): string => {
-  const t = new Table({ head: ['', 'events'], colAligns: ['left', 'right'], style: { head: [], border: [] } });
-  const started = r.mode === 'run' ? 'started' : 'would start';
-  t.push(['scanned (this organization)', r.counts.scanned], ['matched the workflow', r.counts.matched], [started, r.counts.started]);
+  const enrollment = isEnrollmentMode(r.mode);
+  const t = new Table({ head: ['', enrollment ? 'records' : 'events'], colAligns: ['left', 'right'], style: { head: [], border: [] } });
+  const started = startsExecutions(r.mode) ? 'started' : 'would start';
+  t.push(
+    [enrollment ? 'read (meet the trigger now)' : 'scanned (this organization)', r.counts.scanned],
+    ['matched the workflow', r.counts.matched],
+    [started, r.counts.started],
+  );
   for (const [reason, n] of Object.entries(r.counts.skipped)) t.push([`  skipped: ${reason.replace(/_/g, ' ')}`, n]);
   for (const [reason, n] of Object.entries(r.counts.notMatched)) t.push([`  not matched: ${reason.replace(/_/g, ' ')}`, n]);
   if (r.counts.unreadable > 0) t.push(['  unreadable', r.counts.unreadable]);
   const what = r.draft ? `the draft (would be v${r.version})` : `v${r.version}`;
-  const head = `replay ${r.id} — ${r.mode === 'run' ? (r.force ? 'run (forced: new executions)' : 'run') : 'dry run'}, workflow ${r.workflowId} ${what}, ${r.from} → ${r.to}: ${r.status}`;
+  const head = enrollment
+    ? `enrollment ${r.id} — ${r.mode === 'enroll' ? 'enroll' : 'dry run'}, workflow ${r.workflowId} v${r.version}, records that met the trigger by ${r.to}: ${r.status}`
+    : `replay ${r.id} — ${r.mode === 'run' ? (r.force ? 'run (forced: new executions)' : 'run') : 'dry run'}, workflow ${r.workflowId} ${what}, ${r.from} → ${r.to}: ${r.status}`;
   const report = r.report && r.counts.started + (r.report.compare?.started ?? 0) > 0 ? `\n${previewTables(r.report, r.counts.started)}` : '';
   return `${head}${r.error ? `\n  ${r.error}` : ''}\n${t.toString()}${report}`;
 };
@@ -22,9 +29,9 @@ export const summaryTable = (r: ReplayView): string => {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Follows a replay until it ends: a progress bar over the planned events with rate and ETA, then the summary. */
-const follow = async (api: ApiClient, id: string, out: NodeJS.WriteStream): Promise<ReplayView> => {
+const follow = async (api: ApiClient, id: string, out: NodeJS.WriteStream, unit = 'events'): Promise<ReplayView> => {
   const bar = new SingleBar({
-    format: ' {bar} {percentage}% | {value}/{total} events | {speed} events/s | ETA {eta_formatted} | {started} {startedLabel} | {status}',
+    format: ` {bar} {percentage}% | {value}/{total} ${unit} | {speed} ${unit}/s | ETA {eta_formatted} | {started} {startedLabel} | {status}`,
     hideCursor: true,
     etaBuffer: 20,
     stream: out,
@@ -50,7 +57,7 @@ const follow = async (api: ApiClient, id: string, out: NodeJS.WriteStream): Prom
       const payload = {
         speed,
         started: r.counts.started,
-        startedLabel: r.mode === 'run' ? 'started' : 'would start',
+        startedLabel: startsExecutions(r.mode) ? 'started' : 'would start',
         status: r.requested ? `${r.status} (${r.requested} requested)` : r.status,
       };
       if (!started && r.progress) {
@@ -82,6 +89,16 @@ export const run = async (argv: string[], env: NodeJS.ProcessEnv, out: NodeJS.Wr
     out.write(USAGE);
     return cmd ? 0 : 2;
   }
+  if (cmd === 'enroll') {
+    const args = parseEnrollStart(sub === undefined ? [] : [sub, ...rest]);
+    const api = await ApiClient.fromEnv(env);
+    const created = await api.post(`/api/workflows/${args.workflowId}/enrollments`, args.body, ReplayView);
+    out.write(`enrollment ${created.id}: ${created.mode === 'enroll' ? 'enroll' : 'dry run'} of workflow ${created.workflowId} v${created.version}\n`);
+    if (args.detach) return 0;
+    const r = await follow(api, created.id, out, 'records');
+    out.write(`${summaryTable(r)}\n`);
+    return r.status === 'failed' || r.status === 'aborted' ? 1 : 0;
+  }
   if (cmd !== 'replay') throw new UsageError(`unknown command ${cmd}`);
   const api = await ApiClient.fromEnv(env);
   switch (sub) {
@@ -103,8 +120,10 @@ export const run = async (argv: string[], env: NodeJS.ProcessEnv, out: NodeJS.Wr
       if (!id) throw new UsageError(`fixlify replay ${sub} <replay id>`);
       let r: ReplayView;
       if (sub === 'status') r = await api.get(`/api/replays/${id}`, ReplayView);
-      else if (sub === 'watch') r = await follow(api, id, out);
-      else r = await api.post(`/api/replays/${id}/${sub}`, {}, ReplayView);
+      else if (sub === 'watch') {
+        const shown = await api.get(`/api/replays/${id}`, ReplayView);
+        r = await follow(api, id, out, isEnrollmentMode(shown.mode) ? 'records' : 'events');
+      } else r = await api.post(`/api/replays/${id}/${sub}`, {}, ReplayView);
       out.write(`${summaryTable(r)}\n`);
       return r.status === 'failed' || r.status === 'aborted' ? 1 : 0;
     }

@@ -60,6 +60,7 @@ export type {
   MetricsPoint,
   Redrive,
   RedriveResult,
+  ReplayView,
   Template,
   WorkflowDetail,
   WorkflowSummary,

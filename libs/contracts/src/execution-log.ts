@@ -13,7 +13,8 @@ export const ActionExecuted = z.object({
   stepId: z.string(),
   type: z.string(),
   /** unknown: a message to a person that may or may not have been delivered (see OUTCOME_UNKNOWN) */
-  status: z.enum(['succeeded', 'failed', 'retrying', 'unknown']),
+  /** skipped: an enrolled record started past it (its time had passed); dueAt says when it would have run */
+  status: z.enum(['succeeded', 'failed', 'retrying', 'unknown', 'skipped']),
   attempt: z.number().int(),
   startedAt: z.string(),
   durationMs: z.number(),
@@ -21,5 +22,6 @@ export const ActionExecuted = z.object({
   output: z.record(z.string(), z.unknown()).optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   delivery: z.string().optional(),
+  dueAt: z.string().optional(),
 });
 export type ActionExecuted = z.infer<typeof ActionExecuted>;

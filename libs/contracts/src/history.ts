@@ -34,9 +34,16 @@ export type StartOrigin = z.infer<typeof StartOrigin>;
 
 /** Replays --------------------------------------------------------------------------------- */
 
-export const REPLAY_MODES = ['dry_run', 'run'] as const;
+/**
+ * dry_run/run read the events log; enroll_dry_run/enroll read the records' current state (enroll
+ * existing records: their source is the business tables, not the log). The dry runs only count.
+ */
+export const REPLAY_MODES = ['dry_run', 'run', 'enroll_dry_run', 'enroll'] as const;
 export const ReplayMode = z.enum(REPLAY_MODES);
 export type ReplayMode = z.infer<typeof ReplayMode>;
+export const isEnrollmentMode = (m: ReplayMode): m is 'enroll_dry_run' | 'enroll' => m === 'enroll' || m === 'enroll_dry_run';
+/** The modes that start executions (the others count what they would start). */
+export const startsExecutions = (m: ReplayMode): boolean => m === 'run' || m === 'enroll';
 
 export const REPLAY_STATUSES = ['pending', 'running', 'paused', 'completed', 'aborted', 'failed'] as const;
 export const ReplayStatus = z.enum(REPLAY_STATUSES);
@@ -67,6 +74,8 @@ export const REPLAY_SKIP_REASONS = [
   'already_replayed',
   /** once per entity: this replay already enrolled the record from an earlier event */
   'already_enrolled',
+  /** enrollment of a clock trigger: the record's occurrence was claimed already (the clock fired it, or an earlier enrollment) */
+  'already_claimed',
 ] as const;
 export const ReplaySkipReason = z.enum(REPLAY_SKIP_REASONS);
 export type ReplaySkipReason = z.infer<typeof ReplaySkipReason>;
@@ -134,3 +143,39 @@ export const replayPlanProgress = (plan: ReplayPlan): { read: number; total: num
   }
   return { read: Number(read), total: Number(total) };
 };
+
+/** Enrollment ------------------------------------------------------------------------------ */
+
+/** Trigger types that are about records, so their records can be enrolled (the others have none). */
+export const ENROLLABLE_TRIGGER_TYPES = [
+  'job_created',
+  'job_status_changed',
+  'job_completed',
+  'job_overdue',
+  'invoice_created',
+  'invoice_sent',
+  'invoice_paid',
+  'invoice_overdue',
+  'client_created',
+  'client_updated',
+  'client_inactive',
+  'estimate_created',
+  'estimate_sent',
+  'estimate_accepted',
+  'estimate_declined',
+] as const satisfies readonly TriggerType[];
+export const isEnrollableTrigger = (t: TriggerType): boolean => (ENROLLABLE_TRIGGER_TYPES as readonly string[]).includes(t);
+
+/**
+ * Where an enrollment scan is: records are read in id order, `cursor` is the last id read (moved with
+ * the counts in one transaction), `total` the records that met the trigger when the job was planned.
+ */
+export const EnrollPlan = z.object({ table: z.string(), cursor: z.string().nullable(), total: z.number().int().min(0), done: z.boolean() });
+export type EnrollPlan = z.infer<typeof EnrollPlan>;
+
+/**
+ * An enrolled record's start: it runs on a virtual clock that begins at `asOf` (when the record met
+ * the trigger), so it starts at the step it would be at by now (see placeEnrollment in libs/engine).
+ */
+export const StartEnrollment = z.object({ asOf: z.iso.datetime({ offset: true }) });
+export type StartEnrollment = z.infer<typeof StartEnrollment>;

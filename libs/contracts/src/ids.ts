@@ -16,6 +16,10 @@ export const cdcEventId = (p: { lsn: string; txId: string; table: string; key: s
 export const clockEventId = (p: { workflowId: string; entityId: string; occurrence: string }): string =>
   uuidv5(`clock|${p.workflowId}|${p.entityId}|${p.occurrence}`, NAMESPACE);
 
+/** Event id of a record enrolled by a workflow on a record-change trigger (workflow + trigger + record): enrolling twice yields the same id. */
+export const enrollEventId = (p: { workflowId: string; triggerType: string; entityId: string }): string =>
+  uuidv5(`enroll|${p.workflowId}|${p.triggerType}|${p.entityId}`, NAMESPACE);
+
 /** Event id for manual and webhook triggers, from the caller's request id (idempotency key). */
 export const requestEventId = (p: { workflowId: string; requestId: string; kind: 'manual' | 'webhook' }): string =>
   uuidv5(`${p.kind}|${p.workflowId}|${p.requestId}`, NAMESPACE);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TOPICS } from './topics';
 import { ActionType, StepType, TriggerType, WorkflowDefinition } from './workflow-definition';
-import { StartOrigin } from './history';
+import { StartEnrollment, StartOrigin } from './history';
 import { StepErrorCode, upgradeStepError } from './step-errors';
 
 const uuid = z.uuid();
@@ -103,6 +103,8 @@ export const Command = z.discriminatedUnion('kind', [
     triggeredAt: isoTime,
     /** set when a replay (backfill) started it rather than the live matcher */
     origin: StartOrigin.optional(),
+    /** set when an enrollment of existing records started it: it starts at the step the record's age implies */
+    enrollment: StartEnrollment.optional(),
   }),
   z.object({
     ...commandBase,
@@ -194,6 +196,16 @@ export const StepResult = z.discriminatedUnion('kind', [
     error: StepError,
     /** when set, the step will be retried at that time */
     retryAt: isoTime.nullable(),
+  }),
+  /** an enrolled record started past this step: its time had passed (the step did not run) */
+  z.object({
+    ...resultBase,
+    kind: z.literal('step_skipped'),
+    stepId: z.string(),
+    stepType: StepType,
+    reason: z.enum(['time_passed']),
+    /** when the step would have run on the record's own clock */
+    dueAt: isoTime,
   }),
   z.object({ ...resultBase, kind: z.literal('execution_waiting'), stepId: z.string(), until: isoTime, reason: z.string().max(200) }),
   z.object({ ...resultBase, kind: z.literal('execution_completed'), durationMs: z.number().min(0) }),

@@ -13,6 +13,7 @@ import { WebhookSigningSecrets1795840000000 } from './migrations/1795840000000-w
 import { UnknownOutcomes1795850000000 } from './migrations/1795850000000-unknown-outcomes';
 import { Replays1795860000000 } from './migrations/1795860000000-replays';
 import { ReplayPreviews1795870000000 } from './migrations/1795870000000-replay-previews';
+import { Enrollments1795880000000 } from './migrations/1795880000000-enrollments';
 import { dbEnv } from './env';
 
 export const MIGRATIONS = [
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   UnknownOutcomes1795850000000,
   Replays1795860000000,
   ReplayPreviews1795870000000,
+  Enrollments1795880000000,
 ];
 
 export const createDataSource = (url = dbEnv().DATABASE_URL, poolMax = dbEnv().DATABASE_POOL_MAX): DataSource =>

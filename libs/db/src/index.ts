@@ -6,3 +6,4 @@ export * from './execution-context';
 export * from './channel-credentials';
 export * from './transaction';
 export * from './replays';
+export * from './clock-rules';

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from './transaction';
-import { PreviewReport, ReplayCounts, ReplayFilters, ReplayPlan, type ReplayMode, type ReplayStatus } from '@fixlify/contracts';
+import { EnrollPlan, PreviewReport, ReplayCounts, ReplayFilters, ReplayPlan, type ReplayMode, type ReplayStatus } from '@fixlify/contracts';
 
 type Db = Pool | PoolClient;
 
@@ -21,6 +21,8 @@ export interface ReplayJob {
   requested: 'pause' | 'abort' | null;
   error: string | null;
   plan: ReplayPlan | null;
+  /** an enrollment's cursor over the records (null for replays, and until planned) */
+  enrollPlan: EnrollPlan | null;
   counts: ReplayCounts;
   /** a draft previewed before it is published (dry runs only); null: the version itself */
   definition: Record<string, unknown> | null;
@@ -37,7 +39,7 @@ export interface ReplayJob {
 }
 
 const COLUMNS = `id, organization_id, workflow_id, version_id, version, mode, force, range_from, range_to, filters, rate_per_second,
-  status, requested, error, plan, counts, definition, compare_version_id, compare_version, report, lease_owner, created_by, created_at, started_at, finished_at, updated_at`;
+  status, requested, error, plan, enroll_plan, counts, definition, compare_version_id, compare_version, report, lease_owner, created_by, created_at, started_at, finished_at, updated_at`;
 
 interface Row {
   id: string;
@@ -55,6 +57,7 @@ interface Row {
   requested: 'pause' | 'abort' | null;
   error: string | null;
   plan: unknown;
+  enroll_plan: unknown;
   counts: unknown;
   definition: Record<string, unknown> | null;
   compare_version_id: string | null;
@@ -84,6 +87,7 @@ const toJob = (r: Row): ReplayJob => ({
   requested: r.requested,
   error: r.error,
   plan: r.plan ? ReplayPlan.parse(r.plan) : null,
+  enrollPlan: r.enroll_plan ? EnrollPlan.parse(r.enroll_plan) : null,
   counts: ReplayCounts.parse(r.counts ?? {}),
   definition: r.definition,
   compare: r.compare_version_id && r.compare_version ? { versionId: r.compare_version_id, version: r.compare_version } : null,
@@ -217,6 +221,20 @@ export const saveReplayProgress = async (
       WHERE id = $1 AND lease_owner = $2 AND status = 'running'
       RETURNING requested`,
     [p.id, p.owner, JSON.stringify(p.plan), JSON.stringify(p.counts), p.leaseMs, p.report !== undefined, p.report ? JSON.stringify(p.report) : null],
+  );
+  return res.rows[0] ?? 'lost';
+};
+
+/** An enrollment's saveReplayProgress: moves its record cursor and counts in the caller's transaction. */
+export const saveEnrollProgress = async (
+  db: Db,
+  p: { id: string; owner: string; leaseMs: number; plan: EnrollPlan; counts: ReplayCounts },
+): Promise<{ requested: 'pause' | 'abort' | null } | 'lost'> => {
+  const res = await db.query<{ requested: 'pause' | 'abort' | null }>(
+    `UPDATE automation_replays SET enroll_plan = $3, counts = $4, lease_until = now() + make_interval(secs => $5::double precision / 1000), updated_at = now()
+      WHERE id = $1 AND lease_owner = $2 AND status = 'running'
+      RETURNING requested`,
+    [p.id, p.owner, JSON.stringify(p.plan), JSON.stringify(p.counts), p.leaseMs],
   );
   return res.rows[0] ?? 'lost';
 };

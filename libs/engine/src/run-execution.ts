@@ -23,6 +23,7 @@ import {
   type StepOutcome,
 } from '@fixlify/workflow';
 import { isInfrastructureError } from './infra-error';
+import { placeEnrollment } from './enrollment';
 import type { ExecutionContext } from '@fixlify/db';
 import type { TraceContext } from '@fixlify/kafka';
 import type { ActionNode, ActionOutcome, ActionRequest } from './action';
@@ -37,6 +38,7 @@ import {
   isoOf,
   resultBase,
   stepFailed,
+  stepSkipped,
   stepSucceeded,
   stepTiming,
   type ResultBase,
@@ -152,6 +154,15 @@ export const runExecution = async (
   };
 
   if (cmd.kind === 'start') results.push(executionStarted(base(), cmd));
+  // an enrolled record runs on a virtual clock from when it met the trigger: delays end on it, and
+  // it starts after the last delay that has already ended (the steps before are recorded as skipped)
+  let clock: Date | null = null;
+  if (cmd.kind === 'start' && cmd.enrollment && cont.cursor !== null) {
+    const placed = placeEnrollment(def, (c) => ({ ...c.vars, ...context, vars: c.vars }), renderOptions(context), new Date(cmd.enrollment.asOf), now);
+    cont = { ...placed.cont, seq: cont.seq, startedAt: now.toISOString() };
+    for (const p of placed.skipped) results.push(stepSkipped(base(), p.node, p.dueAt));
+    clock = placed.clock;
+  }
 
   while (cont.cursor !== null) {
     const node = nodeById(def, cont.cursor);
@@ -166,7 +177,7 @@ export const runExecution = async (
         continue;
       }
       if (node.type === 'condition' || node.type === 'loop' || node.type === 'delay') {
-        const r = runControl(node, scope, context, now);
+        const r = runControl(node, scope, context, clock ?? now);
         if (r.kind === 'error') {
           results.push(stepFailed(base(), step(node), r.error, null));
           return failed(r.error);
@@ -177,6 +188,7 @@ export const runExecution = async (
           results.push(executionWaiting(base(), node.id, r.until.toISOString(), 'delay'));
           return park(cont, 'delay', r.until) ?? { results, timers, state: 'waiting' };
         }
+        if (r.until && clock) clock = r.until;
         continue;
       }
       const iteration = iterationKey(cont);

@@ -101,6 +101,16 @@ export const stepFailed = (base: ResultBase, step: StepTiming, error: StepFailur
   retryAt,
 });
 
+/** An enrolled record started past this step: its time (`dueAt`, on the record's own clock) had passed. */
+export const stepSkipped = (base: ResultBase, node: Exclude<WorkflowNode, { type: 'trigger' }>, dueAt: Date): StepResult => ({
+  ...base,
+  kind: 'step_skipped',
+  stepId: node.id,
+  stepType: node.type,
+  reason: 'time_passed',
+  dueAt: dueAt.toISOString(),
+});
+
 export const executionWaiting = (base: ResultBase, stepId: string, until: string, reason: string): StepResult => ({
   ...base,
   kind: 'execution_waiting',

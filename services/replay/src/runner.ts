@@ -7,6 +7,7 @@ import {
   addReplayCounts,
   emptyPreviewReport,
   emptyReplayCounts,
+  isEnrollmentMode,
   isUuid,
   type PreviewReport,
   type ReplayPlan,
@@ -28,6 +29,7 @@ import { NO_SELF_RESTART, type Logger, type ResilientProducer } from '@fixlify/k
 import { applyDedupe, decideChunk, type ChunkScope, type ScannedMessage } from './chunk';
 import { buildPlan, planDone, RangeOutsideRetention } from './plan';
 import { Pacer } from './pacer';
+import { workEnrollment } from './enroll/run-enrollment';
 import { addChunkToPreview, addChunkToTotals, simulateStarts } from './preview';
 
 export interface RunnerDeps {
@@ -162,6 +164,8 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
     await release('failed', `version ${job.compare.version} to compare with no longer exists`);
     return 'failed';
   }
+  // an enrollment reads the records' current state, not the events log
+  if (isEnrollmentMode(job.mode)) return workEnrollment(d, job, workflow, isLost, release);
   let plan: ReplayPlan;
   let counts = job.counts;
   if (!job.plan) {

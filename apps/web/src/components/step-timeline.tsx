@@ -16,10 +16,14 @@ export const StepTimeline = ({ steps }: { steps: StepLog[] }) =>
           <div className="tl-head">
             <span className="tl-dot" aria-hidden="true" />
             <strong>{s.stepId}</strong> <span className="muted">{s.type}</span> <StatusBadge status={s.status} />
-            <span className="muted small">
-              attempt {s.attempt} · {formatMs(s.durationMs)} · {formatTime(s.startedAt)}
-              {s.delivery && s.delivery !== 'none' ? ` · ${s.delivery}` : ''}
-            </span>
+            {s.status === 'skipped' ? (
+              <span className="muted small">not run: the record was enrolled after its time ({formatTime(s.dueAt ?? s.startedAt)}) had passed</span>
+            ) : (
+              <span className="muted small">
+                attempt {s.attempt} · {formatMs(s.durationMs)} · {formatTime(s.startedAt)}
+                {s.delivery && s.delivery !== 'none' ? ` · ${s.delivery}` : ''}
+              </span>
+            )}
           </div>
           {s.status === 'unknown' && <p className="unknown-text small">{UNKNOWN_HINT}</p>}
           {s.error && (

@@ -10,7 +10,7 @@ export interface StepData extends Record<string, unknown> {
   issues: string[];
   branches: EdgeBranch[];
   /** set on the steps of the last test run: how that step ended */
-  runStatus?: 'succeeded' | 'failed' | 'retrying' | 'unknown' | undefined;
+  runStatus?: 'succeeded' | 'failed' | 'retrying' | 'unknown' | 'skipped' | undefined;
 }
 
 /** React Flow nodes keyed on the kind of step: each kind has its own view and handles. */

@@ -15,12 +15,14 @@ import type { EdgeBranch } from '@fixlify/contracts';
 import { addStep, arrange, connect, moveNode, removeEdges, removeNodes, renameNode, setTrigger, updateNode } from '../diagram/edit';
 import { toFlowEdges, toFlowNodes, type BranchEdge, type StepData, type StepFlowNode } from '../diagram/to-flow';
 import { navigate } from '../router';
+import type { WorkflowDetail } from '../api';
 import { ErrorBox, Spinner, StatusBadge, toast } from '../components/ui';
 import { Inspector, WorkflowOverview } from './builder/Inspector';
 import { Palette } from './builder/Palette';
 import { NODE_TYPES } from './builder/step-node';
 import { PreviewDialog } from './builder/PreviewDialog';
 import { TestRunDialog } from './builder/TestRunDialog';
+import { EnrollDialog, offersEnrollment } from './builder/EnrollDialog';
 import { useWorkflowDraft } from './builder/useWorkflowDraft';
 
 /** The workflow builder: toolbar, palette, canvas and inspector around one draft (useWorkflowDraft holds it). */
@@ -29,6 +31,11 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
     useWorkflowDraft(id);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [testing, setTesting] = useState(false);
+  const [enrolling, setEnrolling] = useState(false);
+  /** switched on or published with a trigger about records: ask about the records that already meet it */
+  const offerEnrollment = (w: WorkflowDetail | null) => {
+    if (offersEnrollment(w)) setEnrolling(true);
+  };
   const [previewing, setPreviewing] = useState(false);
   const [runStatus, setRunStatus] = useState<Record<string, StepData['runStatus']>>({});
   const [flowNodes, setFlowNodes] = useState<StepFlowNode[]>([]);
@@ -133,7 +140,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
             >
               Preview on the last 7 days
             </button>
-            <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void publish()}>
+            <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void publish().then(offerEnrollment)}>
               {busy === 'publish' ? 'Publishing…' : 'Publish'}
             </button>
             <label className="switch" title={workflow.publishedVersionId ? '' : 'Publish first'}>
@@ -142,7 +149,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
                 role="switch"
                 checked={workflow.isActive}
                 disabled={!!busy || !workflow.publishedVersionId}
-                onChange={() => void toggleActive()}
+                onChange={() => void toggleActive().then(offerEnrollment)}
                 aria-label="Active"
               />
               <span>{workflow.isActive ? 'Active' : 'Inactive'}</span>
@@ -218,6 +225,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
           )}
         </aside>
       </div>
+      {enrolling && <EnrollDialog workflowId={id} onClose={() => setEnrolling(false)} />}
       {previewing && <PreviewDialog workflowId={id} publishedVersion={workflow.currentVersion || null} onClose={() => setPreviewing(false)} />}
       {testing && (
         <TestRunDialog

@@ -3,6 +3,7 @@ import { api, type MetricsPoint, type WorkflowDetail, type WorkflowSummary } fro
 import { LineChart, StackedBars } from '../components/charts';
 import { Empty, ErrorBox, PageHeader, Spinner, StatusBadge, formatMs, formatTime, toast, toastError, useAsync } from '../components/ui';
 import { navigate } from '../router';
+import { EnrollDialog, offersEnrollment } from './builder/EnrollDialog';
 
 const label = (iso: string, period: 'hour' | 'day'): string => {
   const d = new Date(iso);
@@ -101,12 +102,14 @@ const Charts = () => {
 export const Dashboard = ({ canEdit }: { canEdit: boolean }) => {
   const list = useAsync(() => api.get<{ items: WorkflowSummary[] }>('/api/workflows'), []);
   const [busy, setBusy] = useState<string | null>(null);
+  const [enrollFor, setEnrollFor] = useState<string | null>(null);
   const toggle = async (w: WorkflowSummary) => {
     setBusy(w.id);
     try {
       const r = await api.post<WorkflowDetail>(`/api/workflows/${w.id}/${w.isActive ? 'deactivate' : 'activate'}`);
       list.setData((d) => d && { items: d.items.map((x) => (x.id === w.id ? { ...x, isActive: r.isActive, status: r.status } : x)) });
       toast('ok', `${w.name}: ${r.isActive ? 'active' : 'inactive'}`);
+      if (offersEnrollment(r)) setEnrollFor(w.id);
     } catch (e) {
       toastError(e);
     } finally {
@@ -129,6 +132,7 @@ export const Dashboard = ({ canEdit }: { canEdit: boolean }) => {
   });
   return (
     <div className="page">
+      {enrollFor && <EnrollDialog workflowId={enrollFor} onClose={() => setEnrollFor(null)} />}
       <PageHeader
         title="Dashboard"
         subtitle="Your automations, how often they run and how they do."

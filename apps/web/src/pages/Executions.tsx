@@ -8,6 +8,18 @@ import { navigate } from '../router';
 const STATUSES: ExecutionStatus[] = ['processing', 'waiting', 'retry', 'completed', 'failed', 'unknown', 'cancelled'];
 const TERMINAL = new Set(['completed', 'failed', 'unknown', 'cancelled']);
 
+/** Executions a job started: a backfill (replay) or an enrolled existing record. */
+const OriginTag = ({ replayId, mode }: { replayId: string; mode: ExecutionSummary['replayMode'] }) =>
+  mode === 'enroll' ? (
+    <span className="tag" data-enrolled title={`an existing record, enrolled by ${replayId}`}>
+      enrolled
+    </span>
+  ) : (
+    <span className="tag" data-backfill title={`started by replay ${replayId}`}>
+      backfill
+    </span>
+  );
+
 const Detail = ({ id, canEdit, version }: { id: string; canEdit: boolean; version: number }) => {
   const d = useAsync(() => api.get<ExecutionDetail>(`/api/executions/${id}`), [id, version]);
   const [busy, setBusy] = useState(false);
@@ -30,11 +42,7 @@ const Detail = ({ id, canEdit, version }: { id: string; canEdit: boolean; versio
       <header>
         <h2>
           {e.workflowName ?? 'Workflow'} <StatusBadge status={e.status} /> {e.testRun && <span className="tag">test run</span>}{' '}
-          {e.replayId && (
-            <span className="tag" title={`started by replay ${e.replayId}`}>
-              backfill
-            </span>
-          )}
+          {e.replayId && <OriginTag replayId={e.replayId} mode={e.replayMode} />}
         </h2>
         <p className="muted small">
           {e.id} · trigger {e.triggerType ?? '—'} · started {formatTime(e.startedAt)} · {e.completedAt ? `took ${formatMs(e.executionTimeMs)}` : 'in progress'}
@@ -156,6 +164,7 @@ export const Executions = ({ selectedId, canEdit }: { selectedId: string | null;
             executionTimeMs: null,
             testRun: ev.kind === 'execution_started' && ev.testRun,
             replayId: ev.kind === 'execution_started' ? ev.replayId : null,
+            replayMode: null,
             updatedAt: ev.at,
           });
         return { items };
@@ -257,11 +266,7 @@ export const Executions = ({ selectedId, canEdit }: { selectedId: string | null;
                         {x.workflowName ?? x.workflowId.slice(0, 8)}
                       </button>
                       {x.testRun && <span className="tag">test</span>}
-                      {x.replayId && (
-                        <span className="tag" data-backfill title={`started by replay ${x.replayId}`}>
-                          backfill
-                        </span>
-                      )}
+                      {x.replayId && <OriginTag replayId={x.replayId} mode={x.replayMode} />}
                       {x.errorMessage && x.status === 'failed' && <div className="small error-text">{x.errorMessage}</div>}
                       {x.status === 'unknown' && <div className="small unknown-text">delivery unknown: not sent again, check with the customer</div>}
                     </td>

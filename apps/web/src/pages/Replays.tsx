@@ -5,7 +5,9 @@ import { Empty, ErrorBox, PageHeader, Spinner, formatTime, toast, useAsync } fro
 import { PreviewReportView } from '../components/preview-report';
 import { replayControls, replayPercent, skipSummary } from '../history/replay-view';
 
-/** Replays (backfills and dry runs) of the organization with their live counts, polled while any runs. */
+const MODE_LABEL: Record<ReplayView['mode'], string> = { dry_run: 'dry run (preview)', run: 'run', enroll_dry_run: 'enrollment count', enroll: 'enrollment' };
+
+/** Replays (backfills and dry runs) and enrollments of the organization with their live counts, polled while any runs. */
 export const Replays = ({ canEdit }: { canEdit: boolean }) => {
   const list = useAsync(() => api.get<ReplayList>('/api/replays?limit=100'), []);
   const [busy, setBusy] = useState<string | null>(null);
@@ -71,7 +73,7 @@ export const Replays = ({ canEdit }: { canEdit: boolean }) => {
                       <a href={`/workflows/${r.workflowId}`}>{r.draft ? `draft (v${r.version})` : `v${r.version}`}</a>
                       {r.compareVersion ? <span className="muted small"> vs v{r.compareVersion}</span> : null}
                     </td>
-                    <td>{r.mode === 'run' ? (r.force ? 'run (forced)' : 'run') : 'dry run (preview)'}</td>
+                    <td>{r.mode === 'run' && r.force ? 'run (forced)' : MODE_LABEL[r.mode]}</td>
                     <td className="small">
                       {formatTime(r.from)} → {formatTime(r.to)}
                     </td>

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActionExecuted, EXECUTION_STATUSES, ExecutionStatus } from '../execution-log';
+import { ReplayMode } from '../history';
 import { Id, Timestamp } from './common';
 
 /** GET /api/executions */
@@ -44,6 +45,8 @@ export const ExecutionSummary = z.object({
   testRun: z.boolean(),
   /** the replay (backfill) that started it; null for a live execution */
   replayId: Id.nullable(),
+  /** that job's mode: `enroll` marks an enrolled existing record rather than a backfill */
+  replayMode: ReplayMode.nullable(),
   updatedAt: Timestamp,
 });
 export type ExecutionSummary = z.infer<typeof ExecutionSummary>;

@@ -47,6 +47,15 @@ export const LiveEvent = z.discriminatedUnion('kind', [
   }),
   z.object({
     ...base,
+    kind: z.literal('step_skipped'),
+    status: z.literal('processing'),
+    stepId: z.string(),
+    stepType: StepType,
+    reason: z.string(),
+    dueAt: z.iso.datetime({ offset: true }),
+  }),
+  z.object({
+    ...base,
     kind: z.literal('execution_waiting'),
     status: z.literal('waiting'),
     stepId: z.string(),

@@ -59,7 +59,7 @@ export const ReplayView = z.object({
   compareVersion: z.number().int().nullable(),
   /** a dry run's preview: what the executions that would start would do (null for a run) */
   report: PreviewReport.nullable(),
-  /** events of the topic range (all organizations' events share it) read so far, and in all; null until planned */
+  /** events of the topic range (all organizations' events share it) read so far, and in all; an enrollment: records read of those planned; null until planned */
   progress: z.object({ read: z.number().int(), total: z.number().int() }).nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
@@ -73,3 +73,18 @@ export type ReplayList = z.infer<typeof ReplayList>;
 
 export const ListReplaysQuery = z.object({ workflowId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 export type ListReplaysQuery = z.infer<typeof ListReplaysQuery>;
+
+/**
+ * POST /api/workflows/:id/enrollments — enroll the records that already meet the workflow's trigger
+ * (its running version), each started at the step its age implies. `dryRun` only counts them (what the
+ * activation dialog shows). The answer is the job, listed with the replays (mode `enroll` or
+ * `enroll_dry_run`).
+ */
+export const CreateEnrollmentBody = z
+  .object({
+    dryRun: z.boolean().default(false),
+    /** starts per second */
+    ratePerSecond: z.number().int().min(1).max(MAX_REPLAY_RATE).default(DEFAULT_REPLAY_RATE),
+  })
+  .strict();
+export type CreateEnrollmentBody = z.infer<typeof CreateEnrollmentBody>;

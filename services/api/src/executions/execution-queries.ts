@@ -8,7 +8,8 @@ import type { ExecutionRef } from './commands';
 export const LIST_COLUMNS = `l.id, l.workflow_id AS "workflowId", w.name AS "workflowName", l.version_id AS "versionId", v.version, l.status, l.trigger_type AS "triggerType",
   l.error_message AS "errorMessage", l.retry_count AS "retryCount", jsonb_array_length(l.actions_executed) AS "stepCount",
   l.triggered_at AS "triggeredAt", l.started_at AS "startedAt", l.completed_at AS "completedAt", l.execution_time_ms AS "executionTimeMs",
-  coalesce((l.trigger_data->>'testRun')::boolean, false) AS "testRun", l.replay_id AS "replayId", l.updated_at AS "updatedAt"`;
+  coalesce((l.trigger_data->>'testRun')::boolean, false) AS "testRun", l.replay_id AS "replayId",
+  (SELECT r.mode FROM automation_replays r WHERE r.id = l.replay_id) AS "replayMode", l.updated_at AS "updatedAt"`;
 
 type Times = 'triggeredAt' | 'startedAt' | 'completedAt' | 'updatedAt';
 /** A row of LIST_COLUMNS as pg reads it (timestamps as Date) */

@@ -21,6 +21,7 @@ const row = (i: number, startedAt: Date | null) => ({
   executionTimeMs: 12,
   testRun: false,
   replayId: null,
+  replayMode: null,
   updatedAt: new Date('2030-01-01T00:00:09Z'),
 });
 const poolAnswering = (...answers: unknown[][]) => {

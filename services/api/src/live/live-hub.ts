@@ -34,6 +34,8 @@ export const liveEvent = (r: StepResult): LiveEvent => {
         error: r.error,
         retryAt: r.retryAt,
       };
+    case 'step_skipped':
+      return { kind: r.kind, ...base, status: 'processing', stepId: r.stepId, stepType: r.stepType, reason: r.reason, dueAt: r.dueAt };
     case 'execution_waiting':
       return { kind: r.kind, ...base, status: 'waiting', stepId: r.stepId, until: r.until, reason: r.reason };
     case 'execution_completed':

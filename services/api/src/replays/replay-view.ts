@@ -21,7 +21,7 @@ export const replayView = (j: ReplayJob): ReplayView => {
     draft: j.definition !== null,
     compareVersion: j.compare?.version ?? null,
     report: j.report,
-    progress: j.plan ? replayPlanProgress(j.plan) : null,
+    progress: j.enrollPlan ? { read: j.counts.scanned, total: Math.max(j.enrollPlan.total, j.counts.scanned) } : j.plan ? replayPlanProgress(j.plan) : null,
     createdAt: j.createdAt.toISOString(),
     startedAt: j.startedAt?.toISOString() ?? null,
     finishedAt: j.finishedAt?.toISOString() ?? null,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { CreateReplayBody, ListReplaysQuery, ReplayList, ReplayView } from '@fixlify/contracts';
+import { CreateEnrollmentBody, CreateReplayBody, ListReplaysQuery, ReplayList, ReplayView } from '@fixlify/contracts';
 import type { ReplayControl } from '@fixlify/db';
 import { Caller, MinRole } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
@@ -8,6 +8,7 @@ import { Doc } from '../http/doc';
 import { idOr404, zod } from '../http/zod.pipe';
 import { controlReplayJob } from './control-replay';
 import { createReplayJob } from './create-replay';
+import { createEnrollmentJob } from './create-enrollment';
 import { listReplayJobs, showReplayJob } from './list-replays';
 
 /**
@@ -31,6 +32,31 @@ export class ReplaysController {
   })
   async create(@Caller() p: Principal, @Param('id', idOr404('workflow')) id: string, @Body(zod(CreateReplayBody)) b: CreateReplayBody): Promise<ReplayView> {
     return createReplayJob(this.deps.pool, {
+      organizationId: p.organizationId,
+      userId: p.userId,
+      workflowId: id,
+      body: b,
+      maxActive: this.deps.cfg.API_MAX_ACTIVE_REPLAYS_PER_ORG,
+      now: new Date(),
+    });
+  }
+
+  @Post('workflows/:id/enrollments')
+  @HttpCode(202)
+  @MinRole('editor')
+  @Doc({
+    summary:
+      'Enroll the records that already meet the trigger of the running version (invoices already overdue, jobs already completed…), each started at the step its age implies (steps whose time has passed are recorded as skipped); `dryRun` only counts them. Once-per-entity holds and a second enrollment starts nothing twice. Listed with the replays',
+    body: CreateEnrollmentBody,
+    role: 'editor',
+    response: ReplayView,
+  })
+  async enroll(
+    @Caller() p: Principal,
+    @Param('id', idOr404('workflow')) id: string,
+    @Body(zod(CreateEnrollmentBody)) b: CreateEnrollmentBody,
+  ): Promise<ReplayView> {
+    return createEnrollmentJob(this.deps.pool, {
       organizationId: p.organizationId,
       userId: p.userId,
       workflowId: id,

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { CLOCK_RULES, sqlUnclaimed } from '@fixlify/db';
 import type { EntityType } from '@fixlify/contracts';
 import type { ClockTrigger, ClockWorkflow } from './clock-workflows';
 import type { Occurrence } from './time-occurrences';
@@ -13,60 +14,44 @@ export interface EntityOccurrence extends Occurrence {
   data: Record<string, unknown>;
 }
 
-/** ISO UTC with milliseconds, as JavaScript's toISOString writes it (occurrence keys must match across paths). */
-const ISO = (expr: string): string => `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const unclaimed = sqlUnclaimed;
+const JOB = CLOCK_RULES.job_overdue;
+const INVOICE = CLOCK_RULES.invoice_overdue;
+const CLIENT = CLOCK_RULES.client_inactive;
 
-const unclaimed = (entity: string, occurrence: string): string =>
-  `NOT EXISTS (SELECT 1 FROM automation_clock_occurrences o WHERE o.workflow_id = $2 AND o.entity_id = ${entity} AND o.occurrence = ${occurrence})`;
-
-/**
- * job_overdue: a job neither completed nor cancelled whose scheduled_end + graceMinutes has passed.
- * One occurrence per scheduled_end: a rescheduled job can fall overdue again.
- */
+/** job_overdue (the rule: CLOCK_RULES), due in the window. */
 const JOB_OVERDUE = `
-SELECT to_jsonb(j) AS row, j.id::text AS entity_id, ${ISO('j.scheduled_end')} AS occurrence,
-       j.scheduled_end + make_interval(mins => $3::int) AS due_at
-  FROM jobs j
- WHERE j.organization_id = $1 AND j.status NOT IN ('completed','cancelled') AND j.scheduled_end IS NOT NULL
+SELECT to_jsonb(j) AS row, j.id::text AS entity_id, ${JOB.occurrence} AS occurrence,
+       ${JOB.dueAt} AS due_at
+  FROM ${JOB.from}
+ WHERE ${JOB.where}
    AND j.scheduled_end < $5::timestamptz - make_interval(mins => $3::int)
    AND j.scheduled_end >= $4::timestamptz - make_interval(mins => $3::int)
-   AND ${unclaimed('j.id::text', ISO('j.scheduled_end'))}
+   AND ${unclaimed('j.id::text', JOB.occurrence)}
  ORDER BY j.scheduled_end, j.id
  LIMIT $6`;
 
-/**
- * invoice_overdue: a sent or partially paid invoice with due_date + daysOverdue before today in the
- * organization's time zone, i.e. due at local midnight starting day due_date + daysOverdue + 1.
- * One occurrence per due date. The due_date bounds with a day of slack let the partial index work.
- */
-const INVOICE_DUE_AT = `((i.due_date + $3::int + 1)::timestamp AT TIME ZONE $7::text)`;
+/** invoice_overdue, due in the window. The due_date bounds with a day of slack let the partial index work. */
 const INVOICE_OVERDUE = `
-SELECT to_jsonb(i) AS row, i.id::text AS entity_id, i.due_date::text AS occurrence, ${INVOICE_DUE_AT} AS due_at
-  FROM invoices i
- WHERE i.organization_id = $1 AND i.status IN ('sent','partially_paid') AND i.due_date IS NOT NULL
+SELECT to_jsonb(i) AS row, i.id::text AS entity_id, ${INVOICE.occurrence} AS occurrence, ${INVOICE.dueAt} AS due_at
+  FROM ${INVOICE.from}
+ WHERE ${INVOICE.where}
    AND i.due_date <= ($5::timestamptz AT TIME ZONE $7::text)::date - $3::int
    AND i.due_date >= ($4::timestamptz AT TIME ZONE $7::text)::date - $3::int - 2
-   AND ${INVOICE_DUE_AT} <= $5::timestamptz AND ${INVOICE_DUE_AT} > $4::timestamptz
-   AND ${unclaimed('i.id::text', 'i.due_date::text')}
+   AND ${INVOICE.dueAt} <= $5::timestamptz AND ${INVOICE.dueAt} > $4::timestamptz
+   AND ${unclaimed('i.id::text', INVOICE.occurrence)}
  ORDER BY i.due_date, i.id
  LIMIT $6`;
 
-/**
- * client_inactive: no job or invoice created for the client for `days` days (the client's own
- * creation counts as activity). One occurrence per last activity: new work re-arms it.
- */
+/** client_inactive, due in the window. */
 const CLIENT_INACTIVE = `
-SELECT to_jsonb(c) AS row, c.id::text AS entity_id, ${ISO('a.last_at')} AS occurrence,
-       a.last_at + make_interval(days => $3::int) AS due_at, a.last_at
-  FROM clients c
- CROSS JOIN LATERAL (
-       SELECT greatest(c.created_at,
-                       (SELECT max(j.created_at) FROM jobs j WHERE j.client_id = c.id),
-                       (SELECT max(i.created_at) FROM invoices i WHERE i.client_id = c.id)) AS last_at) a
- WHERE c.organization_id = $1
+SELECT to_jsonb(c) AS row, c.id::text AS entity_id, ${CLIENT.occurrence} AS occurrence,
+       ${CLIENT.dueAt} AS due_at${CLIENT.extra}
+  FROM ${CLIENT.from}
+ WHERE ${CLIENT.where}
    AND a.last_at < $5::timestamptz - make_interval(days => $3::int)
    AND a.last_at >= $4::timestamptz - make_interval(days => $3::int)
-   AND ${unclaimed('c.id::text', ISO('a.last_at'))}
+   AND ${unclaimed('c.id::text', CLIENT.occurrence)}
  ORDER BY a.last_at, c.id
  LIMIT $6`;
 

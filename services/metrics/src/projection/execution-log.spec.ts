@@ -65,6 +65,24 @@ const cancelled = (): StepResult => ({ ...base(1_000_000), kind: 'execution_canc
 const fold = (results: StepResult[]): ExecutionLogRow => results.reduce((log, r) => applyStepResult(log, r), emptyLog(results[0]!));
 
 describe('execution log reducer', () => {
+  it('step_skipped (an enrolled record started past it) is on the timeline as skipped, with when it was due, and changes no status', () => {
+    const skipped: StepResult = {
+      ...base(1),
+      kind: 'step_skipped',
+      stepId: 'day0',
+      stepType: 'send_sms',
+      reason: 'time_passed',
+      dueAt: '2024-12-20T00:00:00.000Z',
+    };
+    const log = fold([started(), skipped, succeeded(2, 'day3')]);
+    expect(log.status).toBe('processing');
+    expect(log.actionsExecuted.map((a) => [a.stepId, a.status])).toEqual([
+      ['day0', 'skipped'],
+      ['day3', 'succeeded'],
+    ]);
+    expect(log.actionsExecuted[0]).toMatchObject({ type: 'send_sms', attempt: 0, durationMs: 0, dueAt: '2024-12-20T00:00:00.000Z' });
+  });
+
   it('execution_started sets the trigger, start time and processing status', () => {
     const log = fold([started()]);
     expect(log).toMatchObject({

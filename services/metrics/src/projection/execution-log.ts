@@ -116,6 +116,10 @@ export const foldIntoLog = (log: ExecutionLogRow, r: StepResult): boolean => {
         if (!terminal) log.status = 'retry';
       }
       return true;
+    case 'step_skipped':
+      // an enrolled record started past it: on the timeline, never run
+      log.actionsExecuted.push({ stepId: r.stepId, type: r.stepType, status: 'skipped', attempt: 0, startedAt: r.at, durationMs: 0, dueAt: r.dueAt });
+      return true;
     case 'execution_waiting':
       if (!terminal && log.status !== 'retry') log.status = 'waiting';
       return true;

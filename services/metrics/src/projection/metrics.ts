@@ -113,6 +113,7 @@ export const foldIntoMetrics = (next: MetricsRow, r: StepResult): MetricsRow => 
       }
       return next;
     case 'execution_started':
+    case 'step_skipped':
     case 'step_failed':
     case 'execution_waiting':
     case 'execution_cancelled':

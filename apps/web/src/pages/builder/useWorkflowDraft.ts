@@ -118,31 +118,37 @@ export const useWorkflowDraft = (id: string) => {
     }
   }, [draft, id, name]);
 
-  const publish = async () => {
-    if (!(await save())) return;
+  /** Returns the workflow as it is after publishing (null when it failed). */
+  const publish = async (): Promise<WorkflowDetail | null> => {
+    if (!(await save())) return null;
     dispatch({ type: 'busy', busy: 'publish' });
     try {
       const r = await api.post<{ version: number; workflow: WorkflowDetail }>(`/api/workflows/${id}/publish`, { activate: true });
       dispatch({ type: 'workflow', workflow: r.workflow });
       toast('ok', `Published version ${r.version}; it is active`);
+      return r.workflow;
     } catch (e) {
       const issues = rejectedIssues(e);
       if (issues) dispatch({ type: 'rejected', issues });
       toastError(e);
+      return null;
     } finally {
       dispatch({ type: 'busy', busy: null });
     }
   };
 
-  const toggleActive = async () => {
-    if (!workflow) return;
+  /** Returns the workflow as it is after the switch (null when it failed). */
+  const toggleActive = async (): Promise<WorkflowDetail | null> => {
+    if (!workflow) return null;
     dispatch({ type: 'busy', busy: 'toggle' });
     try {
       const w = await api.post<WorkflowDetail>(`/api/workflows/${id}/${workflow.isActive ? 'deactivate' : 'activate'}`);
       dispatch({ type: 'workflow', workflow: w });
       toast('ok', w.isActive ? 'Activated' : 'Deactivated');
+      return w;
     } catch (e) {
       toastError(e);
+      return null;
     } finally {
       dispatch({ type: 'busy', busy: null });
     }
