@@ -93,22 +93,24 @@ describe('enrollment: an enrolled record starts at the step its age implies', ()
   it.each([
     // age in days, steps run now, steps skipped with their due time (days ago), the next timer (days from now)
     [0, ['day0'], [], 3],
-    [1, ['day0'], [], 2],
+    [1, [], [['day0', 1]], 2],
     [
       5,
-      ['day3'],
+      [],
       [
         ['day0', 5],
         ['w3', 2],
+        ['day3', 2],
       ],
       9,
     ],
     [
       12,
-      ['day3'],
+      [],
       [
         ['day0', 12],
         ['w3', 9],
+        ['day3', 9],
       ],
       2,
     ],
@@ -184,13 +186,18 @@ describe('enrollment: an enrolled record starts at the step its age implies', ()
       ],
     );
     const r = await run(looped, new Date(NOW.getTime() - 1.5 * DAY));
-    // tag a: h and its delay passed; tag b: h runs now, its delay ends half a day from now
-    expect(r.ran).toEqual(['h']);
-    expect(r.skipped.map(([id]) => id)).toEqual(['each', 'h', 'w']);
+    // tag a: h and its delay passed; tag b: its h is 12 h late (skipped), its delay ends half a day from now
+    expect(r.ran).toEqual([]);
+    expect(r.skipped.map(([id]) => id)).toEqual(['each', 'h', 'w', 'h']);
     // when tag b's delay ends, the resume goes on with tag c
     expect(r.out.timers[0]?.command.continuation.loops[0]).toMatchObject({ nodeId: 'each', index: 2 });
-    expect(r.calls[0]?.config.payload).toBe('b');
     expect(r.due?.getTime()).toBe(NOW.getTime() + 0.5 * DAY);
+  });
+
+  it('a step due moments ago is not late: within the grace it runs', async () => {
+    const r = await run(reminders, new Date(NOW.getTime() - 10 * 60_000));
+    expect(r.ran).toEqual(['day0']);
+    expect(r.skipped).toEqual([]);
   });
 
   it('stops at a delay it cannot compute: the engine reports it when it runs the step', async () => {

@@ -3,16 +3,19 @@ import { MAX_STEPS_PER_EXECUTION, advance, delayUntil, evaluateCondition, initia
 
 type StepNode = Exclude<WorkflowNode, { type: 'trigger' }>;
 
+/** A step due less than this long ago is not late: an enrolled record that just met its trigger runs it. */
+export const ENROLLMENT_GRACE_MS = 60 * 60_000;
+
 /** A step an enrolled record started past, and when it would have run on the record's own clock. */
 export interface PassedStep {
   node: StepNode;
   dueAt: Date;
 }
 
-/** Where an enrolled record starts: the continuation after the last delay that has already ended. */
+/** Where an enrolled record starts: at the first wait it is in by now, or after the last wait that has ended. */
 export interface Placement {
   cont: Continuation;
-  /** the record's virtual clock at that point: the end of the last passed delay (asOf if none) */
+  /** the record's virtual clock at that point: the end of the last passed delay (asOf if none): the wait it is in ends on it */
   clock: Date;
   /** the steps before that point, in walk order (they are recorded as skipped, never run) */
   skipped: PassedStep[];
@@ -22,11 +25,18 @@ export interface Placement {
  * Places an enrolled record at the step it would be at by now. The walk starts at the trigger with a
  * virtual clock at `asOf` (when the record met the trigger) and follows the path the current data
  * takes (conditions and loops evaluated on the record as it is now): a delay computes its end from the
- * virtual clock; one that has ended (≤ now) moves the clock to its end and everything before it is
- * passed. The walk stops at the first delay still in the future, at the end, or at a step it cannot
- * evaluate without running the steps before it (a loop or delay whose input cannot be read): the
- * record is placed after the last passed delay, so the actions of that current segment run now and
- * the next delay ends on the virtual clock. Pure: the same inputs give the same placement.
+ * virtual clock; one that has ended (≤ now) moves the clock to its end.
+ * - The first delay still in the future is where the record is by now: it starts there, and every
+ *   step before it is skipped (its time has passed). An invoice 12 days overdue, with reminders at
+ *   day 0, 3 and 14, waits for the 14-day reminder (due in 2 days); the 0- and 3-day ones are skipped.
+ * - With no delay in the future (the whole path would have run by now, or it has no delay), the record
+ *   starts after the last delay that has ended: the last part of the path runs now, so enrolling the
+ *   overdue invoices of a one-step "send a reminder" workflow sends each its reminder.
+ * - Steps due less than ENROLLMENT_GRACE_MS (an hour) ago are not late: a record that met its trigger
+ *   moments before it was enrolled runs them, as if live.
+ * - A step the walk cannot evaluate without running the steps before it (a loop or delay whose input
+ *   cannot be read) stops it there too: the record starts after the last passed delay.
+ * Pure: the same inputs give the same placement.
  */
 export const placeEnrollment = (
   def: WorkflowDefinition,
@@ -53,7 +63,12 @@ export const placeEnrollment = (
       else if (node.type === 'loop') outcome = { kind: 'loop_enter', items: loopItems(node.config, scopeOf(cont)) };
       else if (node.type === 'delay') {
         const until = delayUntil(node.config, scopeOf(cont), renderOpts, clock);
-        if (until.getTime() > now.getTime()) break;
+        if (until.getTime() > now.getTime()) {
+          // the record is in this wait by now: it starts here, and the steps before it (their time has
+          // passed) are skipped — unless they were due moments ago (within the grace): then they run now
+          if (now.getTime() - clock.getTime() > ENROLLMENT_GRACE_MS) placement = { cont, clock, skipped: [...passed, ...segment] };
+          break;
+        }
         passed.push(...segment, { node, dueAt: until });
         segment = [];
         clock = until;
