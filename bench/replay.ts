@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- replay [--events N] [--match-every K] [--live-rate R] [--live-seconds S] [--rate STARTS]`
+ * `npm run bench -- replay [--events N] [--match-every K] [--live-rate R] [--live-seconds S] [--rate STARTS] [--lanes dedicated|shared] [--nice N]`
  *
  * Replays (backfills) on the real stack, with the replay service and an executor as processes:
  * - N domain events (default 1,000,000) are written to an events topic of the bench's own, one
@@ -10,6 +10,10 @@
  *   for S seconds (default 15), command issued → webhook received, p50 / p99;
  * - backfill: a `run` replay of the range at STARTS/s (default 5,000) while the same live load
  *   runs: starts per second (replay job) and the live p99 beside the baseline.
+ * Lanes: `dedicated` (default, as `npm start` runs them): one executor for live commands and one for
+ * the replay lane at nice N (default 10), the replay service at nice N too; `shared`: one executor
+ * runs both lanes (the lane yields to live batches only in-process), still with the replay service at N.
+ * `--lanes shared --nice 0` is the design before the dedicated lane.
  * Prints one JSON line last: {"bench":"replay","events_per_s":…,"starts_per_s":…,"live_p99_ms":…,…}.
  */
 import { randomUUID } from 'node:crypto';
@@ -45,6 +49,8 @@ const main = async (): Promise<void> => {
       'live-rate': { type: 'string', default: '20' },
       'live-seconds': { type: 'string', default: '15' },
       rate: { type: 'string', default: '5000' },
+      lanes: { type: 'string', default: 'dedicated' },
+      nice: { type: 'string', default: '10' },
     },
     strict: true,
   });
@@ -52,6 +58,9 @@ const main = async (): Promise<void> => {
   const every = Number(values['match-every']);
   const liveRate = Number(values['live-rate']);
   const liveSeconds = Number(values['live-seconds']);
+  const lanes = values.lanes;
+  if (lanes !== 'dedicated' && lanes !== 'shared') throw new Error(`--lanes is dedicated or shared, not ${lanes}`);
+  const nice = values.nice;
   const pool: Pool = testPool();
   const kafka = testKafka();
   const receiver = await startWebhookReceiver();
@@ -123,10 +132,15 @@ const main = async (): Promise<void> => {
     EXECUTOR_REPLAY_TOPIC: laneTopic,
     EXECUTOR_COMMANDS_TOPIC: liveTopic,
     REPLAY_CONCURRENCY: '1',
+    REPLAY_NICE: nice,
     LOG_LEVEL: 'warn',
   };
   const services: ServiceProcess[] = [];
-  for (const name of ['executor', 'replay'] as const) services.push(await startService(name, env, `bench-replay-${name}`));
+  if (lanes === 'dedicated') {
+    services.push(await startService('executor', { ...env, EXECUTOR_LANES: 'live' }, 'bench-replay-executor'));
+    services.push(await startService('executor', { ...env, EXECUTOR_LANES: 'replay', EXECUTOR_NICE: nice }, 'bench-replay-executor-lane'));
+  } else services.push(await startService('executor', env, 'bench-replay-executor'));
+  services.push(await startService('replay', env, 'bench-replay-replay'));
   await Promise.all(services.map((s) => s.waitReady(120_000)));
 
   const job = async (mode: 'dry_run' | 'run', ratePerSecond: number): Promise<ReplayJob> =>
@@ -245,6 +259,8 @@ const main = async (): Promise<void> => {
   console.log(
     JSON.stringify({
       bench: 'replay',
+      lanes,
+      nice: Number(nice),
       events: total,
       events_per_s: round(eventsPerS),
       starts: run.counts.started,
