@@ -199,7 +199,11 @@ describe('replay lane: live traffic during a 100,000-event backfill', () => {
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all(Object.values(services).map((s) => s?.kill('SIGTERM')));
+    await Promise.all(
+      Object.values(services)
+        .filter((s): s is ServiceProcess => s !== undefined)
+        .map((s) => s.kill('SIGTERM')),
+    );
     await producer?.disconnect();
     await receiver?.close();
     await pool?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
