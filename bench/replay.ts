@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
 import { WorkflowDefinition, type Command, type DomainEvent } from '@fixlify/contracts';
 import { createReplay, getReplay, type ReplayJob } from '@fixlify/db';
+import { parsePrometheusText, sampleSum, type PromExposition } from '@fixlify/kafka';
 import {
   allowLoopback,
   createActiveWorkflow,
@@ -224,12 +225,32 @@ const main = async (): Promise<void> => {
     return [...issued].map(([k, t]) => new Date(receiver.received.find((r) => r.idempotencyKey === k)!.receivedAt).getTime() - t);
   };
 
+  // per hop of the live executor, from its own histograms: message age (written to the log → its batch
+  // committed) and batch duration (handling + commit); age − batch is the wait before handling
+  const liveExecutor = services[0]!;
+  const scrape = async (): Promise<PromExposition> => parsePrometheusText(await (await fetch(`http://127.0.0.1:${liveExecutor.port}/metrics`)).text());
+  const hops = (a: PromExposition, b: PromExposition): { age_ms: number; batch_ms: number; batches: number } => {
+    const mean = (name: string): number => {
+      const m = { consumer: 'executor', topic: liveTopic };
+      const n = sampleSum(b, `${name}_count`, m) - sampleSum(a, `${name}_count`, m);
+      return n ? round(((sampleSum(b, `${name}_sum`, m) - sampleSum(a, `${name}_sum`, m)) * 1000) / n) : NaN;
+    };
+    const m = { consumer: 'executor', topic: liveTopic };
+    return {
+      age_ms: mean('fixlify_message_age_seconds'),
+      batch_ms: mean('fixlify_batch_duration_seconds'),
+      batches: sampleSum(b, 'fixlify_batch_duration_seconds_count', m) - sampleSum(a, 'fixlify_batch_duration_seconds_count', m),
+    };
+  };
+
   const dry = await finished((await job('dry_run', 10_000)).id);
   const dryMs = dry.finishedAt!.getTime() - dry.startedAt!.getTime();
   const eventsPerS = (dry.counts.scanned * 1000) / dryMs;
   console.error(`dry run: ${dry.counts.scanned} events in ${round(dryMs / 1000)} s → ${round(eventsPerS)} events/s (would start ${dry.counts.started})`);
 
+  const m0 = await scrape();
   const baseline = await live(liveSeconds);
+  const m1 = await scrape();
   const baseP99 = percentile(baseline, 99);
   console.error(`live alone: p50 ${percentile(baseline, 50)} / p99 ${baseP99} ms (${baseline.length} executions)`);
 
@@ -237,6 +258,9 @@ const main = async (): Promise<void> => {
   const during = live(liveSeconds);
   const run = await finished(backfill.id);
   const duringLatencies = await during;
+  const m2 = await scrape();
+  const liveHops = { alone: hops(m0, m1), during: hops(m1, m2) };
+  console.error(`live executor per hop (mean): alone ${JSON.stringify(liveHops.alone)}, during the backfill ${JSON.stringify(liveHops.during)}`);
   const runMs = run.finishedAt!.getTime() - run.startedAt!.getTime();
   const startsPerS = (run.counts.started * 1000) / runMs;
   const liveP99 = percentile(duringLatencies, 99);
@@ -270,6 +294,8 @@ const main = async (): Promise<void> => {
       live_p99_ms: liveP99,
       live_p99_ms_without_backfill: baseP99,
       live_p99_ratio: round(liveP99 / baseP99, 2),
+      live_p50_ms_without_backfill: percentile(baseline, 50),
+      live_hops: liveHops,
     }),
   );
 };
