@@ -27,11 +27,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Backfill never starves live traffic, on the real stack as `npm start` runs it: a live executor, an
  * executor dedicated to the replay lane at nice 10, the replay service (nice 10) and a metrics
- * projector (into a scratch schema). 100,000 events of history, every 20th matching (5,000 starts: the
+ * projector (into a scratch schema). 100,000 events of history, every 5th matching (20,000 starts: the
  * lane's work, kept small enough for the test to end in about two minutes on two shared cores), are
  * backfilled while live start commands keep arriving at 10/s. Live executions measured alone first
  * give the test its own baseline; during the backfill every live execution completes, none waits
- * behind the backfill (a generous bound from the baseline, far below the backfill's own duration),
+ * behind the backfill (generous bounds from the baseline, far below what queueing behind it costs),
  * every backfilled execution completes exactly once, and both are counted apart (Prometheus lanes,
  * the metrics projection's backfilled columns).
  */
@@ -52,7 +52,7 @@ describe('replay lane: live traffic during a 100,000-event backfill', () => {
   const liveTopic = `test.lane-live.${tag}`;
   const schema = `t_lane_${process.pid}_${Date.now().toString(36)}`;
   const EVENTS = 100_000;
-  const EVERY = 20;
+  const EVERY = 5;
   const STARTS = EVENTS / EVERY;
   const LIVE_RATE = 10;
   const at = Date.now() - 30 * 60_000;
@@ -155,7 +155,7 @@ describe('replay lane: live traffic during a 100,000-event backfill', () => {
     );
     producer = kafka.producer();
     await producer.connect();
-    // the history: 100,000 events half an hour ago, every 20th matching the workflow's filter
+    // the history: 100,000 events half an hour ago, every 5th matching the workflow's filter
     for (let i = 0; i < EVENTS; i += 5000) {
       const messages = [];
       for (let j = i; j < i + 5000; j++) {
@@ -237,7 +237,7 @@ describe('replay lane: live traffic during a 100,000-event backfill', () => {
         from: new Date(at - 60_000),
         to: new Date(),
         filters: {},
-        ratePerSecond: 2000,
+        ratePerSecond: 5000,
         createdBy: null,
       },
       10,
@@ -267,11 +267,15 @@ describe('replay lane: live traffic during a 100,000-event backfill', () => {
     const duringKeys = await duringLoad;
     const during = await latencies(duringKeys, 'the live webhooks during the backfill');
 
-    // none waited behind the backfill: a generous bound from the baseline (a loaded CI machine varies
-    // a lot), and far below what waiting behind 5,000 backfilled executions would take
+    // none waited behind the backfill: bounds from the baseline, generous (a loaded CI machine varies a
+    // lot) yet far below what waiting behind the backfill costs: with the starts published on the live
+    // topic instead (checked by hand) live commands queued behind them, p50 334 ms and p95 13.5 s against
+    // 10 / 134 ms alone, while through the lane they keep about their baseline
+    const medianBound = Math.max(4 * percentile(alone, 50), percentile(alone, 50) + 100);
     const bound = Math.max(5 * percentile(alone, 99), percentile(alone, 99) + 2000);
     const report = {
       backfillMs,
+      medianBound,
       bound,
       alone: { p50: percentile(alone, 50), p99: percentile(alone, 99) },
       during: { n: during.length, p50: percentile(during, 50), p95: percentile(during, 95), max: Math.max(...during) },
@@ -279,6 +283,7 @@ describe('replay lane: live traffic during a 100,000-event backfill', () => {
     console.log(`replay lane: ${JSON.stringify(report)}`);
     expect(backfillMs).toBeGreaterThan(2 * bound);
     expect(during.length).toBeGreaterThan(backfillMs / 1000); // live commands kept arriving throughout
+    expect(percentile(during, 50)).toBeLessThanOrEqual(medianBound);
     expect(percentile(during, 95)).toBeLessThanOrEqual(bound);
     expect(Math.max(...during)).toBeLessThan(backfillMs / 2);
 
