@@ -79,8 +79,8 @@ const Charts = () => {
             labels={labels}
             series={[
               // backfilled executions apart, so a replay's burst does not read as live activity
-              { name: 'Succeeded', color: '#16a34a', values: points.map((p) => p.successful - p.backfilled.successful) },
-              { name: 'Failed', color: '#dc2626', values: points.map((p) => p.failed - p.backfilled.failed) },
+              { name: 'Succeeded (live)', color: '#16a34a', values: points.map((p) => p.successful - p.backfilled.successful) },
+              { name: 'Failed (live)', color: '#dc2626', values: points.map((p) => p.failed - p.backfilled.failed) },
               { name: 'Backfilled', color: '#a8a29e', values: points.map((p) => p.backfilled.total) },
             ]}
           />
@@ -104,7 +104,7 @@ const Charts = () => {
           />
           <LineChart title="Average duration" labels={labels} values={points.map((p) => (p.total ? p.avgMs : null))} color="#9333ea" fmt={(n) => formatMs(n)} />
           <p className="muted small" data-backfilled-total={backfilled.total}>
-            Backfilled (replays) in this range: {backfilled.total} executions ({backfilled.failed} failed), {backfilled.messages} messages; the totals include
+            Backfilled (replays) in this range: {backfilled.total} executions ({backfilled.failed} failed), {backfilled.messages} messages; the counters include
             them.
           </p>
         </div>
