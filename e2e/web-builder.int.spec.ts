@@ -95,7 +95,7 @@ describe('web app in a real browser', () => {
     pool = testPool();
     telnyx = await startTelnyxStandin({ apiKey: 'web-e2e-telnyx' });
     const env = { TELNYX_API_BASE: telnyx.url, TELNYX_API_KEY: 'web-e2e-telnyx', TELNYX_FROM: '+15550100000', OUTBOX_TELNYX_URL: telnyx.url };
-    for (const name of ['ingest', 'matcher', 'executor', 'metrics', 'api'] as const) services.push(await startService(name, env, `web-e2e-${name}`));
+    for (const name of ['ingest', 'matcher', 'executor', 'metrics', 'api', 'replay'] as const) services.push(await startService(name, env, `web-e2e-${name}`));
     await Promise.all(services.map((s) => s.waitReady(120_000)));
     base = `http://127.0.0.1:${services.find((s) => s.name === 'api')!.port}`;
 
@@ -258,6 +258,27 @@ describe('web app in a real browser', () => {
     await containsText(started.first(), 'Started (version 1, completed)');
     await started.first().getByRole('link', { name: 'execution' }).waitFor();
     await page.screenshot({ path: join(SHOTS, 'explain.png') });
+  });
+
+  it('previews the draft on the last 7 days of real events from the builder: what would start and what would be sent, nothing sent', async () => {
+    await signIn();
+    const wf = await pool.query<{ id: string; current_version: number }>(`SELECT id, current_version FROM automation_workflows WHERE organization_id = $1`, [
+      org,
+    ]);
+    expect(wf.rows).toHaveLength(1);
+    const sentBefore = telnyx.received.length;
+    await page.goto(`${base}/workflows/${wf.rows[0]!.id}`);
+    await page.getByRole('button', { name: 'Preview on the last 7 days' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Preview on the last 7 days' });
+    const report = dialog.getByTestId('preview-report');
+    await report.waitFor({ timeout: 120_000 });
+    // the completed job's event would start the draft (a version of its own) once, and text Grace once
+    await hasText(report.locator('[data-preview-started]'), '1');
+    await hasText(report.locator('[data-channel="sms"] [data-sent]'), '1');
+    await containsText(dialog.getByRole('table', { name: `Compared with v${wf.rows[0]!.current_version}` }), 'sms sent');
+    await page.screenshot({ path: join(SHOTS, 'preview.png') });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    expect(telnyx.received.length).toBe(sentBefore);
   });
 
   it('lets the owner give the organization its own Telnyx account (bad input explained, secret never shown back), then find and re-drive a dead letter', async () => {

@@ -35,8 +35,18 @@ export interface ReplayStartArgs {
 
 /** `fixlify replay --workflow … --from … [--to …] [--run [--force]] …` → the API request. */
 export const parseReplayStart = (argv: string[], now: Date): ReplayStartArgs => {
+  // `--from -7d`: node's parseArgs refuses an option value that starts with a dash; glue it on
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if ((a === '--from' || a === '--to') && next !== undefined && /^-\d+[mhdw]$/.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else args.push(a);
+  }
   const { values, positionals } = parseArgs({
-    args: argv,
+    args,
     allowPositionals: true,
     strict: true,
     options: {
@@ -47,6 +57,8 @@ export const parseReplayStart = (argv: string[], now: Date): ReplayStartArgs => 
       'dry-run': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       version: { type: 'string' },
+      draft: { type: 'boolean', default: false },
+      'compare-version': { type: 'string' },
       'trigger-type': { type: 'string' },
       entity: { type: 'string' },
       where: { type: 'string' },
@@ -75,6 +87,8 @@ export const parseReplayStart = (argv: string[], now: Date): ReplayStartArgs => 
     mode: values.run ? 'run' : 'dry_run',
     force: values.force,
     ...(values.version !== undefined ? { version: Number(values.version) } : {}),
+    draft: values.draft,
+    ...(values['compare-version'] !== undefined ? { compareVersion: Number(values['compare-version']) } : {}),
     filters: {
       ...(triggerTypes ? { triggerTypes: triggerTypes as TriggerType[] } : {}),
       ...(values.entity !== undefined ? { entityIds: list(values.entity) } : {}),
@@ -91,10 +105,14 @@ export const USAGE = `fixlify — command line of Fixlify Automation
 
   fixlify replay --workflow <id> --from <time> [--to <time>] [options]
       Replay a time range of real events through a published workflow. Without --run it is a
-      dry run: nothing is sent, the summary says what would start.
+      dry run, a preview: every execution that would start runs in simulation (nothing is sent or
+      written) and the report says what they would do — per step and branch, messages per channel,
+      suppressed, waits, failures, samples.
         --run               start what is missing (events that already produced an execution are skipped)
         --force             with --run: start new, distinct executions even where one exists
         --version <n>       the published version to replay (default: the one that runs now)
+        --draft             dry run of the saved draft (before publishing it)
+        --compare-version <n>  dry run: also run the events through version n and show the difference
         --trigger-type <t>  only events of these trigger types (comma-separated)
         --entity <ids>      only events of these records (comma-separated ids)
         --where <json>      an extra condition in the filter language

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { isFinishedReplay, ReplayList, ReplayView } from '@fixlify/contracts';
 import { parseReplayStart, USAGE, UsageError } from './args';
 import { ApiClient, ApiFailure } from './client';
+import { previewTables } from './report';
 
 /** The summary table of a replay: the counts, and every reason something did not start. */
 export const summaryTable = (r: ReplayView): string => {
@@ -12,8 +13,10 @@ export const summaryTable = (r: ReplayView): string => {
   for (const [reason, n] of Object.entries(r.counts.skipped)) t.push([`  skipped: ${reason.replace(/_/g, ' ')}`, n]);
   for (const [reason, n] of Object.entries(r.counts.notMatched)) t.push([`  not matched: ${reason.replace(/_/g, ' ')}`, n]);
   if (r.counts.unreadable > 0) t.push(['  unreadable', r.counts.unreadable]);
-  const head = `replay ${r.id} — ${r.mode === 'run' ? (r.force ? 'run (forced: new executions)' : 'run') : 'dry run'}, workflow ${r.workflowId} v${r.version}, ${r.from} → ${r.to}: ${r.status}`;
-  return `${head}${r.error ? `\n  ${r.error}` : ''}\n${t.toString()}`;
+  const what = r.draft ? `the draft (would be v${r.version})` : `v${r.version}`;
+  const head = `replay ${r.id} — ${r.mode === 'run' ? (r.force ? 'run (forced: new executions)' : 'run') : 'dry run'}, workflow ${r.workflowId} ${what}, ${r.from} → ${r.to}: ${r.status}`;
+  const report = r.report && r.counts.started + (r.report.compare?.started ?? 0) > 0 ? `\n${previewTables(r.report, r.counts.started)}` : '';
+  return `${head}${r.error ? `\n  ${r.error}` : ''}\n${t.toString()}${report}`;
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,4 +1,4 @@
-import { CAPTURED_TABLES, LIMITS, TOPICS, cdcHeartbeatTopic, cdcTopic } from '@fixlify/contracts';
+import { CAPTURED_TABLES, LIMITS, TOPIC_CATALOG, cdcHeartbeatTopic, cdcTopic } from '@fixlify/contracts';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -7,21 +7,15 @@ export interface TopicSpec {
 }
 
 /**
- * The automation topics the local stack creates (infra/compose creates the same ones: keep them in step).
+ * The automation topics the local stack creates, from the topic catalog (libs/contracts topic-catalog.ts;
+ * infra/compose creates the same ones: compose.spec keeps them in step).
  * Retention is unlimited at topic level because the log is the source of truth and projections are
  * rebuilt from it; the broker default (168 h) still applies to CDC and Connect's own topics.
  * Every topic takes records up to LIMITS.kafkaMessageBytes: a large row's change, the event it
  * becomes and the start command carrying that event must all fit (README "Limits").
  */
 const MAX_MESSAGE = { 'max.message.bytes': String(LIMITS.kafkaMessageBytes) } as const;
-export const AUTOMATION_TOPIC_SPECS: readonly TopicSpec[] = [
-  { topic: TOPICS.workflows, numPartitions: 6, configs: { 'cleanup.policy': 'compact', ...MAX_MESSAGE } },
-  { topic: TOPICS.events, numPartitions: 6, configs: { 'retention.ms': '-1', ...MAX_MESSAGE } },
-  { topic: TOPICS.commands, numPartitions: 6, configs: { 'retention.ms': '-1', ...MAX_MESSAGE } },
-  { topic: TOPICS.replayCommands, numPartitions: 6, configs: { 'retention.ms': '-1', ...MAX_MESSAGE } },
-  { topic: TOPICS.stepResults, numPartitions: 6, configs: { 'retention.ms': '-1', ...MAX_MESSAGE } },
-  { topic: TOPICS.dlq, numPartitions: 1, configs: { 'retention.ms': '-1', ...MAX_MESSAGE } },
-];
+export const AUTOMATION_TOPIC_SPECS: readonly TopicSpec[] = TOPIC_CATALOG.map((t) => ({ topic: t.topic, numPartitions: t.partitions, configs: t.configs }));
 
 /**
  * The CDC topics, created up front with Debezium's own defaults (topic.creation.default.partitions=3,

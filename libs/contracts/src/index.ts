@@ -1,4 +1,6 @@
 export * from './topics';
+export * from './topic-catalog';
+export * from './cloudevents';
 export * from './condition';
 export * from './workflow-definition';
 export * from './messages';
@@ -13,5 +15,6 @@ export * from './system-status';
 export * from './limits';
 export * from './issues';
 export * from './history';
+export * from './preview';
 export * from './execution-log';
 export * from './api';

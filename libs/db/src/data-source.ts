@@ -12,6 +12,7 @@ import { AccountSecurity1795830000000 } from './migrations/1795830000000-account
 import { WebhookSigningSecrets1795840000000 } from './migrations/1795840000000-webhook-signing-secrets';
 import { UnknownOutcomes1795850000000 } from './migrations/1795850000000-unknown-outcomes';
 import { Replays1795860000000 } from './migrations/1795860000000-replays';
+import { ReplayPreviews1795870000000 } from './migrations/1795870000000-replay-previews';
 import { BackfilledMetrics1795890000000 } from './migrations/1795890000000-backfilled-metrics';
 import { dbEnv } from './env';
 
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   WebhookSigningSecrets1795840000000,
   UnknownOutcomes1795850000000,
   Replays1795860000000,
+  ReplayPreviews1795870000000,
   BackfilledMetrics1795890000000,
 ];
 

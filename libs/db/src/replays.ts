@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from './transaction';
-import { ReplayCounts, ReplayFilters, ReplayPlan, type ReplayMode, type ReplayStatus } from '@fixlify/contracts';
+import { PreviewReport, ReplayCounts, ReplayFilters, ReplayPlan, type ReplayMode, type ReplayStatus } from '@fixlify/contracts';
 
 type Db = Pool | PoolClient;
 
@@ -22,6 +22,12 @@ export interface ReplayJob {
   error: string | null;
   plan: ReplayPlan | null;
   counts: ReplayCounts;
+  /** a draft previewed before it is published (dry runs only); null: the version itself */
+  definition: Record<string, unknown> | null;
+  /** another version the same events are run through in simulation, to compare with */
+  compare: { versionId: string; version: number } | null;
+  /** a dry run's preview: what the executions that would start would do */
+  report: PreviewReport | null;
   leaseOwner: string | null;
   createdBy: string | null;
   createdAt: Date;
@@ -31,7 +37,7 @@ export interface ReplayJob {
 }
 
 const COLUMNS = `id, organization_id, workflow_id, version_id, version, mode, force, range_from, range_to, filters, rate_per_second,
-  status, requested, error, plan, counts, lease_owner, created_by, created_at, started_at, finished_at, updated_at`;
+  status, requested, error, plan, counts, definition, compare_version_id, compare_version, report, lease_owner, created_by, created_at, started_at, finished_at, updated_at`;
 
 interface Row {
   id: string;
@@ -50,6 +56,10 @@ interface Row {
   error: string | null;
   plan: unknown;
   counts: unknown;
+  definition: Record<string, unknown> | null;
+  compare_version_id: string | null;
+  compare_version: number | null;
+  report: unknown;
   lease_owner: string | null;
   created_by: string | null;
   created_at: Date;
@@ -75,6 +85,9 @@ const toJob = (r: Row): ReplayJob => ({
   error: r.error,
   plan: r.plan ? ReplayPlan.parse(r.plan) : null,
   counts: ReplayCounts.parse(r.counts ?? {}),
+  definition: r.definition,
+  compare: r.compare_version_id && r.compare_version ? { versionId: r.compare_version_id, version: r.compare_version } : null,
+  report: r.report ? PreviewReport.parse(r.report) : null,
   leaseOwner: r.lease_owner,
   createdBy: r.created_by,
   createdAt: r.created_at,
@@ -87,7 +100,8 @@ const toJob = (r: Row): ReplayJob => ({
 export type NewReplay = Pick<
   ReplayJob,
   'id' | 'organizationId' | 'workflowId' | 'versionId' | 'version' | 'mode' | 'force' | 'from' | 'to' | 'filters' | 'ratePerSecond' | 'createdBy'
->;
+> &
+  Partial<Pick<ReplayJob, 'definition' | 'compare'>>;
 
 /**
  * Creates a replay job unless the organization already has `maxActive` unfinished ones (returns
@@ -104,9 +118,26 @@ export const createReplay = async (pool: Pool, r: NewReplay, maxActive: number):
     );
     if ((active.rows[0]?.n ?? 0) >= maxActive) return null;
     const res = await db.query<Row>(
-      `INSERT INTO automation_replays (id, organization_id, workflow_id, version_id, version, mode, force, range_from, range_to, filters, rate_per_second, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
-      [r.id, r.organizationId, r.workflowId, r.versionId, r.version, r.mode, r.force, r.from, r.to, JSON.stringify(r.filters), r.ratePerSecond, r.createdBy],
+      `INSERT INTO automation_replays (id, organization_id, workflow_id, version_id, version, mode, force, range_from, range_to, filters, rate_per_second, created_by,
+                                       definition, compare_version_id, compare_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ${COLUMNS}`,
+      [
+        r.id,
+        r.organizationId,
+        r.workflowId,
+        r.versionId,
+        r.version,
+        r.mode,
+        r.force,
+        r.from,
+        r.to,
+        JSON.stringify(r.filters),
+        r.ratePerSecond,
+        r.createdBy,
+        r.definition ? JSON.stringify(r.definition) : null,
+        r.compare?.versionId ?? null,
+        r.compare?.version ?? null,
+      ],
     );
     return toJob(res.rows[0]!);
   });
@@ -178,13 +209,14 @@ export const claimReplay = async (db: Db, owner: string, leaseMs: number): Promi
  */
 export const saveReplayProgress = async (
   db: Db,
-  p: { id: string; owner: string; leaseMs: number; plan: ReplayPlan; counts: ReplayCounts },
+  p: { id: string; owner: string; leaseMs: number; plan: ReplayPlan; counts: ReplayCounts; report?: PreviewReport | null },
 ): Promise<{ requested: 'pause' | 'abort' | null } | 'lost'> => {
   const res = await db.query<{ requested: 'pause' | 'abort' | null }>(
-    `UPDATE automation_replays SET plan = $3, counts = $4, lease_until = now() + make_interval(secs => $5::double precision / 1000), updated_at = now()
+    `UPDATE automation_replays SET plan = $3, counts = $4, lease_until = now() + make_interval(secs => $5::double precision / 1000), updated_at = now(),
+            report = CASE WHEN $6::boolean THEN $7::jsonb ELSE report END
       WHERE id = $1 AND lease_owner = $2 AND status = 'running'
       RETURNING requested`,
-    [p.id, p.owner, JSON.stringify(p.plan), JSON.stringify(p.counts), p.leaseMs],
+    [p.id, p.owner, JSON.stringify(p.plan), JSON.stringify(p.counts), p.leaseMs, p.report !== undefined, p.report ? JSON.stringify(p.report) : null],
   );
   return res.rows[0] ?? 'lost';
 };

@@ -7,3 +7,5 @@ export * from './park';
 export * from './run-execution';
 export * from './step-error';
 export * from './step-results';
+export * from './simulate';
+export * from './preview';

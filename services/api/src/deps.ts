@@ -7,7 +7,7 @@ import type { LiveHub } from './live/live-hub';
 
 /** Sends one message to a topic (an idempotent producer; acks=all). */
 export interface Publisher {
-  send(topic: string, key: string | null, value: string): Promise<void>;
+  send(topic: string, key: string | null, value: string, headers?: Record<string, string>): Promise<void>;
 }
 
 /** What every controller needs; built once in main.ts and provided under DEPS. */

@@ -30,8 +30,8 @@ const main = async (): Promise<void> => {
   const kafka = createKafka('fixlify-api', log);
   const producer = createResilientProducer(kafka);
   const publisher: Publisher = {
-    send: async (topic, key, value) => {
-      await producer.send({ topic, acks: -1, messages: [{ key, value }] });
+    send: async (topic, key, value, headers) => {
+      await producer.send({ topic, acks: -1, messages: [{ key, value, ...(headers ? { headers } : {}) }] });
     },
   };
   const live = new LiveHub();

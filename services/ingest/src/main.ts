@@ -1,4 +1,4 @@
-import { BUSINESS_TABLES, TOPICS, eventKey, cdcHeartbeatTopic, cdcTopic, type BusinessTable, type CapturedTable } from '@fixlify/contracts';
+import { BUSINESS_TABLES, TOPICS, domainEventHeaders, eventKey, cdcHeartbeatTopic, cdcTopic, type BusinessTable, type CapturedTable } from '@fixlify/contracts';
 import {
   createKafka,
   createLogger,
@@ -82,7 +82,10 @@ const main = async (): Promise<void> => {
             topic: cfg.INGEST_EVENTS_TOPIC,
             key: eventKey(ev),
             value: JSON.stringify(ev),
-            headers: eventTraceHeaders(ev, { 'messaging.destination.name': item.topic, 'messaging.kafka.offset': Number(item.offset) }),
+            headers: {
+              ...domainEventHeaders(ev),
+              ...eventTraceHeaders(ev, { 'messaging.destination.name': item.topic, 'messaging.kafka.offset': Number(item.offset) }),
+            },
           });
         }
       }

@@ -13,6 +13,7 @@ import {
 } from '@fixlify/kafka';
 import type { Admin } from 'kafkajs';
 import { replayConfig } from './config';
+import { simulationReads } from './preview';
 import { startRunner } from './runner';
 
 const log = createLogger('replay');
@@ -60,6 +61,7 @@ const main = async (): Promise<void> => {
       maxDepth: cfg.MATCHER_MAX_CAUSATION_DEPTH,
       maxBytesPerPartition: cfg.REPLAY_MAX_BYTES_PER_PARTITION,
       now: () => new Date(),
+      reads: simulationReads(pool),
     }),
   );
   // a runner loop that stopped ticking is a silent stall: a slice never lasts much longer than its length

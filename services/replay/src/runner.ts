@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Admin, Kafka } from 'kafkajs';
-import { PublishedWorkflow, addReplayCounts, emptyReplayCounts, type ReplayPlan, type StartCommand } from '@fixlify/contracts';
+import {
+  PublishedWorkflow,
+  WorkflowDefinition,
+  addReplayCounts,
+  emptyPreviewReport,
+  emptyReplayCounts,
+  type PreviewReport,
+  type ReplayPlan,
+  type StartCommand,
+} from '@fixlify/contracts';
+import type { SimulationReads } from '@fixlify/engine';
+import { triggerNode } from '@fixlify/workflow';
 import {
   claimReplay,
   classifyReplayStarts,
@@ -16,6 +27,7 @@ import { NO_SELF_RESTART, type Logger, type ResilientProducer } from '@fixlify/k
 import { applyDedupe, decideChunk, type ChunkScope, type ScannedMessage } from './chunk';
 import { buildPlan, planDone, RangeOutsideRetention } from './plan';
 import { Pacer } from './pacer';
+import { addChunkToPreview, addChunkToTotals, simulateStarts } from './preview';
 
 export interface RunnerDeps {
   pool: Pool;
@@ -32,17 +44,49 @@ export interface RunnerDeps {
   maxDepth: number;
   maxBytesPerPartition: number;
   now: () => Date;
+  /** read-only queries of the simulated actions of a preview */
+  reads: SimulationReads;
+  /** called after every chunk: the runner is working (a long dry run holds its job throughout) */
+  onProgress?: () => void;
 }
 
 /** What a slice of work on a job ended with. */
 export type SliceEnd = 'completed' | 'paused' | 'aborted' | 'released' | 'lost' | 'failed';
 
-/** Loads the workflow version a replay runs, as the matcher would see it published. */
-const loadVersion = async (pool: Pool, job: ReplayJob): Promise<PublishedWorkflow | null> => {
+/**
+ * Loads the workflow a replay runs, as the matcher would see it published: a stored version, or —
+ * for a preview of a draft — the draft the job holds, under the job's version id (one no execution has).
+ */
+const loadWorkflow = async (
+  pool: Pool,
+  job: ReplayJob,
+  ref: { versionId: string; version: number },
+  draft: unknown = null,
+): Promise<PublishedWorkflow | null> => {
+  if (draft) {
+    const r = await pool.query<{ name: string }>(`SELECT name FROM automation_workflows WHERE id = $1 AND organization_id = $2`, [
+      job.workflowId,
+      job.organizationId,
+    ]);
+    const def = WorkflowDefinition.safeParse(draft);
+    const trigger = def.success ? triggerNode(def.data) : undefined;
+    if (!r.rows[0] || !def.success || !trigger) return null;
+    return PublishedWorkflow.parse({
+      v: 1,
+      workflowId: job.workflowId,
+      organizationId: job.organizationId,
+      name: r.rows[0].name,
+      version: ref.version,
+      versionId: ref.versionId,
+      triggerType: trigger.trigger.type,
+      definition: def.data,
+      updatedAt: job.createdAt.toISOString(),
+    });
+  }
   const r = await pool.query<{ name: string; trigger_type: string; definition: unknown; published_at: Date }>(
     `SELECT w.name, v.trigger_type, v.definition, v.published_at FROM automation_workflow_versions v JOIN automation_workflows w ON w.id = v.workflow_id
       WHERE v.id = $1 AND v.workflow_id = $2 AND v.organization_id = $3`,
-    [job.versionId, job.workflowId, job.organizationId],
+    [ref.versionId, job.workflowId, job.organizationId],
   );
   const row = r.rows[0];
   if (!row) return null;
@@ -51,8 +95,8 @@ const loadVersion = async (pool: Pool, job: ReplayJob): Promise<PublishedWorkflo
     workflowId: job.workflowId,
     organizationId: job.organizationId,
     name: row.name,
-    version: job.version,
-    versionId: job.versionId,
+    version: ref.version,
+    versionId: ref.versionId,
     triggerType: row.trigger_type,
     definition: row.definition,
     updatedAt: row.published_at.toISOString(),
@@ -61,10 +105,11 @@ const loadVersion = async (pool: Pool, job: ReplayJob): Promise<PublishedWorkflo
 
 /**
  * Dry runs keep the once-per-entity dedupe of their own earlier chunks in memory (they write no
- * starts): a dry run resumed by a process that lacks that memory starts its scan again from the
- * beginning, so its counts stay exact.
+ * starts), for the previewed workflow and for the version compared with: a dry run resumed by a
+ * process that lacks that memory starts its scan again from the beginning, so its counts and its
+ * preview stay exact.
  */
-const dryRunMemory = new Map<string, Set<string>>();
+const dryRunMemory = new Map<string, { enrolled: Set<string>; compareEnrolled: Set<string> }>();
 
 /**
  * Works one job for one slice: plans it on first run, then scans its partitions from the cursor,
@@ -106,9 +151,14 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
     await release(job.requested === 'pause' ? 'paused' : 'aborted');
     return job.requested === 'pause' ? 'paused' : 'aborted';
   }
-  const workflow = await loadVersion(d.pool, job);
+  const workflow = await loadWorkflow(d.pool, job, job, job.definition);
   if (!workflow) {
-    await release('failed', `workflow version ${job.versionId} no longer exists`);
+    await release('failed', job.definition ? 'the draft previewed is not a valid workflow' : `workflow version ${job.versionId} no longer exists`);
+    return 'failed';
+  }
+  const compared = job.compare && job.mode === 'dry_run' ? await loadWorkflow(d.pool, job, job.compare) : null;
+  if (job.compare && job.mode === 'dry_run' && !compared) {
+    await release('failed', `version ${job.compare.version} to compare with no longer exists`);
     return 'failed';
   }
   let plan: ReplayPlan;
@@ -126,15 +176,17 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
     counts = emptyReplayCounts();
   } else plan = job.plan;
   let memory = dryRunMemory.get(job.id) ?? null;
+  let report: PreviewReport | null = job.mode === 'dry_run' ? (job.report ?? emptyPreviewReport(job.compare?.version ?? null)) : null;
   if (job.mode === 'dry_run' && !memory) {
     // a resumed dry run (or its first slice): from the start, with nothing counted
     plan = { ...plan, partitions: plan.partitions.map((p) => ({ ...p, next: p.start })) };
     counts = emptyReplayCounts();
-    memory = new Set();
+    report = emptyPreviewReport(job.compare?.version ?? null);
+    memory = { enrolled: new Set(), compareEnrolled: new Set() };
     dryRunMemory.set(job.id, memory);
   }
   if (planDone(plan)) {
-    const saved = await saveReplayProgress(d.pool, { id: job.id, owner: d.owner, leaseMs: d.leaseMs, plan, counts });
+    const saved = await saveReplayProgress(d.pool, { id: job.id, owner: d.owner, leaseMs: d.leaseMs, plan, counts, ...(report ? { report } : {}) });
     if (saved === 'lost') return 'lost';
     await release('completed');
     dryRunMemory.delete(job.id);
@@ -186,23 +238,45 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
         d.pool,
         decided.starts.map((c) => c.executionId),
       );
-      const enrolled = memory ?? new Set<string>();
-      const fresh = applyDedupe(decided.starts, chunkCounts, { ...known, alreadyEnrolled: enrolled });
+      const mem = memory ?? { enrolled: new Set<string>(), compareEnrolled: new Set<string>() };
+      const fresh = applyDedupe(decided.starts, chunkCounts, { ...known, alreadyEnrolled: mem.enrolled });
+      // the preview: what the starts would do, simulated; the other version on the same events (its
+      // existing executions are not subtracted: the comparison is of what each version does with them)
+      const now = d.now();
+      const next = structuredClone(report ?? emptyPreviewReport(null));
+      addChunkToPreview(next, fresh, await simulateStarts(d.pool, d.reads, fresh, now));
+      let compareFresh: StartCommand[] = [];
+      if (compared && next.compare) {
+        const other = decideChunk(messages, { ...scope, workflow: compared, now });
+        compareFresh = applyDedupe(other.starts, emptyReplayCounts(), {
+          alreadyExecuted: new Set(),
+          alreadyReplayed: new Set(),
+          alreadyEnrolled: mem.compareEnrolled,
+        });
+        next.compare.started += compareFresh.length;
+        addChunkToTotals(next.compare.totals, await simulateStarts(d.pool, d.reads, compareFresh, now));
+      }
       const saved = await saveReplayProgress(d.pool, {
         id: job.id,
         owner: d.owner,
         leaseMs: d.leaseMs,
         plan: moved,
         counts: addReplayCounts(counts, chunkCounts),
+        report: next,
       });
       requested = saved === 'lost' ? 'lost' : saved.requested;
       // remembered once counted: the memory holds exactly what the committed counts hold
-      if (saved !== 'lost') for (const c of fresh) enrolled.add(c.executionId);
+      if (saved !== 'lost') {
+        for (const c of fresh) mem.enrolled.add(c.executionId);
+        for (const c of compareFresh) mem.compareEnrolled.add(c.executionId);
+        report = next;
+      }
     }
+    d.onProgress?.();
     if (requested === 'lost') return 'lost';
     plan = moved;
     counts = addReplayCounts(counts, chunkCounts);
-    job = { ...job, plan, counts };
+    job = { ...job, plan, counts, report };
     return requested ?? 'go';
   });
   switch (outcome) {
@@ -363,7 +437,7 @@ export const startRunner = (d: RunnerDeps & { pollMs: number }): { stop: () => P
           await sleep(d.pollMs);
           continue;
         }
-        const ended = await runSlice(d, job);
+        const ended = await runSlice({ ...d, onProgress: () => (tick = Date.now()) }, job);
         d.log.info({ replayId: job.id, ended }, `replay ${job.id}: slice ${ended}`);
         backoff = d.pollMs;
       } catch (e) {

@@ -19,6 +19,7 @@ import { ErrorBox, Spinner, StatusBadge, toast } from '../components/ui';
 import { Inspector, WorkflowOverview } from './builder/Inspector';
 import { Palette } from './builder/Palette';
 import { NODE_TYPES } from './builder/step-node';
+import { PreviewDialog } from './builder/PreviewDialog';
 import { TestRunDialog } from './builder/TestRunDialog';
 import { useWorkflowDraft } from './builder/useWorkflowDraft';
 
@@ -28,6 +29,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
     useWorkflowDraft(id);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [testing, setTesting] = useState(false);
+  const [previewing, setPreviewing] = useState(false);
   const [runStatus, setRunStatus] = useState<Record<string, StepData['runStatus']>>({});
   const [flowNodes, setFlowNodes] = useState<StepFlowNode[]>([]);
   const [flowEdges, setFlowEdges] = useState<BranchEdge[]>([]);
@@ -122,6 +124,15 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
             <button type="button" className="btn" disabled={!!busy || !validatedOk} onClick={() => void save().then((ok) => ok && setTesting(true))}>
               Test run
             </button>
+            <button
+              type="button"
+              className="btn"
+              disabled={!!busy || !validatedOk}
+              title="Run the draft over the last 7 days of real events in simulation: nothing is sent"
+              onClick={() => void save().then((ok) => ok && setPreviewing(true))}
+            >
+              Preview on the last 7 days
+            </button>
             <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void publish()}>
               {busy === 'publish' ? 'Publishing…' : 'Publish'}
             </button>
@@ -207,6 +218,7 @@ export const Builder = ({ id, canEdit }: { id: string; canEdit: boolean }) => {
           )}
         </aside>
       </div>
+      {previewing && <PreviewDialog workflowId={id} publishedVersion={workflow.currentVersion || null} onClose={() => setPreviewing(false)} />}
       {testing && (
         <TestRunDialog
           workflowId={id}

@@ -2,12 +2,14 @@ import { useEffect, useState } from 'react';
 import { isFinishedReplay, type ReplayList, type ReplayView } from '@fixlify/contracts';
 import { api } from '../api';
 import { Empty, ErrorBox, PageHeader, Spinner, formatTime, toast, useAsync } from '../components/ui';
+import { PreviewReportView } from '../components/preview-report';
 import { replayControls, replayPercent, skipSummary } from '../history/replay-view';
 
 /** Replays (backfills and dry runs) of the organization with their live counts, polled while any runs. */
 export const Replays = ({ canEdit }: { canEdit: boolean }) => {
   const list = useAsync(() => api.get<ReplayList>('/api/replays?limit=100'), []);
   const [busy, setBusy] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
   const running = list.data?.replays.some((r) => !isFinishedReplay(r.status)) ?? false;
   useEffect(() => {
     if (!running) return;
@@ -29,7 +31,7 @@ export const Replays = ({ canEdit }: { canEdit: boolean }) => {
     <div className="page">
       <PageHeader
         title="Replays"
-        subtitle="History run through a workflow again: dry runs count what would start, runs start only what is missing. Start one with npx fixlify replay or POST /api/workflows/:id/replays."
+        subtitle="History run through a workflow again: dry runs preview what would start and what it would do (nothing is sent), runs start only what is missing. Start one with npx fixlify replay or POST /api/workflows/:id/replays."
         actions={
           <button type="button" className="btn" onClick={list.reload}>
             Refresh
@@ -62,13 +64,14 @@ export const Replays = ({ canEdit }: { canEdit: boolean }) => {
             <tbody>
               {list.data.replays.map((r) => {
                 const pct = replayPercent(r);
-                return (
+                return [
                   <tr key={r.id} data-replay={r.id} data-status={r.status}>
                     <td>{formatTime(r.createdAt)}</td>
                     <td>
-                      <a href={`/workflows/${r.workflowId}`}>v{r.version}</a>
+                      <a href={`/workflows/${r.workflowId}`}>{r.draft ? `draft (v${r.version})` : `v${r.version}`}</a>
+                      {r.compareVersion ? <span className="muted small"> vs v{r.compareVersion}</span> : null}
                     </td>
-                    <td>{r.mode === 'run' ? (r.force ? 'run (forced)' : 'run') : 'dry run'}</td>
+                    <td>{r.mode === 'run' ? (r.force ? 'run (forced)' : 'run') : 'dry run (preview)'}</td>
                     <td className="small">
                       {formatTime(r.from)} → {formatTime(r.to)}
                     </td>
@@ -82,6 +85,11 @@ export const Replays = ({ canEdit }: { canEdit: boolean }) => {
                     <td data-started>{r.counts.started}</td>
                     <td className="small">{skipSummary(r)}</td>
                     <td>
+                      {r.report && (
+                        <button type="button" className="btn small" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? null : r.id)}>
+                          {open === r.id ? 'hide preview' : 'preview'}
+                        </button>
+                      )}
                       {canEdit &&
                         replayControls(r).map((c) => (
                           <button key={c} type="button" className="btn small" disabled={busy === r.id} onClick={() => void control(r, c)}>
@@ -89,8 +97,15 @@ export const Replays = ({ canEdit }: { canEdit: boolean }) => {
                           </button>
                         ))}
                     </td>
-                  </tr>
-                );
+                  </tr>,
+                  open === r.id && r.report ? (
+                    <tr key={`${r.id}-report`}>
+                      <td colSpan={10}>
+                        <PreviewReportView report={r.report} started={r.counts.started} />
+                      </td>
+                    </tr>
+                  ) : null,
+                ];
               })}
             </tbody>
           </table>

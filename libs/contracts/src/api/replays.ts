@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_REPLAY_RATE, ReplayCounts, ReplayFilters, ReplayMode, ReplayStatus } from '../history';
+import { PreviewReport } from '../preview';
 
 /** The longest range one replay may cover (a year): longer backfills are several jobs. */
 export const MAX_REPLAY_RANGE_DAYS = 366;
@@ -16,6 +17,10 @@ export const CreateReplayBody = z
     force: z.boolean().default(false),
     /** the published version to replay (default: the one that runs now) */
     version: z.number().int().min(1).optional(),
+    /** dry run only: preview the saved draft instead of a published version (before publishing it) */
+    draft: z.boolean().default(false),
+    /** dry run only: also run the events through this published version, to compare with */
+    compareVersion: z.number().int().min(1).optional(),
     filters: ReplayFilters.default({}),
     /** starts per second (run mode) */
     ratePerSecond: z.number().int().min(1).max(MAX_REPLAY_RATE).default(DEFAULT_REPLAY_RATE),
@@ -26,7 +31,10 @@ export const CreateReplayBody = z
     message: `a replay covers at most ${MAX_REPLAY_RANGE_DAYS} days`,
     path: ['from'],
   })
-  .refine((b) => !b.force || b.mode === 'run', { message: '`force` applies to `run` only', path: ['force'] });
+  .refine((b) => !b.force || b.mode === 'run', { message: '`force` applies to `run` only', path: ['force'] })
+  .refine((b) => !b.draft || b.mode === 'dry_run', { message: 'a draft can only be previewed (`dry_run`): publish it to run it', path: ['draft'] })
+  .refine((b) => !(b.draft && b.version !== undefined), { message: '`draft` and `version` name different things: give one', path: ['version'] })
+  .refine((b) => b.compareVersion === undefined || b.mode === 'dry_run', { message: '`compareVersion` applies to `dry_run` only', path: ['compareVersion'] });
 export type CreateReplayBody = z.infer<typeof CreateReplayBody>;
 
 export const ReplayView = z.object({
@@ -45,6 +53,12 @@ export const ReplayView = z.object({
   requested: z.enum(['pause', 'abort']).nullable(),
   error: z.string().nullable(),
   counts: ReplayCounts,
+  /** a preview of the saved draft (the version it would be when published) */
+  draft: z.boolean(),
+  /** the version compared with, if any */
+  compareVersion: z.number().int().nullable(),
+  /** a dry run's preview: what the executions that would start would do (null for a run) */
+  report: PreviewReport.nullable(),
   /** events of the topic range (all organizations' events share it) read so far, and in all; null until planned */
   progress: z.object({ read: z.number().int(), total: z.number().int() }).nullable(),
   createdAt: z.string(),

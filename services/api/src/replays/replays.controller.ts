@@ -24,7 +24,7 @@ export class ReplaysController {
   @MinRole('editor')
   @Doc({
     summary:
-      'Replay a time range of the events log through a published version of the workflow: `dry_run` (default) counts what would start; `run` starts only what is missing (events that already produced an execution are skipped and counted), `force` starts new, distinct executions',
+      'Replay a time range of the events log through a published version of the workflow (or, `draft`, the saved draft): `dry_run` (default) is a preview — every execution that would start runs in simulation, nothing is sent, and `report` says what they would do (per step and branch, messages per channel, suppressed, waits, failures, samples; `compareVersion` adds the same for another version); `run` starts only what is missing (events that already produced an execution are skipped and counted), `force` starts new, distinct executions',
     body: CreateReplayBody,
     role: 'editor',
     response: ReplayView,

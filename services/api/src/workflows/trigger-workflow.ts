@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TOPICS, eventKey, type TriggerBody, type TriggerResult } from '@fixlify/contracts';
+import { TOPICS, domainEventHeaders, eventKey, type TriggerBody, type TriggerResult } from '@fixlify/contracts';
 import { findWorkflow, waitUntilIndexed } from '@fixlify/db';
 import { enrollmentExecutionId } from '@fixlify/workflow';
 import type { Principal } from '../auth/principal';
@@ -36,7 +36,7 @@ export const triggerWorkflow = async (
     entity: b.entity,
     now: now(),
   });
-  await deps.publisher.send(TOPICS.events, eventKey(ev), JSON.stringify(ev));
+  await deps.publisher.send(TOPICS.events, eventKey(ev), JSON.stringify(ev), domainEventHeaders(ev));
   return {
     eventId: ev.eventId,
     executionId: enrollmentExecutionId({

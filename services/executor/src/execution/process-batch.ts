@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { TOPICS, type Command, type StepResult } from '@fixlify/contracts';
+import { TOPICS, stepResultHeaders, type Command, type StepResult } from '@fixlify/contracts';
 import type { OutMessage, PipelineItem, TraceContext } from '@fixlify/kafka';
 import { cancelTimers, insertTimers, makeTimersDue, replaceTimers, type TimerRow } from '../timers/timer-store';
 import { claimCommands, commandIdOf, markExecutionStates } from './claim-commands';
@@ -53,7 +53,7 @@ export const processCommandBatch = async (
   const t0 = performance.now();
   const out: OutMessage[] = [];
   const emit = (r: StepResult): void => {
-    out.push({ topic: TOPICS.stepResults, key: r.executionId, value: JSON.stringify(r) });
+    out.push({ topic: TOPICS.stepResults, key: r.executionId, value: JSON.stringify(r), headers: stepResultHeaders(r) });
   };
 
   // Fairness: a flood of one organization is parked (due now) so the consumer reaches the other

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { createResilientProducer } from '@fixlify/kafka';
-import { TOPICS, eventKey, type DomainEvent } from '@fixlify/contracts';
+import { TOPICS, domainEventHeaders, eventKey, type DomainEvent } from '@fixlify/contracts';
 import { eventTraceHeaders } from './event-trace';
 
 /** Puts domain events on automation.events.v1 and resolves once the broker has acknowledged them all. */
@@ -24,7 +24,7 @@ export const createEventEmitter = async (kafka: Kafka, topic: string = TOPICS.ev
       await producer.send({
         topic,
         acks: -1,
-        messages: events.map((ev) => ({ key: eventKey(ev), value: JSON.stringify(ev), headers: eventTraceHeaders(ev) })),
+        messages: events.map((ev) => ({ key: eventKey(ev), value: JSON.stringify(ev), headers: { ...domainEventHeaders(ev), ...eventTraceHeaders(ev) } })),
       });
     },
     stop: () => producer.stop(),

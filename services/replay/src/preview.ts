@@ -1,0 +1,49 @@
+import type { Pool } from 'pg';
+import type { PreviewReport, PreviewTotals, StartCommand } from '@fixlify/contracts';
+import { loadContexts } from '@fixlify/db';
+import { addToPreview, foldSimulation, simulateExecution, suppressionReason, type SimulatedExecution, type SimulationReads } from '@fixlify/engine';
+
+/** Simulations of one chunk run this many at a time (each waits on a few read-only queries). */
+const SIMULATION_CONCURRENCY = 16;
+
+/** The read-only queries a simulated action makes: the executor's own consent rule, and push subscriptions. */
+export const simulationReads = (pool: Pool): SimulationReads => ({
+  suppressionReason: (organizationId, channel, address, ctx) => suppressionReason(pool, organizationId, channel, address, ctx),
+  pushSubscriptions: async (organizationId, userRef) => {
+    const r = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM push_subscriptions WHERE organization_id = $1 AND user_ref = $2', [
+      organizationId,
+      userRef,
+    ]);
+    return r.rows[0]?.n ?? 0;
+  },
+});
+
+/**
+ * Runs a chunk's starts through the engine with simulated actions, from now, each with the context
+ * the executor would load for it (the records as they are now: a real run started now sees the same).
+ * Results come back in the order of `starts`, so samples do not depend on timing.
+ */
+export const simulateStarts = async (pool: Pool, reads: SimulationReads, starts: readonly StartCommand[], now: Date): Promise<SimulatedExecution[]> => {
+  if (starts.length === 0) return [];
+  const contexts = await loadContexts(
+    pool,
+    starts.map((s) => s.event),
+  );
+  const out: SimulatedExecution[] = new Array(starts.length);
+  for (let i = 0; i < starts.length; i += SIMULATION_CONCURRENCY) {
+    const slice = starts.slice(i, i + SIMULATION_CONCURRENCY);
+    const sims = await Promise.all(slice.map((s, j) => simulateExecution(s, contexts[i + j]!, reads, now)));
+    sims.forEach((sim, j) => (out[i + j] = sim));
+  }
+  return out;
+};
+
+/** Adds a chunk's simulated starts into the report (samples: the first executions in scan order). */
+export const addChunkToPreview = (report: PreviewReport, starts: readonly StartCommand[], sims: readonly SimulatedExecution[]): void => {
+  starts.forEach((s, i) => addToPreview(report, s, sims[i]!));
+};
+
+/** Adds a chunk's simulated starts of the version compared with. */
+export const addChunkToTotals = (totals: PreviewTotals, sims: readonly SimulatedExecution[]): void => {
+  for (const sim of sims) foldSimulation(totals, sim);
+};
