@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- replay [--events N] [--match-every K] [--live-rate R] [--live-seconds S] [--rate STARTS]`
+ * `npm run bench -- replay [--events N] [--match-every K] [--live-rate R] [--live-seconds S] [--rate STARTS] [--lanes dedicated|shared] [--nice N]`
  *
  * Replays (backfills) on the real stack, with the replay service and an executor as processes:
  * - N domain events (default 1,000,000) are written to an events topic of the bench's own, one
@@ -10,6 +10,10 @@
  *   for S seconds (default 15), command issued → webhook received, p50 / p99;
  * - backfill: a `run` replay of the range at STARTS/s (default 5,000) while the same live load
  *   runs: starts per second (replay job) and the live p99 beside the baseline.
+ * Lanes: `dedicated` (default, as `npm start` runs them): one executor for live commands and one for
+ * the replay lane at nice N (default 10), the replay service at nice N too; `shared`: one executor
+ * runs both lanes (the lane yields to live batches only in-process), still with the replay service at N.
+ * `--lanes shared --nice 0` is the design before the dedicated lane.
  * Prints one JSON line last: {"bench":"replay","events_per_s":…,"starts_per_s":…,"live_p99_ms":…,…}.
  */
 import { randomUUID } from 'node:crypto';
@@ -17,6 +21,7 @@ import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
 import { WorkflowDefinition, type Command, type DomainEvent } from '@fixlify/contracts';
 import { createReplay, getReplay, type ReplayJob } from '@fixlify/db';
+import { parsePrometheusText, sampleSum, type PromExposition } from '@fixlify/kafka';
 import {
   allowLoopback,
   createActiveWorkflow,
@@ -45,6 +50,8 @@ const main = async (): Promise<void> => {
       'live-rate': { type: 'string', default: '20' },
       'live-seconds': { type: 'string', default: '15' },
       rate: { type: 'string', default: '5000' },
+      lanes: { type: 'string', default: 'dedicated' },
+      nice: { type: 'string', default: '10' },
     },
     strict: true,
   });
@@ -52,6 +59,9 @@ const main = async (): Promise<void> => {
   const every = Number(values['match-every']);
   const liveRate = Number(values['live-rate']);
   const liveSeconds = Number(values['live-seconds']);
+  const lanes = values.lanes;
+  if (lanes !== 'dedicated' && lanes !== 'shared') throw new Error(`--lanes is dedicated or shared, not ${lanes}`);
+  const nice = values.nice;
   const pool: Pool = testPool();
   const kafka = testKafka();
   const receiver = await startWebhookReceiver();
@@ -123,10 +133,15 @@ const main = async (): Promise<void> => {
     EXECUTOR_REPLAY_TOPIC: laneTopic,
     EXECUTOR_COMMANDS_TOPIC: liveTopic,
     REPLAY_CONCURRENCY: '1',
+    REPLAY_NICE: nice,
     LOG_LEVEL: 'warn',
   };
   const services: ServiceProcess[] = [];
-  for (const name of ['executor', 'replay'] as const) services.push(await startService(name, env, `bench-replay-${name}`));
+  if (lanes === 'dedicated') {
+    services.push(await startService('executor', { ...env, EXECUTOR_LANES: 'live' }, 'bench-replay-executor'));
+    services.push(await startService('executor', { ...env, EXECUTOR_LANES: 'replay', EXECUTOR_NICE: nice }, 'bench-replay-executor-lane'));
+  } else services.push(await startService('executor', env, 'bench-replay-executor'));
+  services.push(await startService('replay', env, 'bench-replay-replay'));
   await Promise.all(services.map((s) => s.waitReady(120_000)));
 
   const job = async (mode: 'dry_run' | 'run', ratePerSecond: number): Promise<ReplayJob> =>
@@ -210,12 +225,32 @@ const main = async (): Promise<void> => {
     return [...issued].map(([k, t]) => new Date(receiver.received.find((r) => r.idempotencyKey === k)!.receivedAt).getTime() - t);
   };
 
+  // per hop of the live executor, from its own histograms: message age (written to the log → its batch
+  // committed) and batch duration (handling + commit); age − batch is the wait before handling
+  const liveExecutor = services[0]!;
+  const scrape = async (): Promise<PromExposition> => parsePrometheusText(await (await fetch(`http://127.0.0.1:${liveExecutor.port}/metrics`)).text());
+  const hops = (a: PromExposition, b: PromExposition): { age_ms: number; batch_ms: number; batches: number } => {
+    const mean = (name: string): number => {
+      const m = { consumer: 'executor', topic: liveTopic };
+      const n = sampleSum(b, `${name}_count`, m) - sampleSum(a, `${name}_count`, m);
+      return n ? round(((sampleSum(b, `${name}_sum`, m) - sampleSum(a, `${name}_sum`, m)) * 1000) / n) : NaN;
+    };
+    const m = { consumer: 'executor', topic: liveTopic };
+    return {
+      age_ms: mean('fixlify_message_age_seconds'),
+      batch_ms: mean('fixlify_batch_duration_seconds'),
+      batches: sampleSum(b, 'fixlify_batch_duration_seconds_count', m) - sampleSum(a, 'fixlify_batch_duration_seconds_count', m),
+    };
+  };
+
   const dry = await finished((await job('dry_run', 10_000)).id);
   const dryMs = dry.finishedAt!.getTime() - dry.startedAt!.getTime();
   const eventsPerS = (dry.counts.scanned * 1000) / dryMs;
   console.error(`dry run: ${dry.counts.scanned} events in ${round(dryMs / 1000)} s → ${round(eventsPerS)} events/s (would start ${dry.counts.started})`);
 
+  const m0 = await scrape();
   const baseline = await live(liveSeconds);
+  const m1 = await scrape();
   const baseP99 = percentile(baseline, 99);
   console.error(`live alone: p50 ${percentile(baseline, 50)} / p99 ${baseP99} ms (${baseline.length} executions)`);
 
@@ -223,6 +258,9 @@ const main = async (): Promise<void> => {
   const during = live(liveSeconds);
   const run = await finished(backfill.id);
   const duringLatencies = await during;
+  const m2 = await scrape();
+  const liveHops = { alone: hops(m0, m1), during: hops(m1, m2) };
+  console.error(`live executor per hop (mean): alone ${JSON.stringify(liveHops.alone)}, during the backfill ${JSON.stringify(liveHops.during)}`);
   const runMs = run.finishedAt!.getTime() - run.startedAt!.getTime();
   const startsPerS = (run.counts.started * 1000) / runMs;
   const liveP99 = percentile(duringLatencies, 99);
@@ -245,6 +283,8 @@ const main = async (): Promise<void> => {
   console.log(
     JSON.stringify({
       bench: 'replay',
+      lanes,
+      nice: Number(nice),
       events: total,
       events_per_s: round(eventsPerS),
       starts: run.counts.started,
@@ -254,6 +294,8 @@ const main = async (): Promise<void> => {
       live_p99_ms: liveP99,
       live_p99_ms_without_backfill: baseP99,
       live_p99_ratio: round(liveP99 / baseP99, 2),
+      live_p50_ms_without_backfill: percentile(baseline, 50),
+      live_hops: liveHops,
     }),
   );
 };

@@ -8,16 +8,18 @@ import { localProviderEnv, LOCAL_PROVIDER_PORTS } from './providers';
 import { DEMO_ORG_ID, DEMO_USER, seedDemo } from './seed';
 import { stackUp } from './stack';
 
-const SERVICES = [
-  { name: 'ingest', portVar: 'INGEST_HTTP_PORT', port: 9101 },
-  { name: 'matcher', portVar: 'MATCHER_HTTP_PORT', port: 9102 },
-  { name: 'executor', portVar: 'EXECUTOR_HTTP_PORT', port: 9103 },
-  { name: 'metrics', portVar: 'METRICS_HTTP_PORT', port: 9104 },
+const SERVICES: { name: string; service: string; portVar: string; port: number; env?: Record<string, string> }[] = [
+  { name: 'ingest', service: 'ingest', portVar: 'INGEST_HTTP_PORT', port: 9101 },
+  { name: 'matcher', service: 'matcher', portVar: 'MATCHER_HTTP_PORT', port: 9102 },
+  { name: 'executor', service: 'executor', portVar: 'EXECUTOR_HTTP_PORT', port: 9103, env: { EXECUTOR_LANES: 'live' } },
+  // the replay lane (backfill starts) in an executor of its own at a lower CPU priority: live traffic first
+  { name: 'executor-lane', service: 'executor', portVar: 'EXECUTOR_HTTP_PORT', port: 9106, env: { EXECUTOR_LANES: 'replay', EXECUTOR_NICE: '10' } },
+  { name: 'metrics', service: 'metrics', portVar: 'METRICS_HTTP_PORT', port: 9104 },
   // replay (backfill) jobs recorded by the API
-  { name: 'replay', portVar: 'REPLAY_HTTP_PORT', port: 9105 },
+  { name: 'replay', service: 'replay', portVar: 'REPLAY_HTTP_PORT', port: 9105 },
   // the HTTP API, the live feed and the web app (apps/web/dist)
-  { name: 'api', portVar: 'API_PORT', port: 8080 },
-] as const;
+  { name: 'api', service: 'api', portVar: 'API_PORT', port: 8080 },
+];
 
 /**
  * `npm start`: the local stack (if down), migrations, the demo seed, local provider stand-ins
@@ -93,9 +95,10 @@ const main = async (): Promise<void> => {
     OUTBOX_TELNYX_URL: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.telnyx}`,
   };
   for (const s of SERVICES)
-    launch(s.name, [join('services', s.name, 'src', 'main.ts')], {
+    launch(s.name, [join('services', s.service, 'src', 'main.ts')], {
       [s.portVar]: String(s.port),
       FIXLIFY_INSTANCE_ID: `local-${s.name}`,
+      ...s.env,
       ...(s.name === 'api' ? outbox : {}),
     });
 
@@ -110,7 +113,7 @@ const main = async (): Promise<void> => {
       if (Date.now() > deadline) throw new Error(`${s.name} did not become ready; see ${join(logDir, `${s.name}.log`)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    console.log(`  ✓ ${s.name.padEnd(9)} ready   http://127.0.0.1:${s.port}${s.name === 'api' ? '/docs' : '/metrics'}`);
+    console.log(`  ✓ ${s.name.padEnd(13)} ready   http://127.0.0.1:${s.port}${s.name === 'api' ? '/docs' : '/metrics'}`);
   }
   console.log(`
 Fixlify Automation is running.

@@ -14,6 +14,7 @@ import { UnknownOutcomes1795850000000 } from './migrations/1795850000000-unknown
 import { Replays1795860000000 } from './migrations/1795860000000-replays';
 import { ReplayPreviews1795870000000 } from './migrations/1795870000000-replay-previews';
 import { Enrollments1795880000000 } from './migrations/1795880000000-enrollments';
+import { BackfilledMetrics1795890000000 } from './migrations/1795890000000-backfilled-metrics';
 import { dbEnv } from './env';
 
 export const MIGRATIONS = [
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   Replays1795860000000,
   ReplayPreviews1795870000000,
   Enrollments1795880000000,
+  BackfilledMetrics1795890000000,
 ];
 
 export const createDataSource = (url = dbEnv().DATABASE_URL, poolMax = dbEnv().DATABASE_POOL_MAX): DataSource =>

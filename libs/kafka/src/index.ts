@@ -14,3 +14,4 @@ export * from './health';
 export * from './supervise';
 export * from './resilient-producer';
 export * from './read-keyed-range';
+export * from './cpu-priority';

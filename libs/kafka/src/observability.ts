@@ -52,14 +52,14 @@ export const organizationLag = new Gauge({
 });
 export const executionsByStatus = new Counter({
   name: 'fixlify_executions_by_status_total',
-  help: 'Executions that reached a status (pending, processing, retry, waiting, completed, failed, cancelled), as projected',
-  labelNames: ['status'] as const,
+  help: 'Executions that reached a status (pending, processing, retry, waiting, completed, failed, cancelled), as projected, by lane (live, or replay: backfilled)',
+  labelNames: ['status', 'lane'] as const,
   registers: [registry],
 });
 export const deliveries = new Counter({
   name: 'fixlify_deliveries_total',
-  help: 'Deliveries per channel (email, sms, push, webhook, api_call) and outcome (delivered, suppressed, deduplicated, retrying, failed)',
-  labelNames: ['channel', 'outcome'] as const,
+  help: 'Deliveries per channel (email, sms, push, webhook, api_call), outcome (delivered, suppressed, deduplicated, retrying, failed) and lane (live, or replay: backfilled)',
+  labelNames: ['channel', 'outcome', 'lane'] as const,
   registers: [registry],
 });
 

@@ -11,4 +11,17 @@ describe('executor settings', () => {
     );
     expect(() => executorConfig({ EXECUTOR_CHANNEL_RATE_LIMITS: 'sms=fast' })).toThrow(/is not channel=perSecond/);
   });
+
+  it('runs both lanes by default, one of them when told, and refuses unknown or empty lanes', () => {
+    expect(executorConfig({}).EXECUTOR_LANES).toEqual({ live: true, replay: true });
+    expect(executorConfig({ EXECUTOR_LANES: 'replay', EXECUTOR_NICE: '10' })).toMatchObject({
+      EXECUTOR_LANES: { live: false, replay: true },
+      EXECUTOR_NICE: 10,
+    });
+    expect(executorConfig({ EXECUTOR_LANES: ' live ' }).EXECUTOR_LANES).toEqual({ live: true, replay: false });
+    expect(() => executorConfig({ EXECUTOR_LANES: 'live,backfill' })).toThrow(/"backfill" is not a lane \(lanes: live, replay\)/);
+    expect(() => executorConfig({ EXECUTOR_LANES: ',' })).toThrow(/name at least one lane/);
+    expect(() => executorConfig({ EXECUTOR_LANES: 'replay', EXECUTOR_REPLAY_TOPIC: '' })).toThrow(/EXECUTOR_LANES=replay needs EXECUTOR_REPLAY_TOPIC/);
+    expect(() => executorConfig({ EXECUTOR_NICE: '20' })).toThrow(/EXECUTOR_NICE/);
+  });
 });

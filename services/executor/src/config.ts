@@ -116,6 +116,34 @@ const ExecutorEnv = z.object({
    */
   EXECUTOR_REPLAY_TOPIC: z.string().max(249).default('automation.replay-commands.v1'),
   /**
+   * What this instance runs: `live,replay` (both, the live one first), `live` (live commands and the
+   * timers only), or `replay` (only the replay lane: an instance dedicated to backfills, usually with
+   * EXECUTOR_NICE, so the kernel gives live instances the CPU first).
+   */
+  EXECUTOR_LANES: z
+    .string()
+    .default('live,replay')
+    .transform((v, ctx) => {
+      const parts = new Set(
+        v
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+      );
+      for (const p of parts)
+        if (p !== 'live' && p !== 'replay') {
+          ctx.addIssue({ code: 'custom', message: `"${p}" is not a lane (lanes: live, replay)` });
+          return z.NEVER;
+        }
+      if (parts.size === 0) {
+        ctx.addIssue({ code: 'custom', message: 'name at least one lane (live, replay)' });
+        return z.NEVER;
+      }
+      return { live: parts.has('live'), replay: parts.has('replay') };
+    }),
+  /** CPU priority of the process (nice 0–19; 0 leaves it alone). A replay-only instance runs at 10 under `npm start`. */
+  EXECUTOR_NICE: z.coerce.number().int().min(0).max(19).default(0),
+  /**
    * Lane commands run between two looks at live load: a live batch that arrives waits for at most
    * one such chunk (50 three-step executions are ~50 ms of executor CPU on the reference machine).
    */
@@ -144,5 +172,8 @@ const ExecutorEnv = z.object({
 export type ExecutorConfig = z.infer<typeof ExecutorEnv>;
 
 export const executorConfig = (env: NodeJS.ProcessEnv = process.env): ExecutorConfig => {
-  return parseSettings(ExecutorEnv, 'executor', env);
+  const cfg = parseSettings(ExecutorEnv, 'executor', env);
+  if (cfg.EXECUTOR_LANES.replay && !cfg.EXECUTOR_LANES.live && !cfg.EXECUTOR_REPLAY_TOPIC)
+    throw new Error('invalid executor settings: EXECUTOR_LANES=replay needs EXECUTOR_REPLAY_TOPIC (an instance with nothing to consume)');
+  return cfg;
 };

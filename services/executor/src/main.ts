@@ -14,6 +14,7 @@ import {
   type OutMessage,
   type PipelineItem,
   initTracing,
+  lowerCpuPriority,
   profileUntilSigterm,
 } from '@fixlify/kafka';
 import { credentialsKey, secretOpener } from '@fixlify/channels';
@@ -39,11 +40,15 @@ const laneWait = new Counter({
   registers: [registry],
 });
 
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const main = async (): Promise<void> => {
   initTracing('executor');
   profileUntilSigterm();
   const env = kafkaEnv();
   const cfg = executorConfig();
+  const nice = lowerCpuPriority(cfg.EXECUTOR_NICE);
+  log.info({ lanes: cfg.EXECUTOR_LANES, nice }, 'executor lanes');
   const pool = createPool(undefined, cfg.EXECUTOR_DB_POOL_MAX);
   const kafka = createKafka('fixlify-executor', log);
   const pg = probePostgres(pool, log);
@@ -57,26 +62,29 @@ const main = async (): Promise<void> => {
   const actions = createActionPerformer({ pool, cfg, policy, now, accounts });
   const deps = { now, random: Math.random, performAction: actions.perform, openSecrets: secretOpener(credentialsKey()) };
 
-  // the poller starts first: the pipeline hands it credits back as it sees re-emitted commands
-  const poller = startTimerPoller({
-    pool,
-    connectProducer: async () => {
-      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await p.connect();
-      return p;
-    },
-    topic: cfg.EXECUTOR_COMMANDS_TOPIC,
-    owner: `${env.FIXLIFY_INSTANCE_ID}:${process.pid}`,
-    intervalMs: cfg.EXECUTOR_TIMER_POLL_MS,
-    maxInFlight: cfg.EXECUTOR_TIMER_MAX_IN_FLIGHT,
-    log,
-  });
+  // the poller starts first: the pipeline hands it credits back as it sees re-emitted commands.
+  // Timers are live work (continuations of every execution): only instances with the live lane poll them.
+  const poller = !cfg.EXECUTOR_LANES.live
+    ? null
+    : startTimerPoller({
+        pool,
+        connectProducer: async () => {
+          const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+          await p.connect();
+          return p;
+        },
+        topic: cfg.EXECUTOR_COMMANDS_TOPIC,
+        owner: `${env.FIXLIFY_INSTANCE_ID}:${process.pid}`,
+        intervalMs: cfg.EXECUTOR_TIMER_POLL_MS,
+        maxInFlight: cfg.EXECUTOR_TIMER_MAX_IN_FLIGHT,
+        log,
+      });
 
   const groupId = `${env.FIXLIFY_GROUP_PREFIX}-executor`;
   const traceTiming = process.env.FIXLIFY_TRACE_TIMING === '1';
   const live = new LiveLoad();
   const runBatch = async (items: PipelineItem<Command>[], o: { concurrency: number; orgShare: number; lane: 'live' | 'replay' }): Promise<OutMessage[]> => {
-    poller.consumed(items.reduce((n, i) => n + (i.headers[TIMER_HEADER] ? 1 : 0), 0));
+    poller?.consumed(items.reduce((n, i) => n + (i.headers[TIMER_HEADER] ? 1 : 0), 0));
     const { out, stats } = await processCommandBatch(pool, items, deps, {
       concurrency: o.concurrency,
       orgShare: o.orgShare,
@@ -97,63 +105,68 @@ const main = async (): Promise<void> => {
     if (traceTiming) log.info({ n: items.length, lane: o.lane, ...stats }, 'executor batch phases');
     return out;
   };
-  const pipeline = await runExactlyOncePipeline<Command>({
-    name: 'executor',
-    kafka,
-    log,
-    groupId,
-    transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-executor-${env.FIXLIFY_INSTANCE_ID}`,
-    topics: [cfg.EXECUTOR_COMMANDS_TOPIC],
-    decode: createCommandDecoder(),
-    // timer re-emits carry no traceparent: continue the trace of the execution's event
-    traceIdOf: (c) => (c.kind === 'cancel' ? null : c.event.eventId),
-    maxBytesPerPartition: cfg.EXECUTOR_MAX_BYTES_PER_PARTITION,
-    groupCommitPartitions: cfg.EXECUTOR_GROUP_COMMIT_PARTITIONS,
-    transactionRetryMs: cfg.EXECUTOR_TXN_RETRY_MS,
-    handle: (items) => live.run(() => runBatch(items, { concurrency: cfg.EXECUTOR_CONCURRENCY, orgShare: cfg.EXECUTOR_ORG_BATCH_SHARE, lane: 'live' })),
-  });
-
-  // the replay lane: backfill starts, in small chunks, each only once no live batch is in flight
-  const lane = cfg.EXECUTOR_REPLAY_TOPIC
-    ? await runExactlyOncePipeline<Command>({
-        name: 'executor-replay',
+  const pipeline = !cfg.EXECUTOR_LANES.live
+    ? null
+    : await runExactlyOncePipeline<Command>({
+        name: 'executor',
         kafka,
         log,
-        groupId: `${groupId}-replay`,
-        transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-executor-replay-${env.FIXLIFY_INSTANCE_ID}`,
-        topics: [cfg.EXECUTOR_REPLAY_TOPIC],
+        groupId,
+        transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-executor-${env.FIXLIFY_INSTANCE_ID}`,
+        topics: [cfg.EXECUTOR_COMMANDS_TOPIC],
         decode: createCommandDecoder(),
+        // timer re-emits carry no traceparent: continue the trace of the execution's event
         traceIdOf: (c) => (c.kind === 'cancel' ? null : c.event.eventId),
-        maxBytesPerPartition: cfg.EXECUTOR_REPLAY_MAX_BYTES_PER_PARTITION,
-        groupCommitPartitions: 1,
+        maxBytesPerPartition: cfg.EXECUTOR_MAX_BYTES_PER_PARTITION,
+        groupCommitPartitions: cfg.EXECUTOR_GROUP_COMMIT_PARTITIONS,
         transactionRetryMs: cfg.EXECUTOR_TXN_RETRY_MS,
-        handle: async (items) => {
-          const out: OutMessage[] = [];
-          for (const chunk of chunksByCount(items, cfg.EXECUTOR_REPLAY_CHUNK)) {
-            laneWait.inc(await live.idle(cfg.EXECUTOR_REPLAY_MAX_WAIT_MS));
-            // no fairness parking here: a parked lane command would come back on the live topic
-            out.push(...(await runBatch(chunk, { concurrency: cfg.EXECUTOR_REPLAY_CONCURRENCY, orgShare: Number.MAX_SAFE_INTEGER, lane: 'replay' })));
-          }
-          return out;
-        },
-      })
-    : null;
+        handle: (items) => live.run(() => runBatch(items, { concurrency: cfg.EXECUTOR_CONCURRENCY, orgShare: cfg.EXECUTOR_ORG_BATCH_SHARE, lane: 'live' })),
+      });
 
-  const lanesHealth = (h: Health): Health => (lane ? h.add('consumer executor-replay', lane.check) : h);
+  // the replay lane: backfill starts, in small chunks, each only once no live batch is in flight
+  const lane =
+    cfg.EXECUTOR_LANES.replay && cfg.EXECUTOR_REPLAY_TOPIC
+      ? await runExactlyOncePipeline<Command>({
+          name: 'executor-replay',
+          kafka,
+          log,
+          groupId: `${groupId}-replay`,
+          transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-executor-replay-${env.FIXLIFY_INSTANCE_ID}`,
+          topics: [cfg.EXECUTOR_REPLAY_TOPIC],
+          decode: createCommandDecoder(),
+          traceIdOf: (c) => (c.kind === 'cancel' ? null : c.event.eventId),
+          maxBytesPerPartition: cfg.EXECUTOR_REPLAY_MAX_BYTES_PER_PARTITION,
+          groupCommitPartitions: 1,
+          transactionRetryMs: cfg.EXECUTOR_TXN_RETRY_MS,
+          handle: async (items) => {
+            const out: OutMessage[] = [];
+            for (const chunk of chunksByCount(items, cfg.EXECUTOR_REPLAY_CHUNK)) {
+              // let I/O callbacks run first: a live fetch that has arrived starts its batch, and the lane sees it busy
+              await yieldToIo();
+              laneWait.inc(await live.idle(cfg.EXECUTOR_REPLAY_MAX_WAIT_MS));
+              // no fairness parking here: a parked lane command would come back on the live topic
+              out.push(...(await runBatch(chunk, { concurrency: cfg.EXECUTOR_REPLAY_CONCURRENCY, orgShare: Number.MAX_SAFE_INTEGER, lane: 'replay' })));
+            }
+            return out;
+          },
+        })
+      : null;
+
+  const health = new Health();
+  if (pipeline) health.add('consumer executor', pipeline.check);
+  if (lane) health.add('consumer executor-replay', lane.check);
+  if (poller) health.add('timer poller', poller.check);
   await runService({
     name: 'executor',
     log,
     httpPort: cfg.EXECUTOR_HTTP_PORT,
-    health: lanesHealth(new Health().add('consumer executor', pipeline.check))
-      .add('postgres', pg.check)
-      .add('kafka', broker.check)
-      .add('timer poller', poller.check),
+    health: health.add('postgres', pg.check).add('kafka', broker.check),
     stop: async () => {
       pg.stop();
       broker.stop();
-      await poller.stop();
+      await poller?.stop();
       await lane?.stop();
-      await pipeline.stop();
+      await pipeline?.stop();
       actions.close();
       await pool.end();
     },

@@ -8,6 +8,11 @@ const ReplayEnv = z.object({
   REPLAY_EVENTS_TOPIC: z.string().min(1).max(249).default(TOPICS.events),
   /** the replay lane: start commands of replays, drained by the executor only with spare capacity */
   REPLAY_COMMANDS_TOPIC: z.string().min(1).max(249).default(TOPICS.replayCommands),
+  /**
+   * CPU priority of the replay service (nice 0–19): every scan and start it makes is backfill work,
+   * so by default the kernel runs live services first and the replays on what is left.
+   */
+  REPLAY_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** jobs one runner works on at once */
   REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   /**

@@ -1,5 +1,16 @@
 import { createPool } from '@fixlify/db';
-import { createKafka, createLogger, createResilientProducer, Health, kafkaEnv, probeKafka, probePostgres, runService, type CheckResult } from '@fixlify/kafka';
+import {
+  createKafka,
+  createLogger,
+  createResilientProducer,
+  Health,
+  kafkaEnv,
+  lowerCpuPriority,
+  probeKafka,
+  probePostgres,
+  runService,
+  type CheckResult,
+} from '@fixlify/kafka';
 import type { Admin } from 'kafkajs';
 import { replayConfig } from './config';
 import { simulationReads } from './preview';
@@ -15,6 +26,8 @@ const log = createLogger('replay');
 const main = async (): Promise<void> => {
   const env = kafkaEnv();
   const cfg = replayConfig();
+  // backfill work: the kernel gives live services the CPU first
+  lowerCpuPriority(cfg.REPLAY_NICE);
   const pool = createPool(undefined, cfg.REPLAY_CONCURRENCY * 2 + 2);
   const kafka = createKafka('fixlify-replay', log);
   const pg = probePostgres(pool, log);

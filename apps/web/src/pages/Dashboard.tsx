@@ -36,6 +36,7 @@ const fill = (points: MetricsPoint[], period: 'hour' | 'day'): MetricsPoint[] =>
         push: 0,
         webhooks: 0,
         suppressed: 0,
+        backfilled: { total: 0, successful: 0, failed: 0, messages: 0 },
       },
     );
   }
@@ -47,6 +48,14 @@ const Charts = () => {
   const m = useAsync(() => api.get<{ points: MetricsPoint[] }>(`/api/metrics/series?period=${period}`), [period]);
   const points = fill(m.data?.points ?? [], period);
   const labels = points.map((p) => label(p.periodStart, period));
+  const backfilled = points.reduce(
+    (a, p) => ({ total: a.total + p.backfilled.total, failed: a.failed + p.backfilled.failed, messages: a.messages + p.backfilled.messages }),
+    {
+      total: 0,
+      failed: 0,
+      messages: 0,
+    },
+  );
   return (
     <section className="card" aria-labelledby="charts-title">
       <div className="card-head">
@@ -70,8 +79,10 @@ const Charts = () => {
             title="Executions"
             labels={labels}
             series={[
-              { name: 'Succeeded', color: '#16a34a', values: points.map((p) => p.successful) },
-              { name: 'Failed', color: '#dc2626', values: points.map((p) => p.failed) },
+              // backfilled executions apart, so a replay's burst does not read as live activity
+              { name: 'Succeeded (live)', color: '#16a34a', values: points.map((p) => p.successful - p.backfilled.successful) },
+              { name: 'Failed (live)', color: '#dc2626', values: points.map((p) => p.failed - p.backfilled.failed) },
+              { name: 'Backfilled', color: '#a8a29e', values: points.map((p) => p.backfilled.total) },
             ]}
           />
           <LineChart
@@ -93,6 +104,10 @@ const Charts = () => {
             ]}
           />
           <LineChart title="Average duration" labels={labels} values={points.map((p) => (p.total ? p.avgMs : null))} color="#9333ea" fmt={(n) => formatMs(n)} />
+          <p className="muted small" data-backfilled-total={backfilled.total}>
+            Backfilled (replays) in this range: {backfilled.total} executions ({backfilled.failed} failed), {backfilled.messages} messages; the counters include
+            them.
+          </p>
         </div>
       )}
     </section>

@@ -25,6 +25,11 @@ export const MetricsPoint = z.object({
   push: z.number().int(),
   webhooks: z.number().int(),
   suppressed: z.number().int(),
+  /**
+   * Of the above, what backfills (replays) did: executions finished, successful, failed, and messages
+   * delivered (email, SMS, push, webhooks). Live = total − backfilled.
+   */
+  backfilled: z.object({ total: z.number().int(), successful: z.number().int(), failed: z.number().int(), messages: z.number().int() }),
 });
 export type MetricsPoint = z.infer<typeof MetricsPoint>;
 

@@ -16,6 +16,11 @@ const row = (workflowId: string, periodStart: string, total: number, successful:
   pushSent: 0,
   webhooksSent: 0,
   suppressedMessages: 0,
+  // the first period of A was a backfill's, in part
+  backfilledExecutions: workflowId === A && periodStart.endsWith('01:00:00Z') ? 2 : 0,
+  backfilledSuccessful: workflowId === A && periodStart.endsWith('01:00:00Z') ? 1 : 0,
+  backfilledFailed: workflowId === A && periodStart.endsWith('01:00:00Z') ? 1 : 0,
+  backfilledMessages: workflowId === A && periodStart.endsWith('01:00:00Z') ? 1 : 0,
   durationHistogram: { '100': successful + failed },
 });
 
@@ -38,9 +43,17 @@ describe('summarizeMetrics', () => {
     const summary = { from: from.toISOString(), to: from.toISOString(), ...s };
     expect(MetricsSummary.parse(summary)).toEqual(summary);
     expect(s.totals).toMatchObject({ periodStart: '2030-01-01T00:00:00.000Z', total: 6, successful: 5, failed: 1, successRate: 5 / 6, avgMs: 73, emails: 3 });
+    expect(s.totals?.backfilled).toEqual({ total: 2, successful: 1, failed: 1, messages: 1 });
     expect(s.workflows).toEqual([
-      expect.objectContaining({ workflowId: A, name: 'Alpha', total: 4, successful: 3, avgMs: 100 }),
-      expect.objectContaining({ workflowId: B, name: null, total: 2, successRate: 1 }),
+      expect.objectContaining({
+        workflowId: A,
+        name: 'Alpha',
+        total: 4,
+        successful: 3,
+        avgMs: 100,
+        backfilled: { total: 2, successful: 1, failed: 1, messages: 1 },
+      }),
+      expect.objectContaining({ workflowId: B, name: null, total: 2, successRate: 1, backfilled: { total: 0, successful: 0, failed: 0, messages: 0 } }),
     ]);
   });
   it('has no totals and no workflows for a range without executions', () => {

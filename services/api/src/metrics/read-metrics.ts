@@ -11,7 +11,9 @@ export const metricsRange = (q: MetricsQuery, now: Date = new Date()): [Date, Da
 
 const COLUMNS = `period_start AS "periodStart", total_executions AS "totalExecutions", successful_executions AS "successfulExecutions",
   failed_executions AS "failedExecutions", total_execution_time_ms AS "totalExecutionTimeMs", emails_sent AS "emailsSent", sms_sent AS "smsSent",
-  push_sent AS "pushSent", webhooks_sent AS "webhooksSent", suppressed_messages AS "suppressedMessages", duration_histogram AS "durationHistogram"`;
+  push_sent AS "pushSent", webhooks_sent AS "webhooksSent", suppressed_messages AS "suppressedMessages",
+  backfilled_executions AS "backfilledExecutions", backfilled_successful_executions AS "backfilledSuccessful",
+  backfilled_failed_executions AS "backfilledFailed", backfilled_messages AS "backfilledMessages", duration_histogram AS "durationHistogram"`;
 
 /** GET /api/metrics/series: one point per period of the automation_metrics projection (all workflows, or one). */
 export const readMetricsSeries = async (pool: Pool, organizationId: string, q: MetricsQuery): Promise<MetricsSeries> => {

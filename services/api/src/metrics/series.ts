@@ -11,6 +11,10 @@ export interface MetricsRowIn {
   pushSent: number;
   webhooksSent: number;
   suppressedMessages: number;
+  backfilledExecutions: number;
+  backfilledSuccessful: number;
+  backfilledFailed: number;
+  backfilledMessages: number;
   durationHistogram: Record<string, number>;
 }
 
@@ -50,6 +54,7 @@ export const mergeSeries = (rows: MetricsRowIn[]): MetricsPoint[] => {
           push: 0,
           webhooks: 0,
           suppressed: 0,
+          backfilled: { total: 0, successful: 0, failed: 0, messages: 0 },
         },
         timeMs: 0,
         hist: {},
@@ -65,6 +70,10 @@ export const mergeSeries = (rows: MetricsRowIn[]): MetricsPoint[] => {
     a.p.push += r.pushSent;
     a.p.webhooks += r.webhooksSent;
     a.p.suppressed += r.suppressedMessages;
+    a.p.backfilled.total += r.backfilledExecutions;
+    a.p.backfilled.successful += r.backfilledSuccessful;
+    a.p.backfilled.failed += r.backfilledFailed;
+    a.p.backfilled.messages += r.backfilledMessages;
     for (const [k, v] of Object.entries(r.durationHistogram ?? {})) a.hist[k] = (a.hist[k] ?? 0) + v;
   }
   return [...acc.values()]

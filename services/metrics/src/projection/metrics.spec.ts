@@ -85,6 +85,17 @@ describe('metrics reducer', () => {
     expect(m).toMatchObject({ emailsSent: 2, smsSent: 1, pushSent: 1, webhooksSent: 1, suppressedMessages: 1, totalExecutions: 0 });
   });
 
+  it('counts what backfilled executions did apart, inside the totals', () => {
+    const m = [completed(10), failed(10), sent('sms'), sent('webhook'), sent('api_call'), sent('email', 'suppressed')].reduce(
+      (acc, r) => applyToMetrics(acc, r, true),
+      [completed(10), sent('email')].reduce((acc, r) => applyToMetrics(acc, r, false), emptyMetrics(completed(1), 'hour')),
+    );
+    expect(m).toMatchObject({ totalExecutions: 3, successfulExecutions: 2, failedExecutions: 1, emailsSent: 1, smsSent: 1, webhooksSent: 1 });
+    // messages of the four counted channels only (api_call is not a message; suppressed is not delivered)
+    expect(m).toMatchObject({ backfilledExecutions: 2, backfilledSuccessful: 1, backfilledFailed: 1, backfilledMessages: 2 });
+    expect(fold([completed(1), sent('sms')])).toMatchObject({ backfilledExecutions: 0, backfilledMessages: 0 });
+  });
+
   it('every other kind leaves the counters alone, and only the kinds that count affect metrics', () => {
     const start = emptyMetrics(completed(1), 'day');
     for (const r of others) {

@@ -16,6 +16,14 @@ export interface MetricsRow {
   pushSent: number;
   webhooksSent: number;
   suppressedMessages: number;
+  /**
+   * Of the above, what executions started by a replay (backfill) did: finished, successful, failed,
+   * and messages delivered (the four channels counted above). Part of the totals, so live = total − backfilled.
+   */
+  backfilledExecutions: number;
+  backfilledSuccessful: number;
+  backfilledFailed: number;
+  backfilledMessages: number;
   /** bucket upper bound (ms, or "inf") → executions */
   durationHistogram: Record<string, number>;
   /** time of the latest result folded in (derived from the log, so a rebuild reproduces it) */
@@ -65,6 +73,10 @@ export const emptyMetrics = (r: StepResult, period: Period): MetricsRow => ({
   pushSent: 0,
   webhooksSent: 0,
   suppressedMessages: 0,
+  backfilledExecutions: 0,
+  backfilledSuccessful: 0,
+  backfilledFailed: 0,
+  backfilledMessages: 0,
   durationHistogram: {},
   updatedAt: r.at,
 });
@@ -78,10 +90,13 @@ export const affectsMetrics = (r: StepResult): boolean =>
 /** The later of two ISO times (string comparison when both are canonical UTC, which is the usual case). */
 export const laterIso = (a: string, b: string): string => ((isUtcIso(a) && isUtcIso(b) ? a > b : Date.parse(a) > Date.parse(b)) ? a : b);
 
-/** Folds one step result into a period row (pure). */
-export const applyToMetrics = (m: MetricsRow, r: StepResult): MetricsRow => {
+/**
+ * Folds one step result into a period row (pure). `backfilled`: the result's execution was started by
+ * a replay (the projector knows it from the execution's `execution_started`, kept in its log row).
+ */
+export const applyToMetrics = (m: MetricsRow, r: StepResult, backfilled = false): MetricsRow => {
   const next = { ...m, durationHistogram: { ...m.durationHistogram } };
-  foldIntoMetrics(next, r);
+  foldIntoMetrics(next, r, backfilled);
   return next;
 };
 
@@ -89,7 +104,7 @@ export const applyToMetrics = (m: MetricsRow, r: StepResult): MetricsRow => {
  * Folds one step result into `next` IN PLACE: for a batch that owns its row objects (read from the
  * database for this batch) and would otherwise copy them once per result.
  */
-export const foldIntoMetrics = (next: MetricsRow, r: StepResult): MetricsRow => {
+export const foldIntoMetrics = (next: MetricsRow, r: StepResult, backfilled = false): MetricsRow => {
   next.updatedAt = laterIso(r.at, next.updatedAt);
   switch (r.kind) {
     case 'execution_completed':
@@ -97,6 +112,11 @@ export const foldIntoMetrics = (next: MetricsRow, r: StepResult): MetricsRow => 
       next.totalExecutions++;
       if (r.kind === 'execution_completed') next.successfulExecutions++;
       else next.failedExecutions++;
+      if (backfilled) {
+        next.backfilledExecutions++;
+        if (r.kind === 'execution_completed') next.backfilledSuccessful++;
+        else next.backfilledFailed++;
+      }
       const ms = Math.round(r.durationMs);
       next.totalExecutionTimeMs += ms;
       const b = bucketOf(ms);
@@ -110,6 +130,8 @@ export const foldIntoMetrics = (next: MetricsRow, r: StepResult): MetricsRow => 
         else if (r.channel === 'sms') next.smsSent++;
         else if (r.channel === 'push') next.pushSent++;
         else if (r.channel === 'webhook') next.webhooksSent++;
+        else return next;
+        if (backfilled) next.backfilledMessages++;
       }
       return next;
     case 'execution_started':

@@ -23,9 +23,9 @@ export interface BatchOutcome {
   applied: number;
   /** results skipped: below the stored offset, or already folded into their execution (duplicates) */
   skipped: number;
-  /** executions that reached a status in this batch */
-  statuses: Map<ExecutionStatus, number>;
-  /** `channel|outcome` → deliveries (outcome: delivered, suppressed, deduplicated, failed, retrying) */
+  /** `status|lane` → executions that reached a status in this batch (lane: live, or replay for a backfilled execution) */
+  statuses: Map<`${ExecutionStatus}|${Lane}`, number>;
+  /** `channel|outcome|lane` → deliveries (outcome: delivered, suppressed, deduplicated, failed, retrying) */
   deliveries: Map<string, number>;
   /**
    * Set when the consumer is ahead of the stored position (its Kafka offset outran PostgreSQL, e.g.
@@ -43,6 +43,10 @@ interface CounterDelta {
 }
 
 const PERIODS: Period[] = ['hour', 'day'];
+
+/** Where an execution came from, as the executor's `fixlify_executions_total{lane}` names it. */
+export type Lane = 'live' | 'replay';
+export const laneOf = (log: Pick<ExecutionLogRow, 'replayId'>): Lane => (log.replayId == null ? 'live' : 'replay');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pg row, read column by column
 const rowFromDb = (r: Record<string, any>): ExecutionLogRow => ({
@@ -81,6 +85,10 @@ const metricsFromDb = (r: Record<string, any>): MetricsRow => ({
   pushSent: r.push_sent,
   webhooksSent: r.webhooks_sent,
   suppressedMessages: r.suppressed_messages,
+  backfilledExecutions: r.backfilled_executions,
+  backfilledSuccessful: r.backfilled_successful_executions,
+  backfilledFailed: r.backfilled_failed_executions,
+  backfilledMessages: r.backfilled_messages,
   durationHistogram: r.duration_histogram,
   updatedAt: r.updated_at.toISOString(),
 });
@@ -158,9 +166,10 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
     }
     changedLogs.add(r.executionId);
     applied.push(r);
-    if (log.status !== status) bump(outcome.statuses, log.status);
+    const lane = laneOf(log);
+    if (log.status !== status) bump(outcome.statuses, `${log.status}|${lane}`);
     const d = deliveryOf(r);
-    if (d) bump(outcome.deliveries, `${d.channel}|${d.outcome}`);
+    if (d) bump(outcome.deliveries, `${d.channel}|${d.outcome}|${lane}`);
     if (r.kind === 'execution_started') {
       const c = counter(r);
       c.executions++;
@@ -213,12 +222,16 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
       metrics.set(metricsKey(m.workflowId, m.period, m.periodStart), m);
     }
   }
-  for (const { r, keys } of counted)
+  for (const { r, keys } of counted) {
+    // an execution's results share its partition, its started result first: its log row (read or
+    // folded in this batch) knows whether a replay started it
+    const backfilled = laneOf(logs.get(r.executionId)!) === 'replay';
     keys.forEach((k, i) => {
       let m = metrics.get(k);
       if (!m) metrics.set(k, (m = emptyMetrics(r, PERIODS[i]!)));
-      foldIntoMetrics(m, r);
+      foldIntoMetrics(m, r, backfilled);
     });
+  }
   const changedMetrics = metricKeys.keys();
 
   const ms = [...changedMetrics].map((k) => {
@@ -229,17 +242,22 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
     await db.query(
       `INSERT INTO ${T.metrics} AS m (workflow_id, organization_id, period, period_start, total_executions, successful_executions,
          failed_executions, total_execution_time_ms, avg_execution_time_ms, p95_execution_time_ms, emails_sent, sms_sent, push_sent,
-         webhooks_sent, suppressed_messages, duration_histogram, updated_at)
+         webhooks_sent, suppressed_messages, backfilled_executions, backfilled_successful_executions, backfilled_failed_executions,
+         backfilled_messages, duration_histogram, updated_at)
        SELECT "workflowId", "organizationId", period, "periodStart", "totalExecutions", "successfulExecutions", "failedExecutions",
-         "totalExecutionTimeMs", avg, p95, "emailsSent", "smsSent", "pushSent", "webhooksSent", "suppressedMessages", "durationHistogram", "updatedAt"
+         "totalExecutionTimeMs", avg, p95, "emailsSent", "smsSent", "pushSent", "webhooksSent", "suppressedMessages", "backfilledExecutions",
+         "backfilledSuccessful", "backfilledFailed", "backfilledMessages", "durationHistogram", "updatedAt"
        FROM json_to_recordset($1::json) AS x("workflowId" uuid, "organizationId" uuid, period text, "periodStart" timestamptz,
          "totalExecutions" int, "successfulExecutions" int, "failedExecutions" int, "totalExecutionTimeMs" bigint, avg int, p95 int,
-         "emailsSent" int, "smsSent" int, "pushSent" int, "webhooksSent" int, "suppressedMessages" int, "durationHistogram" jsonb, "updatedAt" timestamptz)
+         "emailsSent" int, "smsSent" int, "pushSent" int, "webhooksSent" int, "suppressedMessages" int, "backfilledExecutions" int,
+         "backfilledSuccessful" int, "backfilledFailed" int, "backfilledMessages" int, "durationHistogram" jsonb, "updatedAt" timestamptz)
        ON CONFLICT (workflow_id, period, period_start) DO UPDATE SET total_executions = EXCLUDED.total_executions,
          successful_executions = EXCLUDED.successful_executions, failed_executions = EXCLUDED.failed_executions,
          total_execution_time_ms = EXCLUDED.total_execution_time_ms, avg_execution_time_ms = EXCLUDED.avg_execution_time_ms,
          p95_execution_time_ms = EXCLUDED.p95_execution_time_ms, emails_sent = EXCLUDED.emails_sent, sms_sent = EXCLUDED.sms_sent,
          push_sent = EXCLUDED.push_sent, webhooks_sent = EXCLUDED.webhooks_sent, suppressed_messages = EXCLUDED.suppressed_messages,
+         backfilled_executions = EXCLUDED.backfilled_executions, backfilled_successful_executions = EXCLUDED.backfilled_successful_executions,
+         backfilled_failed_executions = EXCLUDED.backfilled_failed_executions, backfilled_messages = EXCLUDED.backfilled_messages,
          duration_histogram = EXCLUDED.duration_histogram, updated_at = EXCLUDED.updated_at`,
       [JSON.stringify(ms)],
     );

@@ -225,10 +225,13 @@ export const startProjector = async (o: ProjectorOptions): Promise<Projector> =>
       progress.consumed += batch.messages.length;
       progress.applied += outcome.applied;
       progress.batches++;
-      for (const [status, n] of outcome.statuses) executionsByStatus.inc({ status }, n);
+      for (const [k, n] of outcome.statuses) {
+        const [status, lane] = k.split('|');
+        executionsByStatus.inc({ status, lane }, n);
+      }
       for (const [k, n] of outcome.deliveries) {
-        const [channel, result] = k.split('|');
-        deliveries.inc({ channel, outcome: result }, n);
+        const [channel, result, lane] = k.split('|');
+        deliveries.inc({ channel, outcome: result, lane }, n);
       }
       obs.committed();
       // Kafka's offsets are only a hint for restarts (the offsets table is the truth): a failed commit is harmless

@@ -105,6 +105,15 @@ describe('projection: crash, restart and rebuild', () => {
     expect(report.executionLogs).toBe(expected.logs.length);
     expect(afterCrash).toEqual(expected);
     expect(fromRebuild).toEqual(afterCrash);
+    // backfilled executions are counted apart, beside the totals, and a rebuild reproduces them
+    const hourly = afterCrash.metrics.filter((m) => m.period === 'hour');
+    const sum = (col: string): number => hourly.reduce((n, m) => n + Number(m[col]), 0);
+    const finishedBackfills = afterCrash.logs.filter((l) => l.replay_id !== null && (l.status === 'completed' || l.status === 'failed'));
+    expect(finishedBackfills.length).toBeGreaterThan(0);
+    expect(sum('backfilled_executions')).toBe(finishedBackfills.length);
+    expect(sum('backfilled_failed_executions')).toBe(finishedBackfills.filter((l) => l.status === 'failed').length);
+    expect(sum('backfilled_executions')).toBeLessThan(sum('total_executions'));
+    expect(sum('backfilled_messages')).toBeGreaterThan(0);
   });
 
   it('an in-place rebuild while the live projector runs pauses it, and both end identical to the log', async () => {

@@ -57,7 +57,7 @@ export const expectedProjection = (results: StepResult[]): ProjectionSnapshot =>
       for (const p of ['hour', 'day'] as Period[]) {
         const k = metricsKey(r.workflowId, p, periodStart(r.at, p));
         const m = metrics.get(k) ?? emptyMetrics(r, p);
-        foldIntoMetrics(m, r);
+        foldIntoMetrics(m, r, after.replayId !== null);
         metrics.set(k, m);
       }
     if (r.kind === 'execution_started' || r.kind === 'execution_completed' || r.kind === 'execution_failed') {
@@ -125,6 +125,10 @@ export const expectedProjection = (results: StepResult[]): ProjectionSnapshot =>
           push_sent: m.pushSent,
           webhooks_sent: m.webhooksSent,
           suppressed_messages: m.suppressedMessages,
+          backfilled_executions: m.backfilledExecutions,
+          backfilled_successful_executions: m.backfilledSuccessful,
+          backfilled_failed_executions: m.backfilledFailed,
+          backfilled_messages: m.backfilledMessages,
           duration_histogram: m.durationHistogram,
           updated_at: t(m.updatedAt),
         },

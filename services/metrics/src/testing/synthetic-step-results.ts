@@ -31,7 +31,7 @@ const CHANNELS = [
  * The step results of `executions` executions, in the order the executor emits them per execution
  * (seq 0, 1, …), executions interleaved the way concurrent runs interleave on the topic. Covers
  * every result kind: retries, give-ups, delays, suppressed messages, cancellations, executions
- * still waiting.
+ * still waiting; a third of them backfilled (started by a replay).
  */
 export function* syntheticStepResults(o: SyntheticOptions): Generator<StepResult> {
   // a few executions in flight at once, so one partition interleaves them
@@ -58,6 +58,8 @@ export function* syntheticStepResults(o: SyntheticOptions): Generator<StepResult
       triggerData: { eventId: seededUuid(`${o.seed}|ev|${i}`), entityType: 'job', entityId: `job-${i}`, title: `Job ${i}` },
       eventId: seededUuid(`${o.seed}|ev|${i}`),
       triggeredAt: startedAt,
+      // every third execution was started by one of two replays (backfills), counted apart in the metrics
+      ...(i % 3 === 1 ? { replayId: seededUuid(`${o.seed}|replay|${i % 2}`) } : {}),
     };
     yield {
       ...base(),
