@@ -1,9 +1,9 @@
-import { createHash, randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
 import * as C from '@fixlify/contracts';
 import { TOPICS, TRIGGER_TYPES } from '@fixlify/contracts';
-import { createOrganization, jsonWhere, readTopic, startService, testKafka, testPool, waitFor, type ServiceProcess } from '@fixlify/testing';
+import { createOrganization, jsonWhere, readTopic, startService, testKafka, testPool, waitFor, type ServiceProcess, createApiKey } from '@fixlify/testing';
 
 type Role = 'owner' | 'editor' | 'viewer';
 interface Reply {
@@ -11,20 +11,6 @@ interface Reply {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are checked field by field
   body: any;
 }
-
-/** An API key for an organization, written as the API stores it (SHA-256 of the key). */
-const apiKey = async (pool: Pool, org: string, role: Role): Promise<string> => {
-  const prefix = randomBytes(6).toString('hex').slice(0, 8);
-  const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
-  await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, $2, $3, $4, $5)`, [
-    org,
-    `test ${role}`,
-    prefix,
-    createHash('sha256').update(key).digest('hex'),
-    role,
-  ]);
-  return key;
-};
 
 const VALID_DEFINITION = {
   nodes: [
@@ -76,8 +62,8 @@ describe('API: tenant isolation, validation, roles, templates', () => {
     orgA = await createOrganization(pool, { name: 'Alpha Plumbing' });
     orgB = await createOrganization(pool, { name: 'Beta Electric' });
     for (const role of ['owner', 'editor', 'viewer'] as const) {
-      keys.A[role] = await apiKey(pool, orgA, role);
-      keys.B[role] = await apiKey(pool, orgB, role);
+      keys.A[role] = await createApiKey(pool, orgA, role);
+      keys.B[role] = await createApiKey(pool, orgB, role);
     }
     const created = await call(keys.A.editor, 'POST', '/api/workflows', { name: 'Alpha secret workflow', definition: VALID_DEFINITION });
     expect(created.status).toBe(201);

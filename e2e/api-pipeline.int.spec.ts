@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
 import {
@@ -29,19 +28,8 @@ import {
   type TelnyxStandin,
   type WebhookReceiver,
   allowLoopback,
+  createApiKey,
 } from '@fixlify/testing';
-
-const apiKey = async (pool: Pool, org: string, role: 'owner' | 'editor' | 'viewer'): Promise<string> => {
-  const prefix = randomBytes(6).toString('hex').slice(0, 8);
-  const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
-  await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, 'test', $2, $3, $4)`, [
-    org,
-    prefix,
-    createHash('sha256').update(key).digest('hex'),
-    role,
-  ]);
-  return key;
-};
 
 interface LiveEvent {
   kind: string;
@@ -135,8 +123,8 @@ describe('API on the pipeline: publish, live feed, manual trigger, retry, cancel
     base = `http://127.0.0.1:${services.find((s) => s.name === 'api')!.port}`;
     orgA = await createOrganization(pool, { name: 'Pipeline Alpha' });
     orgB = await createOrganization(pool, { name: 'Pipeline Beta' });
-    A = await apiKey(pool, orgA, 'editor');
-    B = await apiKey(pool, orgB, 'editor');
+    A = await createApiKey(pool, orgA, 'editor');
+    B = await createApiKey(pool, orgB, 'editor');
   });
 
   afterAll(async () => {

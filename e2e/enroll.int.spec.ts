@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
 import { ReplayList, ReplayView, StepResult, TOPICS, executionId } from '@fixlify/contracts';
 import { createReplay, getReplay, type ReplayJob } from '@fixlify/db';
 import {
-  REPO_ROOT,
   allowLoopback,
   createActiveWorkflow,
   createOrganization,
@@ -20,29 +17,11 @@ import {
   type ServiceProcess,
   type TopicTail,
   type WebhookReceiver,
+  createApiKey,
+  runCli,
 } from '@fixlify/testing';
 
 const DAY = 86_400_000;
-
-const apiKey = async (pool: Pool, org: string): Promise<string> => {
-  const prefix = randomBytes(6).toString('hex').slice(0, 8);
-  const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
-  await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, 'test', $2, $3, 'editor')`, [
-    org,
-    prefix,
-    createHash('sha256').update(key).digest('hex'),
-  ]);
-  return key;
-};
-
-const cli = (args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'fixlify.js'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-  });
 
 /**
  * Enrolling existing records on the real stack: the replay service reads the business tables, the
@@ -297,9 +276,9 @@ describe('enroll existing records', () => {
 
   it('the API and the CLI: a dry run through both; triggers without records and switched-off workflows are refused', async () => {
     const api = `http://127.0.0.1:${services.find((s) => s.name === 'api')!.port}`;
-    const key = await apiKey(pool, org);
+    const key = await createApiKey(pool, org);
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const run = await cli(['enroll', completed.workflowId], { FIXLIFY_API_URL: api, FIXLIFY_API_KEY: key });
+    const run = await runCli(['enroll', completed.workflowId], { FIXLIFY_API_URL: api, FIXLIFY_API_KEY: key });
     expect(run.out).toContain('dry run');
     expect(run.code).toBe(0);
     const id = /enrollment ([0-9a-f-]{36})/.exec(run.out)![1]!;
@@ -326,7 +305,7 @@ describe('enroll existing records', () => {
     expect(off.status).toBe(409);
     const dry = await fetch(`${api}/api/workflows/${reminders.workflowId}/enrollments`, { method: 'POST', headers: auth, body: '{"dryRun":true}' });
     expect(dry.status).toBe(202);
-    const bad = await cli(['enroll'], { FIXLIFY_API_URL: api, FIXLIFY_API_KEY: key });
+    const bad = await runCli(['enroll'], { FIXLIFY_API_URL: api, FIXLIFY_API_KEY: key });
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('the workflow is required');
   });

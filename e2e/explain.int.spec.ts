@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { Explanation, ReplayView } from '@fixlify/contracts';
 import {
-  REPO_ROOT,
   allowLoopback,
   createActiveWorkflow,
   createClient,
@@ -16,27 +12,9 @@ import {
   waitFor,
   type ServiceProcess,
   type WebhookReceiver,
+  createApiKey,
+  runCli,
 } from '@fixlify/testing';
-
-const apiKey = async (pool: Pool, org: string): Promise<string> => {
-  const prefix = randomBytes(6).toString('hex').slice(0, 8);
-  const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
-  await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, 'test', $2, $3, 'editor')`, [
-    org,
-    prefix,
-    createHash('sha256').update(key).digest('hex'),
-  ]);
-  return key;
-};
-
-const cli = (args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'fixlify.js'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-  });
 
 /**
  * "Why did or didn't this fire?" and the replay CLI, on the whole pipeline: a job the filter rejects
@@ -73,7 +51,7 @@ describe('why did or didn’t this fire, and the replay CLI', () => {
 
   it('explains a start and a filter that failed, from the log; the CLI dry run finds what already ran', async () => {
     org = await createOrganization(pool, { name: 'Explain Heating' });
-    key = await apiKey(pool, org);
+    key = await createApiKey(pool, org);
     await setWebhookSigningSecret(pool, org, 'explain-webhook-signing-secret-01');
     const client = await createClient(pool, org, { name: 'Ada' });
     const wf = await createActiveWorkflow(
@@ -147,14 +125,14 @@ describe('why did or didn’t this fire, and the replay CLI', () => {
     expect(exec.rows.map((r) => r.id)).toEqual([verdict.executionId]);
 
     // another organization's key cannot ask about this record
-    const otherKey = await apiKey(pool, await createOrganization(pool, { name: 'Explain Stranger' }));
+    const otherKey = await createApiKey(pool, await createOrganization(pool, { name: 'Explain Stranger' }));
     const foreign = await fetch(`${api}/api/explain?${new URLSearchParams({ entityType: 'job', entityId: boiler, from: started.toISOString() }).toString()}`, {
       headers: { authorization: `Bearer ${otherKey}` },
     });
     expect(foreign.status).toBe(404);
 
     // the CLI: a dry run of the last hour through the API and the replay service
-    const run = await cli(['replay', '--workflow', wf.workflowId, '--from', started.toISOString()], { FIXLIFY_API_URL: api, FIXLIFY_API_KEY: key });
+    const run = await runCli(['replay', '--workflow', wf.workflowId, '--from', started.toISOString()], { FIXLIFY_API_URL: api, FIXLIFY_API_KEY: key });
     expect(run.out).toContain('dry run');
     expect(run.code).toBe(0);
     const id = /replay ([0-9a-f-]{36})/.exec(run.out)![1]!;
@@ -166,7 +144,7 @@ describe('why did or didn’t this fire, and the replay CLI', () => {
     });
     expect(run.out).toMatch(/skipped: already executed\s*│?\s*1/);
     // a usage error is named, with exit code 2
-    const bad = await cli(['replay', '--workflow', wf.workflowId], { FIXLIFY_API_URL: api, FIXLIFY_API_KEY: key });
+    const bad = await runCli(['replay', '--workflow', wf.workflowId], { FIXLIFY_API_URL: api, FIXLIFY_API_KEY: key });
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('--from <time> is required');
   });

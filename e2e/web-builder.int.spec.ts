@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
@@ -22,6 +22,9 @@ import {
 } from '@fixlify/testing';
 
 jest.setTimeout(600_000);
+// one scenario in order (each test builds on what the one before left): a test retried after the later ones
+// ran would find their state (another Telnyx account, more workflows) and fail for that instead of its own cause
+jest.retryTimes(0);
 
 const WEB = join(REPO_ROOT, 'apps', 'web');
 const SHOTS = join(REPO_ROOT, 'artifacts', 'screenshots');
@@ -147,6 +150,19 @@ describe('web app in a real browser', () => {
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
   };
 
+  /** When the execution does not complete: what PostgreSQL and the services' logs say about it. */
+  const whereItStands = async (workflowId: string): Promise<string> => {
+    const q = async (sql: string) => JSON.stringify((await pool.query(sql, [workflowId])).rows);
+    const tail = (s: ServiceProcess) => readFileSync(s.logFile, 'utf8').split('\n').slice(-15).join('\n');
+    return [
+      `executions: ${await q('SELECT id, state, progress, updated_at FROM automation_executions WHERE workflow_id = $1')}`,
+      `timers: ${await q('SELECT t.* FROM automation_timers t JOIN automation_executions e ON e.id = t.execution_id WHERE e.workflow_id = $1')}`,
+      `logs: ${await q('SELECT id, status, error_message, actions_executed FROM automation_execution_logs WHERE workflow_id = $1')}`,
+      `telnyx received: ${JSON.stringify(telnyx.received)}`,
+      ...services.filter((s) => s.name === 'executor' || s.name === 'api').map((s) => `${s.name} log:\n${tail(s)}`),
+    ].join('\n');
+  };
+
   it('builds, publishes and watches a workflow run live, then finds the SMS in the outbox', async () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -223,7 +239,12 @@ describe('web app in a real browser', () => {
     ]);
     const row = page.locator(`[data-execution-row][data-workflow="${workflowId}"]`);
     await row.waitFor({ timeout: 90_000 });
-    await page.locator(`[data-execution-row][data-workflow="${workflowId}"][data-status="completed"]`).waitFor({ timeout: 90_000 });
+    await page
+      .locator(`[data-execution-row][data-workflow="${workflowId}"][data-status="completed"]`)
+      .waitFor({ timeout: 90_000 })
+      .catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${await whereItStands(workflowId)}`);
+      });
     expect(await page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     await row.getByRole('button').first().click();
     const detail = page.locator('.exec-detail');
@@ -273,9 +294,10 @@ describe('web app in a real browser', () => {
 
   it('previews the draft on the last 7 days of real events from the builder: what would start and what would be sent, nothing sent', async () => {
     await signIn();
-    const wf = await pool.query<{ id: string; current_version: number }>(`SELECT id, current_version FROM automation_workflows WHERE organization_id = $1`, [
-      org,
-    ]);
+    const wf = await pool.query<{ id: string; current_version: number }>(
+      `SELECT id, current_version FROM automation_workflows WHERE organization_id = $1 AND name = 'Job done thank-you (browser)'`,
+      [org],
+    );
     expect(wf.rows).toHaveLength(1);
     const sentBefore = telnyx.received.length;
     await page.goto(`${base}/workflows/${wf.rows[0]!.id}`);

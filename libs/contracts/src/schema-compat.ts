@@ -39,6 +39,9 @@ const typesOf = (s: Schema): Set<string> | null => {
   return null;
 };
 
+/** The types a schema admits, as one comparable string. */
+const typeKey = (s: Schema): string => [...(typesOf(s) ?? ['any'])].sort().join('|');
+
 /**
  * The property that tells a union's branches apart (`kind`, `type`, `mode`, …): one every branch
  * has as a constant string. Null when the alternatives are not such a union (nullable, string | number).
@@ -99,9 +102,7 @@ const compare = (path: string, released: unknown, current: unknown, out: string[
   }
   const rt = typesOf(released);
   const ct = typesOf(current);
-  if (rt && (!ct || ![...rt].every((t) => ct.has(t)))) {
-    if (ct) out.push(`${path}: type changed from ${[...rt].join('|')} to ${[...ct].join('|')}`);
-  }
+  if (rt && ct && ![...rt].every((t) => ct.has(t))) out.push(`${path}: type changed from ${[...rt].join('|')} to ${[...ct].join('|')}`);
   if (released.const !== undefined && current.const !== released.const && !(Array.isArray(current.enum) && current.enum.includes(released.const)))
     out.push(`${path}: value changed from ${JSON.stringify(released.const)} to ${JSON.stringify(current.const)}`);
   if (Array.isArray(released.enum)) {
@@ -124,14 +125,11 @@ const compare = (path: string, released: unknown, current: unknown, out: string[
   if (released.additionalProperties !== false && current.additionalProperties === false && !rp) out.push(`${path}: closed to other fields`);
   if (isObj(released.additionalProperties)) compare(`${path}.*`, released.additionalProperties, current.additionalProperties, out);
   if (isObj(released.items)) compare(`${path}[]`, released.items, current.items, out);
-  // unions of types (nullable, string | number): each released alternative must still be accepted
+  // unions of types (nullable, string | number): each released alternative is compared with the current one of the same types
   if (Array.isArray(rAlts) && Array.isArray(cAlts))
     rAlts.forEach((a, i) => {
-      const match = (cAlts as unknown[]).find(
-        (c) => isObj(c) && isObj(a) && JSON.stringify(typesOf(c) ? [...typesOf(c)!] : null) === JSON.stringify(typesOf(a) ? [...typesOf(a)!] : null),
-      );
+      const match = isObj(a) ? (cAlts as unknown[]).find((c) => isObj(c) && typeKey(c) === typeKey(a)) : undefined;
       if (match) compare(`${path}|${i}`, a, match, out);
-      else if (!ct || !rt) out.push(`${path}: alternative ${i} removed`);
     });
 };
 

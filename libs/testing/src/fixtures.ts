@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { Pool } from 'pg';
 import { randomUUID as uuid } from 'node:crypto';
@@ -150,4 +150,23 @@ export const allowLoopback = (...targets: ({ port: number } | number)[]): string
 export const setWebhookSigningSecret = async (pool: Pool, organizationId: string, secret: string): Promise<void> => {
   const sealed = sealCredential(organizationId, { provider: 'webhook', secret, settings: {} }, credentialsKey({}));
   await rotateWebhookSecret(pool, { organizationId, secretCiphertext: sealed.secretCiphertext, previousValidUntil: null });
+};
+
+/** An API key of an organization (`fx_…`), stored as the API stores it (SHA-256 of the key). */
+export const createApiKey = async (
+  pool: Pool,
+  organizationId: string,
+  role: 'owner' | 'editor' | 'viewer' = 'editor',
+  name = `test ${role}`,
+): Promise<string> => {
+  const prefix = randomBytes(6).toString('hex').slice(0, 8);
+  const key = `fx_${prefix}_${randomBytes(32).toString('base64url')}`;
+  await pool.query(`INSERT INTO api_keys (organization_id, name, prefix, key_hash, role) VALUES ($1, $2, $3, $4, $5)`, [
+    organizationId,
+    name,
+    prefix,
+    createHash('sha256').update(key).digest('hex'),
+    role,
+  ]);
+  return key;
 };

@@ -164,3 +164,13 @@ export const waitFor = async <T>(
     `timed out after ${timeoutMs} ms waiting for ${what}${progress ? ` (${progress()})` : ''}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`,
   );
 };
+
+/** Runs the CLI (`bin/fixlify.js`) as a newcomer would, with extra environment; resolves with its exit code and all it printed. */
+export const runCli = (args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'fixlify.js'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });

@@ -5,6 +5,7 @@ import {
   type ReplayFilters,
   type StartCommand,
   type StartOrigin,
+  addReplayCounts,
   emptyReplayCounts,
 } from '@fixlify/contracts';
 import { decideStart, evaluateCondition, eventScope } from '@fixlify/workflow';
@@ -34,23 +35,39 @@ export interface ScannedMessage {
  */
 export const isOfOrganization = (key: string | null, organizationId: string): boolean => key !== null && key.startsWith(`${organizationId}:`);
 
+/** The organization's events of a chunk within the replay's range, parsed once; what could not be read is counted. */
+export interface ReadChunk {
+  events: DomainEvent[];
+  counts: ReplayCounts;
+}
+
 /**
- * A chunk of the events topic → the starts the replay would make and the counts of why the rest
- * did not match. The workflow's own rule first (decideStart: the live matcher's), then the replay's
- * filters. Dedupe against what already ran is the caller's (it needs the database).
+ * A chunk of the events topic → the organization's events in the range. Parsing is most of a scan's
+ * cost: a chunk is read once, then decided for every workflow it is run through (decideEvents).
  */
-export const decideChunk = (messages: readonly ScannedMessage[], s: ChunkScope): { starts: StartCommand[]; counts: ReplayCounts } => {
+export const readChunk = (messages: readonly ScannedMessage[], s: Pick<ChunkScope, 'organizationId' | 'range'>): ReadChunk => {
   const counts = emptyReplayCounts();
-  const starts: StartCommand[] = [];
-  const entityIds = s.filters.entityIds ? new Set(s.filters.entityIds) : null;
+  const events: DomainEvent[] = [];
   for (const m of messages) {
     if (!isOfOrganization(m.key, s.organizationId) || m.timestamp < s.range.from || m.timestamp >= s.range.to) continue;
     counts.scanned++;
     const ev = parse(m.value);
-    if (!ev || ev.organizationId !== s.organizationId) {
-      counts.unreadable++;
-      continue;
-    }
+    if (!ev || ev.organizationId !== s.organizationId) counts.unreadable++;
+    else events.push(ev);
+  }
+  return { events, counts };
+};
+
+/**
+ * A chunk's events → the starts the replay would make and the counts of why the rest did not match.
+ * The workflow's own rule first (decideStart: the live matcher's), then the replay's filters. Dedupe
+ * against what already ran is the caller's (it needs the database). The counts start from the read's.
+ */
+export const decideEvents = (read: ReadChunk, s: ChunkScope): { starts: StartCommand[]; counts: ReplayCounts } => {
+  const counts = addReplayCounts(emptyReplayCounts(), read.counts);
+  const starts: StartCommand[] = [];
+  const entityIds = s.filters.entityIds ? new Set(s.filters.entityIds) : null;
+  for (const ev of read.events) {
     const d = decideStart(s.workflow, ev, { maxDepth: s.maxDepth, now: s.now, origin: s.origin });
     let reason: keyof ReplayCounts['notMatched'] | null = d.kind === 'skip' ? d.reason : null;
     if (!reason && s.filters.triggerTypes && !s.filters.triggerTypes.includes(ev.type)) reason = 'trigger_type_filter';
@@ -66,6 +83,10 @@ export const decideChunk = (messages: readonly ScannedMessage[], s: ChunkScope):
   }
   return { starts, counts };
 };
+
+/** A chunk of the events topic → the starts and counts of one workflow (readChunk, then decideEvents). */
+export const decideChunk = (messages: readonly ScannedMessage[], s: ChunkScope): { starts: StartCommand[]; counts: ReplayCounts } =>
+  decideEvents(readChunk(messages, s), s);
 
 const parse = (value: string | null): DomainEvent | null => {
   if (value === null) return null;

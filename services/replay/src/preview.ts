@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { PreviewReport, PreviewTotals, StartCommand } from '@fixlify/contracts';
-import { loadContexts } from '@fixlify/db';
+import { loadContexts, type ExecutionContext } from '@fixlify/db';
 import { addToPreview, foldSimulation, simulateExecution, suppressionReason, type SimulatedExecution, type SimulationReads } from '@fixlify/engine';
 
 /** Simulations of one chunk run this many at a time (each waits on a few read-only queries). */
@@ -19,20 +19,31 @@ export const simulationReads = (pool: Pool): SimulationReads => ({
 });
 
 /**
- * Runs a chunk's starts through the engine with simulated actions, from now, each with the context
- * the executor would load for it (the records as they are now: a real run started now sees the same).
- * Results come back in the order of `starts`, so samples do not depend on timing.
+ * The context the executor would load for each start's event (the records as they are now: a real
+ * run started now sees the same), in one round trip for every start of a chunk — the previewed
+ * workflow's and the compared version's share their events.
  */
-export const simulateStarts = async (pool: Pool, reads: SimulationReads, starts: readonly StartCommand[], now: Date): Promise<SimulatedExecution[]> => {
-  if (starts.length === 0) return [];
-  const contexts = await loadContexts(
-    pool,
-    starts.map((s) => s.event),
-  );
+export const loadStartContexts = async (pool: Pool, starts: readonly StartCommand[]): Promise<Map<string, ExecutionContext>> => {
+  const events = [...new Map(starts.map((s) => [s.event.eventId, s.event])).values()];
+  if (events.length === 0) return new Map();
+  const contexts = await loadContexts(pool, events);
+  return new Map(events.map((e, i) => [e.eventId, contexts[i]!]));
+};
+
+/**
+ * Runs a chunk's starts through the engine with simulated actions, from now. Results come back in
+ * the order of `starts`, so samples do not depend on timing.
+ */
+export const simulateStarts = async (
+  reads: SimulationReads,
+  starts: readonly StartCommand[],
+  contexts: ReadonlyMap<string, ExecutionContext>,
+  now: Date,
+): Promise<SimulatedExecution[]> => {
   const out: SimulatedExecution[] = new Array(starts.length);
   for (let i = 0; i < starts.length; i += SIMULATION_CONCURRENCY) {
     const slice = starts.slice(i, i + SIMULATION_CONCURRENCY);
-    const sims = await Promise.all(slice.map((s, j) => simulateExecution(s, contexts[i + j]!, reads, now)));
+    const sims = await Promise.all(slice.map((s) => simulateExecution(s, contexts.get(s.event.eventId)!, reads, now)));
     sims.forEach((sim, j) => (out[i + j] = sim));
   }
   return out;

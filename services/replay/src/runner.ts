@@ -26,11 +26,12 @@ import {
   type ReplayJob,
 } from '@fixlify/db';
 import { NO_SELF_RESTART, type Logger, type ResilientProducer } from '@fixlify/kafka';
-import { applyDedupe, decideChunk, type ChunkScope, type ScannedMessage } from './chunk';
+import { applyDedupe, decideEvents, readChunk, type ChunkScope, type ScannedMessage } from './chunk';
 import { buildPlan, planDone, RangeOutsideRetention } from './plan';
+import { LeaseLost, publishStarts } from './lane';
 import { Pacer } from './pacer';
 import { workEnrollment } from './enroll/run-enrollment';
-import { addChunkToPreview, addChunkToTotals, simulateStarts } from './preview';
+import { addChunkToPreview, addChunkToTotals, loadStartContexts, simulateStarts } from './preview';
 
 export interface RunnerDeps {
   pool: Pool;
@@ -211,7 +212,9 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
   // a dry run holds its job to the end: its dedupe memory lives in this process
   const sliceMs = job.mode === 'dry_run' ? Number.POSITIVE_INFINITY : d.sliceMs;
   const outcome = await scan(d, job, plan, chunkSize, sliceMs, isLost, async (partition, messages, nextOffset) => {
-    const decided = decideChunk(messages, { ...scope, now: d.now() });
+    // parsed once, decided for the workflow and (a comparison) the other version
+    const read = readChunk(messages, scope);
+    const decided = decideEvents(read, { ...scope, now: d.now() });
     const chunkCounts = decided.counts;
     const moved: ReplayPlan = { ...plan, partitions: plan.partitions.map((p) => (p.partition === partition ? { ...p, next: nextOffset } : p)) };
     let requested: 'pause' | 'abort' | null | 'lost';
@@ -224,7 +227,7 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
         );
         const fresh = applyDedupe(decided.starts, chunkCounts, known);
         await pacer.take(fresh.length);
-        await publish(d, fresh);
+        await publishStarts(d, fresh);
         const saved = await saveReplayProgress(db, {
           id: job.id,
           owner: d.owner,
@@ -249,17 +252,20 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
       // existing executions are not subtracted: the comparison is of what each version does with them)
       const now = d.now();
       const next = structuredClone(report ?? emptyPreviewReport(null));
-      addChunkToPreview(next, fresh, await simulateStarts(d.pool, d.reads, fresh, now));
       let compareFresh: StartCommand[] = [];
       if (compared && next.compare) {
-        const other = decideChunk(messages, { ...scope, workflow: compared, now });
+        const other = decideEvents(read, { ...scope, workflow: compared, now });
         compareFresh = applyDedupe(other.starts, emptyReplayCounts(), {
           alreadyExecuted: new Set(),
           alreadyReplayed: new Set(),
           alreadyEnrolled: mem.compareEnrolled,
         });
+      }
+      const contexts = await loadStartContexts(d.pool, [...fresh, ...compareFresh]);
+      addChunkToPreview(next, fresh, await simulateStarts(d.reads, fresh, contexts, now));
+      if (next.compare) {
         next.compare.started += compareFresh.length;
-        addChunkToTotals(next.compare.totals, await simulateStarts(d.pool, d.reads, compareFresh, now));
+        addChunkToTotals(next.compare.totals, await simulateStarts(d.reads, compareFresh, contexts, now));
       }
       const saved = await saveReplayProgress(d.pool, {
         id: job.id,
@@ -304,8 +310,6 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
   }
 };
 
-class LeaseLost extends Error {}
-
 /**
  * Deletes the scan groups of finished jobs. Each slice's group is deleted when its scan ends, but a
  * slice whose runner died or lost its lease leaves its group behind — with the dead member in it until
@@ -339,15 +343,6 @@ export const sweepScanGroups = async (d: Pick<RunnerDeps, 'admin' | 'pool' | 'gr
   }
   if (deleted.length > 0) d.log.info({ groups: deleted }, `replay: deleted ${deleted.length} scan group(s) of finished jobs`);
   return deleted;
-};
-
-const publish = async (d: RunnerDeps, starts: readonly StartCommand[]): Promise<void> => {
-  if (starts.length === 0) return;
-  await d.producer.send({
-    topic: d.commandsTopic,
-    acks: -1,
-    messages: starts.map((c) => ({ key: c.executionId, value: JSON.stringify(c) })),
-  });
 };
 
 type ChunkVerdict = 'go' | 'pause' | 'abort' | 'lost';

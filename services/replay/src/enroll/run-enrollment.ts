@@ -10,6 +10,7 @@ import {
 import { claimClockOccurrences, classifyReplayStarts, recordReplayStarts, saveEnrollProgress, withTransaction, type ReplayJob } from '@fixlify/db';
 import { decideStart } from '@fixlify/workflow';
 import { applyDedupe } from '../chunk';
+import { LeaseLost, publishStarts } from '../lane';
 import { Pacer } from '../pacer';
 import type { RunnerDeps, SliceEnd } from '../runner';
 import { countEnrollable, enrollTable, readEnrollable, triggerSpecOf, type EnrollableRecord, type EnrollScope } from './sources';
@@ -52,8 +53,6 @@ const dropClaimed = (d: Decided, claimed: (r: EnrollableRecord) => boolean): Sta
   }
   return out;
 };
-
-class LeaseLost extends Error {}
 
 /**
  * Works one slice of an enrollment job (modes `enroll` and `enroll_dry_run`): reads the records
@@ -115,8 +114,7 @@ export const workEnrollment = async (
         );
         const fresh = applyDedupe(candidates, decided.counts, known);
         await pacer.take(fresh.length);
-        if (fresh.length > 0)
-          await d.producer.send({ topic: d.commandsTopic, acks: -1, messages: fresh.map((c) => ({ key: c.executionId, value: JSON.stringify(c) })) });
+        await publishStarts(d, fresh);
         const saved = await saveEnrollProgress(db, {
           id: job.id,
           owner: d.owner,
