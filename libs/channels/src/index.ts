@@ -10,3 +10,4 @@ export * from './credentials';
 export * from './delivery-policy';
 export * from './org-credentials';
 export * from './workflow-secrets';
+export * from './consent-signatures';

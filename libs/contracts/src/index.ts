@@ -15,6 +15,7 @@ export * from './system-status';
 export * from './limits';
 export * from './issues';
 export * from './history';
+export * from './consent';
 export * from './preview';
 export * from './execution-log';
 export * from './api';

@@ -16,7 +16,8 @@ export const CDC_TRIGGER_TYPES = [
   'estimate_declined',
 ] as const;
 export const CLOCK_TRIGGER_TYPES = ['job_overdue', 'invoice_overdue', 'client_inactive', 'scheduled', 'recurring'] as const;
-export const EXTERNAL_TRIGGER_TYPES = ['manual', 'webhook'] as const;
+/** sms_received: a text a client sent to the organization's number (not a STOP/START/HELP keyword: those are consent) */
+export const EXTERNAL_TRIGGER_TYPES = ['manual', 'webhook', 'sms_received'] as const;
 export const TRIGGER_TYPES = [...CDC_TRIGGER_TYPES, ...CLOCK_TRIGGER_TYPES, ...EXTERNAL_TRIGGER_TYPES] as const;
 export const TriggerType = z.enum(TRIGGER_TYPES);
 export type TriggerType = z.infer<typeof TriggerType>;
@@ -61,7 +62,7 @@ const triggerConfig = {
   recurring: z.object({ cron: z.string().min(9).max(120), timezone: z.string().min(1).max(64) }).strict(),
 } as const;
 
-const cdcTrigger = <T extends (typeof CDC_TRIGGER_TYPES)[number] | 'manual' | 'webhook'>(t: T) =>
+const cdcTrigger = <T extends (typeof CDC_TRIGGER_TYPES)[number] | 'manual' | 'webhook' | 'sms_received'>(t: T) =>
   z.object({ type: z.literal(t), filter: Condition.optional() }).strict();
 
 export const TriggerSpec = z.discriminatedUnion('type', [
@@ -84,6 +85,7 @@ export const TriggerSpec = z.discriminatedUnion('type', [
   z.object({ type: z.literal('recurring'), config: triggerConfig.recurring, filter: Condition.optional() }).strict(),
   cdcTrigger('manual'),
   cdcTrigger('webhook'),
+  cdcTrigger('sms_received'),
 ]);
 export type TriggerSpec = z.infer<typeof TriggerSpec>;
 

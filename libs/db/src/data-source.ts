@@ -15,6 +15,7 @@ import { Replays1795860000000 } from './migrations/1795860000000-replays';
 import { ReplayPreviews1795870000000 } from './migrations/1795870000000-replay-previews';
 import { Enrollments1795880000000 } from './migrations/1795880000000-enrollments';
 import { BackfilledMetrics1795890000000 } from './migrations/1795890000000-backfilled-metrics';
+import { Consent1795900000000 } from './migrations/1795900000000-consent';
 import { dbEnv } from './env';
 
 export const MIGRATIONS = [
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   ReplayPreviews1795870000000,
   Enrollments1795880000000,
   BackfilledMetrics1795890000000,
+  Consent1795900000000,
 ];
 
 export const createDataSource = (url = dbEnv().DATABASE_URL, poolMax = dbEnv().DATABASE_POOL_MAX): DataSource =>

@@ -7,3 +7,4 @@ export * from './channel-credentials';
 export * from './transaction';
 export * from './replays';
 export * from './clock-rules';
+export * from './consent';

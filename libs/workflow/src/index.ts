@@ -27,3 +27,4 @@ export { continuationProgress, stepsOfProgress } from './progress';
 export { enrollmentExecutionId } from './enrollment';
 export { decideStart, describeFailure, type DecideOptions, type StartDecision } from './start';
 export { decideAtTime, explainStart, type FiredOutcome, type KnownExecution, type WorkflowHistory } from './explain';
+export { isKeywordRepliesWorkflow, keywordRepliesWorkflow } from './keyword-replies';

@@ -57,6 +57,13 @@ const ExecutorEnv = z.object({
   MAILGUN_DOMAIN: z.string().default('mg.example.com'),
   MAILGUN_API_KEY: z.string().default(''),
   MAIL_FROM: z.string().default('Fixlify <no-reply@mg.example.com>'),
+  /**
+   * Where the API answers unsubscribe links (its public URL: <this>/unsubscribe/<token>); every
+   * automated e-mail carries one in List-Unsubscribe, and templates get it as {{ unsubscribe_url }}
+   */
+  UNSUBSCRIBE_BASE_URL: z.string().url().default('http://127.0.0.1:8080'),
+  /** the mailbox of the List-Unsubscribe mailto (a request with the token as subject); empty: none */
+  UNSUBSCRIBE_MAILTO: z.string().default('unsubscribe@mg.example.com'),
   /** SMTP URL (smtp://host:port); when set and an action asks for provider smtp */
   SMTP_URL: z.string().default(''),
   /** Telnyx messages API */

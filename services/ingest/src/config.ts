@@ -20,6 +20,15 @@ const IngestEnv = z.object({
     .max(10 * 1024 * 1024)
     .default(256 * 1024),
   /**
+   * Inbound SMS (POST /telnyx/messages on the trigger port): the Telnyx account's public key, base64
+   * of the raw Ed25519 key as the portal shows it (or a PEM). Unset: inbound SMS is refused.
+   */
+  TELNYX_PUBLIC_KEY: z.string().min(1).optional(),
+  /** the deployment's sending number (the executor's TELNYX_FROM): organizations without their own number share it */
+  TELNYX_FROM: z.string().min(1).optional(),
+  /** Mailgun's HTTP webhook signing key, for POST /mailgun/events (unsubscribes, complaints, hard bounces). Unset: refused */
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(1).optional(),
+  /**
    * CDC partitions handled concurrently whose outputs commit in one Kafka transaction (group commit);
    * 1 = a transaction per partition batch
    */

@@ -13,6 +13,7 @@ import {
   profileUntilSigterm,
 } from '@fixlify/kafka';
 import { createPool } from '@fixlify/db';
+import { telnyxPublicKey } from '@fixlify/channels';
 import { startCaptureWatchdog } from './cdc/capture-watchdog';
 import { cdcDecoder } from './cdc/decode-change';
 import { mapChange } from './cdc/map-change';
@@ -138,6 +139,9 @@ const main = async (): Promise<void> => {
     toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
     maxBodyBytes: cfg.WEBHOOK_MAX_BODY_BYTES,
     activationGraceMs: cfg.WORKFLOW_ACTIVATION_GRACE_MS,
+    telnyxPublicKey: cfg.TELNYX_PUBLIC_KEY ? telnyxPublicKey(cfg.TELNYX_PUBLIC_KEY) : null,
+    telnyxDeploymentNumber: cfg.TELNYX_FROM ?? null,
+    mailgunSigningKey: cfg.MAILGUN_WEBHOOK_SIGNING_KEY ?? null,
   });
   log.info({ port: inbound.port, host: cfg.INGEST_TRIGGER_HOST, clock: cfg.CLOCK_ENABLED }, `trigger endpoints on port ${inbound.port}`);
 

@@ -31,10 +31,11 @@ export const contextVariables = (t: TriggerType): string[] => {
   const objects = ['event', 'organization'];
   if (entity === 'job') objects.push('job', 'client', 'technician');
   if (entity === 'invoice' || entity === 'estimate') objects.push(entity, 'client', 'job', 'technician');
-  if (entity === 'client') objects.push('client');
+  if (entity === 'client' || t === 'sms_received') objects.push('client');
   const vars = objects.flatMap((o) => (FIELDS[o] ?? []).map((f) => `${o}.${f}`));
   if (entity) vars.push(...(FIELDS[entity] ?? []).flatMap((f) => [`after.${f}`, `before.${f}`]));
   if (t === 'manual' || t === 'webhook' || t === 'scheduled' || t === 'recurring') vars.push('trigger.<field>');
+  if (t === 'sms_received') vars.push('trigger.text', 'trigger.from', 'trigger.to');
   return vars;
 };
 
@@ -61,6 +62,7 @@ const LABELS: Record<TriggerType | Exclude<ActionType, 'webhook'> | 'condition' 
   recurring: 'On a schedule (cron)',
   manual: 'Manual / API',
   webhook: 'Inbound webhook',
+  sms_received: 'SMS received (a client replied)',
   send_email: 'Send email',
   send_sms: 'Send SMS',
   send_push_notification: 'Send push notification',

@@ -3,6 +3,7 @@ import type { DeliveryChannel } from '@fixlify/channels';
 import { failed, type ActionOutcome, type ActionRequest } from '@fixlify/engine';
 import type { DeliveryLedger } from '../ledger/delivery-ledger';
 import { quietHoursUntil, suppressionReason, type PeopleChannel } from '@fixlify/engine';
+import { isKeywordRepliesWorkflow } from '@fixlify/workflow';
 import { RateLimiter } from './rate-limit';
 
 export interface SendGate {
@@ -27,6 +28,8 @@ export const createSendGate = (deps: {
   /** Consent and quiet hours come before the ledger; the rate limit last, so a held-back message spends none of it. */
   const people = async (req: ActionRequest, channel: PeopleChannel, address: string): Promise<ActionOutcome | null> => {
     if (!address) return failed('recipient_missing', `no ${channel} recipient (the template rendered empty)`);
+    // the answer to a STOP, START or HELP the recipient just sent: due now, even to a number that has just opted out
+    if (isKeywordRepliesWorkflow(req.organizationId, req.workflowId)) return throttle(req, channel);
     const reason = await suppressionReason(deps.pool, req.organizationId, channel, address, req.context);
     if (reason) {
       await deps.ledger.suppressed({ stepKey: req.stepKey, organizationId: req.organizationId, executionId: req.executionId, channel, reason });

@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
 import { Counter } from 'prom-client';
-import { WEBHOOK_TRIGGER_PATH_PREFIX, type TriggerAccepted, type TriggerError } from '@fixlify/contracts';
+import { MAILGUN_EVENTS_PATH, TELNYX_INBOUND_PATH, WEBHOOK_TRIGGER_PATH_PREFIX, type TriggerAccepted, type TriggerError } from '@fixlify/contracts';
 import { registry, type Logger } from '@fixlify/kafka';
 import type { EventEmitter } from '../emit/event-emitter';
 import { InboundTriggerError, httpStatusOf } from './errors';
+import { handleMailgunEvent, type MailgunEventResult } from './mailgun-events';
+import { handleTelnyxInbound, type InboundSmsResult } from './telnyx-inbound';
 import { pruneWebhookSignatures, runWebhookTrigger } from './webhook-trigger';
+import type { KeyObject } from 'node:crypto';
 
 const requests = new Counter({
   name: 'fixlify_inbound_triggers_total',
@@ -24,8 +27,15 @@ export interface TriggerServerOptions {
   maxBodyBytes: number;
   /** see waitUntilIndexed */
   activationGraceMs: number;
+  /** inbound SMS (POST /telnyx/messages): the Telnyx account's public key and the deployment's number */
+  telnyxPublicKey?: KeyObject | null;
+  telnyxDeploymentNumber?: string | null;
+  /** Mailgun events (POST /mailgun/events): the webhook signing key */
+  mailgunSigningKey?: string | null;
   now?: () => Date;
 }
+
+type Accepted = TriggerAccepted | InboundSmsResult | MailgunEventResult;
 
 export interface TriggerServer {
   port: number;
@@ -60,7 +70,7 @@ const readBody = (req: IncomingMessage, max: number): Promise<Buffer> =>
     });
   });
 
-const send = (res: ServerResponse, status: number, body: TriggerAccepted | TriggerError, close = false): void => {
+const send = (res: ServerResponse, status: number, body: Accepted | TriggerError, close = false): void => {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
   res.end(text);
@@ -90,8 +100,21 @@ export const workflowIdOfPath = (path: string): string => {
 export const startTriggerServer = async (o: TriggerServerOptions): Promise<TriggerServer> => {
   const now = o.now ?? (() => new Date());
 
-  const route = async (req: IncomingMessage): Promise<{ route: string; result: TriggerAccepted }> => {
+  const route = async (req: IncomingMessage): Promise<{ route: string; result: Accepted }> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === TELNYX_INBOUND_PATH || path === MAILGUN_EVENTS_PATH) {
+      if (req.method !== 'POST') throw new InboundTriggerError('method_not_allowed', 'use POST');
+      const rawBody = await readBody(req, o.maxBodyBytes);
+      if (path === TELNYX_INBOUND_PATH) {
+        const result = await handleTelnyxInbound(
+          { pool: o.pool, emitter: o.emitter, publicKey: o.telnyxPublicKey ?? null, deploymentNumber: o.telnyxDeploymentNumber ?? null, toleranceSeconds: o.toleranceSeconds },
+          { rawBody, signature: header(req, 'telnyx-signature-ed25519'), timestamp: header(req, 'telnyx-timestamp') },
+          now(),
+        );
+        return { route: 'telnyx', result };
+      }
+      return { route: 'mailgun', result: await handleMailgunEvent({ pool: o.pool, signingKey: o.mailgunSigningKey ?? null, toleranceSeconds: o.toleranceSeconds }, rawBody, now()) };
+    }
     if (path.startsWith(WEBHOOK_TRIGGER_PATH_PREFIX)) {
       if (req.method !== 'POST') throw new InboundTriggerError('method_not_allowed', 'use POST');
       const workflowId = workflowIdOfPath(path);
@@ -110,11 +133,13 @@ export const startTriggerServer = async (o: TriggerServerOptions): Promise<Trigg
     route(req)
       .then(({ route: r, result }) => {
         requests.inc({ route: r, outcome: 'accepted' });
-        o.log.info({ route: r, workflowId: result.workflowId, eventId: result.eventId }, 'inbound trigger accepted');
-        send(res, 202, result);
+        o.log.info({ route: r, result }, 'inbound trigger accepted');
+        // provider webhooks are answered 200 (Telnyx and Mailgun retry anything else)
+        send(res, r === 'webhook' ? 202 : 200, result);
       })
       .catch((e: unknown) => {
-        const r = 'webhook';
+        const p = (req.url ?? '').split('?')[0];
+        const r = p === TELNYX_INBOUND_PATH ? 'telnyx' : p === MAILGUN_EVENTS_PATH ? 'mailgun' : 'webhook';
         if (e instanceof InboundTriggerError) {
           requests.inc({ route: r, outcome: e.code });
           o.log.info({ route: r, url: req.url, code: e.code, reason: e.message }, 'inbound trigger refused');

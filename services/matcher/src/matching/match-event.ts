@@ -1,5 +1,5 @@
 import { type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fixlify/contracts';
-import { decideStart } from '@fixlify/workflow';
+import { decideStart, keywordRepliesWorkflow } from '@fixlify/workflow';
 import type { WorkflowIndex } from '../index/workflow-index';
 
 export type MatchOutcome = { kind: 'start'; command: StartCommand } | { kind: 'skipped'; reason: 'loop_depth' | 'workflow_not_indexed'; detail: string };
@@ -15,7 +15,10 @@ export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: numb
       { kind: 'skipped', reason: 'loop_depth', detail: `caused by execution ${ev.causation.executionId} at depth ${ev.causation.depth} (limit ${maxDepth})` },
     ];
   let candidates: readonly PublishedWorkflow[];
-  if (ev.workflowId) {
+  // an SMS keyword (STOP, START, HELP): the organization's built-in reply, and none of its workflows
+  const builtIn = keywordRepliesWorkflow(ev);
+  if (builtIn) candidates = [builtIn];
+  else if (ev.workflowId) {
     // clock, manual and webhook events name their workflow; one this index lacks is worth seeing
     const w = index.get(ev.workflowId);
     if (!w || w.organizationId !== ev.organizationId || w.triggerType !== ev.type)
