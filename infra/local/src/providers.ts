@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { startMailgunStandin, startSmtpStandin, startTelnyxStandin, startWebhookReceiver } from '@fixlify/testing';
 
 /**
@@ -8,7 +9,22 @@ import { startMailgunStandin, startSmtpStandin, startTelnyxStandin, startWebhook
 export const LOCAL_PROVIDER_PORTS = { mailgun: 28201, telnyx: 28202, smtp: 28203, webhooks: 28204 } as const;
 export const LOCAL_PROVIDER_KEYS = { mailgun: 'local-mailgun-key', telnyx: 'local-telnyx-key' } as const;
 
+/** the local Telnyx stand-in's webhook signing seed (hex) and the public key ingest checks its webhooks with */
+const LOCAL_TELNYX_SIGNING_SEED = '6c6f63616c2d74656c6e79782d7369676e696e672d736565642d2d2d2d2d2d21';
+export const localTelnyxPublicKey = (): string =>
+  Buffer.from(
+    createPublicKey(
+      createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(LOCAL_TELNYX_SIGNING_SEED, 'hex')]), format: 'der', type: 'pkcs8' }),
+    ).export({ format: 'jwk' }).x!,
+    'base64url',
+  ).toString('base64');
+export const LOCAL_MAILGUN_WEBHOOK_KEY = 'local-mailgun-webhook-signing-key';
+/** ingest's trigger port under `npm start`, where the stand-ins post inbound SMS and Mailgun events */
+export const LOCAL_INGEST_TRIGGER_PORT = 9110;
+
 export const localProviderEnv = (): Record<string, string> => ({
+  TELNYX_PUBLIC_KEY: localTelnyxPublicKey(),
+  MAILGUN_WEBHOOK_SIGNING_KEY: LOCAL_MAILGUN_WEBHOOK_KEY,
   MAILGUN_API_BASE: `http://127.0.0.1:${LOCAL_PROVIDER_PORTS.mailgun}`,
   MAILGUN_API_KEY: LOCAL_PROVIDER_KEYS.mailgun,
   MAILGUN_DOMAIN: 'mg.fixlify.local',
@@ -22,8 +38,14 @@ export const localProviderEnv = (): Record<string, string> => ({
 });
 
 export const startLocalProviders = async (): Promise<{ close: () => Promise<void> }> => {
-  const mailgun = await startMailgunStandin({ port: LOCAL_PROVIDER_PORTS.mailgun, apiKey: LOCAL_PROVIDER_KEYS.mailgun });
-  const telnyx = await startTelnyxStandin({ port: LOCAL_PROVIDER_PORTS.telnyx, apiKey: LOCAL_PROVIDER_KEYS.telnyx });
+  const mailgun = await startMailgunStandin({ port: LOCAL_PROVIDER_PORTS.mailgun, apiKey: LOCAL_PROVIDER_KEYS.mailgun, webhookSigningKey: LOCAL_MAILGUN_WEBHOOK_KEY });
+  const telnyx = await startTelnyxStandin({
+    port: LOCAL_PROVIDER_PORTS.telnyx,
+    apiKey: LOCAL_PROVIDER_KEYS.telnyx,
+    signingSeed: LOCAL_TELNYX_SIGNING_SEED,
+    inboundWebhookUrl: `http://127.0.0.1:${LOCAL_INGEST_TRIGGER_PORT}/telnyx/messages`,
+    defaultNumber: '+15550100000',
+  });
   const smtp = await startSmtpStandin({ port: LOCAL_PROVIDER_PORTS.smtp });
   const hooks = await startWebhookReceiver({ port: LOCAL_PROVIDER_PORTS.webhooks });
   return {

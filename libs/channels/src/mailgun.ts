@@ -25,6 +25,10 @@ export interface EmailMessage {
   subject: string;
   text?: string;
   html?: string;
+  /** extra headers (List-Unsubscribe, List-Unsubscribe-Post) */
+  headers?: Record<string, string>;
+  /** Mailgun user variables (`v:` fields), copied into every event of the message */
+  variables?: Record<string, string>;
 }
 
 export interface SendResult {
@@ -61,6 +65,8 @@ export async function sendMailgun(cfg: MailgunConfig, msg: EmailMessage, idempot
   if (msg.html !== undefined) form.append('html', msg.html);
   form.append(MAILGUN_IDEMPOTENCY_FIELD, idempotencyKey);
   form.append(`v:${MAILGUN_STEP_KEY_VARIABLE}`, idempotencyKey);
+  for (const [k, v] of Object.entries(msg.headers ?? {})) form.append(`h:${k}`, v);
+  for (const [k, v] of Object.entries(msg.variables ?? {})) form.append(`v:${k}`, v);
 
   const raw = `${cfg.apiBase.replace(/\/+$/, '')}/v3/${encodeURIComponent(cfg.domain)}/messages`;
   const url = cfg.policy ? await assertUrlAllowed(raw, cfg.policy) : raw;

@@ -96,7 +96,7 @@ export function createSmtpSender(cfg: SmtpConfig): SmtpSender {
           ...(msg.text !== undefined ? { text: msg.text } : {}),
           ...(msg.html !== undefined ? { html: msg.html } : {}),
           messageId,
-          headers: { 'X-Idempotency-Key': idempotencyKey },
+          headers: { ...msg.headers, 'X-Idempotency-Key': idempotencyKey },
         });
         const rejected = info.rejected ?? [];
         if ((info.accepted ?? []).length === 0 && rejected.length > 0) {

@@ -52,6 +52,8 @@ export interface RunDeps {
   performAction: (req: ActionRequest) => Promise<ActionOutcome>;
   /** opens the step's sealed secrets (libs/channels openNodeSecrets) right before its templates are rendered */
   openSecrets?: (node: ActionNode, scope: { organizationId: string; workflowId: string }) => ActionNode;
+  /** the unsubscribe link of an e-mail recipient: `{{ unsubscribe_url }}` in send_email templates */
+  unsubscribeUrl?: (organizationId: string, address: string) => string;
 }
 
 export interface RunOutcome {
@@ -204,7 +206,18 @@ export const runExecution = async (
       try {
         // sealed secrets are opened here, for this step only: the definition everywhere else stays sealed
         const opened = deps.openSecrets ? deps.openSecrets(node, { organizationId: cmd.organizationId, workflowId: cmd.workflowId }) : node;
-        const config = renderDeep(opened.config, scope, renderOptions(context)) as Record<string, unknown>;
+        // an e-mail's templates may link to its recipient's unsubscribe page: the recipient is rendered first
+        const stepScope =
+          node.type === 'send_email' && deps.unsubscribeUrl
+            ? {
+                ...scope,
+                unsubscribe_url: deps.unsubscribeUrl(
+                  cmd.organizationId,
+                  String(renderDeep((opened.config as { to?: unknown }).to ?? '', scope, renderOptions(context))).trim(),
+                ),
+              }
+            : scope;
+        const config = renderDeep(opened.config, stepScope, renderOptions(context)) as Record<string, unknown>;
         // only a start taken on for the first time may skip the ledger's pre-send check (see actions/delivery)
         const firstRun = !opts.rerun && cmd.kind === 'start';
         pending = deps

@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeysController, AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
+import { ConsentController } from './consent/consent.controller';
 import { ChannelsController } from './channels/channels.controller';
 import { WebhookSecretController } from './channels/webhook-secret.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
@@ -32,6 +33,7 @@ export const CONTROLLERS: Type[] = [
   OutboxController,
   ReplaysController,
   ExplainController,
+  ConsentController,
   SystemController,
 ];
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { credentialsKey } from '@fixlify/channels';
+import { credentialsKey, unsubscribeSigningKey } from '@fixlify/channels';
 import { createPool } from '@fixlify/db';
 import { TOPICS } from '@fixlify/contracts';
 import { createKafka, createLogger, createResilientProducer, kafkaEnv, readKeyedRange } from '@fixlify/kafka';
@@ -16,6 +16,7 @@ import { LiveHub } from './live/live-hub';
 import { startDeadLetterReader, startLiveReader, type Reader } from './live/kafka-readers';
 import { seedTemplates } from './templates/seed-templates';
 import { serveWebApp } from './web/static';
+import { serveUnsubscribe } from './consent/unsubscribe-page';
 
 const log = createLogger('api');
 
@@ -55,6 +56,7 @@ const main = async (): Promise<void> => {
   applySecurity(app, cfg);
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalFilters(new ErrorFilter(log));
+  serveUnsubscribe(app, pool, unsubscribeSigningKey());
   serveWebApp(app, cfg.WEB_DIST_DIR);
   await app.init();
   // errors raised before a route is chosen (malformed JSON, too large) leave in the same shape

@@ -1,3 +1,4 @@
+import { unsubscribeLinks } from './actions/unsubscribe-links';
 import { Counter } from 'prom-client';
 import type { Command } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
@@ -59,8 +60,15 @@ const main = async (): Promise<void> => {
   };
   const now = (): Date => new Date();
   const accounts = new OrgAccounts(pool, credentialsKey(), cfg.EXECUTOR_CREDENTIALS_TTL_MS);
-  const actions = createActionPerformer({ pool, cfg, policy, now, accounts });
-  const deps = { now, random: Math.random, performAction: actions.perform, openSecrets: secretOpener(credentialsKey()) };
+  const unsubscribeUrl = unsubscribeLinks(cfg);
+  const actions = createActionPerformer({ pool, cfg, policy, now, accounts, unsubscribeUrl });
+  const deps = {
+    now,
+    random: Math.random,
+    performAction: actions.perform,
+    openSecrets: secretOpener(credentialsKey()),
+    unsubscribeUrl,
+  };
 
   // the poller starts first: the pipeline hands it credits back as it sees re-emitted commands.
   // Timers are live work (continuations of every execution): only instances with the live lane poll them.

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { applyFault, basicAuth, FaultQueue, header, sendJson, sendText, startHttpServer, type StandinOptions } from './http-standin';
 import { parseForm, type FormField } from './form-data';
 
@@ -9,6 +9,8 @@ export interface MailgunStandinOptions extends StandinOptions {
   domains?: string[];
   /** Every accepted message is answered this long after it was recorded (default 0): see the Telnyx stand-in's latencyMs. */
   latencyMs?: number;
+  /** the HTTP webhook signing key its event webhooks are signed with */
+  webhookSigningKey?: string;
 }
 
 export interface MailgunRecordedMessage {
@@ -57,6 +59,17 @@ export interface MailgunStandin {
   delayNext(n: number, ms: number): void;
   /** See MailgunStandinOptions.latencyMs. */
   setLatency(ms: number): void;
+  /**
+   * Posts an event webhook to `url` as Mailgun does (`{ signature, event-data }`, HMAC-SHA256 of
+   * timestamp + token with the signing key), for a message it accepted (its user variables) or any.
+   */
+  postEvent(
+    url: string,
+    e: { event: 'unsubscribed' | 'complained' | 'failed' | 'delivered'; recipient: string; severity?: 'permanent' | 'temporary'; variables?: Record<string, string>; id?: string },
+    o?: { signingKey?: string; timestamp?: number },
+  ): Promise<{ status: number; body: unknown }>;
+  /** the HTTP webhook signing key events are signed with (the product's MAILGUN_WEBHOOK_SIGNING_KEY) */
+  webhookSigningKey: string;
   reset(): void;
   close(): Promise<void>;
 }
@@ -237,9 +250,37 @@ export async function startMailgunStandin(opts: MailgunStandinOptions = {}): Pro
     }
     sendJson(res, 200, { id, message: 'Queued. Thank you.' });
   }, opts);
+  const webhookSigningKey = opts.webhookSigningKey ?? 'key-standin-webhook-signing';
+  const postEvent: MailgunStandin['postEvent'] = async (url, e, o = {}) => {
+    const timestamp = String(o.timestamp ?? Math.floor(Date.now() / 1000));
+    const token = randomBytes(25).toString('hex');
+    const signature = createHmac('sha256', o.signingKey ?? webhookSigningKey).update(`${timestamp}${token}`).digest('hex');
+    const body = JSON.stringify({
+      signature: { timestamp, token, signature },
+      'event-data': {
+        id: e.id ?? randomBytes(11).toString('base64url'),
+        timestamp: Number(timestamp),
+        event: e.event,
+        ...(e.severity ? { severity: e.severity } : {}),
+        recipient: e.recipient,
+        'user-variables': e.variables ?? {},
+      },
+    });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed };
+  };
   return {
     url: running.url,
     port: running.port,
+    postEvent,
+    webhookSigningKey,
     received,
     events,
     get attempts() {

@@ -1,7 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { applyFault, FaultQueue, header, sendJson, startHttpServer, type StandinOptions } from './http-standin';
 
 export interface TelnyxStandinOptions extends StandinOptions {
+  /** hex of a 32-byte Ed25519 seed: the webhook signing key pair (default: a random one) */
+  signingSeed?: string;
+  /** where POST /inbound posts its signed message.received webhooks (the product's /telnyx/messages) */
+  inboundWebhookUrl?: string;
+  /** the receiving number of POST /inbound when the body names none */
+  defaultNumber?: string;
   /** The accepted Bearer key(s) (default 'KEY_test'): several stand for several Telnyx accounts. */
   apiKey?: string | string[];
   /**
@@ -35,6 +41,14 @@ export interface TelnyxStandin {
   setLatency(ms: number): void;
   /** The number texted STOP: sends to it get 40300. */
   optOut(phoneNumber: string): void;
+  /** the account's Ed25519 public key as Telnyx's portal shows it (base64 of the raw key): the product's TELNYX_PUBLIC_KEY */
+  publicKey: string;
+  /**
+   * Posts a `message.received` webhook to `url` as Telnyx does: signed with the account key
+   * (`telnyx-signature-ed25519` over `<telnyx-timestamp>|<body>`). `timestamp` (unix seconds) and
+   * `signWith` let a test send a stale or forged one; the same `id` is a redelivery.
+   */
+  postInbound(url: string, m: { from: string; to: string; text: string; id?: string }, o?: { timestamp?: number; unsigned?: boolean; signWith?: KeyObject }): Promise<{ status: number; body: unknown }>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -48,6 +62,14 @@ const errors = (...e: TelnyxError[]) => ({ errors: e });
 
 /** Speaks Telnyx's Messages API v2 (POST /v2/messages to send, GET /v2/messages/{id} to retrieve; Bearer auth, JSON). */
 export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promise<TelnyxStandin> {
+  // the account's webhook signing key pair (Telnyx signs its webhooks with Ed25519)
+  const keys = opts.signingSeed
+    ? (() => {
+        // a fixed key pair (the local stack's, so ingest can be configured with its public key): PKCS#8 of the 32-byte seed
+        const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(opts.signingSeed, 'hex')]), format: 'der', type: 'pkcs8' });
+        return { privateKey, publicKey: createPublicKey(privateKey) };
+      })()
+    : generateKeyPairSync('ed25519');
   const apiKeys = new Set([opts.apiKey ?? 'KEY_test'].flat());
   const faults = new FaultQueue();
   const received: TelnyxRecordedMessage[] = [];
@@ -68,6 +90,20 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
   const running = await startHttpServer(async (req, res, body) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/outbox') return sendJson(res, 200, received);
+    // a person texting the number: POST /inbound {"from","to","text"} is posted, signed, to the product's inbound webhook
+    if (req.method === 'POST' && path === '/inbound') {
+      if (!opts.inboundWebhookUrl) return sendJson(res, 404, errors({ code: '10015', title: 'Not configured', detail: 'start the stand-in with inboundWebhookUrl' }));
+      let m: { from?: unknown; to?: unknown; text?: unknown };
+      try {
+        m = JSON.parse(body.toString('utf8')) as typeof m;
+      } catch {
+        return sendJson(res, 400, errors({ code: '10015', title: 'Bad request', detail: 'the body must be JSON {"from","to","text"}' }));
+      }
+      if (typeof m.from !== 'string' || typeof m.text !== 'string')
+        return sendJson(res, 400, errors({ code: '10015', title: 'Bad request', detail: 'from and text are required' }));
+      const r = await postInbound(opts.inboundWebhookUrl, { from: m.from, to: typeof m.to === 'string' ? m.to : (opts.defaultNumber ?? ''), text: m.text });
+      return sendJson(res, 200, { delivered_to: opts.inboundWebhookUrl, status: r.status, response: r.body });
+    }
     if (req.method === 'DELETE' && path === '/outbox') {
       received.length = 0;
       byId.clear();
@@ -194,9 +230,39 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
     }
     sendJson(res, 200, { data });
   }, opts);
+  const postInbound: TelnyxStandin['postInbound'] = async (url, m, o = {}) => {
+    const id = m.id ?? randomUUID();
+    const body = JSON.stringify({
+      data: {
+        event_type: 'message.received',
+        id: randomUUID(),
+        occurred_at: new Date().toISOString(),
+        payload: { id, direction: 'inbound', type: 'SMS', text: m.text, from: { phone_number: m.from, carrier: 'Stand-in', line_type: 'Wireless' }, to: [{ phone_number: m.to, status: 'webhook_delivered' }] },
+        record_type: 'event',
+      },
+      meta: { attempt: 1, delivered_to: url },
+    });
+    const ts = String(o.timestamp ?? Math.floor(Date.now() / 1000));
+    const signature = sign(null, Buffer.from(`${ts}|${body}`), o.signWith ?? keys.privateKey).toString('base64');
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(o.unsigned ? {} : { 'telnyx-signature-ed25519': signature, 'telnyx-timestamp': ts }) },
+      body,
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: the text as it is
+    }
+    return { status: res.status, body: parsed };
+  };
   return {
     url: running.url,
     port: running.port,
+    publicKey: Buffer.from(keys.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64'),
+    postInbound,
     received,
     get attempts() {
       return attempts;

@@ -16,6 +16,8 @@ export interface ActionDeps {
   now: () => Date;
   /** the organizations' own provider accounts; the environment's account is used where an organization has none */
   accounts: OrgAccounts;
+  /** the unsubscribe link of an e-mail recipient (actions/unsubscribe-links) */
+  unsubscribeUrl: (organizationId: string, address: string) => string;
 }
 
 /** What every handler may use: one of each per performer (the batch's ledger, limiter and pools). */

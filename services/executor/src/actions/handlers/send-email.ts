@@ -1,4 +1,5 @@
-import { findMailgunAccepted, sendMailgun } from '@fixlify/channels';
+import { findMailgunAccepted, listUnsubscribeHeaders, sendMailgun } from '@fixlify/channels';
+import { MAILGUN_ORGANIZATION_VARIABLE } from '@fixlify/contracts';
 import { failed } from '@fixlify/engine';
 import { emailRoute } from '../accounts';
 import { isOutcome, text, type ActionHandler } from '../handler';
@@ -11,11 +12,15 @@ export const sendEmail: ActionHandler<'send_email'> = async (req, kit) => {
   const to = text(c.to).trim();
   const held = await kit.gate.people(req, 'email', to);
   if (held) return held;
+  // one-click unsubscribe (RFC 8058) on every automated e-mail; Mailgun's events name the organization
+  const unsubscribe = kit.unsubscribeUrl(req.organizationId, to);
   const msg = {
     to,
     subject: text(c.subject),
     ...(c.text !== undefined ? { text: text(c.text) } : {}),
     ...(c.html !== undefined ? { html: text(c.html) } : {}),
+    headers: listUnsubscribeHeaders(unsubscribe, kit.cfg.UNSUBSCRIBE_MAILTO || null),
+    variables: { [MAILGUN_ORGANIZATION_VARIABLE]: req.organizationId },
   };
   const acc = await kit.accountsOf(req);
   if (isOutcome(acc)) return acc;
