@@ -14,7 +14,11 @@ const LOCAL_TELNYX_SIGNING_SEED = '6c6f63616c2d74656c6e79782d7369676e696e672d736
 export const localTelnyxPublicKey = (): string =>
   Buffer.from(
     createPublicKey(
-      createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(LOCAL_TELNYX_SIGNING_SEED, 'hex')]), format: 'der', type: 'pkcs8' }),
+      createPrivateKey({
+        key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(LOCAL_TELNYX_SIGNING_SEED, 'hex')]),
+        format: 'der',
+        type: 'pkcs8',
+      }),
     ).export({ format: 'jwk' }).x!,
     'base64url',
   ).toString('base64');
@@ -38,7 +42,11 @@ export const localProviderEnv = (): Record<string, string> => ({
 });
 
 export const startLocalProviders = async (): Promise<{ close: () => Promise<void> }> => {
-  const mailgun = await startMailgunStandin({ port: LOCAL_PROVIDER_PORTS.mailgun, apiKey: LOCAL_PROVIDER_KEYS.mailgun, webhookSigningKey: LOCAL_MAILGUN_WEBHOOK_KEY });
+  const mailgun = await startMailgunStandin({
+    port: LOCAL_PROVIDER_PORTS.mailgun,
+    apiKey: LOCAL_PROVIDER_KEYS.mailgun,
+    webhookSigningKey: LOCAL_MAILGUN_WEBHOOK_KEY,
+  });
   const telnyx = await startTelnyxStandin({
     port: LOCAL_PROVIDER_PORTS.telnyx,
     apiKey: LOCAL_PROVIDER_KEYS.telnyx,

@@ -41,7 +41,12 @@ export const DomainEvent = z.object({
   /** payload of manual/webhook triggers and clock details */
   data: record.default({}),
   source: z
-    .object({ kind: z.enum(['cdc', 'clock', 'manual', 'webhook', 'inbound_sms']), table: z.string().optional(), lsn: z.string().optional(), txId: z.string().optional() })
+    .object({
+      kind: z.enum(['cdc', 'clock', 'manual', 'webhook', 'inbound_sms']),
+      table: z.string().optional(),
+      lsn: z.string().optional(),
+      txId: z.string().optional(),
+    })
     .strict(),
 });
 export type DomainEvent = z.infer<typeof DomainEvent>;

@@ -36,7 +36,12 @@ export const recordConsentChange = async (db: PoolClient, c: ConsentChangeInput)
        ON CONFLICT (organization_id, channel, address) DO UPDATE SET reason = EXCLUDED.reason, source = EXCLUDED.source, created_at = now()`,
       [c.organizationId, c.channel, address, c.reason ?? c.source, c.source],
     );
-  else await db.query('DELETE FROM communication_suppressions WHERE organization_id = $1 AND channel = $2 AND lower(address) = lower($3)', [c.organizationId, c.channel, address]);
+  else
+    await db.query('DELETE FROM communication_suppressions WHERE organization_id = $1 AND channel = $2 AND lower(address) = lower($3)', [
+      c.organizationId,
+      c.channel,
+      address,
+    ]);
   return true;
 };
 

@@ -65,7 +65,13 @@ export interface MailgunStandin {
    */
   postEvent(
     url: string,
-    e: { event: 'unsubscribed' | 'complained' | 'failed' | 'delivered'; recipient: string; severity?: 'permanent' | 'temporary'; variables?: Record<string, string>; id?: string },
+    e: {
+      event: 'unsubscribed' | 'complained' | 'failed' | 'delivered';
+      recipient: string;
+      severity?: 'permanent' | 'temporary';
+      variables?: Record<string, string>;
+      id?: string;
+    },
     o?: { signingKey?: string; timestamp?: number },
   ): Promise<{ status: number; body: unknown }>;
   /** the HTTP webhook signing key events are signed with (the product's MAILGUN_WEBHOOK_SIGNING_KEY) */
@@ -254,7 +260,9 @@ export async function startMailgunStandin(opts: MailgunStandinOptions = {}): Pro
   const postEvent: MailgunStandin['postEvent'] = async (url, e, o = {}) => {
     const timestamp = String(o.timestamp ?? Math.floor(Date.now() / 1000));
     const token = randomBytes(25).toString('hex');
-    const signature = createHmac('sha256', o.signingKey ?? webhookSigningKey).update(`${timestamp}${token}`).digest('hex');
+    const signature = createHmac('sha256', o.signingKey ?? webhookSigningKey)
+      .update(`${timestamp}${token}`)
+      .digest('hex');
     const body = JSON.stringify({
       signature: { timestamp, token, signature },
       'event-data': {

@@ -48,7 +48,11 @@ export interface TelnyxStandin {
    * (`telnyx-signature-ed25519` over `<telnyx-timestamp>|<body>`). `timestamp` (unix seconds) and
    * `signWith` let a test send a stale or forged one; the same `id` is a redelivery.
    */
-  postInbound(url: string, m: { from: string; to: string; text: string; id?: string }, o?: { timestamp?: number; unsigned?: boolean; signWith?: KeyObject }): Promise<{ status: number; body: unknown }>;
+  postInbound(
+    url: string,
+    m: { from: string; to: string; text: string; id?: string },
+    o?: { timestamp?: number; unsigned?: boolean; signWith?: KeyObject },
+  ): Promise<{ status: number; body: unknown }>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -66,7 +70,11 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
   const keys = opts.signingSeed
     ? (() => {
         // a fixed key pair (the local stack's, so ingest can be configured with its public key): PKCS#8 of the 32-byte seed
-        const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(opts.signingSeed, 'hex')]), format: 'der', type: 'pkcs8' });
+        const privateKey = createPrivateKey({
+          key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(opts.signingSeed, 'hex')]),
+          format: 'der',
+          type: 'pkcs8',
+        });
         return { privateKey, publicKey: createPublicKey(privateKey) };
       })()
     : generateKeyPairSync('ed25519');
@@ -92,7 +100,8 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
     if (req.method === 'GET' && path === '/outbox') return sendJson(res, 200, received);
     // a person texting the number: POST /inbound {"from","to","text"} is posted, signed, to the product's inbound webhook
     if (req.method === 'POST' && path === '/inbound') {
-      if (!opts.inboundWebhookUrl) return sendJson(res, 404, errors({ code: '10015', title: 'Not configured', detail: 'start the stand-in with inboundWebhookUrl' }));
+      if (!opts.inboundWebhookUrl)
+        return sendJson(res, 404, errors({ code: '10015', title: 'Not configured', detail: 'start the stand-in with inboundWebhookUrl' }));
       let m: { from?: unknown; to?: unknown; text?: unknown };
       try {
         m = JSON.parse(body.toString('utf8')) as typeof m;
@@ -237,7 +246,14 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
         event_type: 'message.received',
         id: randomUUID(),
         occurred_at: new Date().toISOString(),
-        payload: { id, direction: 'inbound', type: 'SMS', text: m.text, from: { phone_number: m.from, carrier: 'Stand-in', line_type: 'Wireless' }, to: [{ phone_number: m.to, status: 'webhook_delivered' }] },
+        payload: {
+          id,
+          direction: 'inbound',
+          type: 'SMS',
+          text: m.text,
+          from: { phone_number: m.from, carrier: 'Stand-in', line_type: 'Wireless' },
+          to: [{ phone_number: m.to, status: 'webhook_delivered' }],
+        },
         record_type: 'event',
       },
       meta: { attempt: 1, delivered_to: url },

@@ -15,7 +15,9 @@ const page = (res: Response, status: number, title: string, body: string): void 
     .status(status)
     .type('html')
     .setHeader('cache-control', 'no-store')
-    .send(`<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title><body><main><h1>${esc(title)}</h1>${body}</main></body></html>`);
+    .send(
+      `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title><body><main><h1>${esc(title)}</h1>${body}</main></body></html>`,
+    );
 };
 
 const form = (action: string, label: string): string => `<form method="post" action="${esc(action)}"><button type="submit">${esc(label)}</button></form>`;
@@ -49,7 +51,13 @@ export const serveUnsubscribe = (app: NestExpressApplication, pool: Pool, key: s
         'You are unsubscribed',
         `<p>${esc(org)} will send no more automated e-mail to <strong>${esc(s.address)}</strong>.</p>${form(`${self}/resubscribe`, 'Resubscribe')}`,
       );
-    else page(res, status, `E-mail from ${org}`, `<p>Automated e-mail from ${esc(org)} goes to <strong>${esc(s.address)}</strong>.</p>${form(self, 'Unsubscribe')}`);
+    else
+      page(
+        res,
+        status,
+        `E-mail from ${org}`,
+        `<p>Automated e-mail from ${esc(org)} goes to <strong>${esc(s.address)}</strong>.</p>${form(self, 'Unsubscribe')}`,
+      );
   };
   const change = (state: 'suppressed' | 'allowed') => async (req: Request, res: Response) => {
     const got = await subjectOf(req, res);
@@ -73,10 +81,13 @@ export const serveUnsubscribe = (app: NestExpressApplication, pool: Pool, key: s
     get: (p: string, h: (req: Request, res: Response) => void) => void;
     post: (p: string, h: (req: Request, res: Response) => void) => void;
   };
-  http.get(`${UNSUBSCRIBE_PATH_PREFIX}:token`, guard(async (req, res) => {
-    const got = await subjectOf(req, res);
-    if (got) await show(res, got.s, got.org, tokenOf(req));
-  }));
+  http.get(
+    `${UNSUBSCRIBE_PATH_PREFIX}:token`,
+    guard(async (req, res) => {
+      const got = await subjectOf(req, res);
+      if (got) await show(res, got.s, got.org, tokenOf(req));
+    }),
+  );
   http.post(`${UNSUBSCRIBE_PATH_PREFIX}:token`, guard(change('suppressed')));
   http.post(`${UNSUBSCRIBE_PATH_PREFIX}:token/resubscribe`, guard(change('allowed')));
 };

@@ -89,7 +89,8 @@ export const handleTelnyxInbound = async (
     throw new InboundTriggerError('invalid_body', `not a Telnyx message webhook: ${(e as Error).message}`);
   }
   const p = parsed.data.payload;
-  if (parsed.data.event_type !== 'message.received') return { messageId: p.id, handled: [], ignored: `event ${parsed.data.event_type} is not an inbound message` };
+  if (parsed.data.event_type !== 'message.received')
+    return { messageId: p.id, handled: [], ignored: `event ${parsed.data.event_type} is not an inbound message` };
   const from = digits(p.from.phone_number);
   const to = digits(p.to[0]!.phone_number);
   const orgs = await recipientsOf(deps.pool, to, from, deps.deploymentNumber);
@@ -104,10 +105,10 @@ export const handleTelnyxInbound = async (
       );
       const o = org.rows[0];
       if (!o) return null;
-      const client = await db.query<{ id: string }>('SELECT id FROM clients WHERE organization_id = $1 AND phone = $2 ORDER BY updated_at DESC NULLS LAST LIMIT 1', [
-        organizationId,
-        from,
-      ]);
+      const client = await db.query<{ id: string }>(
+        'SELECT id FROM clients WHERE organization_id = $1 AND phone = $2 ORDER BY updated_at DESC NULLS LAST LIMIT 1',
+        [organizationId, from],
+      );
       let consentChanged = false;
       if (keyword === 'stop' || keyword === 'start')
         consentChanged = await recordConsentChange(db, {
@@ -120,7 +121,9 @@ export const handleTelnyxInbound = async (
           dedupeKey: `telnyx:${p.id}`,
         });
       const reply =
-        keyword === null ? null : ((keyword === 'stop' ? o.sms_opt_out_text : keyword === 'start' ? o.sms_opt_in_text : o.sms_help_text) ?? defaultKeywordReply(keyword, o.name));
+        keyword === null
+          ? null
+          : ((keyword === 'stop' ? o.sms_opt_out_text : keyword === 'start' ? o.sms_opt_in_text : o.sms_help_text) ?? defaultKeywordReply(keyword, o.name));
       const data: SmsReceivedData = { from, to, text: p.text, messageId: p.id, keyword, reply };
       const clientId = client.rows[0]?.id ?? null;
       const ev: DomainEvent = {
@@ -132,7 +135,8 @@ export const handleTelnyxInbound = async (
         entityId: clientId,
         before: null,
         after: null,
-        occurredAt: parsed.data.occurred_at && !Number.isNaN(Date.parse(parsed.data.occurred_at)) ? new Date(parsed.data.occurred_at).toISOString() : now.toISOString(),
+        occurredAt:
+          parsed.data.occurred_at && !Number.isNaN(Date.parse(parsed.data.occurred_at)) ? new Date(parsed.data.occurred_at).toISOString() : now.toISOString(),
         emittedAt: now.toISOString(),
         workflowId: keyword ? keywordRepliesWorkflowId(organizationId) : null,
         causation: null,

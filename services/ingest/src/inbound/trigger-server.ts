@@ -107,13 +107,22 @@ export const startTriggerServer = async (o: TriggerServerOptions): Promise<Trigg
       const rawBody = await readBody(req, o.maxBodyBytes);
       if (path === TELNYX_INBOUND_PATH) {
         const result = await handleTelnyxInbound(
-          { pool: o.pool, emitter: o.emitter, publicKey: o.telnyxPublicKey ?? null, deploymentNumber: o.telnyxDeploymentNumber ?? null, toleranceSeconds: o.toleranceSeconds },
+          {
+            pool: o.pool,
+            emitter: o.emitter,
+            publicKey: o.telnyxPublicKey ?? null,
+            deploymentNumber: o.telnyxDeploymentNumber ?? null,
+            toleranceSeconds: o.toleranceSeconds,
+          },
           { rawBody, signature: header(req, 'telnyx-signature-ed25519'), timestamp: header(req, 'telnyx-timestamp') },
           now(),
         );
         return { route: 'telnyx', result };
       }
-      return { route: 'mailgun', result: await handleMailgunEvent({ pool: o.pool, signingKey: o.mailgunSigningKey ?? null, toleranceSeconds: o.toleranceSeconds }, rawBody, now()) };
+      return {
+        route: 'mailgun',
+        result: await handleMailgunEvent({ pool: o.pool, signingKey: o.mailgunSigningKey ?? null, toleranceSeconds: o.toleranceSeconds }, rawBody, now()),
+      };
     }
     if (path.startsWith(WEBHOOK_TRIGGER_PATH_PREFIX)) {
       if (req.method !== 'POST') throw new InboundTriggerError('method_not_allowed', 'use POST');
