@@ -97,10 +97,6 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
     edges: [{ id: 'e', source: 't', target: 'sms' }],
   });
   const textsTo = (phone: string) => telnyx.received.filter((m) => m.to === phone);
-  const stepOf = (executionId: string, stepId: string) =>
-    results.seen.find((r) => r.executionId === executionId && r.kind === 'step_succeeded' && r.stepId === stepId) as
-      Extract<StepResult, { kind: 'step_succeeded' }> | undefined;
-
   it('STOP suppresses the next workflow SMS with its reason and is confirmed once, even when Telnyx delivers it twice; START lifts it; HELP answers', async () => {
     const org = await family.create(pool, { name: 'Ace Plumbing' });
     const phone = '+15557770001';

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { smsKeywordOf } from '@fixlify/contracts';
 import {
   inspectMailgunSignature,
   inspectTelnyxSignature,
@@ -59,5 +60,14 @@ describe('unsubscribe tokens', () => {
     expect(openUnsubscribeToken('k1', `${forged.split('.')[0]}.${tok.split('.')[1]}`)).toBeNull();
     expect(openUnsubscribeToken('k1', 'nope')).toBeNull();
     expect(openUnsubscribeToken('k1', `${tok}x`)).toBeNull();
+  });
+});
+
+describe('SMS keywords', () => {
+  it('are the whole message, trimmed and case-insensitive', () => {
+    expect(['STOP', ' stop ', 'StopAll', 'unsubscribe', 'cancel', 'END', 'quit'].map(smsKeywordOf)).toEqual(Array(7).fill('stop'));
+    expect(['START', 'unstop', 'yes'].map(smsKeywordOf)).toEqual(['start', 'start', 'start']);
+    expect(['HELP', 'info'].map(smsKeywordOf)).toEqual(['help', 'help']);
+    expect(['please stop texting', 'STOP!', '', 'stopp'].map(smsKeywordOf)).toEqual([null, null, null, null]);
   });
 });

@@ -65,6 +65,12 @@ export interface RunOutcome {
 /** An api_call response saved for later steps rides in every later command: it must stay small. */
 export const MAX_SAVED_RESPONSE_BYTES = 64 * 1024;
 
+/** A template of the config rendered to text (the recipient an unsubscribe link is for). */
+const renderedText = (template: unknown, scope: Record<string, unknown>, o: ReturnType<typeof renderOptions>): string => {
+  const v = renderDeep(template ?? '', scope, o);
+  return typeof v === 'string' ? v.trim() : '';
+};
+
 export const renderOptions = (ctx: ExecutionContext): { locale: string; timeZone: string; currency: string } => ({
   locale: typeof ctx.organization?.locale === 'string' ? ctx.organization.locale : 'en-US',
   timeZone:
@@ -211,10 +217,7 @@ export const runExecution = async (
           node.type === 'send_email' && deps.unsubscribeUrl
             ? {
                 ...scope,
-                unsubscribe_url: deps.unsubscribeUrl(
-                  cmd.organizationId,
-                  String(renderDeep((opened.config as { to?: unknown }).to ?? '', scope, renderOptions(context))).trim(),
-                ),
+                unsubscribe_url: deps.unsubscribeUrl(cmd.organizationId, renderedText((opened.config as { to?: unknown }).to, scope, renderOptions(context))),
               }
             : scope;
         const config = renderDeep(opened.config, stepScope, renderOptions(context)) as Record<string, unknown>;

@@ -140,7 +140,7 @@ export const handleTelnyxInbound = async (
         emittedAt: now.toISOString(),
         workflowId: keyword ? keywordRepliesWorkflowId(organizationId) : null,
         causation: null,
-        data: data as unknown as Record<string, unknown>,
+        data,
         source: { kind: 'inbound_sms' },
       };
       await deps.emitter.emit([ev]);

@@ -1,4 +1,4 @@
-import { Command, executionId, type DomainEvent, type PublishedWorkflow, type TriggerSpec } from '@fixlify/contracts';
+import { Command, executionId, keywordRepliesWorkflowId, type DomainEvent, type PublishedWorkflow, type TriggerSpec } from '@fixlify/contracts';
 import { WorkflowIndex } from '../index/workflow-index';
 import { matchEvent } from './match-event';
 
@@ -122,5 +122,43 @@ describe('matchEvent', () => {
 
   it('no candidates, no starts', () => {
     expect(matchEvent(new WorkflowIndex(), event(), 3, now)).toEqual([]);
+  });
+});
+
+describe('SMS keywords', () => {
+  const sms = (keyword: 'stop' | null) =>
+    event({
+      type: 'sms_received',
+      entityType: 'client',
+      entityId: 'c1',
+      before: null,
+      after: null,
+      workflowId: keyword ? keywordRepliesWorkflowId(ORG) : null,
+      data: {
+        from: '+15557770001',
+        to: '+15550100000',
+        text: keyword ? 'STOP' : 'thanks',
+        messageId: 'm1',
+        keyword,
+        reply: keyword ? 'You are unsubscribed.' : null,
+      },
+    });
+
+  it("start the organization's built-in reply and none of its own sms_received workflows", () => {
+    const index = new WorkflowIndex();
+    const own = wf({ type: 'sms_received' });
+    index.upsert(own);
+    const out = matchEvent(index, sms('stop'), 3, now);
+    expect(out).toHaveLength(1);
+    const cmd = (out[0] as { command: Command & { kind: 'start' } }).command;
+    expect(cmd.workflowId).toBe(keywordRepliesWorkflowId(ORG));
+    expect(cmd.definition.nodes[1]).toMatchObject({ type: 'send_sms', config: { to: '{{ trigger.from }}', body: '{{ trigger.reply }}' } });
+    // any other text goes to the organization's workflows
+    expect(matchEvent(index, sms(null), 3, now).map((o) => (o as { command: Command }).command.workflowId)).toEqual([own.workflowId]);
+  });
+
+  it('a keyword event of another organization does not name its reply workflow: nothing starts', () => {
+    const ev = { ...sms('stop'), organizationId: OTHER_ORG };
+    expect(matchEvent(new WorkflowIndex(), ev, 3, now)).toEqual([expect.objectContaining({ kind: 'skipped', reason: 'workflow_not_indexed' })]);
   });
 });
