@@ -10,7 +10,7 @@ export const LOCAL_PROVIDER_PORTS = { mailgun: 28201, telnyx: 28202, smtp: 28203
 export const LOCAL_PROVIDER_KEYS = { mailgun: 'local-mailgun-key', telnyx: 'local-telnyx-key' } as const;
 
 /** the local Telnyx stand-in's webhook signing seed (hex) and the public key ingest checks its webhooks with */
-const LOCAL_TELNYX_SIGNING_SEED = '6c6f63616c2d74656c6e79782d7369676e696e672d736565642d2d2d2d2d2d21';
+export const LOCAL_TELNYX_SIGNING_SEED = '6c6f63616c2d74656c6e79782d7369676e696e672d736565642d2d2d2d2d2d21';
 export const localTelnyxPublicKey = (): string =>
   Buffer.from(
     createPublicKey(
