@@ -487,4 +487,38 @@ describe('web app in a real browser', () => {
     await page.getByRole('button', { name: 'Saved' }).waitFor();
     expect(errors).toEqual([]);
   });
+
+  it("shows a client's consent with its history, suppresses and restores by hand, and says an SMS STOP needs the client's START", async () => {
+    await signIn();
+    await page.getByRole('link', { name: 'Consent' }).click();
+    const form = page.getByRole('form', { name: 'Look up a recipient' });
+    await form.locator('select').selectOption('email');
+    await form.getByPlaceholder('client@example.com').fill('grace@example.com');
+    await form.getByRole('button', { name: 'Look up' }).click();
+    const card = page.getByRole('region', { name: 'Consent of the recipient' });
+    await card.getByRole('button', { name: 'Suppress' }).click();
+    await page.locator('[data-consent="suppressed"]').waitFor();
+    await card.locator('[data-change="suppressed"][data-source="owner"]').waitFor();
+    await card.getByRole('button', { name: 'Restore' }).click();
+    await page.locator('[data-consent="allowed"]').waitFor();
+    await hasCount(card.locator('tbody tr'), 2);
+    const rows = await pool.query('SELECT state, source FROM communication_consent_changes WHERE organization_id = $1 ORDER BY id', [org]);
+    expect(rows.rows).toEqual([
+      { state: 'suppressed', source: 'owner' },
+      { state: 'allowed', source: 'owner' },
+    ]);
+    // a STOP the client texted (as ingest records it): no restore button, the reason why
+    await pool.query(
+      `WITH c AS (INSERT INTO communication_consent_changes (organization_id, channel, address, state, source, reason) VALUES ($1, 'sms', '+15557771234', 'suppressed', 'inbound_sms', 'replied STOP'))
+       INSERT INTO communication_suppressions (organization_id, channel, address, reason, source) VALUES ($1, 'sms', '+15557771234', 'replied STOP', 'inbound_sms')`,
+      [org],
+    );
+    await form.locator('select').selectOption('sms');
+    await form.getByPlaceholder('+15551234567').fill('+15557771234');
+    await form.getByRole('button', { name: 'Look up' }).click();
+    await card.locator('[data-restore-needs-start]').waitFor();
+    await containsText(card.locator('[data-consent-reason]'), 'replied STOP');
+    await hasCount(card.getByRole('button', { name: 'Restore' }), 0);
+    await page.screenshot({ path: join(SHOTS, 'consent.png') });
+  });
 });

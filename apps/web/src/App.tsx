@@ -10,6 +10,7 @@ import { Dashboard } from './pages/Dashboard';
 import { DeadLetters } from './pages/DeadLetters';
 import { Replays } from './pages/Replays';
 import { Explain } from './pages/Explain';
+import { Consent } from './pages/Consent';
 import { Executions } from './pages/Executions';
 import { Login } from './pages/Login';
 import { Outbox } from './pages/Outbox';
@@ -21,6 +22,7 @@ const NAV = [
   { to: '/executions', label: 'Executions', page: 'executions' },
   { to: '/replays', label: 'Replays', page: 'replays' },
   { to: '/explain', label: 'Why?', page: 'explain' },
+  { to: '/consent', label: 'Consent', page: 'consent' },
   { to: '/dead-letters', label: 'Dead letters', page: 'dead_letters' },
   { to: '/templates', label: 'Templates', page: 'templates' },
   { to: '/outbox', label: 'Outbox', page: 'outbox' },
@@ -136,6 +138,7 @@ export const App = () => {
         {route.page === 'dead_letters' && <DeadLetters canEdit={canEdit} />}
         {route.page === 'replays' && <Replays canEdit={canEdit} />}
         {route.page === 'explain' && <Explain />}
+        {route.page === 'consent' && <Consent />}
         {route.page === 'channels' && <Channels role={me.role} />}
         {route.page === 'not_found' && <ErrorBox error="This page does not exist." onRetry={() => navigate('/')} />}
       </main>

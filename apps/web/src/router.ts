@@ -26,6 +26,7 @@ export type Route =
   | { page: 'dead_letters' }
   | { page: 'replays' }
   | { page: 'explain' }
+  | { page: 'consent' }
   | { page: 'channels' }
   | { page: 'not_found' };
 
@@ -42,6 +43,7 @@ export const matchRoute = (path: string): Route => {
   if (p === '/dead-letters') return { page: 'dead_letters' };
   if (p === '/replays') return { page: 'replays' };
   if (p === '/explain') return { page: 'explain' };
+  if (p === '/consent') return { page: 'consent' };
   if (p === '/settings/channels') return { page: 'channels' };
   return { page: 'not_found' };
 };
