@@ -24,6 +24,10 @@ import {
 jest.setTimeout(300_000);
 
 const NUMBER = '+15550100077';
+// phones of this run only: the database outlives runs, and a text on the shared number reaches every organization that knows the phone
+const RUN = String(Date.now() % 10_000_000).padStart(7, '0');
+const phoneOf = (n: number): string => `+1555${n}${RUN.slice(1)}`;
+const msgId = (name: string): string => `${name}-${RUN}-${process.pid}`;
 
 /**
  * Consent on the real stack: Telnyx inbound webhooks (signed by the stand-in's Ed25519 key) reach
@@ -99,17 +103,17 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
   const textsTo = (phone: string) => telnyx.received.filter((m) => m.to === phone);
   it('STOP suppresses the next workflow SMS with its reason and is confirmed once, even when Telnyx delivers it twice; START lifts it; HELP answers', async () => {
     const org = await family.create(pool, { name: 'Ace Plumbing' });
-    const phone = '+15557770001';
+    const phone = phoneOf(1);
     const client = await createClient(pool, org, { name: 'Grace', phone });
     await publish(org, smsOnJob('Boiler'));
 
     // a STOP in lower case with spaces, delivered twice (the same Telnyx message id)
-    const first = await telnyx.postInbound(inbound, { from: phone, to: NUMBER, text: '  stop ', id: 'msg-stop-1' });
+    const first = await telnyx.postInbound(inbound, { from: phone, to: NUMBER, text: '  stop ', id: msgId('msg-stop-1') });
     expect(first.status).toBe(200);
     expect((first.body as { handled: { organizationId: string; keyword: string; consentChanged: boolean }[] }).handled).toEqual([
       expect.objectContaining({ organizationId: org, keyword: 'stop', consentChanged: true }),
     ]);
-    const again = await telnyx.postInbound(inbound, { from: phone, to: NUMBER, text: '  stop ', id: 'msg-stop-1' });
+    const again = await telnyx.postInbound(inbound, { from: phone, to: NUMBER, text: '  stop ', id: msgId('msg-stop-1') });
     expect((again.body as { handled: { consentChanged: boolean }[] }).handled[0]!.consentChanged).toBe(false);
     await waitFor(async () => textsTo(phone).length >= 1 || undefined, 60_000, 'the opt-out confirmation');
     await new Promise((r) => setTimeout(r, 2000));
@@ -143,7 +147,7 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
     expect(((await refused.json()) as { message: string }).message).toMatch(/only the recipient.*START/);
 
     // START lifts it (and is confirmed); the next SMS goes out
-    await telnyx.postInbound(inbound, { from: phone, to: NUMBER, text: 'Start', id: 'msg-start-1' });
+    await telnyx.postInbound(inbound, { from: phone, to: NUMBER, text: 'Start', id: msgId('msg-start-1') });
     await waitFor(async () => textsTo(phone).length >= 2 || undefined, 60_000, 'the opt-in confirmation');
     expect(textsTo(phone)[1]!.text).toMatch(/subscribed again/);
     await pool.query(`INSERT INTO jobs (organization_id, client_id, title) VALUES ($1, $2, 'Boiler')`, [org, client]);
@@ -151,7 +155,7 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
 
     // HELP: the organization's own help text
     await pool.query(`UPDATE organizations SET sms_help_text = 'Ace Plumbing help: call 555-0100.' WHERE id = $1`, [org]);
-    await telnyx.postInbound(inbound, { from: phone, to: NUMBER, text: 'HELP', id: 'msg-help-1' });
+    await telnyx.postInbound(inbound, { from: phone, to: NUMBER, text: 'HELP', id: msgId('msg-help-1') });
     await waitFor(async () => textsTo(phone).some((m) => m.text === 'Ace Plumbing help: call 555-0100.') || undefined, 60_000, 'the help answer');
 
     const rec = await fetch(`${api}/api/consent?channel=sms&address=${encodeURIComponent(phone)}`, { headers: { authorization: `Bearer ${key}` } });
@@ -166,7 +170,7 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
 
   it('refuses a forged, unsigned or stale inbound webhook, and records nothing', async () => {
     const org = await family.create(pool, { name: 'Forgery Target' });
-    const phone = '+15557770002';
+    const phone = phoneOf(2);
     await createClient(pool, org, { name: 'Ann', phone });
     const forged = await telnyx.postInbound(inbound, { from: phone, to: NUMBER, text: 'STOP' }, { signWith: generateKeyPairSync('ed25519').privateKey });
     expect(forged.status).toBe(401);
@@ -183,7 +187,7 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
 
   it('starts an sms_received workflow on a reply, with the client matched by phone and the text in the trigger', async () => {
     const org = await family.create(pool, { name: 'Reply Co' });
-    const phone = '+15557770003';
+    const phone = phoneOf(3);
     const client = await createClient(pool, org, { name: 'Bo', phone });
     const wf = await publish(org, {
       nodes: [
@@ -205,7 +209,7 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
   it('puts one-click unsubscribe on every e-mail: a bad token is refused, a good one suppresses; a Mailgun complaint suppresses e-mail and not SMS', async () => {
     const org = await family.create(pool, { name: 'Mail Co' });
     const email = 'dana@example.com';
-    const phone = '+15557770004';
+    const phone = phoneOf(4);
     const client = await createClient(pool, org, { name: 'Dana', email, phone });
     await publish(org, {
       nodes: [

@@ -532,6 +532,7 @@ describe('API: tenant boundaries, accounts and sessions', () => {
           NODE_ENV: 'production',
           SESSION_SECRET: randomBytes(24).toString('hex'),
           CREDENTIALS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          UNSUBSCRIBE_SIGNING_KEY: randomBytes(24).toString('base64'),
           OUTBOX_MAILGUN_URL: mailgun.url,
           OUTBOX_TELNYX_URL: telnyx.url,
         },
