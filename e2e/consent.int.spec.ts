@@ -201,9 +201,9 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
     await waitFor(async () => (await pool.query(`SELECT title FROM tasks WHERE organization_id = $1`, [org])).rows[0], 60_000, 'the task of the reply');
     const task = await pool.query<{ title: string }>('SELECT title FROM tasks WHERE organization_id = $1', [org]);
     expect(task.rows.map((t) => t.title)).toEqual(['Bo asked: Can we reschedule to Friday?']);
+    // the execution is about the client who texted, and carries the text (not a keyword)
     const started = results.seen.find((x) => x.kind === 'execution_started' && x.workflowId === wf.workflowId);
-    expect(started).toBeDefined();
-    expect(client).toBeTruthy();
+    expect(started).toMatchObject({ triggerData: { entityType: 'client', entityId: client, text: 'Can we reschedule to Friday?', keyword: null } });
   });
 
   it('puts one-click unsubscribe on every e-mail: a bad token is refused, a good one suppresses; a Mailgun complaint suppresses e-mail and not SMS', async () => {
@@ -251,6 +251,10 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
     expect(await one.text()).toContain('You are unsubscribed');
     const sup = await pool.query('SELECT channel, source FROM communication_suppressions WHERE organization_id = $1', [org]);
     expect(sup.rows).toEqual([{ channel: 'email', source: 'unsubscribe_link' }]);
+    // the provider retrying its POST changes nothing more: one change in the history
+    const retried = await fetch(url!, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(retried.status).toBe(200);
+    expect((await pool.query('SELECT 1 FROM communication_consent_changes WHERE organization_id = $1', [org])).rowCount).toBe(1);
     // resubscribe from the page
     const back = await fetch(`${url!}/resubscribe`, { method: 'POST' });
     expect(await back.text()).toContain('Unsubscribe</button>');

@@ -1,5 +1,4 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { startMailgunStandin, startSmtpStandin, startTelnyxStandin, startWebhookReceiver } from '@fixlify/testing';
+import { ed25519FromSeed, rawEd25519PublicKey, startMailgunStandin, startSmtpStandin, startTelnyxStandin, startWebhookReceiver } from '@fixlify/testing';
 
 /**
  * Local stand-ins for the providers that cannot be reached from a developer machine (Mailgun,
@@ -11,17 +10,7 @@ export const LOCAL_PROVIDER_KEYS = { mailgun: 'local-mailgun-key', telnyx: 'loca
 
 /** the local Telnyx stand-in's webhook signing seed (hex) and the public key ingest checks its webhooks with */
 export const LOCAL_TELNYX_SIGNING_SEED = '6c6f63616c2d74656c6e79782d7369676e696e672d736565642d2d2d2d2d2d21';
-export const localTelnyxPublicKey = (): string =>
-  Buffer.from(
-    createPublicKey(
-      createPrivateKey({
-        key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(LOCAL_TELNYX_SIGNING_SEED, 'hex')]),
-        format: 'der',
-        type: 'pkcs8',
-      }),
-    ).export({ format: 'jwk' }).x!,
-    'base64url',
-  ).toString('base64');
+export const localTelnyxPublicKey = (): string => rawEd25519PublicKey(ed25519FromSeed(LOCAL_TELNYX_SIGNING_SEED).publicKey);
 export const LOCAL_MAILGUN_WEBHOOK_KEY = 'local-mailgun-webhook-signing-key';
 /** ingest's trigger port under `npm start`, where the stand-ins post inbound SMS and Mailgun events */
 export const LOCAL_INGEST_TRIGGER_PORT = 9110;

@@ -19,11 +19,17 @@ export const normalizeAddress = (channel: ConsentChannel, address: string): stri
 
 /**
  * Records one consent change and applies it to the current state (communication_suppressions) in one
- * transaction: `suppressed` adds or renews the suppression, `allowed` lifts it. False when the change
- * was already recorded (same dedupe key): nothing changes the second time.
+ * transaction: `suppressed` adds the suppression, `allowed` lifts it. False when nothing changed: the
+ * recipient was already in that state, or the change was already recorded (same dedupe key).
  */
 export const recordConsentChange = async (db: PoolClient, c: ConsentChangeInput): Promise<boolean> => {
   const address = normalizeAddress(c.channel, c.address);
+  // to the state the recipient is already in (a one-click POST retried, a second STOP): no change, nothing recorded
+  const current = await db.query(
+    'SELECT 1 FROM communication_suppressions WHERE organization_id = $1 AND channel = $2 AND lower(address) = lower($3) FOR UPDATE',
+    [c.organizationId, c.channel, address],
+  );
+  if ((current.rowCount === 1) === (c.state === 'suppressed')) return false;
   const ins = await db.query(
     `INSERT INTO communication_consent_changes (organization_id, channel, address, state, source, reason, dedupe_key)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (organization_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
@@ -33,7 +39,7 @@ export const recordConsentChange = async (db: PoolClient, c: ConsentChangeInput)
   if (c.state === 'suppressed')
     await db.query(
       `INSERT INTO communication_suppressions (organization_id, channel, address, reason, source) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (organization_id, channel, address) DO UPDATE SET reason = EXCLUDED.reason, source = EXCLUDED.source, created_at = now()`,
+       ON CONFLICT (organization_id, channel, address) DO NOTHING`,
       [c.organizationId, c.channel, address, c.reason ?? c.source, c.source],
     );
   else

@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -150,3 +151,27 @@ export function basicAuth(req: IncomingMessage): { user: string; pass: string } 
   const i = decoded.indexOf(':');
   return i < 0 ? undefined : { user: decoded.slice(0, i), pass: decoded.slice(i + 1) };
 }
+
+/** Posts a provider's webhook (JSON) as the provider would, and reads the answer: its JSON, or its text. */
+export async function postWebhook(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) as unknown };
+  } catch {
+    return { status: res.status, body: text };
+  }
+}
+
+/** An Ed25519 key pair from a 32-byte seed (hex): PKCS#8 of the seed, so a fixed seed gives a fixed public key. */
+export function ed25519FromSeed(seedHex: string): { privateKey: KeyObject; publicKey: KeyObject } {
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(seedHex, 'hex')]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
+/** An Ed25519 public key as Telnyx's portal shows it: base64 of the raw 32 bytes. */
+export const rawEd25519PublicKey = (key: KeyObject): string => Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url').toString('base64');

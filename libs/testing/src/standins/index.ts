@@ -1,5 +1,5 @@
 // Provider stand-ins: real loopback servers speaking each provider's documented API.
-export type { StandinOptions } from './http-standin';
+export { ed25519FromSeed, rawEd25519PublicKey, type StandinOptions } from './http-standin';
 export { startMailgunStandin, type MailgunStandin, type MailgunStandinOptions, type MailgunRecordedMessage, type MailgunEvent } from './mailgun-standin';
 export { startTelnyxStandin, type TelnyxStandin, type TelnyxStandinOptions, type TelnyxRecordedMessage } from './telnyx-standin';
 export { startSmtpStandin, type SmtpStandin, type SmtpStandinOptions, type SmtpRecordedMessage } from './smtp-standin';

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { applyFault, basicAuth, FaultQueue, header, sendJson, sendText, startHttpServer, type StandinOptions } from './http-standin';
+import { applyFault, basicAuth, FaultQueue, header, postWebhook, sendJson, sendText, startHttpServer, type StandinOptions } from './http-standin';
 import { parseForm, type FormField } from './form-data';
 
 export interface MailgunStandinOptions extends StandinOptions {
@@ -274,15 +274,7 @@ export async function startMailgunStandin(opts: MailgunStandinOptions = {}): Pro
         'user-variables': e.variables ?? {},
       },
     });
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, body: parsed };
+    return postWebhook(url, body);
   };
   return {
     url: running.url,

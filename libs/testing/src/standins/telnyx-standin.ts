@@ -1,5 +1,15 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { applyFault, FaultQueue, header, sendJson, startHttpServer, type StandinOptions } from './http-standin';
+import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import {
+  applyFault,
+  ed25519FromSeed,
+  FaultQueue,
+  header,
+  postWebhook,
+  rawEd25519PublicKey,
+  sendJson,
+  startHttpServer,
+  type StandinOptions,
+} from './http-standin';
 
 export interface TelnyxStandinOptions extends StandinOptions {
   /** hex of a 32-byte Ed25519 seed: the webhook signing key pair (default: a random one) */
@@ -67,17 +77,7 @@ const errors = (...e: TelnyxError[]) => ({ errors: e });
 /** Speaks Telnyx's Messages API v2 (POST /v2/messages to send, GET /v2/messages/{id} to retrieve; Bearer auth, JSON). */
 export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promise<TelnyxStandin> {
   // the account's webhook signing key pair (Telnyx signs its webhooks with Ed25519)
-  const keys = opts.signingSeed
-    ? (() => {
-        // a fixed key pair (the local stack's, so ingest can be configured with its public key): PKCS#8 of the 32-byte seed
-        const privateKey = createPrivateKey({
-          key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(opts.signingSeed, 'hex')]),
-          format: 'der',
-          type: 'pkcs8',
-        });
-        return { privateKey, publicKey: createPublicKey(privateKey) };
-      })()
-    : generateKeyPairSync('ed25519');
+  const keys = opts.signingSeed ? ed25519FromSeed(opts.signingSeed) : generateKeyPairSync('ed25519');
   const apiKeys = new Set([opts.apiKey ?? 'KEY_test'].flat());
   const faults = new FaultQueue();
   const received: TelnyxRecordedMessage[] = [];
@@ -260,24 +260,12 @@ export async function startTelnyxStandin(opts: TelnyxStandinOptions = {}): Promi
     });
     const ts = String(o.timestamp ?? Math.floor(Date.now() / 1000));
     const signature = sign(null, Buffer.from(`${ts}|${body}`), o.signWith ?? keys.privateKey).toString('base64');
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(o.unsigned ? {} : { 'telnyx-signature-ed25519': signature, 'telnyx-timestamp': ts }) },
-      body,
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: the text as it is
-    }
-    return { status: res.status, body: parsed };
+    return postWebhook(url, body, o.unsigned ? {} : { 'telnyx-signature-ed25519': signature, 'telnyx-timestamp': ts });
   };
   return {
     url: running.url,
     port: running.port,
-    publicKey: Buffer.from(keys.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64'),
+    publicKey: rawEd25519PublicKey(keys.publicKey),
     postInbound,
     received,
     get attempts() {

@@ -16,16 +16,15 @@ export const changeConsent = async (pool: Pool, p: Principal, b: ChangeConsentBo
       'conflict',
       `${current.address} opted out by texting ${current.reason?.replace(/^replied /, '') ?? 'STOP'}: carriers let only the recipient lift it, by texting START to the number`,
     );
-  if (current.state !== b.state)
-    await withTransaction(pool, (db) =>
-      recordConsentChange(db, {
-        organizationId: p.organizationId,
-        channel: b.channel,
-        address: b.address,
-        state: b.state,
-        source: p.apiKeyId ? 'api' : 'owner',
-        reason: b.reason ?? `${b.state === 'suppressed' ? 'suppressed' : 'restored'} by ${p.actor}`,
-      }),
-    );
+  await withTransaction(pool, (db) =>
+    recordConsentChange(db, {
+      organizationId: p.organizationId,
+      channel: b.channel,
+      address: b.address,
+      state: b.state,
+      source: p.apiKeyId ? 'api' : 'owner',
+      reason: b.reason ?? `${b.state === 'suppressed' ? 'suppressed' : 'restored'} by ${p.actor}`,
+    }),
+  );
   return readConsent(pool, p.organizationId, b.channel, b.address);
 };

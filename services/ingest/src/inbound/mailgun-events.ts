@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { inspectMailgunSignature } from '@fixlify/channels';
-import { MAILGUN_ORGANIZATION_VARIABLE, MailgunEventWebhook, isUuid } from '@fixlify/contracts';
+import { MAILGUN_ORGANIZATION_VARIABLE, MailgunEventWebhook, formatIssues, isUuid } from '@fixlify/contracts';
 import { recordConsentChange, withTransaction } from '@fixlify/db';
 import { InboundTriggerError } from './errors';
 
@@ -40,7 +40,7 @@ export const handleMailgunEvent = async (deps: MailgunEventsDeps, rawBody: Buffe
     if (!r.success) {
       const sig = r.error.issues.some((i) => i.path[0] === 'signature');
       if (sig) throw new InboundTriggerError('signature_missing', 'the body must carry signature { timestamp, token, signature }');
-      throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      throw new Error(formatIssues(r.error));
     }
     body = r.data;
   } catch (e) {

@@ -10,6 +10,7 @@ import {
   type DomainEvent,
   type SmsKeyword,
   type SmsReceivedData,
+  formatIssues,
 } from '@fixlify/contracts';
 import { recordConsentChange, withTransaction } from '@fixlify/db';
 import type { EventEmitter } from '../emit/event-emitter';
@@ -83,7 +84,7 @@ export const handleTelnyxInbound = async (
   let parsed: TelnyxInboundWebhook;
   try {
     const r = TelnyxInboundWebhook.safeParse(JSON.parse(req.rawBody.toString('utf8')));
-    if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!r.success) throw new Error(formatIssues(r.error));
     parsed = r.data;
   } catch (e) {
     throw new InboundTriggerError('invalid_body', `not a Telnyx message webhook: ${(e as Error).message}`);
