@@ -15,16 +15,14 @@
  * Figures are noisy on a shared 2-core machine.
  */
 import { fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
-import { TOPICS, WorkflowDefinition, type Command, type DomainEvent, type StepResult } from '@fixlify/contracts';
+import { TOPICS, type Command, type DomainEvent, type StepResult } from '@fixlify/contracts';
 import {
   allowLoopback,
-  createActiveWorkflow,
-  createClient,
   startService,
   startWebhookReceiver,
   tailTopic,
@@ -33,6 +31,7 @@ import {
   waitFor,
   type ServiceProcess,
 } from '@fixlify/testing';
+import { createBenchOrgs, threeStepDefinition, waitIndexed } from './lib/three-step';
 
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -85,26 +84,7 @@ const main = async (): Promise<void> => {
   );
 
   try {
-    // organizations, each with one client and the three-step workflow
-    const orgs: { org: string; client: string; wf: { workflowId: string; versionId: string; version: number } }[] = [];
-    const definition = (tag: string) =>
-      WorkflowDefinition.parse({
-        nodes: [
-          { id: 't', type: 'trigger', trigger: { type: 'job_created', filter: { field: 'after.title', op: 'contains', value: tag } } },
-          { id: 'worth', type: 'condition', config: { when: { field: 'job.total', op: 'gte', value: 0 } } },
-          {
-            id: 'notify',
-            type: 'webhook',
-            config: { url: `${receiver.url}/bench/{{ job.id }}`, payload: '{"job":"{{ job.id }}","title":"{{ job.title }}","client":"{{ client.name }}"}' },
-          },
-          { id: 'mark', type: 'update_record', config: { table: 'jobs', id: '{{ job.id }}', set: { status: 'dispatched' } } },
-        ],
-        edges: [
-          { id: 'a', source: 't', target: 'worth' },
-          { id: 'b', source: 'worth', target: 'notify', branch: 'true' },
-          { id: 'c', source: 'notify', target: 'mark' },
-        ],
-      });
+    const definition = (tag: string) => threeStepDefinition(tag, receiver.url);
 
     if (direct) {
       const admin = kafka.admin();
@@ -126,23 +106,11 @@ const main = async (): Promise<void> => {
     const tag = `bench-${process.pid}`;
     const def = definition(tag);
     // organization ids share a prefix, so the readers skip everyone else's messages without parsing them
-    const prefix = randomBytes(4).toString('hex');
+    const { orgs, prefix } = await createBenchOrgs(pool, orgCount, def, 'Executions bench');
     const needle = Buffer.from(`"organizationId":"${prefix}`);
-    for (let i = 0; i < orgCount; i++) {
-      const org = `${prefix}-${randomBytes(2).toString('hex')}-4${randomBytes(2).toString('hex').slice(1)}-8${randomBytes(2).toString('hex').slice(1)}-${randomBytes(6).toString('hex')}`;
-      await pool.query('INSERT INTO organizations (id, name) VALUES ($1, $2)', [org, `Executions bench ${i}`]);
-      const client = await createClient(pool, org, { name: `Client ${i}` });
-      orgs.push({ org, client, wf: await createActiveWorkflow(pool, org, def) });
-    }
     const orgSet = new Set(orgs.map((o) => o.org));
     const matcher = services.find((s) => s.name === 'matcher');
-    if (matcher)
-      for (const o of orgs)
-        await waitFor(
-          async () => ((await (await fetch(`http://127.0.0.1:${matcher.port}/index/${o.wf.workflowId}`)).json()) as { present: boolean }).present,
-          60_000,
-          'matcher index',
-        );
+    if (matcher) await waitIndexed(matcher.port, orgs);
 
     const completions = await tailTopic(kafka, TOPICS.stepResults, (m) => {
       if (!m.value?.includes(needle)) return undefined;

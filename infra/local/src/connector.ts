@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CAPTURED_TABLES, LIMITS } from '@fixlify/contracts';
+import { CAPTURED_TABLES, LIMITS, RETENTION, days } from '@fixlify/contracts';
 import type { StackConfig } from './config';
 
 export const CONNECTOR_NAME = 'fixlify-postgres';
@@ -8,12 +8,13 @@ export const POSTGRES_CONNECTOR_CLASS = 'io.debezium.connector.postgresql.Postgr
 /** Fixlify's transform (infra/local/maven/connect-smt): an oversized change becomes a marker instead of failing the task. */
 export const OVERSIZED_TRANSFORM_CLASS = 'io.fixlify.connect.OversizedToMarker';
 
-/** Settings of the JSON file that must agree with LIMITS in @fixlify/contracts (README "Limits"). */
+/** Settings of the JSON file that must agree with LIMITS and RETENTION in @fixlify/contracts (README "Limits", "Storage"). */
 export const LIMIT_SETTINGS: Readonly<Record<string, string>> = {
   transforms: 'oversized',
   'transforms.oversized.type': OVERSIZED_TRANSFORM_CLASS,
   'transforms.oversized.max.bytes': String(LIMITS.cdcRecordBytes),
   'topic.creation.default.max.message.bytes': String(LIMITS.kafkaMessageBytes),
+  'topic.creation.default.retention.ms': String(days(RETENTION.cdcDays)),
 };
 
 export const connectorFile = (repoRoot: string) => path.join(repoRoot, 'infra', 'connect', `${CONNECTOR_NAME}.json`);

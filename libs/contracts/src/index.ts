@@ -13,6 +13,7 @@ export * from './trigger-data';
 export * from './channel-credentials';
 export * from './system-status';
 export * from './limits';
+export * from './retention';
 export * from './issues';
 export * from './history';
 export * from './consent';

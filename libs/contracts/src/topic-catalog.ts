@@ -1,4 +1,5 @@
 import { LIMITS } from './limits';
+import { RETENTION, days } from './retention';
 import { TOPICS, type TopicName } from './topics';
 
 /**
@@ -26,6 +27,8 @@ export interface TopicEntry {
 }
 
 const MAX_MESSAGE = { 'max.message.bytes': String(LIMITS.kafkaMessageBytes) } as const;
+/** `retention.ms` of a topic kept this many days (retention.ts owns the numbers). */
+const keptFor = (n: number) => ({ 'retention.ms': String(days(n)) }) as const;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 export const TOPIC_CATALOG: readonly TopicEntry[] = [
@@ -50,7 +53,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     },
     dedupeBy: 'eventId (deterministic: a redelivered change or a re-fired clock occurrence has the same id)',
     partitions: 6,
-    configs: { 'retention.ms': '-1', ...MAX_MESSAGE },
+    configs: { ...keptFor(RETENTION.eventsDays), ...MAX_MESSAGE },
     cloudEvents: true,
   },
   {
@@ -60,7 +63,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     key: { format: 'execution id', pattern: `^${UUID}$`, orders: "one execution's commands" },
     dedupeBy: 'executionId and commandId',
     partitions: 6,
-    configs: { 'retention.ms': '-1', ...MAX_MESSAGE },
+    configs: { ...keptFor(RETENTION.commandsDays), ...MAX_MESSAGE },
     cloudEvents: false,
   },
   {
@@ -70,7 +73,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     key: { format: 'execution id', pattern: `^${UUID}$`, orders: "one execution's commands" },
     dedupeBy: 'executionId',
     partitions: 6,
-    configs: { 'retention.ms': '-1', ...MAX_MESSAGE },
+    configs: { ...keptFor(RETENTION.commandsDays), ...MAX_MESSAGE },
     cloudEvents: false,
   },
   {
@@ -80,7 +83,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     key: { format: 'execution id', pattern: `^${UUID}$`, orders: "one execution's results (seq counts them)" },
     dedupeBy: 'resultId (`executionId:seq`, deterministic: a result produced again after a crash has the same id)',
     partitions: 6,
-    configs: { 'retention.ms': '-1', ...MAX_MESSAGE },
+    configs: { ...keptFor(RETENTION.stepResultsDays), ...MAX_MESSAGE },
     cloudEvents: true,
   },
   {
@@ -90,7 +93,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     key: { format: 'the original key', orders: 'nothing' },
     dedupeBy: 'the source topic, partition and offset',
     partitions: 1,
-    configs: { 'retention.ms': '-1', ...MAX_MESSAGE },
+    configs: { ...keptFor(RETENTION.deadLettersDays), ...MAX_MESSAGE },
     cloudEvents: false,
   },
 ];

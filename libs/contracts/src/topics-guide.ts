@@ -137,11 +137,16 @@ or with kafkajs: \`admin.fetchTopicOffsetsByTimestamp(topic, ms)\`, then
 
 ## Retention, and beyond it
 
-Each topic keeps messages as long as the table above says. When what you need is older than a topic
-keeps, rebuild from the source of truth: the business tables (jobs, invoices, clients, estimates) in
-PostgreSQL for what happened, and the execution history the API serves (\`GET /api/executions\`) for
-what the workflows did. Do not rely on an unlimited retention staying unlimited: a deployment may
-set its own.
+Each topic keeps messages as long as the table above says (the defaults; a deployment may set its
+own with \`kafka-configs.sh --alter --add-config retention.ms=…\`, and the engine reads the events
+topic's actual retention wherever it matters: replays refuse ranges before it, and the dedupe records
+that stop a replay from running an execution twice are kept longer than it). A consumer that reads
+a public topic must keep up within its retention, or it loses what expired: the broker deletes whole
+segments whose newest message is older than the retention, so a message may also live somewhat
+longer. When what you need is older than a topic keeps, rebuild from the source of truth: the
+business tables (jobs, invoices, clients, estimates) in PostgreSQL for what happened, and the
+aggregated metrics and execution history the API serves (\`GET /api/metrics/series\`, \`GET /api/executions\`,
+kept as the README's "Storage" section says) for what the workflows did.
 
 ## Tombstones on the workflows topic
 
