@@ -21,16 +21,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
 import { TOPICS, type Command, type DomainEvent, type StepResult } from '@fixlify/contracts';
-import {
-  allowLoopback,
-  startService,
-  startWebhookReceiver,
-  tailTopic,
-  testKafka,
-  testPool,
-  waitFor,
-  type ServiceProcess,
-} from '@fixlify/testing';
+import { allowLoopback, startService, startWebhookReceiver, tailTopic, testKafka, testPool, waitFor, type ServiceProcess } from '@fixlify/testing';
 import { createBenchOrgs, threeStepDefinition, waitIndexed } from './lib/three-step';
 
 const percentile = (xs: number[], p: number): number => {

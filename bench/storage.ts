@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- storage [--executions N] [--orgs N] [--rate R]`
+ * `npm run bench -- storage [--executions N] [--orgs N] [--rate R] [--insert-rate R]`
  *
  * What one execution costs in storage. Runs N executions (default 5,000) of the three-step benchmark
  * workflow (condition → webhook → update_record), started by real row changes through the whole
@@ -9,6 +9,9 @@
  *   (what the broker really stores, batch headers and indexes included; other traffic adds to it);
  * - per table: the bytes of this run's rows (pg_column_size) and how much each relation grew
  *   (pg_total_relation_size: indexes, TOAST and dead tuples included), per execution.
+ * Topics are zstd-compressed per batch, so what is stored depends on how many messages a batch holds:
+ * by default the jobs are inserted 500 per transaction (batches are full); `--insert-rate R` inserts
+ * one job per transaction, R per second (small batches, as at low load).
  * Then the steady state for a rate (--rate, default 100 executions/s) under the default retentions of
  * libs/contracts retention.ts: GB written per day and the size at which deletion balances it.
  * Prints one JSON line last: {"bench":"storage","bytes_per_execution":…,"topics":{…},"tables":{…},"steady_state":{…}}.
@@ -58,13 +61,20 @@ const TABLE_RETENTION_DAYS: Record<string, number | null> = {
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
-    options: { executions: { type: 'string', default: '5000' }, orgs: { type: 'string', default: '10' }, rate: { type: 'string', default: '100' } },
+    options: {
+      executions: { type: 'string', default: '5000' },
+      orgs: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '100' },
+      'insert-rate': { type: 'string' },
+    },
     strict: true,
   });
   const total = Number(values.executions);
   const orgCount = Number(values.orgs);
   const rate = Number(values.rate);
-  if (!(total > 0 && orgCount > 0 && rate > 0)) throw new Error('--executions, --orgs and --rate must be positive numbers');
+  const insertRate = values['insert-rate'] === undefined ? null : Number(values['insert-rate']);
+  if (!(total > 0 && orgCount > 0 && rate > 0 && (insertRate === null || insertRate > 0)))
+    throw new Error('--executions, --orgs, --rate and --insert-rate must be positive numbers');
   const config = stackConfig();
   const dataDir = statePaths(config).kafkaData;
   const pool = testPool();
@@ -111,17 +121,27 @@ const main = async (): Promise<void> => {
     const diskBefore = Object.fromEntries(topics.map((t) => [t, topicDiskBytes(dataDir, t)]));
 
     const t0 = Date.now();
-    const chunk = 500;
-    for (let i = 0; i < total; i += chunk) {
-      const o = orgs[(i / chunk) % orgs.length]!;
-      await pool.query(`INSERT INTO jobs (organization_id, client_id, title, total) SELECT $1, $2, $3 || '-' || g, 100 + g FROM generate_series(1, $4) g`, [
+    const insert = (o: (typeof orgs)[number], n: number) =>
+      pool.query(`INSERT INTO jobs (organization_id, client_id, title, total) SELECT $1, $2, $3 || '-' || g, 100 + g FROM generate_series(1, $4) g`, [
         o.org,
         o.client,
         tag,
-        Math.min(chunk, total - i),
+        n,
       ]);
-    }
-    await waitFor(async () => completed >= total || undefined, 600_000, `${total} executions`, 500, () => `${completed} done`);
+    if (insertRate === null) for (let i = 0; i < total; i += 500) await insert(orgs[(i / 500) % orgs.length]!, Math.min(500, total - i));
+    else
+      for (let i = 0; i < total; i++) {
+        const wait = t0 + (i * 1000) / insertRate - Date.now();
+        if (wait > 0) await sleep(wait);
+        await insert(orgs[i % orgs.length]!, 1);
+      }
+    await waitFor(
+      async () => completed >= total || undefined,
+      600_000,
+      `${total} executions`,
+      500,
+      () => `${completed} done`,
+    );
     // each execution's update_record comes back through change capture as a job_status_changed event
     await waitFor(async () => bytes.get(TOPICS.events)!.messages >= 2 * total || undefined, 300_000, 'the change-capture echoes of the updates', 500);
     await sleep(3000); // the projection's last batches
@@ -148,7 +168,10 @@ const main = async (): Promise<void> => {
     );
     const tableFigures: Record<string, { rows_per_execution: number; row_bytes_per_execution: number; relation_growth_per_execution: number }> = {};
     for (const t of tables) {
-      const r = await pool.query<{ n: string; b: string | null }>(`SELECT count(*) AS n, sum(pg_column_size(x.*)) AS b FROM ${t} x WHERE organization_id = ANY($1::uuid[])`, [orgIds]);
+      const r = await pool.query<{ n: string; b: string | null }>(
+        `SELECT count(*) AS n, sum(pg_column_size(x.*)) AS b FROM ${t} x WHERE organization_id = ANY($1::uuid[])`,
+        [orgIds],
+      );
       tableFigures[t] = {
         rows_per_execution: round(Number(r.rows[0]!.n) / total, 2),
         row_bytes_per_execution: round(Number(r.rows[0]!.b ?? 0) / total),
@@ -156,7 +179,9 @@ const main = async (): Promise<void> => {
       };
     }
     const automationTopics = [TOPICS.events, TOPICS.commands, TOPICS.stepResults];
-    const perExecution = automationTopics.reduce((n, t) => n + topicFigures[t]!.bytes_per_execution, 0);
+    const stored = (t: string) => topicFigures[t]!.disk_bytes_per_execution ?? topicFigures[t]!.bytes_per_execution;
+    const perExecution = automationTopics.reduce((n, t) => n + stored(t), 0);
+    const recordsPerExecution = automationTopics.reduce((n, t) => n + topicFigures[t]!.bytes_per_execution, 0);
 
     // steady state at `rate`: written per day, and kept once deletion balances it (bytes × rate × retention)
     const perDay = rate * 86_400;
@@ -171,7 +196,7 @@ const main = async (): Promise<void> => {
       kept_days: keptDays,
       steady_state_gb: round((bytesPerExecution * perDay * keptDays) / GB, 1),
     });
-    const steadyTopics = Object.fromEntries(topics.map((t) => [t, steady(topicFigures[t]!.bytes_per_execution, topicRetention[t]!)]));
+    const steadyTopics = Object.fromEntries(topics.map((t) => [t, steady(stored(t), topicRetention[t]!)]));
     const steadyTables = Object.fromEntries(tables.map((t) => [t, steady(tableFigures[t]!.relation_growth_per_execution, TABLE_RETENTION_DAYS[t]!)]));
     const sum = (xs: { gb_per_day: number; steady_state_gb: number }[]) => ({
       gb_per_day: round(
@@ -187,8 +212,11 @@ const main = async (): Promise<void> => {
       JSON.stringify({
         bench: 'storage',
         executions: total,
+        // the automation topics (events, commands, step results) as stored; records: before compression
         bytes_per_execution: perExecution,
         bytes_per_execution_target: 3000,
+        record_bytes_per_execution: recordsPerExecution,
+        batches: insertRate === null ? 'full (500 jobs per transaction)' : `one job per transaction, ${insertRate}/s`,
         topics: topicFigures,
         tables: tableFigures,
         steady_state: {

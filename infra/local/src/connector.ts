@@ -15,6 +15,7 @@ export const LIMIT_SETTINGS: Readonly<Record<string, string>> = {
   'transforms.oversized.max.bytes': String(LIMITS.cdcRecordBytes),
   'topic.creation.default.max.message.bytes': String(LIMITS.kafkaMessageBytes),
   'topic.creation.default.retention.ms': String(days(RETENTION.cdcDays)),
+  'topic.creation.default.compression.type': 'zstd',
 };
 
 export const connectorFile = (repoRoot: string) => path.join(repoRoot, 'infra', 'connect', `${CONNECTOR_NAME}.json`);

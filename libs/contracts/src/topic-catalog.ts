@@ -26,7 +26,12 @@ export interface TopicEntry {
   cloudEvents: boolean;
 }
 
-const MAX_MESSAGE = { 'max.message.bytes': String(LIMITS.kafkaMessageBytes) } as const;
+/**
+ * Every topic takes records up to LIMITS.kafkaMessageBytes and is stored zstd-compressed (the JSON
+ * messages repeat ids and field names: ~5× smaller on disk; kafkajs readers register the codec,
+ * libs/kafka compression.ts).
+ */
+export const TOPIC_STORAGE = { 'compression.type': 'zstd', 'max.message.bytes': String(LIMITS.kafkaMessageBytes) } as const;
 /** `retention.ms` of a topic kept this many days (retention.ts owns the numbers). */
 const keptFor = (n: number) => ({ 'retention.ms': String(days(n)) }) as const;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -39,7 +44,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     key: { format: 'workflow id', pattern: `^${UUID}$`, orders: "one workflow's versions" },
     dedupeBy: 'versionId (compacted: the latest value per workflow is kept)',
     partitions: 6,
-    configs: { 'cleanup.policy': 'compact', ...MAX_MESSAGE },
+    configs: { 'cleanup.policy': 'compact', ...TOPIC_STORAGE },
     cloudEvents: false,
   },
   {
@@ -53,7 +58,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     },
     dedupeBy: 'eventId (deterministic: a redelivered change or a re-fired clock occurrence has the same id)',
     partitions: 6,
-    configs: { ...keptFor(RETENTION.eventsDays), ...MAX_MESSAGE },
+    configs: { ...keptFor(RETENTION.eventsDays), ...TOPIC_STORAGE },
     cloudEvents: true,
   },
   {
@@ -63,7 +68,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     key: { format: 'execution id', pattern: `^${UUID}$`, orders: "one execution's commands" },
     dedupeBy: 'executionId and commandId',
     partitions: 6,
-    configs: { ...keptFor(RETENTION.commandsDays), ...MAX_MESSAGE },
+    configs: { ...keptFor(RETENTION.commandsDays), ...TOPIC_STORAGE },
     cloudEvents: false,
   },
   {
@@ -73,7 +78,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     key: { format: 'execution id', pattern: `^${UUID}$`, orders: "one execution's commands" },
     dedupeBy: 'executionId',
     partitions: 6,
-    configs: { ...keptFor(RETENTION.commandsDays), ...MAX_MESSAGE },
+    configs: { ...keptFor(RETENTION.commandsDays), ...TOPIC_STORAGE },
     cloudEvents: false,
   },
   {
@@ -83,7 +88,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     key: { format: 'execution id', pattern: `^${UUID}$`, orders: "one execution's results (seq counts them)" },
     dedupeBy: 'resultId (`executionId:seq`, deterministic: a result produced again after a crash has the same id)',
     partitions: 6,
-    configs: { ...keptFor(RETENTION.stepResultsDays), ...MAX_MESSAGE },
+    configs: { ...keptFor(RETENTION.stepResultsDays), ...TOPIC_STORAGE },
     cloudEvents: true,
   },
   {
@@ -93,7 +98,7 @@ export const TOPIC_CATALOG: readonly TopicEntry[] = [
     key: { format: 'the original key', orders: 'nothing' },
     dedupeBy: 'the source topic, partition and offset',
     partitions: 1,
-    configs: { ...keptFor(RETENTION.deadLettersDays), ...MAX_MESSAGE },
+    configs: { ...keptFor(RETENTION.deadLettersDays), ...TOPIC_STORAGE },
     cloudEvents: false,
   },
 ];

@@ -101,8 +101,18 @@ kcat -C -b 127.0.0.1:29092 -t ${TOPICS.events} -o beginning -e -X isolation.leve
 
 ## A kafkajs consumer
 
+The topics are stored zstd-compressed (\`compression.type=zstd\`). kcat, librdkafka and the Java
+client decompress by themselves; kafkajs ships only gzip, so register a zstd codec once per process
+before the first fetch (here with \`@mongodb-js/zstd\`, as the engine does in \`libs/kafka/src/compression.ts\`):
+
 \`\`\`ts
-import { Kafka } from 'kafkajs';
+import { CompressionCodecs, CompressionTypes, Kafka } from 'kafkajs';
+import { compress, decompress } from '@mongodb-js/zstd';
+
+CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+  compress: (encoder: { buffer: Buffer }) => compress(encoder.buffer, 3),
+  decompress: (buffer: Buffer) => decompress(buffer),
+});
 
 const kafka = new Kafka({ clientId: 'analytics', brokers: ['127.0.0.1:29092'] });
 // kafkajs reads committed messages only by default (readUncommitted: false)

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
+import './compression';
 import { kafkaEnv } from './env';
 import type { Logger } from './logger';
 

@@ -1,5 +1,6 @@
 export * from './env';
 export * from './client';
+export * from './compression';
 export * from './logger';
 export * from './dead-letter';
 export * from './pipeline';

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { LIMITS } from '@fixlify/contracts';
+// the topics are zstd-compressed: register the codec before any client reads them
+import '@fixlify/kafka';
 
 export const testKafka = (): Kafka =>
   new Kafka({ clientId: `fixlify-test-${process.pid}`, brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(','), logLevel: logLevel.NOTHING });
