@@ -163,9 +163,12 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
     expect(body.state).toBe('allowed');
     expect(body.history.map((h) => `${h.state}/${h.source}`)).toEqual(['allowed/inbound_sms', 'suppressed/inbound_sms']);
     // the replies are executions of the organization's built-in keyword workflow, nothing of its own
-    expect(
-      results.seen.filter((r) => r.organizationId === org && r.kind === 'execution_started' && r.workflowId === keywordRepliesWorkflowId(org)),
-    ).toHaveLength(3);
+    // (the step results are read from the topic: wait for the third, then check no fourth came)
+    const keywordStarts = (seen: readonly StepResult[]) =>
+      seen.filter((r) => r.organizationId === org && r.kind === 'execution_started' && r.workflowId === keywordRepliesWorkflowId(org));
+    await results.until((seen) => keywordStarts(seen).length >= 3, 60_000, 'the three keyword replies');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(keywordStarts(results.seen)).toHaveLength(3);
   });
 
   it('refuses a forged, unsigned or stale inbound webhook, and records nothing', async () => {
@@ -202,7 +205,8 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
     const task = await pool.query<{ title: string }>('SELECT title FROM tasks WHERE organization_id = $1', [org]);
     expect(task.rows.map((t) => t.title)).toEqual(['Bo asked: Can we reschedule to Friday?']);
     // the execution is about the client who texted, and carries the text (not a keyword)
-    const started = results.seen.find((x) => x.kind === 'execution_started' && x.workflowId === wf.workflowId);
+    let started: StepResult | undefined;
+    await results.until((seen) => !!(started = seen.find((x) => x.kind === 'execution_started' && x.workflowId === wf.workflowId)), 60_000, 'the execution start');
     expect(started).toMatchObject({ triggerData: { entityType: 'client', entityId: client, text: 'Can we reschedule to Friday?', keyword: null } });
   });
 
