@@ -5,8 +5,9 @@
  * workflow (condition → webhook → update_record), started by real row changes through the whole
  * pipeline, and measures, for this run's messages and rows only:
  * - per topic: the record bytes (key + value + headers) of every message this run wrote, read with
- *   read_committed, per execution; and, on the local stack, how much the topic's log directory grew
- *   (what the broker really stores, batch headers and indexes included; other traffic adds to it);
+ *   read_committed, per execution; and how much the topic's logs grew on the brokers (Kafka's
+ *   DescribeLogDirs: what the broker really stores, compressed, batch headers included; other traffic
+ *   running at the same time adds to it);
  * - per table: the bytes of this run's rows (pg_column_size) and how much each relation grew
  *   (pg_total_relation_size: indexes, TOAST and dead tuples included), per execution.
  * Topics are zstd-compressed per batch, so what is stored depends on how many messages a batch holds:
@@ -16,13 +17,12 @@
  * libs/contracts retention.ts: GB written per day and the size at which deletion balances it.
  * Prints one JSON line last: {"bench":"storage","bytes_per_execution":…,"topics":{…},"tables":{…},"steady_state":{…}}.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
 import { RETENTION, TOPICS, cdcTopic, type StepResult } from '@fixlify/contracts';
 import { allowLoopback, startService, startWebhookReceiver, tailTopic, testKafka, testPool, waitFor, type ServiceProcess } from '@fixlify/testing';
-import { stackConfig, statePaths } from '../infra/local/src/config';
+import { topicDiskBytes } from '@fixlify/kafka';
+import { stackConfig } from '../infra/local/src/config';
 import { createBenchOrgs, threeStepDefinition, waitIndexed } from './lib/three-step';
 
 const round = (x: number, d = 0): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -37,18 +37,6 @@ const recordBytes = (m: KafkaMessage): number => {
     for (const x of Array.isArray(v) ? v : [v]) n += x === undefined ? 0 : Buffer.isBuffer(x) ? x.length : Buffer.byteLength(x);
   }
   return n;
-};
-
-/** Bytes in the local broker's log directories of a topic (all partitions); null when the stack's data directory is not here. */
-const topicDiskBytes = (dataDir: string, topic: string): number | null => {
-  try {
-    let n = 0;
-    for (const d of readdirSync(dataDir).filter((x) => x.startsWith(`${topic}-`) && /^\d+$/.test(x.slice(topic.length + 1))))
-      for (const f of readdirSync(join(dataDir, d))) n += statSync(join(dataDir, d, f)).size;
-    return n;
-  } catch {
-    return null;
-  }
 };
 
 /** What each table is kept for, in days, under the default retentions (null: as long as the record it belongs to). */
@@ -76,7 +64,7 @@ const main = async (): Promise<void> => {
   if (!(total > 0 && orgCount > 0 && rate > 0 && (insertRate === null || insertRate > 0)))
     throw new Error('--executions, --orgs, --rate and --insert-rate must be positive numbers');
   const config = stackConfig();
-  const dataDir = statePaths(config).kafkaData;
+  const brokers = config.KAFKA_BROKERS.split(',').map((b) => ({ host: b.slice(0, b.lastIndexOf(':')), port: Number(b.slice(b.lastIndexOf(':') + 1)) }));
   const pool = testPool();
   const kafka = testKafka();
   const receiver = await startWebhookReceiver();
@@ -118,7 +106,7 @@ const main = async (): Promise<void> => {
     };
     await pool.query(`VACUUM ANALYZE ${tables.join(', ')}`);
     const relBefore = await relationBytes();
-    const diskBefore = Object.fromEntries(topics.map((t) => [t, topicDiskBytes(dataDir, t)]));
+    const diskBefore = await topicDiskBytes(brokers);
 
     const t0 = Date.now();
     const insert = (o: (typeof orgs)[number], n: number) =>
@@ -150,11 +138,12 @@ const main = async (): Promise<void> => {
 
     await pool.query(`VACUUM ANALYZE ${tables.join(', ')}`);
     const relAfter = await relationBytes();
+    const diskAfter = await topicDiskBytes(brokers);
     const topicFigures = Object.fromEntries(
       topics.map((t) => {
         const b = bytes.get(t)!;
-        const before = diskBefore[t] ?? null;
-        const after = topicDiskBytes(dataDir, t);
+        const before = diskBefore.get(t) ?? null;
+        const after = diskAfter.get(t) ?? null;
         return [
           t,
           {

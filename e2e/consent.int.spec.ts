@@ -206,7 +206,11 @@ describe('consent: inbound STOP/START/HELP, one-click unsubscribe, provider even
     expect(task.rows.map((t) => t.title)).toEqual(['Bo asked: Can we reschedule to Friday?']);
     // the execution is about the client who texted, and carries the text (not a keyword)
     let started: StepResult | undefined;
-    await results.until((seen) => !!(started = seen.find((x) => x.kind === 'execution_started' && x.workflowId === wf.workflowId)), 60_000, 'the execution start');
+    await results.until(
+      (seen) => !!(started = seen.find((x) => x.kind === 'execution_started' && x.workflowId === wf.workflowId)),
+      60_000,
+      'the execution start',
+    );
     expect(started).toMatchObject({ triggerData: { entityType: 'client', entityId: client, text: 'Can we reschedule to Friday?', keyword: null } });
   });
 

@@ -16,6 +16,7 @@ import { ReplayPreviews1795870000000 } from './migrations/1795870000000-replay-p
 import { Enrollments1795880000000 } from './migrations/1795880000000-enrollments';
 import { BackfilledMetrics1795890000000 } from './migrations/1795890000000-backfilled-metrics';
 import { Consent1795900000000 } from './migrations/1795900000000-consent';
+import { Lifecycle1795910000000 } from './migrations/1795910000000-lifecycle';
 import { dbEnv } from './env';
 
 export const MIGRATIONS = [
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   Enrollments1795880000000,
   BackfilledMetrics1795890000000,
   Consent1795900000000,
+  Lifecycle1795910000000,
 ];
 
 export const createDataSource = (url = dbEnv().DATABASE_URL, poolMax = dbEnv().DATABASE_POOL_MAX): DataSource =>

@@ -8,3 +8,4 @@ export * from './transaction';
 export * from './replays';
 export * from './clock-rules';
 export * from './consent';
+export * from './lifecycle';

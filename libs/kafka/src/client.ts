@@ -31,3 +31,9 @@ export const ensureTopics = async (admin: Admin, topics: ITopicConfig[]): Promis
     if (!(e instanceof Error) || !/already exists/i.test(e.message)) throw e;
   }
 };
+
+/** A topic's `retention.ms` as the broker has it (the topic's own, else the broker default); -1 is unlimited. */
+export const topicRetentionMs = async (admin: Admin, topic: string): Promise<number> => {
+  const cfg = await admin.describeConfigs({ resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ['retention.ms'] }], includeSynonyms: false });
+  return Number(cfg.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue ?? '-1');
+};

@@ -16,3 +16,4 @@ export * from './supervise';
 export * from './resilient-producer';
 export * from './read-keyed-range';
 export * from './cpu-priority';
+export * from './log-dirs';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPICS, parseSettings } from '@fixlify/contracts';
+import { RETENTION, TOPICS, parseSettings } from '@fixlify/contracts';
 
 const MetricsEnv = z.object({
   /** port of /metrics and /health */
@@ -29,6 +29,17 @@ const MetricsEnv = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(8 * 1024 * 1024),
+  /**
+   * The storage lifecycle (README "Storage"): how often a pass runs (partitions, pruning, disk sizes),
+   * 0 = never (a scratch projection or a second deployment sharing the database leaves it to one).
+   */
+  LIFECYCLE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 60_000),
+  /** Execution logs are dropped a weekly partition at a time once older than this (aggregated metrics stay). */
+  EXECUTION_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(RETENTION.executionLogDays),
 });
 export type MetricsConfig = z.infer<typeof MetricsEnv>;
 

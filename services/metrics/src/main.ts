@@ -1,6 +1,8 @@
+import { TOPICS } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, Health, kafkaEnv, probeKafka, probePostgres, runService, initTracing, profileUntilSigterm } from '@fixlify/kafka';
 import { metricsConfig, projectionName } from './config';
+import { startLifecycle } from './lifecycle/lifecycle';
 import { startProjector } from './projection/projector';
 import { ensureProjectionSchema, projectionTarget, restoreIndexesLeftByDeadRebuild } from './projection/target';
 
@@ -35,6 +37,30 @@ const main = async (): Promise<void> => {
     maxBytesPerPartition: cfg.METRICS_MAX_BYTES_PER_PARTITION,
   });
   log.info({ topic: cfg.METRICS_TOPIC, schema: target.schema, projection: consumerName, groupId }, 'projecting step results');
+  // the lifecycle of the live tables; a scratch projection has none
+  const admin = kafka.admin();
+  let adminConnected: Promise<void> | null = null;
+  const lifecycle =
+    target.schema === 'public' && cfg.LIFECYCLE_INTERVAL_MS > 0
+      ? startLifecycle({
+          pool,
+          admin: async () => {
+            await (adminConnected ??= admin.connect().catch((e: unknown) => {
+              adminConnected = null;
+              throw e;
+            }));
+            return admin;
+          },
+          log,
+          eventsTopic: TOPICS.events,
+          executionLogRetentionDays: cfg.EXECUTION_LOG_RETENTION_DAYS,
+          intervalMs: cfg.LIFECYCLE_INTERVAL_MS,
+          brokers: env.KAFKA_BROKERS.split(',').map((b) => ({
+            host: b.trim().slice(0, b.trim().lastIndexOf(':')),
+            port: Number(b.trim().slice(b.trim().lastIndexOf(':') + 1)),
+          })),
+        })
+      : null;
   await runService({
     name: 'metrics',
     log,
@@ -44,6 +70,8 @@ const main = async (): Promise<void> => {
       pg.stop();
       broker.stop();
       await projector.stop();
+      await lifecycle?.stop();
+      await admin.disconnect();
       await pool.end();
     },
   });

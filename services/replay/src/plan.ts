@@ -1,10 +1,9 @@
 import type { Admin } from 'kafkajs';
-import type { ReplayPlan } from '@fixlify/contracts';
+import { DAY_MS, type ReplayPlan } from '@fixlify/contracts';
+import { topicRetentionMs } from '@fixlify/kafka';
 
 /** Refused: part of the range is older than the events topic keeps. */
 export class RangeOutsideRetention extends Error {}
-
-const DAY_MS = 86_400_000;
 
 /** How a topic's retention reads in a refusal: `7 days (retention.ms=604800000)`. */
 export const describeRetention = (retentionMs: number): string =>
@@ -35,8 +34,7 @@ export const checkRetention = (p: { from: Date; now: Date; retentionMs: number; 
  * written later is live traffic, not history.
  */
 export const buildPlan = async (admin: Admin, topic: string, from: Date, to: Date, now: Date): Promise<ReplayPlan> => {
-  const cfg = await admin.describeConfigs({ resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ['retention.ms'] }], includeSynonyms: false });
-  const retentionMs = Number(cfg.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue ?? '-1');
+  const retentionMs = await topicRetentionMs(admin, topic);
   const watermarks = await admin.fetchTopicOffsets(topic);
   const starts = await admin.fetchTopicOffsetsByTimestamp(topic, from.getTime());
   const lowOf = new Map(watermarks.map((p) => [p.partition, p.low]));

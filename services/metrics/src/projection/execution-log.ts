@@ -85,7 +85,7 @@ export const foldIntoLog = (log: ExecutionLogRow, r: StepResult): boolean => {
       log.triggeredAt = r.triggeredAt;
       log.replayId = r.replayId ?? null;
       log.startedAt = r.at;
-      log.createdAt = r.at;
+      // createdAt stays the first result's time: it is the partition key of the stored row (weekly partitions)
       return true;
     case 'step_succeeded':
       if (!terminal) log.status = 'processing';

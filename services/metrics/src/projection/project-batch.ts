@@ -193,10 +193,10 @@ export const projectBatch = async (db: PoolClient, consumer: string, input: Proj
        FROM json_to_recordset($1::json) AS x(id uuid, "organizationId" uuid, "workflowId" uuid, "versionId" uuid, status text, "triggerType" text,
          "triggerData" jsonb, "actionsExecuted" jsonb, "errorMessage" text, "retryCount" int, "lastSeq" int, "triggeredAt" timestamptz,
          "startedAt" timestamptz, "completedAt" timestamptz, "executionTimeMs" int, "createdAt" timestamptz, "updatedAt" timestamptz, "replayId" uuid)
-       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, trigger_type = EXCLUDED.trigger_type, trigger_data = EXCLUDED.trigger_data,
+       ON CONFLICT (id, created_at) DO UPDATE SET status = EXCLUDED.status, trigger_type = EXCLUDED.trigger_type, trigger_data = EXCLUDED.trigger_data,
          actions_executed = EXCLUDED.actions_executed, error_message = EXCLUDED.error_message, retry_count = EXCLUDED.retry_count,
          last_seq = EXCLUDED.last_seq, triggered_at = EXCLUDED.triggered_at, started_at = EXCLUDED.started_at,
-         completed_at = EXCLUDED.completed_at, execution_time_ms = EXCLUDED.execution_time_ms, created_at = EXCLUDED.created_at,
+         completed_at = EXCLUDED.completed_at, execution_time_ms = EXCLUDED.execution_time_ms,
          updated_at = EXCLUDED.updated_at, replay_id = EXCLUDED.replay_id`,
       [JSON.stringify(rows)],
     );

@@ -88,7 +88,9 @@ export const restoreDeferredIndexes = async (pool: Pool, t: ProjectionTarget): P
   );
   for (const r of rows.rows) {
     // a rebuild that died after creating some of them: IF NOT EXISTS makes this repeatable
-    await pool.query(r.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS '));
+    // and an index of a partitioned table reads `ON ONLY t` in pg_indexes (the parent alone): made on
+    // the whole table again, it is built on every partition
+    await pool.query(r.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ').replace(/ ON ONLY /, ' ON '));
     await pool.query('DELETE FROM public.automation_projection_deferred_indexes WHERE schema_name = $1 AND index_name = $2', [t.schema, r.index_name]);
   }
   return rows.rows.map((r) => r.index_name);

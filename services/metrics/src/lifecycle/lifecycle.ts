@@ -1,0 +1,150 @@
+import type { Admin } from 'kafkajs';
+import type { Pool } from 'pg';
+import { Counter, Gauge } from 'prom-client';
+import { checkOut, dropExpiredLogPartitions, ensureLogPartitions, pruneTables, type PruneOutcome } from '@fixlify/db';
+import { registry, topicDiskBytes, topicRetentionMs, type Logger } from '@fixlify/kafka';
+
+/**
+ * The storage lifecycle of the live tables (README "Storage"), run by services/metrics: every
+ * interval, one instance at a time (a session advisory lock), it creates the coming weeks' partitions
+ * of the execution logs, drops the expired ones, and prunes what no longer protects anything in
+ * bounded batches. The dedupe records are kept for the events topic's retention as the broker has it
+ * at that moment (plus a margin), so lengthening the replay window can never make a replay run twice.
+ * It also measures the disks: the database and its tables, and the brokers' logs per topic.
+ */
+
+export const prunedRows = new Counter({
+  name: 'fixlify_pruned_rows_total',
+  help: 'Rows deleted by the storage lifecycle, per table',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const logPartitionsDropped = new Counter({
+  name: 'fixlify_execution_log_partitions_dropped_total',
+  help: 'Weekly partitions of the execution logs dropped after their retention',
+  registers: [registry],
+});
+export const lifecycleLastSuccess = new Gauge({
+  name: 'fixlify_lifecycle_last_success_timestamp_seconds',
+  help: 'Unix time the storage lifecycle last completed a pass; alert when it stops moving',
+  registers: [registry],
+});
+export const databaseBytes = new Gauge({
+  name: 'fixlify_database_bytes',
+  help: 'Size of the database on disk (pg_database_size)',
+  registers: [registry],
+});
+export const tableBytes = new Gauge({
+  name: 'fixlify_table_bytes',
+  help: 'Size of an automation table on disk, indexes and TOAST included (all partitions of a partitioned one)',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const kafkaLogBytes = new Gauge({
+  name: 'fixlify_kafka_log_bytes',
+  help: "Size of a topic's logs on the brokers' disks, every replica counted (Kafka DescribeLogDirs)",
+  labelNames: ['topic'] as const,
+  registers: [registry],
+});
+
+export interface LifecycleDeps {
+  pool: Pool;
+  admin: () => Promise<Admin>;
+  log: Logger;
+  eventsTopic: string;
+  executionLogRetentionDays: number;
+  intervalMs: number;
+  /** brokers whose log sizes are measured (plain listeners) */
+  brokers: readonly { host: string; port: number }[];
+  now?: () => Date;
+}
+
+export interface LifecycleReport {
+  partitionsCreated: string[];
+  partitionsDropped: string[];
+  partitionsKept: string[];
+  eventsRetentionMs: number;
+  pruned: PruneOutcome[];
+}
+
+const LOCK = 'fixlify-storage-lifecycle';
+
+/** Sizes of the database, the automation tables and the topics, into the gauges. */
+export const measureDisks = async (d: Pick<LifecycleDeps, 'pool' | 'brokers' | 'log'>): Promise<void> => {
+  const db = await d.pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n');
+  databaseBytes.set(Number(db.rows[0]!.n));
+  const tables = await d.pool.query<{ t: string; n: string }>(
+    `SELECT coalesce(p.relname, c.relname) AS t, sum(pg_total_relation_size(c.oid)) AS n
+     FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+     LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
+     WHERE s.nspname = 'public' AND c.relkind = 'r' AND coalesce(p.relname, c.relname) LIKE 'automation\\_%'
+     GROUP BY 1`,
+  );
+  for (const r of tables.rows) tableBytes.set({ table: r.t }, Number(r.n));
+  try {
+    for (const [topic, n] of await topicDiskBytes(d.brokers)) kafkaLogBytes.set({ topic }, n);
+  } catch (e) {
+    d.log.warn({ err: e }, 'could not measure the brokers’ log sizes');
+  }
+};
+
+/** One pass; null when another instance holds the lifecycle lock. */
+export const runLifecyclePass = async (d: LifecycleDeps): Promise<LifecycleReport | null> => {
+  const { client: lock, release } = await checkOut(d.pool);
+  try {
+    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [LOCK]);
+    if (!got.rows[0]?.ok) return null;
+    try {
+      const now = (d.now ?? (() => new Date()))();
+      const partitionsCreated = await ensureLogPartitions(d.pool, now);
+      const { dropped, kept } = await dropExpiredLogPartitions(d.pool, now, d.executionLogRetentionDays);
+      logPartitionsDropped.inc(dropped.length);
+      const eventsRetentionMs = await topicRetentionMs(await d.admin(), d.eventsTopic);
+      const pruned = await pruneTables(d.pool, { now, eventsRetentionMs, pauseMs: 20 });
+      for (const p of pruned) if (p.deleted) prunedRows.inc({ table: p.table }, p.deleted);
+      lifecycleLastSuccess.set(Date.now() / 1000);
+      return { partitionsCreated, partitionsDropped: dropped, partitionsKept: kept, eventsRetentionMs, pruned };
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK]);
+    }
+  } finally {
+    release();
+  }
+};
+
+/** Runs a pass now and then every interval; disk sizes every interval too. */
+export const startLifecycle = (d: LifecycleDeps): { stop: () => Promise<void> } => {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const pass = async () => {
+    try {
+      const r = await runLifecyclePass(d);
+      if (r && (r.partitionsCreated.length || r.partitionsDropped.length || r.partitionsKept.length || r.pruned.some((p) => p.deleted)))
+        d.log.info(
+          {
+            partitionsCreated: r.partitionsCreated,
+            partitionsDropped: r.partitionsDropped,
+            partitionsKeptForOpenExecutions: r.partitionsKept,
+            pruned: Object.fromEntries(r.pruned.filter((p) => p.deleted).map((p) => [p.table, p.deleted])),
+          },
+          'storage lifecycle pass',
+        );
+      await measureDisks(d);
+    } catch (e) {
+      d.log.error({ err: e }, 'storage lifecycle pass failed; next pass at the next interval');
+    }
+  };
+  running = pass();
+  const timer = setInterval(() => {
+    if (stopped) return;
+    running = running.then(pass);
+  }, d.intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+};
