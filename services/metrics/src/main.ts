@@ -1,4 +1,4 @@
-import { TOPICS } from '@fixlify/contracts';
+import { RETENTION, TOPICS } from '@fixlify/contracts';
 import { createPool } from '@fixlify/db';
 import { createKafka, createLogger, Health, kafkaEnv, probeKafka, probePostgres, runService, initTracing, profileUntilSigterm } from '@fixlify/kafka';
 import { metricsConfig, projectionName } from './config';
@@ -55,6 +55,7 @@ const main = async (): Promise<void> => {
           eventsTopic: TOPICS.events,
           executionLogRetentionDays: cfg.EXECUTION_LOG_RETENTION_DAYS,
           intervalMs: cfg.LIFECYCLE_INTERVAL_MS,
+          snapshot: { target, consumer: consumerName, topic: cfg.METRICS_TOPIC, everyMs: RETENTION.snapshotEveryHours * 3_600_000 },
           brokers: env.KAFKA_BROKERS.split(',').map((b) => ({
             host: b.trim().slice(0, b.trim().lastIndexOf(':')),
             port: Number(b.trim().slice(b.trim().lastIndexOf(':') + 1)),

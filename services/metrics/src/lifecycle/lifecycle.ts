@@ -3,6 +3,8 @@ import type { Pool } from 'pg';
 import { Counter, Gauge } from 'prom-client';
 import { checkOut, dropExpiredLogPartitions, ensureLogPartitions, pruneTables, type PruneOutcome } from '@fixlify/db';
 import { registry, topicDiskBytes, topicRetentionMs, type Logger } from '@fixlify/kafka';
+import { readSnapshot, takeProjectionSnapshot } from '../projection/snapshot';
+import type { ProjectionTarget } from '../projection/target';
 
 /**
  * The storage lifecycle of the live tables (README "Storage"), run by services/metrics: every
@@ -27,6 +29,11 @@ export const logPartitionsDropped = new Counter({
 export const lifecycleLastSuccess = new Gauge({
   name: 'fixlify_lifecycle_last_success_timestamp_seconds',
   help: 'Unix time the storage lifecycle last completed a pass; alert when it stops moving',
+  registers: [registry],
+});
+export const snapshotTakenAt = new Gauge({
+  name: 'fixlify_projection_snapshot_timestamp_seconds',
+  help: 'Unix time of the latest projection snapshot (a rebuild after the oldest results are gone starts from it)',
   registers: [registry],
 });
 export const databaseBytes = new Gauge({
@@ -56,6 +63,8 @@ export interface LifecycleDeps {
   intervalMs: number;
   /** brokers whose log sizes are measured (plain listeners) */
   brokers: readonly { host: string; port: number }[];
+  /** the projection snapshotted every `everyMs` (README "Storage": rebuilds without the whole log) */
+  snapshot?: { target: ProjectionTarget; consumer: string; topic: string; everyMs: number };
   now?: () => Date;
 }
 
@@ -65,6 +74,8 @@ export interface LifecycleReport {
   partitionsKept: string[];
   eventsRetentionMs: number;
   pruned: PruneOutcome[];
+  /** when a snapshot was taken by this pass */
+  snapshotTaken: string | null;
 }
 
 const LOCK = 'fixlify-storage-lifecycle';
@@ -102,8 +113,17 @@ export const runLifecyclePass = async (d: LifecycleDeps): Promise<LifecycleRepor
       const eventsRetentionMs = await topicRetentionMs(await d.admin(), d.eventsTopic);
       const pruned = await pruneTables(d.pool, { now, eventsRetentionMs, pauseMs: 20 });
       for (const p of pruned) if (p.deleted) prunedRows.inc({ table: p.table }, p.deleted);
+      let snapshotTaken: string | null = null;
+      if (d.snapshot) {
+        const last = await readSnapshot(d.pool, d.snapshot.target);
+        if (!last || now.getTime() - last.takenAt.getTime() >= d.snapshot.everyMs) {
+          const s = await takeProjectionSnapshot(d.pool, d.snapshot.target, d.snapshot.consumer, d.snapshot.topic);
+          snapshotTaken = s.takenAt.toISOString();
+          snapshotTakenAt.set(s.takenAt.getTime() / 1000);
+        } else snapshotTakenAt.set(last.takenAt.getTime() / 1000);
+      }
       lifecycleLastSuccess.set(Date.now() / 1000);
-      return { partitionsCreated, partitionsDropped: dropped, partitionsKept: kept, eventsRetentionMs, pruned };
+      return { partitionsCreated, partitionsDropped: dropped, partitionsKept: kept, eventsRetentionMs, pruned, snapshotTaken };
     } finally {
       await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK]);
     }
@@ -119,12 +139,13 @@ export const startLifecycle = (d: LifecycleDeps): { stop: () => Promise<void> } 
   const pass = async () => {
     try {
       const r = await runLifecyclePass(d);
-      if (r && (r.partitionsCreated.length || r.partitionsDropped.length || r.partitionsKept.length || r.pruned.some((p) => p.deleted)))
+      if (r && (r.partitionsCreated.length || r.partitionsDropped.length || r.partitionsKept.length || r.snapshotTaken || r.pruned.some((p) => p.deleted)))
         d.log.info(
           {
             partitionsCreated: r.partitionsCreated,
             partitionsDropped: r.partitionsDropped,
             partitionsKeptForOpenExecutions: r.partitionsKept,
+            snapshotTaken: r.snapshotTaken,
             pruned: Object.fromEntries(r.pruned.filter((p) => p.deleted).map((p) => [p.table, p.deleted])),
           },
           'storage lifecycle pass',

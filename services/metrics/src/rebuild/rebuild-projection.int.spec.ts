@@ -8,6 +8,7 @@ import { REPO_ROOT, startService, testKafka, testPool, waitFor, type ServiceProc
 import { createLogger } from '@fixlify/kafka';
 import { dropProjectionSchema, projectionTarget } from '../projection/target';
 import { rebuildProjection } from './rebuild-projection';
+import { dropSnapshot } from '../projection/snapshot';
 import { expectedProjection, snapshotProjection } from '../testing/projection-snapshot';
 import { syntheticStepResults } from '../testing/synthetic-step-results';
 
@@ -73,7 +74,11 @@ describe('projection: crash, restart and rebuild', () => {
     await projector?.kill('SIGTERM');
     await producer?.disconnect();
     await admin?.disconnect();
-    if (pool) for (const t of [live, rebuilt]) await dropProjectionSchema(pool, t).catch(() => undefined);
+    if (pool)
+      for (const t of [live, rebuilt]) {
+        await dropProjectionSchema(pool, t).catch(() => undefined);
+        await dropSnapshot(pool, t).catch(() => undefined);
+      }
     await pool?.end();
   });
 
@@ -193,5 +198,73 @@ describe('projection: crash, restart and rebuild', () => {
     );
     expect(indexes.rows.length).toBe(4);
     expect((await pool.query('SELECT 1 FROM automation_projection_deferred_indexes WHERE schema_name = $1', [live.schema])).rowCount).toBe(0);
+  });
+
+  it('after retention removes the oldest results, a rebuild starts from the snapshot and equals the live projection; without a snapshot it is refused', async () => {
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'services/metrics/src/rebuild.ts', '--topic', topic, ...args], {
+        cwd: REPO_ROOT,
+        env: process.env,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+    // executions that straddle the snapshot: their first results before it, their last after it
+    const batch = [
+      ...syntheticStepResults({ organizationIds: orgs, workflowsPerOrg: 4, executions: 2000, startMs: Date.now() - 1_800_000, seed: `${tag}|fifth` }),
+    ];
+    const cut = Math.floor(batch.length * 0.6);
+    const send = async (rs: StepResult[]) => {
+      for (let i = 0; i < rs.length; i += 2000)
+        await producer.send({ topic, messages: rs.slice(i, i + 2000).map((r) => ({ key: r.executionId, value: JSON.stringify(r) })) });
+      produced.push(...rs);
+    };
+    await send(batch.slice(0, cut));
+    await waitFor(async () => (await projected()) === (await ends()), 180_000, 'the live projector to catch up before the snapshot');
+    const { stdout: snapOut } = await cli('--schema', live.schema, '--name', env.METRICS_PROJECTION_NAME, '--take-snapshot');
+    const snap = JSON.parse(snapOut.trim().split('\n').pop()!) as { offsets: Record<string, string>; executionLogs: number };
+    expect(Object.values(snap.offsets).reduce((n, o) => n + Number(o), 0)).toBe(await ends());
+    await send(batch.slice(cut));
+    const total = await ends();
+    await waitFor(async () => (await projected()) === total, 180_000, 'the live projector to catch up after the snapshot');
+
+    // retention takes the results up to the snapshot (the broker moves each partition's log start, as retention.ms does)
+    await admin.deleteTopicRecords({
+      topic,
+      partitions: Object.entries(snap.offsets).map(([partition, offset]) => ({ partition: Number(partition), offset })),
+    });
+    const lows = await admin.fetchTopicOffsets(topic);
+    expect(lows.every((p) => p.low === snap.offsets[p.partition])).toBe(true);
+    expect(lows.some((p) => Number(p.low) > 0)).toBe(true);
+
+    // no snapshot of its own and none named: refused, with what is gone
+    await dropProjectionSchema(pool, rebuilt);
+    const refused = await cli('--schema', rebuilt.schema, '--name', 'rebuild-check').then(
+      () => null,
+      (e: { stdout: string; stderr: string }) => `${e.stdout}${e.stderr}`,
+    );
+    expect(refused).toMatch(/oldest step results of .* are gone .* has no snapshot/);
+
+    // from the live projection's snapshot: the results after it are folded onto it
+    const { stdout } = await cli('--schema', rebuilt.schema, '--name', 'rebuild-check', '--snapshot-of', live.schema);
+    const report = JSON.parse(stdout.trim().split('\n').pop()!) as { from: string; results: number; executionLogs: number };
+    expect(report.from).toBe('snapshot');
+    expect(report.results).toBe(total - Object.values(snap.offsets).reduce((n, o) => n + Number(o), 0));
+    const expected = expectedProjection(produced);
+    const liveNow = await snapshotProjection(pool, live, 'all');
+    expect(liveNow).toEqual(expected);
+    expect(await snapshotProjection(pool, rebuilt, 'all')).toEqual(liveNow);
+
+    // and in place, beside the running live projector: the same rows again
+    const inPlace = await rebuildProjection({
+      pool,
+      kafka,
+      log: createLogger('projection-snapshot-test'),
+      command: { topic, target: live, consumerName: env.METRICS_PROJECTION_NAME, groupId: `t-rebuild-snap-${tag}`, concurrency: 2 },
+    });
+    expect(inPlace.from).toBe('snapshot');
+    await waitFor(async () => (await projected()) === total, 180_000, 'the live projector to catch up after the in-place rebuild');
+    expect(await snapshotProjection(pool, live, 'all')).toEqual(expected);
+    // asked to start from the beginning anyway, it says what it folded: only what is left
+    const partial = await cli('--schema', rebuilt.schema, '--name', 'rebuild-check', '--from', 'beginning');
+    expect((JSON.parse(partial.stdout.trim().split('\n').pop()!) as { from: string; executionLogs: number }).executionLogs).toBeLessThan(expected.logs.length);
   });
 });

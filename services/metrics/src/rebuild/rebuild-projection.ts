@@ -4,6 +4,18 @@ import type { Logger } from '@fixlify/kafka';
 import { checkOut } from '@fixlify/db';
 import { startProjector } from '../projection/projector';
 import { deferSecondaryIndexes, ensureProjectionSchema, rebuildLockKey, restoreDeferredIndexes, table, type ProjectionTarget } from '../projection/target';
+import { loadSnapshot, readSnapshot, uncoveredPartitions, type SnapshotInfo } from '../projection/snapshot';
+
+/**
+ * Where a rebuild starts: `beginning` folds every result the topic still has; `snapshot` loads the
+ * latest snapshot and folds the results after it; `auto` (the default) starts from the beginning
+ * while the topic still holds its first result on every partition, else from the snapshot, and
+ * refuses when neither gives the whole history.
+ */
+export type RebuildFrom = 'auto' | 'snapshot' | 'beginning';
+
+/** Refused: the rebuild asked for cannot give the projection's whole history. */
+export class RebuildRefused extends Error {}
 
 export interface RebuildCommand {
   topic: string;
@@ -16,6 +28,10 @@ export interface RebuildCommand {
   concurrency: number;
   /** fetch size per partition (bytes); default 16 MiB */
   maxBytesPerPartition?: number;
+  /** default `auto` */
+  from?: RebuildFrom;
+  /** the projection whose snapshot is loaded; default the target (a scratch rebuild of `public` names `public`) */
+  snapshotOf?: ProjectionTarget;
 }
 
 export interface RebuildReport {
@@ -30,6 +46,9 @@ export interface RebuildReport {
   /** from the lock being taken to the last batch committed */
   seconds: number;
   resultsPerSecond: number;
+  from: 'beginning' | 'snapshot';
+  /** when the snapshot loaded was taken */
+  snapshotTakenAt: string | null;
 }
 
 /**
@@ -39,7 +58,7 @@ export interface RebuildReport {
 const clearProjection = async (
   db: PoolClient,
   t: ProjectionTarget,
-  c: { consumerName: string; topic: string; starts: Map<number, string> },
+  c: { consumerName: string; topic: string; starts: Map<number, string>; snapshot: SnapshotInfo | null },
 ): Promise<string[]> => {
   await db.query('BEGIN');
   try {
@@ -58,6 +77,7 @@ const clearProjection = async (
          WHERE execution_count <> 0 OR success_count <> 0 OR failure_count <> 0 OR last_triggered_at IS NOT NULL`,
       );
     else await db.query(`TRUNCATE ${table(t, 'automation_workflow_counters')}`);
+    if (c.snapshot) await loadSnapshot(db, t, c.snapshot, c.consumerName);
     await db.query('COMMIT');
     return deferred;
   } catch (e) {
@@ -66,9 +86,37 @@ const clearProjection = async (
   }
 };
 
+/** The snapshot a rebuild starts from (null: from the beginning), or why it cannot run. */
+const chooseStart = async (pool: Pool, c: RebuildCommand, lows: Map<number, bigint>): Promise<SnapshotInfo | null> => {
+  const from = c.from ?? 'auto';
+  const trimmed = [...lows].filter(([, low]) => low > 0n).map(([p, low]) => `partition ${p} from offset ${low}`);
+  if (from === 'beginning') return null;
+  if (from === 'auto' && trimmed.length === 0) return null;
+  const of = c.snapshotOf ?? c.target;
+  const snapshot = await readSnapshot(pool, of);
+  const why = !snapshot
+    ? `${of.schema} has no snapshot`
+    : snapshot.topic !== c.topic
+      ? `the snapshot of ${of.schema} is of ${snapshot.topic}, not ${c.topic}`
+      : (() => {
+          const gaps = uncoveredPartitions(snapshot.offsets, lows);
+          return gaps.length
+            ? `the snapshot of ${of.schema} (${snapshot.takenAt.toISOString()}) is older than the results kept: ${gaps
+                .map((g) => `partition ${g.partition} needs offset ${g.from}, the topic starts at ${g.low}`)
+                .join('; ')}`
+            : null;
+        })();
+  if (!why) return snapshot;
+  if (from === 'snapshot') throw new RebuildRefused(`cannot rebuild from a snapshot: ${why}`);
+  throw new RebuildRefused(
+    `the oldest step results of ${c.topic} are gone (retention; it now holds ${trimmed.join(', ')}) and ${why}: a rebuild from the beginning would lose them. ` +
+      'Take a snapshot first (the metrics service takes one a day), or rebuild with --from beginning to accept a projection of what is left.',
+  );
+};
+
 /**
- * Drops a projection and replays its topic from the beginning up to the end offsets captured at
- * the start (principle 1: the log is the truth). Holds the target's rebuild lock exclusively for
+ * Drops a projection and replays its topic from the beginning (or from its snapshot, see
+ * RebuildFrom) up to the end offsets captured at the start (principle 1: the log is the truth). Holds the target's rebuild lock exclusively for
  * the whole run: live projectors of the same target take it shared in every batch, so they pause
  * (and resume after the rebuild's offsets) instead of writing into half-built tables.
  */
@@ -88,11 +136,21 @@ export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logg
     const offsets = await admin.fetchTopicOffsets(c.topic);
     const ends = new Map<number, bigint>();
     for (const p of offsets) if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
-    log.info({ topic: c.topic, schema: c.target.schema, ends: Object.fromEntries([...ends].map(([p, e]) => [p, e.toString()])) }, 'rebuilding projection');
+    const snapshot = await chooseStart(o.pool, c, new Map(offsets.map((p) => [p.partition, BigInt(p.low)])));
+    log.info(
+      {
+        topic: c.topic,
+        schema: c.target.schema,
+        from: snapshot ? `snapshot of ${snapshot.takenAt.toISOString()}` : 'beginning',
+        ends: Object.fromEntries([...ends].map(([p, e]) => [p, e.toString()])),
+      },
+      'rebuilding projection',
+    );
     const deferred = await clearProjection(lock, c.target, {
       consumerName: c.consumerName,
       topic: c.topic,
       starts: new Map(offsets.map((p) => [p.partition, p.low])),
+      snapshot,
     });
 
     let results = 0;
@@ -146,6 +204,8 @@ export const rebuildProjection = async (o: { pool: Pool; kafka: Kafka; log: Logg
       metricsRows: Number(counts.rows[0]!.metrics),
       seconds,
       resultsPerSecond: seconds > 0 ? Math.round(results / seconds) : 0,
+      from: snapshot ? 'snapshot' : 'beginning',
+      snapshotTakenAt: snapshot?.takenAt.toISOString() ?? null,
     };
   } finally {
     await lock.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
