@@ -44,22 +44,28 @@ export const ensureLogPartitions = async (pool: Pool, now: Date, weeksAhead = 3)
   const created: string[] = [];
   for (let i = 0; i <= weeksAhead; i++) {
     const from = new Date(weekStart(now).getTime() + i * WEEK_MS);
-    const name = partitionName(from);
-    if (have.has(name)) continue;
-    const to = new Date(from.getTime() + WEEK_MS);
-    await withTransaction(pool, async (db) => {
-      // a partition attached beside a DEFAULT one must not overlap its rows: take them out first
-      await db.query('LOCK TABLE automation_execution_logs_default IN ACCESS EXCLUSIVE MODE');
-      await db.query(`CREATE TABLE ${name} (LIKE automation_execution_logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
-      await db.query(
-        `WITH moved AS (DELETE FROM automation_execution_logs_default WHERE created_at >= $1 AND created_at < $2 RETURNING *) INSERT INTO ${name} SELECT * FROM moved`,
-        [from, to],
-      );
-      await db.query(`ALTER TABLE automation_execution_logs ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`);
-    });
-    created.push(name);
+    if (have.has(partitionName(from))) continue;
+    created.push(await createLogPartition(pool, from));
   }
   return created;
+};
+
+/** Creates the partition of the week starting `week` (a Monday 00:00 UTC), moving its rows out of the DEFAULT partition. */
+export const createLogPartition = async (pool: Pool, week: Date): Promise<string> => {
+  if (weekStart(week).getTime() !== week.getTime()) throw new Error(`${week.toISOString()} is not the start of a week (Monday 00:00 UTC)`);
+  const name = partitionName(week);
+  const to = new Date(week.getTime() + WEEK_MS);
+  await withTransaction(pool, async (db) => {
+    // a partition attached beside a DEFAULT one must not overlap its rows: take them out first
+    await db.query('LOCK TABLE automation_execution_logs_default IN ACCESS EXCLUSIVE MODE');
+    await db.query(`CREATE TABLE ${name} (LIKE automation_execution_logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+    await db.query(
+      `WITH moved AS (DELETE FROM automation_execution_logs_default WHERE created_at >= $1 AND created_at < $2 RETURNING *) INSERT INTO ${name} SELECT * FROM moved`,
+      [week, to],
+    );
+    await db.query(`ALTER TABLE automation_execution_logs ATTACH PARTITION ${name} FOR VALUES FROM ('${week.toISOString()}') TO ('${to.toISOString()}')`);
+  });
+  return name;
 };
 
 /**
@@ -67,10 +73,26 @@ export const ensureLogPartitions = async (pool: Pool, now: Date, weeksAhead = 3)
  * is still under way (a long delay): that partition waits until it has finished. Aggregated metrics
  * are not in these tables and stay.
  */
-export const dropExpiredLogPartitions = async (pool: Pool, now: Date, retentionDays: number): Promise<{ dropped: string[]; kept: string[] }> => {
+export const dropExpiredLogPartitions = async (
+  pool: Pool,
+  now: Date,
+  retentionDays: number,
+): Promise<{ dropped: string[]; kept: string[]; defaultRowsDeleted: number }> => {
   const cutoff = now.getTime() - retentionDays * DAY_MS;
   const dropped: string[] = [];
   const kept: string[] = [];
+  // rows of weeks that had no partition (the lifecycle did not run for weeks) wait in DEFAULT: they
+  // expire row by row, in bounded batches
+  let defaultRowsDeleted = 0;
+  for (let i = 0; i < 100; i++) {
+    const r = await pool.query(
+      `DELETE FROM automation_execution_logs_default WHERE ctid = ANY(ARRAY(
+         SELECT ctid FROM automation_execution_logs_default WHERE created_at < $1 AND status = ANY($2::text[]) LIMIT 1000))`,
+      [new Date(cutoff), TERMINAL],
+    );
+    defaultRowsDeleted += r.rowCount ?? 0;
+    if ((r.rowCount ?? 0) < 1000) break;
+  }
   for (const p of await logPartitions(pool)) {
     if (!p.week || p.week.getTime() + WEEK_MS > cutoff) continue;
     const open = await pool.query(`SELECT 1 FROM ${p.name} WHERE NOT (status = ANY($1::text[])) LIMIT 1`, [TERMINAL]);
@@ -84,7 +106,7 @@ export const dropExpiredLogPartitions = async (pool: Pool, now: Date, retentionD
     });
     dropped.push(p.name);
   }
-  return { dropped, kept };
+  return { dropped, kept, defaultRowsDeleted };
 };
 
 /** One table's pruning rule: which rows are no longer needed, as of a cutoff. */

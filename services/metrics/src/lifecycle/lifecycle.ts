@@ -108,7 +108,8 @@ export const runLifecyclePass = async (d: LifecycleDeps): Promise<LifecycleRepor
     try {
       const now = (d.now ?? (() => new Date()))();
       const partitionsCreated = await ensureLogPartitions(d.pool, now);
-      const { dropped, kept } = await dropExpiredLogPartitions(d.pool, now, d.executionLogRetentionDays);
+      const { dropped, kept, defaultRowsDeleted } = await dropExpiredLogPartitions(d.pool, now, d.executionLogRetentionDays);
+      if (defaultRowsDeleted) prunedRows.inc({ table: 'automation_execution_logs_default' }, defaultRowsDeleted);
       logPartitionsDropped.inc(dropped.length);
       const eventsRetentionMs = await topicRetentionMs(await d.admin(), d.eventsTopic);
       const pruned = await pruneTables(d.pool, { now, eventsRetentionMs, pauseMs: 20 });
