@@ -102,7 +102,8 @@ export const Command = z.discriminatedUnion('kind', [
   z.object({
     ...commandBase,
     kind: z.literal('start'),
-    definition: WorkflowDefinition,
+    /** omitted by the matcher and the timers: the executor resolves the immutable version by versionId (README "Storage") */
+    definition: WorkflowDefinition.optional(),
     event: DomainEvent,
     /** commit time of the triggering change, for end-to-end latency */
     triggeredAt: isoTime,
@@ -116,7 +117,8 @@ export const Command = z.discriminatedUnion('kind', [
     kind: z.literal('resume'),
     /** unique per continuation: execution id + step count, so a re-emitted timer is deduplicated */
     commandId: z.string().max(300),
-    definition: WorkflowDefinition,
+    /** omitted by the matcher and the timers: the executor resolves the immutable version by versionId (README "Storage") */
+    definition: WorkflowDefinition.optional(),
     event: DomainEvent,
     context: record,
     continuation: Continuation,
@@ -127,6 +129,23 @@ export const Command = z.discriminatedUnion('kind', [
 export type Command = z.infer<typeof Command>;
 export type StartCommand = Extract<Command, { kind: 'start' }>;
 export type ResumeCommand = Extract<Command, { kind: 'resume' }>;
+/** A start or resume with its definition at hand: what the engine runs (the executor resolves an omitted one by version id). */
+export type RunnableCommand = RunnableStart | RunnableResume;
+/** A start with its definition: what decideStart makes (the matcher drops it before the topic, see withoutDefinition). */
+export type RunnableStart = StartCommand & { definition: WorkflowDefinition };
+/** A resume with its definition: what the engine parks (the executor drops it from a stored version's timer). */
+export type RunnableResume = ResumeCommand & { definition: WorkflowDefinition };
+
+/**
+ * The command as it travels when its version is a stored, immutable one: without the definition,
+ * which the executor resolves by `versionId` (README "Storage"). A draft test run or a built-in
+ * workflow has no stored version and keeps it.
+ */
+export const withoutDefinition = <C extends Command>(c: C): C => {
+  if (c.kind === 'cancel' || c.definition === undefined) return c;
+  const { definition: _omitted, ...rest } = c;
+  return rest as C;
+};
 
 /**
  * Why a step or an execution failed. The code is one of STEP_ERROR_CODES; results written before the

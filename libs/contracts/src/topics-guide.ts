@@ -40,7 +40,7 @@ ${summaries}
 ${rows}
 
 **Public** topics are a contract: within a \`vN\` topic their schemas only grow (see "What may change").
-**Internal** topics are the engine's own plumbing (commands carry whole workflow definitions; the
+**Internal** topics are the engine's own plumbing (commands name an immutable workflow version the executor resolves; the
 replay lane and the dead letters are operational) and change without notice. Change capture
 (\`fixlify.public.<table>\`, written by Debezium) is internal too: read the domain events instead,
 which say what a change means (\`job_completed\`, not "status went from 4 to 6").

@@ -1,4 +1,4 @@
-import { WorkflowDefinition, type DomainEvent, type StartCommand, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
+import { WorkflowDefinition, type DomainEvent, type RunnableStart, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import type { ExecutionContext } from '@fixlify/db';
 import type { ActionOutcome, ActionRequest } from './action';
 import { placeEnrollment } from './enrollment';
@@ -60,7 +60,7 @@ const reminders = def(
   ],
 );
 
-const start = (definition: WorkflowDefinition, asOf: Date | null): StartCommand => ({
+const start = (definition: WorkflowDefinition, asOf: Date | null): RunnableStart => ({
   v: 1,
   kind: 'start',
   executionId: '44444444-4444-4444-8444-444444444444',

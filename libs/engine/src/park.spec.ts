@@ -1,4 +1,4 @@
-import type { Command, Continuation } from '@fixlify/contracts';
+import type { Continuation, RunnableCommand } from '@fixlify/contracts';
 import type { ExecutionContext } from '@fixlify/db';
 import { MAX_COMMAND_BYTES, parkContinuation } from './park';
 
@@ -12,7 +12,7 @@ const cmd = {
   version: 2,
   definition: { nodes: [], edges: [] },
   event: { eventId: '55555555-5555-4555-8555-555555555555' },
-} as unknown as Extract<Command, { kind: 'resume' }>;
+} as unknown as RunnableCommand;
 const context = { event: { id: 'e' } } as unknown as ExecutionContext;
 const cont = (vars: Record<string, unknown> = {}): Continuation => ({ cursor: 'b', vars, loops: [], steps: 3, attempt: 1, seq: 5 });
 const DUE = new Date('2030-01-01T00:05:00.000Z');

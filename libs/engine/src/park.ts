@@ -1,5 +1,5 @@
 import { continuationProgress } from '@fixlify/workflow';
-import type { Command, Continuation, ResumeCommand } from '@fixlify/contracts';
+import type { Command, Continuation, ResumeCommand, RunnableCommand, RunnableResume } from '@fixlify/contracts';
 import type { ExecutionContext } from '@fixlify/db';
 import { stepError, type StepFailure } from './step-error';
 
@@ -16,7 +16,7 @@ export interface TimerRow {
   reason: TimerReason;
 }
 
-export type TimerRequest = TimerRow & { command: ResumeCommand };
+export type TimerRequest = TimerRow & { command: RunnableResume };
 
 /** A continuation command must fit in one Kafka message (the broker's default limit is 1 MiB). */
 export const MAX_COMMAND_BYTES = 900_000;
@@ -36,7 +36,7 @@ const TIMER_REASON_TO_COMMAND: Record<TimerReason, ResumeCommand['reason']> = {
  * `issuedAt` is when the command being run was taken on.
  */
 export const parkContinuation = (
-  cmd: Extract<Command, { kind: 'start' | 'resume' }>,
+  cmd: RunnableCommand,
   context: ExecutionContext,
   c: Continuation,
   reason: TimerReason,
@@ -44,7 +44,7 @@ export const parkContinuation = (
   issuedAt: Date,
 ): { timer: TimerRequest } | { error: StepFailure } => {
   const progress = continuationProgress(c);
-  const command: ResumeCommand = {
+  const command: RunnableResume = {
     v: 1,
     kind: 'resume',
     executionId: cmd.executionId,

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { sealWorkflowSecrets, secretOpener } from '@fixlify/channels';
-import { WorkflowDefinition, type DomainEvent, type ResumeCommand, type StartCommand, type StepResult, type WorkflowDefinitionInput } from '@fixlify/contracts';
+import {
+  WorkflowDefinition,
+  type DomainEvent,
+  type RunnableCommand,
+  type RunnableResume,
+  type RunnableStart,
+  type StepResult,
+  type WorkflowDefinitionInput,
+} from '@fixlify/contracts';
 import { continuationProgress } from '@fixlify/workflow';
 import type { ExecutionContext } from '@fixlify/db';
 import type { ActionOutcome, ActionRequest } from './action';
@@ -8,7 +16,7 @@ import { MAX_COMMAND_BYTES } from './park';
 import { DETACHED_RESUME_AFTER_MS, MAX_SAVED_RESPONSE_BYTES, runExecution, type RunDeps } from './run-execution';
 import { boundOutput } from './step-results';
 
-const progressOf = (c: StartCommand | ResumeCommand): number => (c.kind === 'start' ? 0 : continuationProgress(c.continuation));
+const progressOf = (c: RunnableCommand): number => (c.kind === 'start' ? 0 : continuationProgress(c.continuation));
 
 const ORG = '11111111-1111-4111-8111-111111111111';
 const WF = '22222222-2222-4222-8222-222222222222';
@@ -55,7 +63,7 @@ const def = (nodes: WorkflowDefinitionInput['nodes'], edges: [string, string, ('
     edges: edges.map(([source, target, branch], i) => ({ id: `e${i}`, source, target, ...(branch ? { branch } : {}) })),
   });
 
-const start = (definition: WorkflowDefinition): StartCommand => ({
+const start = (definition: WorkflowDefinition): RunnableStart => ({
   v: 1,
   kind: 'start',
   executionId: EXEC,
@@ -371,7 +379,7 @@ describe('runExecution', () => {
   it('gives up after the last attempt and says so', async () => {
     const a = fakeActions([() => ({ kind: 'failed', error: { code: 'timeout', message: 'timed out', retryable: true } })]);
     const d = def([{ ...webhook('hook'), retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 10 } }], [['t', 'hook']]);
-    const last: ResumeCommand = {
+    const last: RunnableResume = {
       ...(
         await runExecution(
           start(d),
@@ -505,7 +513,7 @@ describe('runExecution', () => {
     expect(r1.state).toBe('failed');
     expect(kinds(r1.results)).toEqual(['execution_started', 'execution_failed']);
     const d = def([webhook('hook')], [['t', 'hook']]);
-    const resume: ResumeCommand = {
+    const resume: RunnableResume = {
       ...start(d),
       kind: 'resume',
       commandId: 'x',
@@ -522,7 +530,7 @@ describe('runExecution', () => {
 
   it('stops a runaway execution at the step limit', async () => {
     const d = def([webhook('hook')], [['t', 'hook']]);
-    const resume: ResumeCommand = {
+    const resume: RunnableResume = {
       ...start(d),
       kind: 'resume',
       commandId: 'x',

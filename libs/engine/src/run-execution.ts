@@ -1,9 +1,9 @@
 import {
   CHANNEL_OF_ACTION,
   stepKey as stepKeyOf,
-  type Command,
   type Continuation,
   type DomainEvent,
+  type RunnableCommand,
   type StepResult,
   type WorkflowDefinition,
   type WorkflowNode,
@@ -119,12 +119,7 @@ export interface RunOptions {
  * template or an oversized state fail the execution with a coded reason. Throws when PostgreSQL is
  * away under an action (see isInfrastructureError): the whole batch is retried, nothing is failed.
  */
-export const runExecution = async (
-  cmd: Extract<Command, { kind: 'start' | 'resume' }>,
-  loaded: ExecutionContext | null,
-  deps: RunDeps,
-  opts: RunOptions = {},
-): Promise<RunOutcome> => {
+export const runExecution = async (cmd: RunnableCommand, loaded: ExecutionContext | null, deps: RunDeps, opts: RunOptions = {}): Promise<RunOutcome> => {
   const def: WorkflowDefinition = cmd.definition;
   const now = deps.now();
   const results: StepResult[] = [];

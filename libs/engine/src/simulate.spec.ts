@@ -1,4 +1,4 @@
-import { WorkflowDefinition, emptyPreviewReport, previewDiff, type DomainEvent, type StartCommand, type WorkflowDefinitionInput } from '@fixlify/contracts';
+import { WorkflowDefinition, emptyPreviewReport, previewDiff, type DomainEvent, type RunnableStart, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import type { ExecutionContext } from '@fixlify/db';
 import { addToPreview, foldSimulation } from './preview';
 import { simulateExecution, type SimulationReads } from './simulate';
@@ -37,7 +37,7 @@ const context = (org: Record<string, unknown> = {}, client: Record<string, unkno
   technician: null,
 });
 
-const start = (input: WorkflowDefinitionInput): StartCommand => ({
+const start = (input: WorkflowDefinitionInput): RunnableStart => ({
   v: 1,
   kind: 'start',
   executionId: '44444444-4444-4444-8444-444444444444',

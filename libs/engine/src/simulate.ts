@@ -1,4 +1,4 @@
-import type { ActionType, DeliveryChannel, ResumeCommand, StartCommand, StepResult } from '@fixlify/contracts';
+import type { ActionType, DeliveryChannel, RunnableCommand, RunnableStart, StepResult } from '@fixlify/contracts';
 import type { ExecutionContext } from '@fixlify/db';
 import { failed, type ActionNode, type ActionOutcome, type ActionRequest } from './action';
 import { quietHoursUntil, type PeopleChannel } from './messaging';
@@ -112,7 +112,7 @@ const simulatedAction =
  * Deterministic for a given command, context and clock.
  */
 export const simulateExecution = async (
-  cmd: StartCommand,
+  cmd: RunnableStart,
   context: ExecutionContext,
   reads: SimulationReads,
   startAt: Date,
@@ -124,7 +124,7 @@ export const simulateExecution = async (
   const waits: SimulatedWait[] = [];
   const results: StepResult[] = [];
   const deps = { now, random: () => 0.5, performAction: simulatedAction(reads, now, messages), ...(openSecrets ? { openSecrets } : {}) };
-  let next: StartCommand | ResumeCommand = cmd;
+  let next: RunnableCommand = cmd;
   for (let hop = 0; ; hop++) {
     const out = await runExecution(next, next.kind === 'start' ? context : null, deps);
     results.push(...out.results);

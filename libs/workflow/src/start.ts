@@ -1,9 +1,9 @@
-import { executionId, type DomainEvent, type NoStartReason, type PublishedWorkflow, type StartCommand, type StartOrigin } from '@fixlify/contracts';
+import { executionId, type DomainEvent, type NoStartReason, type PublishedWorkflow, type RunnableStart, type StartOrigin } from '@fixlify/contracts';
 import { evaluateCondition, explainCondition, eventScope, type FailedCondition } from './condition';
 import { enrollmentExecutionId } from './enrollment';
 import { triggerNode } from './walker';
 
-export type StartDecision = { kind: 'start'; command: StartCommand } | { kind: 'skip'; reason: NoStartReason; detail: string; failed?: FailedCondition };
+export type StartDecision = { kind: 'start'; command: RunnableStart } | { kind: 'skip'; reason: NoStartReason; detail: string; failed?: FailedCondition };
 
 export interface DecideOptions {
   /** loop protection: an event caused at this depth or deeper starts nothing */

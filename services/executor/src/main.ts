@@ -23,6 +23,7 @@ import { OrgAccounts } from './actions/org-accounts';
 import { createActionPerformer } from './actions/perform-action';
 import { executorConfig } from './config';
 import { createCommandDecoder } from './execution/decode-command';
+import { DefinitionCache, createDefinitionStore } from './execution/definitions';
 import { classifyBatchFailure } from '@fixlify/engine';
 import { processCommandBatch } from './execution/process-batch';
 import { chunksByCount, LiveLoad } from './execution/replay-lane';
@@ -88,6 +89,9 @@ const main = async (): Promise<void> => {
         log,
       });
 
+  // workflow versions by id, shared by both lanes' decoders and the batches that resolve what commands omit
+  const definitionCache = new DefinitionCache();
+  const definitions = createDefinitionStore(pool, definitionCache, log);
   const groupId = `${env.FIXLIFY_GROUP_PREFIX}-executor`;
   const traceTiming = process.env.FIXLIFY_TRACE_TIMING === '1';
   const live = new LiveLoad();
@@ -98,6 +102,7 @@ const main = async (): Promise<void> => {
       orgShare: o.orgShare,
       // continuations (delays, retries) of every execution, backfilled or live, come back on the live topic
       topic: cfg.EXECUTOR_COMMANDS_TOPIC,
+      definitions,
       // one owner group for both lanes: a backfilled execution's continuations are the live group's to run
       group: groupId,
       flush: actions.flush,
@@ -108,6 +113,7 @@ const main = async (): Promise<void> => {
     executions.inc({ state: 'completed', lane: o.lane }, stats.completed);
     executions.inc({ state: 'failed', lane: o.lane }, stats.failed);
     executions.inc({ state: 'waiting', lane: o.lane }, stats.waiting);
+    executions.inc({ state: 'unresolved', lane: o.lane }, stats.unresolved);
     executions.inc({ state: 'duplicate', lane: o.lane }, stats.duplicates);
     executions.inc({ state: 'parked', lane: o.lane }, stats.parked);
     if (traceTiming) log.info({ n: items.length, lane: o.lane, ...stats }, 'executor batch phases');
@@ -122,7 +128,7 @@ const main = async (): Promise<void> => {
         groupId,
         transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-executor-${env.FIXLIFY_INSTANCE_ID}`,
         topics: [cfg.EXECUTOR_COMMANDS_TOPIC],
-        decode: createCommandDecoder(),
+        decode: createCommandDecoder(definitionCache),
         // timer re-emits carry no traceparent: continue the trace of the execution's event
         traceIdOf: (c) => (c.kind === 'cancel' ? null : c.event.eventId),
         maxBytesPerPartition: cfg.EXECUTOR_MAX_BYTES_PER_PARTITION,
@@ -141,7 +147,7 @@ const main = async (): Promise<void> => {
           groupId: `${groupId}-replay`,
           transactionalId: `${env.FIXLIFY_GROUP_PREFIX}-executor-replay-${env.FIXLIFY_INSTANCE_ID}`,
           topics: [cfg.EXECUTOR_REPLAY_TOPIC],
-          decode: createCommandDecoder(),
+          decode: createCommandDecoder(definitionCache),
           traceIdOf: (c) => (c.kind === 'cancel' ? null : c.event.eventId),
           maxBytesPerPartition: cfg.EXECUTOR_REPLAY_MAX_BYTES_PER_PARTITION,
           groupCommitPartitions: 1,

@@ -3,7 +3,7 @@ import {
   type PublishedWorkflow,
   type ReplayCounts,
   type ReplayFilters,
-  type StartCommand,
+  type RunnableStart,
   type StartOrigin,
   addReplayCounts,
   emptyReplayCounts,
@@ -63,9 +63,9 @@ export const readChunk = (messages: readonly ScannedMessage[], s: Pick<ChunkScop
  * The workflow's own rule first (decideStart: the live matcher's), then the replay's filters. Dedupe
  * against what already ran is the caller's (it needs the database). The counts start from the read's.
  */
-export const decideEvents = (read: ReadChunk, s: ChunkScope): { starts: StartCommand[]; counts: ReplayCounts } => {
+export const decideEvents = (read: ReadChunk, s: ChunkScope): { starts: RunnableStart[]; counts: ReplayCounts } => {
   const counts = addReplayCounts(emptyReplayCounts(), read.counts);
-  const starts: StartCommand[] = [];
+  const starts: RunnableStart[] = [];
   const entityIds = s.filters.entityIds ? new Set(s.filters.entityIds) : null;
   for (const ev of read.events) {
     const d = decideStart(s.workflow, ev, { maxDepth: s.maxDepth, now: s.now, origin: s.origin });
@@ -85,7 +85,7 @@ export const decideEvents = (read: ReadChunk, s: ChunkScope): { starts: StartCom
 };
 
 /** A chunk of the events topic → the starts and counts of one workflow (readChunk, then decideEvents). */
-export const decideChunk = (messages: readonly ScannedMessage[], s: ChunkScope): { starts: StartCommand[]; counts: ReplayCounts } =>
+export const decideChunk = (messages: readonly ScannedMessage[], s: ChunkScope): { starts: RunnableStart[]; counts: ReplayCounts } =>
   decideEvents(readChunk(messages, s), s);
 
 const parse = (value: string | null): DomainEvent | null => {
@@ -104,11 +104,11 @@ const parse = (value: string | null): DomainEvent | null => {
  * counts and returns the starts that remain.
  */
 export const applyDedupe = (
-  starts: readonly StartCommand[],
+  starts: readonly RunnableStart[],
   counts: ReplayCounts,
   known: { alreadyExecuted: ReadonlySet<string>; alreadyReplayed: ReadonlySet<string>; alreadyEnrolled: ReadonlySet<string> },
-): StartCommand[] => {
-  const out: StartCommand[] = [];
+): RunnableStart[] => {
+  const out: RunnableStart[] = [];
   const seen = new Set<string>();
   const skip = (r: keyof ReplayCounts['skipped']): void => {
     counts.skipped[r] = (counts.skipped[r] ?? 0) + 1;

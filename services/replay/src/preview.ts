@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { PreviewReport, PreviewTotals, StartCommand } from '@fixlify/contracts';
+import type { PreviewReport, PreviewTotals, RunnableStart, StartCommand } from '@fixlify/contracts';
 import { loadContexts, type ExecutionContext } from '@fixlify/db';
 import { addToPreview, foldSimulation, simulateExecution, suppressionReason, type SimulatedExecution, type SimulationReads } from '@fixlify/engine';
 
@@ -36,7 +36,7 @@ export const loadStartContexts = async (pool: Pool, starts: readonly StartComman
  */
 export const simulateStarts = async (
   reads: SimulationReads,
-  starts: readonly StartCommand[],
+  starts: readonly RunnableStart[],
   contexts: ReadonlyMap<string, ExecutionContext>,
   now: Date,
 ): Promise<SimulatedExecution[]> => {

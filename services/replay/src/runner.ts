@@ -11,7 +11,7 @@ import {
   isUuid,
   type PreviewReport,
   type ReplayPlan,
-  type StartCommand,
+  type RunnableStart,
 } from '@fixlify/contracts';
 import type { SimulationReads } from '@fixlify/engine';
 import { triggerNode } from '@fixlify/workflow';
@@ -252,7 +252,7 @@ const workSlice = async (d: RunnerDeps, claimed: ReplayJob, isLost: () => boolea
       // existing executions are not subtracted: the comparison is of what each version does with them)
       const now = d.now();
       const next = structuredClone(report ?? emptyPreviewReport(null));
-      let compareFresh: StartCommand[] = [];
+      let compareFresh: RunnableStart[] = [];
       if (compared && next.compare) {
         const other = decideEvents(read, { ...scope, workflow: compared, now });
         compareFresh = applyDedupe(other.starts, emptyReplayCounts(), {

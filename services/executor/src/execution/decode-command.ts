@@ -2,6 +2,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
 import { Command, WorkflowDefinition } from '@fixlify/contracts';
 import type { Decoded } from '@fixlify/kafka';
+import { DefinitionCache } from './definitions';
 
 const issuesOf = (e: z.ZodError): string =>
   e.issues
@@ -9,7 +10,7 @@ const issuesOf = (e: z.ZodError): string =>
     .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
     .join('; ');
 
-type WithDefinition = Extract<Command, { definition: unknown }>;
+type WithDefinition = Extract<Command, { kind: 'start' | 'resume' }>;
 
 // every command variant without its definition: the definition is validated once per version
 const variants = Command.options as readonly z.ZodObject[];
@@ -20,12 +21,12 @@ const Shell = z.discriminatedUnion(
 
 /**
  * Decodes a command with the contract's schemas, validating each workflow version's definition
- * once: versions are immutable (one version id, one definition), and a command carries its
- * version's definition every time. Sharing one parsed definition object per version also lets
- * the walker keep its graph index between commands. The cache holds the last `size` versions.
+ * once: versions are immutable (one version id, one definition). Sharing one parsed definition
+ * object per version also lets the walker keep its graph index between commands. A command of a
+ * stored version travels without its definition: it is filled from the cache here when it is
+ * there, else by the batch's DefinitionStore.resolve (one query for the batch).
  */
-export const createCommandDecoder = (size = 2000): ((m: KafkaMessage) => Decoded<Command>) => {
-  const definitions = new Map<string, { def: WorkflowDefinition; nodes: number; edges: number }>();
+export const createCommandDecoder = (definitions: DefinitionCache = new DefinitionCache()): ((m: KafkaMessage) => Decoded<Command>) => {
   return (m) => {
     if (m.value === null) return { ok: 'skip' };
     let raw: unknown;
@@ -39,18 +40,26 @@ export const createCommandDecoder = (size = 2000): ((m: KafkaMessage) => Decoded
     const shell = Shell.safeParse(rest);
     if (!shell.success) return { ok: false, reason: `schema: ${issuesOf(shell.error)}` };
     const cmd = shell.data as Omit<WithDefinition, 'definition'> | Extract<Command, { kind: 'cancel' }>;
-    if (cmd.kind === 'cancel') return { ok: true, value: cmd };
+    if (cmd.kind === 'cancel') return { ok: true, value: cmd as Command };
     const d = definition as { nodes?: unknown[]; edges?: unknown[] } | undefined;
     const hit = definitions.get(cmd.versionId);
+    if (definition === undefined)
+      // a stored version's command: its organization is checked where the store fills it
+      return { ok: true, value: (hit?.stored && hit.organizationId === cmd.organizationId ? { ...cmd, definition: hit.def } : cmd) as Command };
     if (hit && Array.isArray(d?.nodes) && d.nodes.length === hit.nodes && Array.isArray(d.edges) && d.edges.length === hit.edges) {
-      definitions.delete(cmd.versionId);
-      definitions.set(cmd.versionId, hit);
       return { ok: true, value: { ...cmd, definition: hit.def } as Command };
     }
     const parsed = WorkflowDefinition.safeParse(definition);
     if (!parsed.success) return { ok: false, reason: `schema: ${issuesOf(parsed.error).replace(/(^|; )/g, '$1definition.')}` };
-    definitions.set(cmd.versionId, { def: parsed.data, nodes: parsed.data.nodes.length, edges: parsed.data.edges.length });
-    if (definitions.size > size) definitions.delete(definitions.keys().next().value!);
+    // a stored version's entry is kept as it is (it says commands may travel without it)
+    if (!hit?.stored)
+      definitions.set(cmd.versionId, {
+        def: parsed.data,
+        nodes: parsed.data.nodes.length,
+        edges: parsed.data.edges.length,
+        organizationId: null,
+        stored: false,
+      });
     return { ok: true, value: { ...cmd, definition: parsed.data } as Command };
   };
 };

@@ -1,11 +1,12 @@
 import type { Pool } from 'pg';
-import { TOPICS, stepResultHeaders, type Command, type StepResult } from '@fixlify/contracts';
+import { TOPICS, stepResultHeaders, type Command, type RunnableCommand, type StepResult } from '@fixlify/contracts';
 import type { OutMessage, PipelineItem, TraceContext } from '@fixlify/kafka';
 import { cancelTimers, insertTimers, makeTimersDue, replaceTimers, type TimerRow } from '../timers/timer-store';
 import { claimCommands, commandIdOf, markExecutionStates } from './claim-commands';
 import { interleaveByOrg, splitByShare } from './fair-share';
 import { loadContexts, type ExecutionContext } from '@fixlify/db';
 import { mapLimit } from './map-limit';
+import type { DefinitionStore, ResolvedItem } from './definitions';
 import { runExecution, type RunDeps, type RunOutcome } from '@fixlify/engine';
 
 export interface BatchStats {
@@ -15,6 +16,8 @@ export interface BatchStats {
   completed: number;
   failed: number;
   waiting: number;
+  /** commands dropped because their workflow version does not exist for their organization */
+  unresolved: number;
   /** wall time of the batch's phases (ms): park and claim with context loading, running the steps, writing timers and states */
   phaseMs: { claim: number; run: number; write: number };
 }
@@ -32,11 +35,11 @@ export interface BatchOptions {
   flush?: () => Promise<void>;
   /** time budget of a batch: actions still running then are detached (default: none) */
   deadlineMs?: number;
+  /** resolves the definitions commands travel without, and drops them again from what is parked */
+  definitions: DefinitionStore;
 }
 
-type RunnableCommand = Extract<Command, { kind: 'start' | 'resume' }>;
-
-const positionOf = (i: PipelineItem<Command>): string => `${i.topic}:${i.partition}:${i.offset}`;
+const positionOf = (i: ResolvedItem): string => `${i.topic}:${i.partition}:${i.offset}`;
 
 /**
  * The executor's use case for one consumed batch of commands: park what exceeds an
@@ -45,12 +48,23 @@ const positionOf = (i: PipelineItem<Command>): string => `${i.topic}:${i.partiti
  */
 export const processCommandBatch = async (
   pool: Pool,
-  items: PipelineItem<Command>[],
+  consumed: PipelineItem<Command>[],
   deps: RunDeps,
   o: BatchOptions,
 ): Promise<{ out: OutMessage[]; stats: BatchStats }> => {
-  const stats: BatchStats = { executed: 0, duplicates: 0, parked: 0, completed: 0, failed: 0, waiting: 0, phaseMs: { claim: 0, run: 0, write: 0 } };
+  const stats: BatchStats = {
+    executed: 0,
+    duplicates: 0,
+    parked: 0,
+    completed: 0,
+    failed: 0,
+    waiting: 0,
+    unresolved: 0,
+    phaseMs: { claim: 0, run: 0, write: 0 },
+  };
   const t0 = performance.now();
+  const { items, unresolved } = await o.definitions.resolve(consumed);
+  stats.unresolved = unresolved;
   const out: OutMessage[] = [];
   const emit = (r: StepResult): void => {
     out.push({ topic: TOPICS.stepResults, key: r.executionId, value: JSON.stringify(r), headers: stepResultHeaders(r) });
@@ -72,7 +86,7 @@ export const processCommandBatch = async (
       organizationId: i.value.organizationId,
       executionId: i.value.executionId,
       dueAt: now,
-      command: i.value,
+      command: o.definitions.compact(i.value),
       reason: 'fairness',
     }));
     await insertTimers(pool, o.topic, rows);
@@ -172,7 +186,7 @@ export const processCommandBatch = async (
     const outcome = outcomes.get(cmd)!;
     stats.executed++;
     for (const r of outcome.results) emit(r);
-    timers.push(...outcome.timers);
+    for (const t of outcome.timers) timers.push({ ...t, command: o.definitions.compact(t.command) });
     stats[outcome.state]++;
     states.push({ id: cmd.executionId, state: outcome.state });
   }

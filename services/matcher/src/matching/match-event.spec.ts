@@ -79,6 +79,8 @@ describe('matchEvent', () => {
         event: ev,
       });
       expect(c.executionId).toBe(executionId(w.versionId, ev.eventId));
+      // a stored, immutable version: the executor resolves it by id, the command does not carry it
+      expect(c).not.toHaveProperty('definition');
     }
     // the same event again (a redelivery) gives the same ids
     expect(starts(idx, ev).map((c) => c.executionId)).toEqual(cmds.map((c) => c.executionId));
@@ -152,7 +154,7 @@ describe('SMS keywords', () => {
     expect(out).toHaveLength(1);
     const cmd = (out[0] as { command: Command & { kind: 'start' } }).command;
     expect(cmd.workflowId).toBe(keywordRepliesWorkflowId(ORG));
-    expect(cmd.definition.nodes[1]).toMatchObject({ type: 'send_sms', config: { to: '{{ trigger.from }}', body: '{{ trigger.reply }}' } });
+    expect(cmd.definition!.nodes[1]).toMatchObject({ type: 'send_sms', config: { to: '{{ trigger.from }}', body: '{{ trigger.reply }}' } });
     // any other text goes to the organization's workflows
     expect(matchEvent(index, sms(null), 3, now).map((o) => (o as { command: Command }).command.workflowId)).toEqual([own.workflowId]);
   });

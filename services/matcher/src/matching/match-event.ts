@@ -1,4 +1,4 @@
-import { type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fixlify/contracts';
+import { withoutDefinition, type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fixlify/contracts';
 import { decideStart, keywordRepliesWorkflow } from '@fixlify/workflow';
 import type { WorkflowIndex } from '../index/workflow-index';
 
@@ -34,7 +34,9 @@ export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: numb
   const out: MatchOutcome[] = [];
   for (const w of candidates) {
     const d = decideStart(w, ev, { maxDepth, now });
-    if (d.kind === 'start') out.push({ kind: 'start', command: d.command });
+    // a published version is stored and immutable: the executor resolves it by id, so the command
+    // travels without it; the built-in keyword reply has no stored version and carries its own
+    if (d.kind === 'start') out.push({ kind: 'start', command: builtIn ? d.command : withoutDefinition(d.command) });
   }
   return out;
 };

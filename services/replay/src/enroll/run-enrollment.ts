@@ -4,7 +4,7 @@ import {
   type EnrollPlan,
   type PublishedWorkflow,
   type ReplayCounts,
-  type StartCommand,
+  type RunnableStart,
   type StartOrigin,
 } from '@fixlify/contracts';
 import { claimClockOccurrences, classifyReplayStarts, recordReplayStarts, saveEnrollProgress, withTransaction, type ReplayJob } from '@fixlify/db';
@@ -19,7 +19,7 @@ type Release = (status: 'running' | 'paused' | 'completed' | 'aborted' | 'failed
 
 /** A chunk's starts, each with the record it enrolls (its clock claim and its age). */
 interface Decided {
-  starts: { command: StartCommand; record: EnrollableRecord }[];
+  starts: { command: RunnableStart; record: EnrollableRecord }[];
   counts: ReplayCounts;
 }
 
@@ -45,8 +45,8 @@ export const decideRecords = (records: readonly EnrollableRecord[], s: EnrollSco
 };
 
 /** Clock triggers: an occurrence claimed already (the clock fired it, or an earlier enrollment) starts nothing. */
-const dropClaimed = (d: Decided, claimed: (r: EnrollableRecord) => boolean): StartCommand[] => {
-  const out: StartCommand[] = [];
+const dropClaimed = (d: Decided, claimed: (r: EnrollableRecord) => boolean): RunnableStart[] => {
+  const out: RunnableStart[] = [];
   for (const s of d.starts) {
     if (s.record.claim && claimed(s.record)) d.counts.skipped.already_claimed = (d.counts.skipped.already_claimed ?? 0) + 1;
     else out.push(s.command);
