@@ -9,7 +9,8 @@
  *   DescribeLogDirs: what the broker really stores, compressed, batch headers included; other traffic
  *   running at the same time adds to it);
  * - per table: the bytes of this run's rows (pg_column_size) and how much each relation grew
- *   (pg_total_relation_size: indexes, TOAST and dead tuples included), per execution.
+ *   (pg_total_relation_size over its partitions: indexes, TOAST and dead tuples included), per execution;
+ *   the steady state takes the larger of the two (a table reusing free space grows less than it stores).
  * Topics are zstd-compressed per batch, so what is stored depends on how many messages a batch holds:
  * by default the jobs are inserted 500 per transaction (batches are full); `--insert-rate R` inserts
  * one job per transaction, R per second (small batches, as at low load).
@@ -101,7 +102,11 @@ const main = async (): Promise<void> => {
     }
     const tables = Object.keys(TABLE_RETENTION_DAYS);
     const relationBytes = async (): Promise<Record<string, number>> => {
-      const r = await pool.query<{ t: string; n: string }>('SELECT t, pg_total_relation_size(t::regclass) AS n FROM unnest($1::text[]) t', [tables]);
+      // a partitioned table's size is that of its partitions (pg_partition_tree)
+      const r = await pool.query<{ t: string; n: string }>(
+        `SELECT t, (SELECT coalesce(sum(pg_total_relation_size(p.relid)), 0) FROM pg_partition_tree(t::regclass) p) AS n FROM unnest($1::text[]) t`,
+        [tables],
+      );
       return Object.fromEntries(r.rows.map((x) => [x.t, Number(x.n)]));
     };
     await pool.query(`VACUUM ANALYZE ${tables.join(', ')}`);
@@ -186,7 +191,9 @@ const main = async (): Promise<void> => {
       steady_state_gb: round((bytesPerExecution * perDay * keptDays) / GB, 1),
     });
     const steadyTopics = Object.fromEntries(topics.map((t) => [t, steady(stored(t), topicRetention[t]!)]));
-    const steadyTables = Object.fromEntries(tables.map((t) => [t, steady(tableFigures[t]!.relation_growth_per_execution, TABLE_RETENTION_DAYS[t]!)]));
+    // a table that reuses free space (rows deleted earlier) grows less than it stores: take the larger of the two
+    const tableBytes = (t: string) => Math.max(tableFigures[t]!.relation_growth_per_execution, tableFigures[t]!.row_bytes_per_execution);
+    const steadyTables = Object.fromEntries(tables.map((t) => [t, steady(tableBytes(t), TABLE_RETENTION_DAYS[t]!)]));
     const sum = (xs: { gb_per_day: number; steady_state_gb: number }[]) => ({
       gb_per_day: round(
         xs.reduce((n, x) => n + x.gb_per_day, 0),
