@@ -45,7 +45,8 @@ const TABLE_RETENTION_DAYS: Record<string, number | null> = {
   automation_execution_logs: RETENTION.executionLogDays,
   automation_executions: RETENTION.eventsDays + RETENTION.dedupeMarginDays,
   automation_deliveries: RETENTION.eventsDays + RETENTION.dedupeMarginDays,
-  automation_timers: RETENTION.finishedTimersDays,
+  // a timer is deleted when it fires: the table holds only the executions waiting now
+  automation_timers: 0,
 };
 
 const main = async (): Promise<void> => {

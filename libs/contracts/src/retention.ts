@@ -33,8 +33,6 @@ export const RETENTION = {
   hourlyMetricsDays: 90,
   /** Dedupe records are kept this long beyond the events' retention. */
   dedupeMarginDays: 7,
-  /** Fired or cancelled timers (kept a little for the "why?" of a late resume). */
-  finishedTimersDays: 7,
   /** A projection snapshot is taken this often (and step results outlive several of them). */
   snapshotEveryHours: 24,
 } as const;
