@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { DAY_MS, RETENTION, type DomainEvent } from '@fixlify/contracts';
 import {
   createLogPartition,
+  pruneOrganizationLogs,
   createReplay,
   dropExpiredLogPartitions,
   ensureLogPartitions,
@@ -278,6 +279,31 @@ describe('storage lifecycle: pruning, partitions, disk metrics', () => {
     await ensureLogPartitions(pool, at);
     const ahead = (await logPartitions(pool)).map((p) => p.name);
     for (let i = 0; i <= 3; i++) expect(ahead).toContain(partitionName(new Date(weekStart(at).getTime() + i * WEEK_MS)));
+  });
+
+  it('an organization that keeps its execution logs for less than the deployment loses its older finished ones, and only those', async () => {
+    const short = await createOrganization(pool, { name: 'Short Memory Plumbing' });
+    await pool.query('UPDATE organizations SET execution_log_retention_days = 7 WHERE id = $1', [short]);
+    const at = new Date();
+    const log = (organizationId: string, status: string, ageDays: number) =>
+      pool.query(
+        `INSERT INTO automation_execution_logs (id, organization_id, workflow_id, version_id, status, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [randomUUID(), organizationId, workflow.workflowId, workflow.versionId, status, new Date(at.getTime() - ageDays * DAY_MS)],
+      );
+    const oldShort = (await log(short, 'completed', 10)).rows[0].id as string;
+    const oldWaiting = (await log(short, 'waiting', 10)).rows[0].id as string;
+    const recentShort = (await log(short, 'failed', 3)).rows[0].id as string;
+    const oldOther = (await log(org, 'completed', 10)).rows[0].id as string;
+    const r = await pruneOrganizationLogs(pool, { now: at, deploymentDays: RETENTION.executionLogDays });
+    expect(r.deleted).toBeGreaterThanOrEqual(1);
+    const left = new Set(
+      (
+        await pool.query<{ id: string }>('SELECT id FROM automation_execution_logs WHERE id = ANY($1::uuid[])', [[oldShort, oldWaiting, recentShort, oldOther]])
+      ).rows.map((x) => x.id),
+    );
+    expect([oldShort, oldWaiting, recentShort, oldOther].map((id) => left.has(id))).toEqual([false, true, true, true]);
+    // a retention outside 1–3650 days is refused by the schema
+    await expect(pool.query('UPDATE organizations SET execution_log_retention_days = 0 WHERE id = $1', [short])).rejects.toThrow(/check constraint/);
   });
 
   it('the metrics service runs the lifecycle and exports the disk use of the database and of every topic', async () => {

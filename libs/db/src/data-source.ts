@@ -17,6 +17,7 @@ import { Enrollments1795880000000 } from './migrations/1795880000000-enrollments
 import { BackfilledMetrics1795890000000 } from './migrations/1795890000000-backfilled-metrics';
 import { Consent1795900000000 } from './migrations/1795900000000-consent';
 import { Lifecycle1795910000000 } from './migrations/1795910000000-lifecycle';
+import { OrganizationLogRetention1795920000000 } from './migrations/1795920000000-organization-log-retention';
 import { dbEnv } from './env';
 
 export const MIGRATIONS = [
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   BackfilledMetrics1795890000000,
   Consent1795900000000,
   Lifecycle1795910000000,
+  OrganizationLogRetention1795920000000,
 ];
 
 export const createDataSource = (url = dbEnv().DATABASE_URL, poolMax = dbEnv().DATABASE_POOL_MAX): DataSource =>

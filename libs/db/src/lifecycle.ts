@@ -109,6 +109,38 @@ export const dropExpiredLogPartitions = async (
   return { dropped, kept, defaultRowsDeleted };
 };
 
+/**
+ * The execution logs of organizations that keep them for less than the deployment does
+ * (`organizations.execution_log_retention_days`): their finished executions older than that are
+ * deleted in bounded batches (by primary key: a partitioned table's ctid is not unique).
+ */
+export const pruneOrganizationLogs = async (
+  pool: Pool,
+  o: { now: Date; deploymentDays: number; batch?: number; pauseMs?: number; maxBatches?: number },
+): Promise<{ deleted: number; more: boolean }> => {
+  const batch = o.batch ?? 1000;
+  let deleted = 0;
+  let more = false;
+  for (let i = 0; i < (o.maxBatches ?? 100); i++) {
+    const r = await pool.query(
+      `WITH doomed AS (
+         SELECT l.id, l.created_at FROM organizations org
+         JOIN automation_execution_logs l ON l.organization_id = org.id
+         WHERE org.execution_log_retention_days < $2
+           AND l.created_at < $1::timestamptz - make_interval(days => org.execution_log_retention_days)
+           AND l.status = ANY($3::text[])
+         LIMIT ${batch})
+       DELETE FROM automation_execution_logs x USING doomed d WHERE x.id = d.id AND x.created_at = d.created_at`,
+      [o.now, o.deploymentDays, TERMINAL],
+    );
+    deleted += r.rowCount ?? 0;
+    more = (r.rowCount ?? 0) === batch;
+    if (!more) break;
+    if (o.pauseMs) await new Promise((res) => setTimeout(res, o.pauseMs));
+  }
+  return { deleted, more };
+};
+
 /** One table's pruning rule: which rows are no longer needed, as of a cutoff. */
 export interface PruneRule {
   table: string;

@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Counter, Gauge } from 'prom-client';
-import { checkOut, dropExpiredLogPartitions, ensureLogPartitions, pruneTables, type PruneOutcome } from '@fixlify/db';
+import { checkOut, dropExpiredLogPartitions, ensureLogPartitions, pruneOrganizationLogs, pruneTables, type PruneOutcome } from '@fixlify/db';
 import { registry, topicDiskBytes, topicRetentionMs, type Logger } from '@fixlify/kafka';
 import { readSnapshot, takeProjectionSnapshot } from '../projection/snapshot';
 import type { ProjectionTarget } from '../projection/target';
@@ -72,6 +72,8 @@ export interface LifecycleReport {
   partitionsCreated: string[];
   partitionsDropped: string[];
   partitionsKept: string[];
+  /** execution logs deleted for organizations that keep them for less than the deployment */
+  organizationLogsDeleted: number;
   eventsRetentionMs: number;
   pruned: PruneOutcome[];
   /** when a snapshot was taken by this pass */
@@ -110,6 +112,8 @@ export const runLifecyclePass = async (d: LifecycleDeps): Promise<LifecycleRepor
       const partitionsCreated = await ensureLogPartitions(d.pool, now);
       const { dropped, kept, defaultRowsDeleted } = await dropExpiredLogPartitions(d.pool, now, d.executionLogRetentionDays);
       if (defaultRowsDeleted) prunedRows.inc({ table: 'automation_execution_logs_default' }, defaultRowsDeleted);
+      const shorter = await pruneOrganizationLogs(d.pool, { now, deploymentDays: d.executionLogRetentionDays, pauseMs: 20 });
+      if (shorter.deleted) prunedRows.inc({ table: 'automation_execution_logs' }, shorter.deleted);
       logPartitionsDropped.inc(dropped.length);
       const eventsRetentionMs = await topicRetentionMs(await d.admin(), d.eventsTopic);
       const pruned = await pruneTables(d.pool, { now, eventsRetentionMs, pauseMs: 20 });
@@ -124,7 +128,15 @@ export const runLifecyclePass = async (d: LifecycleDeps): Promise<LifecycleRepor
         } else snapshotTakenAt.set(last.takenAt.getTime() / 1000);
       }
       lifecycleLastSuccess.set(Date.now() / 1000);
-      return { partitionsCreated, partitionsDropped: dropped, partitionsKept: kept, eventsRetentionMs, pruned, snapshotTaken };
+      return {
+        partitionsCreated,
+        partitionsDropped: dropped,
+        partitionsKept: kept,
+        organizationLogsDeleted: shorter.deleted,
+        eventsRetentionMs,
+        pruned,
+        snapshotTaken,
+      };
     } finally {
       await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK]);
     }
@@ -140,13 +152,22 @@ export const startLifecycle = (d: LifecycleDeps): { stop: () => Promise<void> } 
   const pass = async () => {
     try {
       const r = await runLifecyclePass(d);
-      if (r && (r.partitionsCreated.length || r.partitionsDropped.length || r.partitionsKept.length || r.snapshotTaken || r.pruned.some((p) => p.deleted)))
+      if (
+        r &&
+        (r.partitionsCreated.length ||
+          r.partitionsDropped.length ||
+          r.partitionsKept.length ||
+          r.organizationLogsDeleted ||
+          r.snapshotTaken ||
+          r.pruned.some((p) => p.deleted))
+      )
         d.log.info(
           {
             partitionsCreated: r.partitionsCreated,
             partitionsDropped: r.partitionsDropped,
             partitionsKeptForOpenExecutions: r.partitionsKept,
             snapshotTaken: r.snapshotTaken,
+            organizationLogsDeleted: r.organizationLogsDeleted,
             pruned: Object.fromEntries(r.pruned.filter((p) => p.deleted).map((p) => [p.table, p.deleted])),
           },
           'storage lifecycle pass',
