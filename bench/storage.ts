@@ -23,6 +23,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { RETENTION, TOPICS, cdcTopic, type StepResult } from '@fixlify/contracts';
 import { allowLoopback, startService, startWebhookReceiver, tailTopic, testKafka, testPool, waitFor, type ServiceProcess } from '@fixlify/testing';
 import { topicDiskBytes } from '@fixlify/kafka';
+import { relationSizes } from '@fixlify/db';
 import { stackConfig } from '../infra/local/src/config';
 import { createBenchOrgs, threeStepDefinition, waitIndexed } from './lib/three-step';
 
@@ -66,7 +67,7 @@ const main = async (): Promise<void> => {
   if (!(total > 0 && orgCount > 0 && rate > 0 && (insertRate === null || insertRate > 0)))
     throw new Error('--executions, --orgs, --rate and --insert-rate must be positive numbers');
   const config = stackConfig();
-  const brokers = config.KAFKA_BROKERS.split(',').map((b) => ({ host: b.slice(0, b.lastIndexOf(':')), port: Number(b.slice(b.lastIndexOf(':') + 1)) }));
+  const brokers = config.KAFKA_BROKERS;
   const pool = testPool();
   const kafka = testKafka();
   const receiver = await startWebhookReceiver();
@@ -102,14 +103,7 @@ const main = async (): Promise<void> => {
       await tail.ready;
     }
     const tables = Object.keys(TABLE_RETENTION_DAYS);
-    const relationBytes = async (): Promise<Record<string, number>> => {
-      // a partitioned table's size is that of its partitions (pg_partition_tree)
-      const r = await pool.query<{ t: string; n: string }>(
-        `SELECT t, (SELECT coalesce(sum(pg_total_relation_size(p.relid)), 0) FROM pg_partition_tree(t::regclass) p) AS n FROM unnest($1::text[]) t`,
-        [tables],
-      );
-      return Object.fromEntries(r.rows.map((x) => [x.t, Number(x.n)]));
-    };
+    const relationBytes = async (): Promise<Record<string, number>> => Object.fromEntries(await relationSizes(pool, tables));
     await pool.query(`VACUUM ANALYZE ${tables.join(', ')}`);
     const relBefore = await relationBytes();
     const diskBefore = await topicDiskBytes(brokers);

@@ -19,6 +19,7 @@ import {
   type WebhookReceiver,
   createApiKey,
   runCli,
+  replayFinished,
 } from '@fixlify/testing';
 
 const DAY = 86_400_000;
@@ -74,14 +75,7 @@ describe('enroll existing records', () => {
       },
       10,
     );
-    return waitFor(
-      async () => {
-        const x = await getReplay(pool, org, j!.id);
-        return x && ['completed', 'failed', 'aborted'].includes(x.status) ? x : null;
-      },
-      120_000,
-      `enrollment ${j!.id} to finish`,
-    );
+    return replayFinished(pool, org, j!.id, 120_000, `enrollment ${j!.id} to finish`);
   };
   const hooks = (path: string): number => receiver.received.filter((r) => r.path === path).length;
   const stepsOf = (execution: string): StepResult[] => results.seen.filter((r) => r.executionId === execution);
@@ -358,14 +352,7 @@ describe('enroll existing records', () => {
     const restarted = await startService('replay', env(), 'enroll-replay-2');
     services.push(restarted);
     await restarted.waitReady(90_000);
-    const j = await waitFor(
-      async () => {
-        const x = await getReplay(pool, org, created!.id);
-        return x && ['completed', 'failed', 'aborted'].includes(x.status) ? x : null;
-      },
-      180_000,
-      'the resumed enrollment to finish',
-    );
+    const j = await replayFinished(pool, org, created!.id, 180_000, 'the resumed enrollment to finish');
     expect(j.status).toBe('completed');
     expect(j.counts).toMatchObject({ scanned: CRASH + others, matched: CRASH, started: CRASH });
     expect(j.counts.skipped).toEqual({});

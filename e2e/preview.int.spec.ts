@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
 import { WorkflowDefinition, previewDiff, type DomainEvent, type WorkflowDefinitionInput } from '@fixlify/contracts';
-import { createReplay, getReplay, type ReplayJob } from '@fixlify/db';
+import { createReplay, type ReplayJob } from '@fixlify/db';
 import {
   createActiveWorkflow,
   createClient,
@@ -16,6 +16,7 @@ import {
   type MailgunStandin,
   type ServiceProcess,
   type TelnyxStandin,
+  replayFinished,
 } from '@fixlify/testing';
 
 /**
@@ -99,14 +100,7 @@ describe('preview on real history', () => {
       },
       10,
     );
-    return waitFor(
-      async () => {
-        const j = await getReplay(pool, org, created!.id);
-        return j && ['completed', 'failed', 'aborted'].includes(j.status) ? j : null;
-      },
-      120_000,
-      `replay ${created!.id} to finish`,
-    );
+    return replayFinished(pool, org, created!.id);
   };
 
   beforeAll(async () => {

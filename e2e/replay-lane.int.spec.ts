@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Kafka, Producer } from 'kafkajs';
 import { WorkflowDefinition, type Command, type DomainEvent } from '@fixlify/contracts';
-import { createReplay, getReplay, type ReplayJob } from '@fixlify/db';
+import { createReplay, type ReplayJob } from '@fixlify/db';
 import { parsePrometheusText, sampleSum, type PromExposition } from '@fixlify/kafka';
 import {
   allowLoopback,
@@ -16,6 +16,7 @@ import {
   waitFor,
   type ServiceProcess,
   type WebhookReceiver,
+  replayFinished,
 } from '@fixlify/testing';
 
 const percentile = (xs: number[], p: number): number => {
@@ -244,15 +245,7 @@ describe('replay lane: live traffic during a 100,000-event backfill', () => {
     ))!;
     let drained = false;
     const duringLoad = liveLoad(() => drained);
-    const finished = await waitFor(
-      async () => {
-        const j = await getReplay(pool, org, job.id);
-        return j && ['completed', 'failed', 'aborted'].includes(j.status) ? j : null;
-      },
-      150_000,
-      'the backfill job',
-      250,
-    );
+    const finished = await replayFinished(pool, org, job.id, 150_000, 'the backfill job');
     expect(finished.status).toBe('completed');
     expect(finished.counts).toMatchObject({ scanned: EVENTS, matched: STARTS, started: STARTS });
     await waitFor(

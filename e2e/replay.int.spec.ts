@@ -15,6 +15,7 @@ import {
   waitFor,
   type ServiceProcess,
   type WebhookReceiver,
+  replayFinished,
 } from '@fixlify/testing';
 
 /**
@@ -93,15 +94,7 @@ describe('replay (backfill)', () => {
     );
     return created!;
   };
-  const finished = (id: string, timeoutMs = 120_000): Promise<ReplayJob> =>
-    waitFor(
-      async () => {
-        const j = await getReplay(pool, org, id);
-        return j && ['completed', 'failed', 'aborted'].includes(j.status) ? j : null;
-      },
-      timeoutMs,
-      `replay ${id} to finish`,
-    );
+  const finished = (id: string, timeoutMs = 120_000): Promise<ReplayJob> => replayFinished(pool, org, id, timeoutMs);
   const keys = (): Set<string> => new Set(receiver.received.filter((r) => r.path === '/hooks/replay').map((r) => r.idempotencyKey ?? ''));
 
   beforeAll(async () => {

@@ -8,7 +8,6 @@ import {
   createReplay,
   dropExpiredLogPartitions,
   ensureLogPartitions,
-  getReplay,
   logPartitions,
   partitionName,
   pruneTables,
@@ -29,6 +28,7 @@ import {
   waitFor,
   type ServiceProcess,
   type WebhookReceiver,
+  replayFinished,
 } from '@fixlify/testing';
 
 jest.setTimeout(300_000);
@@ -97,14 +97,7 @@ describe('storage lifecycle: pruning, partitions, disk metrics', () => {
       },
       10,
     );
-    return waitFor(
-      async () => {
-        const j = await getReplay(pool, org, created!.id);
-        return j && ['completed', 'failed', 'aborted'].includes(j.status) ? j : null;
-      },
-      120_000,
-      `replay ${created!.id} to finish`,
-    );
+    return replayFinished(pool, org, created!.id);
   };
   const hooks = () => receiver.received.filter((r) => r.path === '/hooks/storage');
 

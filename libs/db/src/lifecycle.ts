@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { DAY_MS, RETENTION } from '@fixlify/contracts';
 import { withTransaction } from './transaction';
 
@@ -12,6 +12,31 @@ import { withTransaction } from './transaction';
 export const WEEK_MS = 7 * DAY_MS;
 const PARTITION = /^automation_execution_logs_p(\d{4})(\d{2})(\d{2})$/;
 const TERMINAL = ['completed', 'failed', 'unknown', 'cancelled'];
+
+/** How a pass deletes: `batch` rows per statement (its own transaction), `pauseMs` between, at most `maxBatches` (the next pass goes on). */
+export interface BatchLimits {
+  batch?: number;
+  pauseMs?: number;
+  maxBatches?: number;
+}
+
+/**
+ * Runs a DELETE of at most `batch` rows (`sql` gets the limit as `${LIMIT}`) until one deletes
+ * fewer, pausing between statements, at most `maxBatches` times.
+ */
+const deleteInBatches = async (pool: Pool, sql: (limit: number) => string, params: unknown[], l: BatchLimits): Promise<{ deleted: number; more: boolean }> => {
+  const batch = l.batch ?? 1000;
+  let deleted = 0;
+  let more = false;
+  for (let i = 0; i < (l.maxBatches ?? 100); i++) {
+    const n = (await pool.query(sql(batch), params)).rowCount ?? 0;
+    deleted += n;
+    more = n === batch;
+    if (!more) break;
+    if (l.pauseMs) await new Promise((res) => setTimeout(res, l.pauseMs));
+  }
+  return { deleted, more };
+};
 
 /** Monday 00:00 UTC of the week holding `d`. */
 export const weekStart = (d: Date): Date => {
@@ -27,10 +52,12 @@ export const partitionWeek = (name: string): Date | null => {
   return m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
 };
 
-export const logPartitions = async (pool: Pool): Promise<{ name: string; week: Date | null }[]> => {
+/** The partitions of `schema`'s automation_execution_logs (none when it is a plain table, as in a scratch projection). */
+export const logPartitions = async (pool: Pool | PoolClient, schema = 'public'): Promise<{ name: string; week: Date | null }[]> => {
   const r = await pool.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-     JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'automation_execution_logs' AND n.nspname = 'public' ORDER BY c.relname`,
+     JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'automation_execution_logs' AND n.nspname = $1 ORDER BY c.relname`,
+    [schema],
   );
   return r.rows.map((x) => ({ name: x.name, week: partitionWeek(x.name) }));
 };
@@ -83,16 +110,13 @@ export const dropExpiredLogPartitions = async (
   const kept: string[] = [];
   // rows of weeks that had no partition (the lifecycle did not run for weeks) wait in DEFAULT: they
   // expire row by row, in bounded batches
-  let defaultRowsDeleted = 0;
-  for (let i = 0; i < 100; i++) {
-    const r = await pool.query(
-      `DELETE FROM automation_execution_logs_default WHERE ctid = ANY(ARRAY(
-         SELECT ctid FROM automation_execution_logs_default WHERE created_at < $1 AND status = ANY($2::text[]) LIMIT 1000))`,
-      [new Date(cutoff), TERMINAL],
-    );
-    defaultRowsDeleted += r.rowCount ?? 0;
-    if ((r.rowCount ?? 0) < 1000) break;
-  }
+  const { deleted: defaultRowsDeleted } = await deleteInBatches(
+    pool,
+    (limit) => `DELETE FROM automation_execution_logs_default WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM automation_execution_logs_default WHERE created_at < $1 AND status = ANY($2::text[]) LIMIT ${limit}))`,
+    [new Date(cutoff), TERMINAL],
+    {},
+  );
   for (const p of await logPartitions(pool)) {
     if (!p.week || p.week.getTime() + WEEK_MS > cutoff) continue;
     const open = await pool.query(`SELECT 1 FROM ${p.name} WHERE NOT (status = ANY($1::text[])) LIMIT 1`, [TERMINAL]);
@@ -114,32 +138,20 @@ export const dropExpiredLogPartitions = async (
  * (`organizations.execution_log_retention_days`): their finished executions older than that are
  * deleted in bounded batches (by primary key: a partitioned table's ctid is not unique).
  */
-export const pruneOrganizationLogs = async (
-  pool: Pool,
-  o: { now: Date; deploymentDays: number; batch?: number; pauseMs?: number; maxBatches?: number },
-): Promise<{ deleted: number; more: boolean }> => {
-  const batch = o.batch ?? 1000;
-  let deleted = 0;
-  let more = false;
-  for (let i = 0; i < (o.maxBatches ?? 100); i++) {
-    const r = await pool.query(
-      `WITH doomed AS (
-         SELECT l.id, l.created_at FROM organizations org
-         JOIN automation_execution_logs l ON l.organization_id = org.id
-         WHERE org.execution_log_retention_days < $2
-           AND l.created_at < $1::timestamptz - make_interval(days => org.execution_log_retention_days)
-           AND l.status = ANY($3::text[])
-         LIMIT ${batch})
-       DELETE FROM automation_execution_logs x USING doomed d WHERE x.id = d.id AND x.created_at = d.created_at`,
-      [o.now, o.deploymentDays, TERMINAL],
-    );
-    deleted += r.rowCount ?? 0;
-    more = (r.rowCount ?? 0) === batch;
-    if (!more) break;
-    if (o.pauseMs) await new Promise((res) => setTimeout(res, o.pauseMs));
-  }
-  return { deleted, more };
-};
+export const pruneOrganizationLogs = (pool: Pool, o: { now: Date; deploymentDays: number } & BatchLimits): Promise<{ deleted: number; more: boolean }> =>
+  deleteInBatches(
+    pool,
+    (limit) => `WITH doomed AS (
+       SELECT l.id, l.created_at FROM organizations org
+       JOIN automation_execution_logs l ON l.organization_id = org.id
+       WHERE org.execution_log_retention_days < $2
+         AND l.created_at < $1::timestamptz - make_interval(days => org.execution_log_retention_days)
+         AND l.status = ANY($3::text[])
+       LIMIT ${limit})
+     DELETE FROM automation_execution_logs x USING doomed d WHERE x.id = d.id AND x.created_at = d.created_at`,
+    [o.now, o.deploymentDays, TERMINAL],
+    o,
+  );
 
 /** One table's pruning rule: which rows are no longer needed, as of a cutoff. */
 export interface PruneRule {
@@ -216,9 +228,8 @@ export interface PruneOutcome {
  */
 export const pruneTables = async (
   pool: Pool,
-  o: { now: Date; eventsRetentionMs: number | null; batch?: number; pauseMs?: number; maxBatches?: number; rules?: readonly PruneRule[] },
+  o: { now: Date; eventsRetentionMs: number | null; rules?: readonly PruneRule[] } & BatchLimits,
 ): Promise<PruneOutcome[]> => {
-  const batch = o.batch ?? 1000;
   const out: PruneOutcome[] = [];
   for (const rule of o.rules ?? PRUNE_RULES) {
     const cutoff = rule.cutoff({ now: o.now, eventsRetentionMs: o.eventsRetentionMs });
@@ -226,18 +237,30 @@ export const pruneTables = async (
       out.push({ table: rule.table, deleted: 0, cutoff: null, more: false });
       continue;
     }
-    let deleted = 0;
-    let more = false;
-    for (let i = 0; i < (o.maxBatches ?? 100); i++) {
-      const r = await pool.query(`DELETE FROM ${rule.table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM ${rule.table} x WHERE ${rule.where} LIMIT ${batch}))`, [
-        cutoff,
-      ]);
-      deleted += r.rowCount ?? 0;
-      more = (r.rowCount ?? 0) === batch;
-      if (!more) break;
-      if (o.pauseMs) await new Promise((res) => setTimeout(res, o.pauseMs));
-    }
+    const { deleted, more } = await deleteInBatches(
+      pool,
+      (limit) => `DELETE FROM ${rule.table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM ${rule.table} x WHERE ${rule.where} LIMIT ${limit}))`,
+      [cutoff],
+      o,
+    );
     out.push({ table: rule.table, deleted, cutoff: cutoff.toISOString(), more });
   }
   return out;
+};
+
+/**
+ * Bytes on disk of public tables (indexes and TOAST included; a partitioned table counts all its
+ * partitions, which are not listed apart), by name: the tables named, or every automation_ table.
+ */
+export const relationSizes = async (pool: Pool, names?: readonly string[]): Promise<Map<string, number>> => {
+  const r = await pool.query<{ t: string; n: string }>(
+    `SELECT c.relname AS t,
+       CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_total_relation_size(p.relid)), 0) FROM pg_partition_tree(c.oid) p)
+            ELSE pg_total_relation_size(c.oid) END AS n
+     FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+     WHERE s.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+       AND (CASE WHEN $1::text[] IS NULL THEN c.relname LIKE 'automation\\_%' ELSE c.relname = ANY($1::text[]) END)`,
+    [names ?? null],
+  );
+  return new Map(r.rows.map((x) => [x.t, Number(x.n)]));
 };

@@ -85,9 +85,12 @@ export const describeLogDirs = (host: string, port: number, timeoutMs = 5000): P
     });
   });
 
-/** Bytes per topic on all the given brokers' disks (every replica counted). */
-export const topicDiskBytes = async (brokers: readonly { host: string; port: number }[]): Promise<Map<string, number>> => {
+/** Bytes per topic on the disks of all the brokers of a `host:port,host:port` list (KAFKA_BROKERS; every replica counted). */
+export const topicDiskBytes = async (brokers: string): Promise<Map<string, number>> => {
   const out = new Map<string, number>();
-  for (const b of brokers) for (const [t, n] of await describeLogDirs(b.host, b.port)) out.set(t, (out.get(t) ?? 0) + n);
+  for (const b of brokers.split(',').map((x) => x.trim())) {
+    const colon = b.lastIndexOf(':');
+    for (const [t, n] of await describeLogDirs(b.slice(0, colon), Number(b.slice(colon + 1)))) out.set(t, (out.get(t) ?? 0) + n);
+  }
   return out;
 };

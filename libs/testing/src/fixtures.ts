@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { Pool } from 'pg';
 import { randomUUID as uuid } from 'node:crypto';
-import { WorkflowDefinition, type StartCommand, type WorkflowDefinitionInput } from '@fixlify/contracts';
+import { WorkflowDefinition, isFinishedReplay, type StartCommand, type WorkflowDefinitionInput } from '@fixlify/contracts';
 import { credentialsKey, sealCredential } from '@fixlify/channels';
-import { publishWorkflowVersion, createWorkflowDraft, rotateWebhookSecret, type PublishedVersion } from '@fixlify/db';
+import { publishWorkflowVersion, createWorkflowDraft, getReplay, rotateWebhookSecret, type PublishedVersion, type ReplayJob } from '@fixlify/db';
+import { waitFor } from './processes';
 
 export const testPool = (): Pool => {
   const pool = new Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/fixlify', max: 5 });
@@ -170,3 +171,14 @@ export const createApiKey = async (
   ]);
   return key;
 };
+
+/** Waits until a replay, preview or enrollment job has finished (completed, aborted or failed) and answers it. */
+export const replayFinished = (pool: Pool, organizationId: string, id: string, timeoutMs = 120_000, what = `replay ${id} to finish`): Promise<ReplayJob> =>
+  waitFor(
+    async () => {
+      const j = await getReplay(pool, organizationId, id);
+      return j && isFinishedReplay(j.status) ? j : null;
+    },
+    timeoutMs,
+    what,
+  );

@@ -56,10 +56,7 @@ const main = async (): Promise<void> => {
           executionLogRetentionDays: cfg.EXECUTION_LOG_RETENTION_DAYS,
           intervalMs: cfg.LIFECYCLE_INTERVAL_MS,
           snapshot: { target, consumer: consumerName, topic: cfg.METRICS_TOPIC, everyMs: RETENTION.snapshotEveryHours * 3_600_000 },
-          brokers: env.KAFKA_BROKERS.split(',').map((b) => ({
-            host: b.trim().slice(0, b.trim().lastIndexOf(':')),
-            port: Number(b.trim().slice(b.trim().lastIndexOf(':') + 1)),
-          })),
+          brokers: env.KAFKA_BROKERS,
         })
       : null;
   await runService({

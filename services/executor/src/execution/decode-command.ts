@@ -23,8 +23,8 @@ const Shell = z.discriminatedUnion(
  * Decodes a command with the contract's schemas, validating each workflow version's definition
  * once: versions are immutable (one version id, one definition). Sharing one parsed definition
  * object per version also lets the walker keep its graph index between commands. A command of a
- * stored version travels without its definition: it is filled from the cache here when it is
- * there, else by the batch's DefinitionStore.resolve (one query for the batch).
+ * stored version travels without its definition: the batch's DefinitionStore.resolve fills it (from
+ * the same cache, else with one query for the batch).
  */
 export const createCommandDecoder = (definitions: DefinitionCache = new DefinitionCache()): ((m: KafkaMessage) => Decoded<Command>) => {
   return (m) => {
@@ -41,12 +41,10 @@ export const createCommandDecoder = (definitions: DefinitionCache = new Definiti
     if (!shell.success) return { ok: false, reason: `schema: ${issuesOf(shell.error)}` };
     const cmd = shell.data as Omit<WithDefinition, 'definition'> | Extract<Command, { kind: 'cancel' }>;
     if (cmd.kind === 'cancel') return { ok: true, value: cmd as Command };
-    const d = definition as { nodes?: unknown[]; edges?: unknown[] } | undefined;
+    if (definition === undefined) return { ok: true, value: cmd as Command };
+    const d = definition as { nodes?: unknown[]; edges?: unknown[] };
     const hit = definitions.get(cmd.versionId);
-    if (definition === undefined)
-      // a stored version's command: its organization is checked where the store fills it
-      return { ok: true, value: (hit?.stored && hit.organizationId === cmd.organizationId ? { ...cmd, definition: hit.def } : cmd) as Command };
-    if (hit && Array.isArray(d?.nodes) && d.nodes.length === hit.nodes && Array.isArray(d.edges) && d.edges.length === hit.edges) {
+    if (hit && Array.isArray(d.nodes) && d.nodes.length === hit.nodes && Array.isArray(d.edges) && d.edges.length === hit.edges) {
       return { ok: true, value: { ...cmd, definition: hit.def } as Command };
     }
     const parsed = WorkflowDefinition.safeParse(definition);

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { WorkflowDefinition, type Command, type RunnableCommand } from '@fixlify/contracts';
+import { WorkflowDefinition, withoutDefinition, type Command, type RunnableCommand } from '@fixlify/contracts';
 import type { Logger, PipelineItem } from '@fixlify/kafka';
 
 /**
@@ -102,10 +102,6 @@ export const createDefinitionStore = (pool: Pool, cache: DefinitionCache, log: L
       }
       return { items: out, unresolved };
     },
-    compact: (cmd) => {
-      if (cmd.kind === 'cancel' || !cmd.definition || !storedFor(cmd.versionId, cmd.organizationId)) return cmd;
-      const { definition: _omitted, ...rest } = cmd;
-      return rest as typeof cmd;
-    },
+    compact: (cmd) => (cmd.kind !== 'cancel' && storedFor(cmd.versionId, cmd.organizationId) ? withoutDefinition(cmd) : cmd),
   };
 };

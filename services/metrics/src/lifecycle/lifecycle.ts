@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Counter, Gauge } from 'prom-client';
-import { checkOut, dropExpiredLogPartitions, ensureLogPartitions, pruneOrganizationLogs, pruneTables, type PruneOutcome } from '@fixlify/db';
+import { checkOut, dropExpiredLogPartitions, ensureLogPartitions, pruneOrganizationLogs, pruneTables, relationSizes, type PruneOutcome } from '@fixlify/db';
 import { registry, topicDiskBytes, topicRetentionMs, type Logger } from '@fixlify/kafka';
 import { readSnapshot, takeProjectionSnapshot } from '../projection/snapshot';
 import type { ProjectionTarget } from '../projection/target';
@@ -61,8 +61,8 @@ export interface LifecycleDeps {
   eventsTopic: string;
   executionLogRetentionDays: number;
   intervalMs: number;
-  /** brokers whose log sizes are measured (plain listeners) */
-  brokers: readonly { host: string; port: number }[];
+  /** brokers whose log sizes are measured, as KAFKA_BROKERS lists them (plain listeners) */
+  brokers: string;
   /** the projection snapshotted every `everyMs` (README "Storage": rebuilds without the whole log) */
   snapshot?: { target: ProjectionTarget; consumer: string; topic: string; everyMs: number };
   now?: () => Date;
@@ -86,14 +86,7 @@ const LOCK = 'fixlify-storage-lifecycle';
 export const measureDisks = async (d: Pick<LifecycleDeps, 'pool' | 'brokers' | 'log'>): Promise<void> => {
   const db = await d.pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n');
   databaseBytes.set(Number(db.rows[0]!.n));
-  const tables = await d.pool.query<{ t: string; n: string }>(
-    `SELECT coalesce(p.relname, c.relname) AS t, sum(pg_total_relation_size(c.oid)) AS n
-     FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-     LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
-     WHERE s.nspname = 'public' AND c.relkind = 'r' AND coalesce(p.relname, c.relname) LIKE 'automation\\_%'
-     GROUP BY 1`,
-  );
-  for (const r of tables.rows) tableBytes.set({ table: r.t }, Number(r.n));
+  for (const [t, n] of await relationSizes(d.pool)) tableBytes.set({ table: t }, n);
   try {
     for (const [topic, n] of await topicDiskBytes(d.brokers)) kafkaLogBytes.set({ topic }, n);
   } catch (e) {

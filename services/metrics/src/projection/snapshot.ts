@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { checkOut, withTransaction } from '@fixlify/db';
+import { checkOut, logPartitions, withTransaction } from '@fixlify/db';
 import { table, type ProjectionTarget } from './target';
 
 /**
@@ -43,8 +43,8 @@ export const takeProjectionSnapshot = async (pool: Pool, t: ProjectionTarget, co
       await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`fixlify-projection-snapshot:${t.schema}`]);
       await db.query(`DROP SCHEMA IF EXISTS "${building}" CASCADE`);
       await db.query(`CREATE SCHEMA "${building}"`);
-      await db.query(`CREATE TABLE ${q(building, 'automation_execution_logs')} AS SELECT * FROM ${table(t, 'automation_execution_logs')}`);
-      await db.query(`CREATE TABLE ${q(building, 'automation_metrics')} AS SELECT * FROM ${table(t, 'automation_metrics')}`);
+      const logs = await db.query(`CREATE TABLE ${q(building, 'automation_execution_logs')} AS SELECT * FROM ${table(t, 'automation_execution_logs')}`);
+      const metrics = await db.query(`CREATE TABLE ${q(building, 'automation_metrics')} AS SELECT * FROM ${table(t, 'automation_metrics')}`);
       await db.query(
         t.counters === 'automation_workflows'
           ? `CREATE TABLE ${q(building, 'automation_workflow_counters')} AS
@@ -57,7 +57,11 @@ export const takeProjectionSnapshot = async (pool: Pool, t: ProjectionTarget, co
          WHERE consumer = $1 AND topic = $2`,
         [consumer, topic],
       );
-      await db.query(`CREATE TABLE ${q(building, 'snapshot_info')} AS SELECT now() AS taken_at, $1::text AS consumer, $2::text AS topic`, [consumer, topic]);
+      // the counts of the copy, so reading the snapshot's info never scans it
+      await db.query(
+        `CREATE TABLE ${q(building, 'snapshot_info')} AS SELECT now() AS taken_at, $1::text AS consumer, $2::text AS topic, $3::bigint AS execution_logs, $4::bigint AS metrics_rows`,
+        [consumer, topic, logs.rowCount ?? 0, metrics.rowCount ?? 0],
+      );
       await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await db.query(`ALTER SCHEMA "${building}" RENAME TO "${schema}"`);
       await db.query('COMMIT');
@@ -79,8 +83,7 @@ export const readSnapshot = async (pool: Pool | PoolClient, t: ProjectionTarget)
   const exists = await pool.query(`SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'snapshot_info'`, [schema]);
   if (!exists.rowCount) return null;
   const info = await pool.query<{ taken_at: Date; consumer: string; topic: string; logs: string; metrics: string }>(
-    `SELECT taken_at, consumer, topic, (SELECT count(*) FROM ${q(schema, 'automation_execution_logs')}) AS logs,
-       (SELECT count(*) FROM ${q(schema, 'automation_metrics')}) AS metrics FROM ${q(schema, 'snapshot_info')}`,
+    `SELECT taken_at, consumer, topic, execution_logs AS logs, metrics_rows AS metrics FROM ${q(schema, 'snapshot_info')}`,
   );
   const row = info.rows[0];
   if (!row) return null;
@@ -118,13 +121,8 @@ export const uncoveredPartitions = (
  * longer has a partition for (dropped by the lifecycle after the snapshot) are not brought back.
  */
 export const loadSnapshot = async (db: PoolClient, t: ProjectionTarget, s: SnapshotInfo, consumerName: string): Promise<void> => {
-  const partitioned = await db.query<{ oldest: Date | null }>(
-    `SELECT min(substring(c.relname from 'p(\\d{8})$')::date)::timestamptz AS oldest FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace
-     WHERE p.relname = 'automation_execution_logs' AND n.nspname = $1`,
-    [t.schema],
-  );
-  const oldest = partitioned.rows[0]?.oldest ?? null;
+  const weeks = (await logPartitions(db, t.schema)).flatMap((p) => (p.week ? [p.week.getTime()] : []));
+  const oldest = weeks.length ? new Date(Math.min(...weeks)) : null;
   await db.query(
     `INSERT INTO ${table(t, 'automation_execution_logs')} SELECT * FROM ${q(s.schema, 'automation_execution_logs')} WHERE $1::timestamptz IS NULL OR created_at >= $1`,
     [oldest],
