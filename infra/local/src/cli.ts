@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
-import { stackConfig, stackEnv } from './config';
+import { kafkaNodePaths, stackConfig, stackEnv } from './config';
 import { StackError, formatKb, tailLines } from './proc';
 import { PROCESS_PARTS, type ProcessPart, partLogFile, stackDown, stackStatus, stackUp } from './stack';
 
 const USAGE = `usage: npm run stack -- <command>
-  up                      start PostgreSQL, migrations, Kafka, topics, Connect, the Debezium connector
+  up [--brokers N]        start PostgreSQL, migrations, Kafka, topics, Connect, the Debezium connector;
+                          --brokers 3: a three-node Kafka cluster (replication 3, min.insync.replicas 2),
+                          remembered by later commands until 'down --wipe'
   down [--wipe [--all]]   stop (reverse order); --wipe deletes data+logs, --all also the Maven lib cache
   status [--json]         parts, pids, ports, memory, health
   logs [part] [-f] [-n N] last lines of ${PROCESS_PARTS.join('|')} (all when no part); -f follows
@@ -28,7 +30,7 @@ async function status(json: boolean): Promise<void> {
   const table = [
     ['PART', 'STATE', 'PID', 'PORT', 'RSS', 'HEALTH'],
     ...rows.map((r) => [
-      r.part,
+      r.node !== undefined && r.node > 1 ? `${r.part}-${r.node}` : r.part,
       r.state,
       r.pid === undefined ? '-' : String(r.pid),
       r.port === undefined ? '-' : String(r.port),
@@ -77,7 +79,12 @@ async function logs(args: readonly string[]): Promise<void> {
   }
   const config = stackConfig();
   const parts = part === undefined ? PROCESS_PARTS : [part as ProcessPart];
-  const files = parts.map((p) => ({ name: p, file: partLogFile(config, p) }));
+  // every node's log for kafka on a cluster
+  const files = parts.flatMap((p) =>
+    p === 'kafka' && config.kafka.nodes.length > 1
+      ? config.kafka.nodes.map((n) => ({ name: n.id === 1 ? 'kafka' : `kafka-${n.id}`, file: kafkaNodePaths(config, n).log }))
+      : [{ name: p, file: partLogFile(config, p) }],
+  );
   for (const { name, file } of files) {
     if (files.length > 1) console.log(`── ${name} (${file}) ──`);
     const tail = tailLines(file, Number.isFinite(n) && n > 0 ? n : 50);
@@ -89,9 +96,16 @@ async function logs(args: readonly string[]): Promise<void> {
 async function main(argv: readonly string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case 'up':
+    case 'up': {
+      const i = rest.indexOf('--brokers');
+      if (i >= 0) {
+        const n = rest[i + 1];
+        if (n === undefined || !/^[1-5]$/.test(n)) throw new Error('--brokers takes a node count from 1 to 5, e.g. `up --brokers 3`');
+        process.env.FIXLIFY_KAFKA_NODES = n;
+      }
       await stackUp();
       return 0;
+    }
     case 'down':
       await stackDown({ wipe: rest.includes('--wipe'), all: rest.includes('--all') });
       return 0;

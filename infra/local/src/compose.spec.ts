@@ -38,7 +38,7 @@ describe('infra/compose mirrors infra/local', () => {
 
   it('runs the broker with the same size limits', () => {
     const config = parseStackConfig({});
-    const props = kafkaServerProperties(config, statePaths(config));
+    const props = kafkaServerProperties(config);
     for (const key of ['message.max.bytes', 'replica.fetch.max.bytes']) {
       const line = props.split('\n').find((l) => l.startsWith(`${key}=`));
       expect(line).toBeDefined();

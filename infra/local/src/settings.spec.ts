@@ -16,7 +16,7 @@ describe('rendered settings', () => {
   const paths = statePaths(config);
 
   it('configures a single KRaft node on loopback', () => {
-    const p = props(kafkaServerProperties(config, paths));
+    const p = props(kafkaServerProperties(config));
     expect(p).toMatchObject({
       'process.roles': 'broker,controller',
       'node.id': '1',
@@ -28,6 +28,38 @@ describe('rendered settings', () => {
       'share.coordinator.state.topic.replication.factor': '1',
       'group.initial.rebalance.delay.ms': '0',
     });
+  });
+
+  it('configures a three-node cluster: every node a voter, replication 3 and min.insync.replicas 2 everywhere', () => {
+    const cluster = parseStackConfig({ FIXLIFY_STACK_DIR: '/var/tmp/s', FIXLIFY_KAFKA_NODES: '3' });
+    expect(cluster.KAFKA_BROKERS).toBe('127.0.0.1:29092,127.0.0.1:29192,127.0.0.1:29292');
+    const nodes = cluster.kafka.nodes.map((n) => props(kafkaServerProperties(cluster, n)));
+    expect(nodes.map((p) => p['node.id'])).toEqual(['1', '2', '3']);
+    expect(nodes.map((p) => p['log.dirs'])).toEqual(['/var/tmp/s/kafka/data', '/var/tmp/s/kafka/node-2/data', '/var/tmp/s/kafka/node-3/data']);
+    expect(nodes[2]).toMatchObject({ listeners: 'PLAINTEXT://127.0.0.1:29292,CONTROLLER://127.0.0.1:29293' });
+    for (const p of nodes) {
+      expect(p).toMatchObject({
+        'controller.quorum.voters': '1@127.0.0.1:29093,2@127.0.0.1:29193,3@127.0.0.1:29293',
+        'default.replication.factor': '3',
+        'min.insync.replicas': '2',
+        'offsets.topic.replication.factor': '3',
+        'transaction.state.log.replication.factor': '3',
+        'transaction.state.log.min.isr': '2',
+      });
+    }
+    expect(props(connectWorkerProperties(cluster))).toMatchObject({
+      'bootstrap.servers': '127.0.0.1:29092,127.0.0.1:29192,127.0.0.1:29292',
+      'offset.storage.replication.factor': '3',
+    });
+    // one node: nothing to replicate to
+    expect(props(kafkaServerProperties(config))).toMatchObject({ 'offsets.topic.replication.factor': '1', 'transaction.state.log.min.isr': '1' });
+    expect(props(kafkaServerProperties(config))['min.insync.replicas']).toBeUndefined();
+  });
+
+  it("refuses a cluster whose nodes' ports would collide or leave the port range", () => {
+    expect(() => parseStackConfig({ FIXLIFY_KAFKA_NODES: '3', FIXLIFY_CONNECT_PORT: '29193' })).toThrow(/must differ/);
+    expect(() => parseStackConfig({ FIXLIFY_KAFKA_NODES: '3', FIXLIFY_KAFKA_PORT: '65400', FIXLIFY_KAFKA_CONTROLLER_PORT: '65401' })).toThrow(/65535/);
+    expect(() => parseStackConfig({ FIXLIFY_KAFKA_NODES: '9' })).toThrow(/FIXLIFY_KAFKA_NODES/);
   });
 
   it('configures Connect with schemaless JSON and service-loaded plugins', () => {

@@ -1,5 +1,5 @@
 import { LIMITS } from '@fixlify/contracts';
-import type { StackConfig, StatePaths } from './config';
+import { type KafkaNode, type StackConfig, type StatePaths, kafkaNodePaths } from './config';
 
 /** Renders `key=value` lines; Java properties need backslashes escaped. */
 export function toProperties(entries: Readonly<Record<string, string | number | boolean>>): string {
@@ -30,26 +30,35 @@ export const postgresConf = (config: StackConfig, paths: StatePaths): string =>
     .map(([k, v]) => `${k} = ${v}`)
     .join('\n')}\n`;
 
-/** KRaft single node: broker and controller in one process. */
-export function kafkaServerProperties(config: StackConfig, paths: StatePaths): string {
-  const { port, controllerPort } = config.kafka;
+/**
+ * A KRaft node: broker and controller in one process. One node by default; with several (`up
+ * --brokers 3`) every node is a voter of the quorum and every topic, the consumer offsets and the
+ * transaction log included, has config.kafka.replication replicas and min.insync.replicas 2, so
+ * one node may die without losing an acknowledged write or stopping producers (acks=all).
+ */
+export function kafkaServerProperties(config: StackConfig, node: KafkaNode = config.kafka.nodes[0]!): string {
+  const { port, controllerPort } = node;
+  const { replication, minInsyncReplicas, nodes } = config.kafka;
   return toProperties({
-    'node.id': 1,
+    'node.id': node.id,
     'process.roles': 'broker,controller',
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    'controller.quorum.voters': nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(','),
     'controller.listener.names': 'CONTROLLER',
     listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
     'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
     'inter.broker.listener.name': 'PLAINTEXT',
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'log.dirs': paths.kafkaData,
+    'log.dirs': kafkaNodePaths(config, node).data,
     'num.partitions': 3,
     'auto.create.topics.enable': true,
-    'offsets.topic.replication.factor': 1,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    'share.coordinator.state.topic.replication.factor': 1,
-    'share.coordinator.state.topic.min.isr': 1,
+    // topics created without a replication factor (the stack's, the tests', Debezium's) get this one;
+    // left out for one node, where the broker's defaults (1) are the same
+    ...(replication > 1 ? { 'default.replication.factor': replication, 'min.insync.replicas': minInsyncReplicas } : {}),
+    'offsets.topic.replication.factor': replication,
+    'transaction.state.log.replication.factor': replication,
+    'transaction.state.log.min.isr': minInsyncReplicas,
+    'share.coordinator.state.topic.replication.factor': replication,
+    'share.coordinator.state.topic.min.isr': minInsyncReplicas,
     'group.initial.rebalance.delay.ms': 0,
     // Broker default; the automation topics set their own retention (see topics.ts).
     'log.retention.hours': 168,
@@ -67,9 +76,9 @@ export function connectWorkerProperties(config: StackConfig): string {
     'config.storage.topic': 'fixlify-connect-configs',
     'offset.storage.topic': 'fixlify-connect-offsets',
     'status.storage.topic': 'fixlify-connect-status',
-    'config.storage.replication.factor': 1,
-    'offset.storage.replication.factor': 1,
-    'status.storage.replication.factor': 1,
+    'config.storage.replication.factor': config.kafka.replication,
+    'offset.storage.replication.factor': config.kafka.replication,
+    'status.storage.replication.factor': config.kafka.replication,
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'key.converter.schemas.enable': false,

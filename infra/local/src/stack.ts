@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CAPTURED_TABLES } from '@fixlify/contracts';
 import { runMigrations } from '@fixlify/db';
-import { type StackConfig, stackConfig, stackEnv, statePaths } from './config';
+import { type StackConfig, kafkaNodePaths, stackConfig, stackEnv, statePaths } from './config';
 import { connectHealthy, connectLog, connectPid, connectorStatus, registerConnector, restartConnector, startConnect, waitConnectorRunning } from './connect';
 import { CONNECTOR_NAME, renderConnectorConfig } from './connector';
-import { ensureTopics, kafkaHealthy, kafkaLog, kafkaPid, listTopics, startKafka } from './kafka';
+import { ensureTopics, kafkaHealthy, kafkaLog, kafkaNodePid, kafkaPid, listTopics, startKafka, stoppedKafkaNodes } from './kafka';
 import { ensureLib, libStale } from './maven';
 import { ensureDatabase, existingTables, findPgBin, postgresHealthy, postgresLog, postgresPid, startPostgres, stopPostgres } from './postgres';
 import { StackError, childPids, isAlive, portOpen, readPidFile, rssKb, run, sleep, stopPid, tailLines, waitUntil } from './proc';
@@ -89,15 +89,32 @@ const settingsOf = (config: StackConfig, part: ProcessPart): { file: string; wan
     case 'postgres':
       return { file: path.join(paths.pgData, 'fixlify.conf'), wanted: postgresConf(config, paths) };
     case 'kafka':
-      return { file: paths.kafkaProps, wanted: kafkaServerProperties(config, paths) };
+      return { file: paths.kafkaProps, wanted: kafkaServerProperties(config) };
     case 'connect':
       return { file: paths.connectProps, wanted: connectWorkerProperties(config) };
   }
 };
 
+/** Every node of the cluster: its settings file, what the configuration renders, its pid. */
+const kafkaNodeSettings = (config: StackConfig) =>
+  config.kafka.nodes.map((node) => ({
+    node,
+    file: kafkaNodePaths(config, node).props,
+    wanted: kafkaServerProperties(config, node),
+    pid: kafkaNodePid(config, node),
+  }));
+
 /** A running part started with other settings (say, another port) would be checked at the wrong address. */
 function assertSameSettings(config: StackConfig, part: ProcessPart): void {
+  if (part === 'kafka') {
+    for (const n of kafkaNodeSettings(config)) if (n.pid !== undefined) assertFileIs(part, n.file, n.wanted);
+    return;
+  }
   const { file, wanted } = settingsOf(config, part);
+  assertFileIs(part, file, wanted);
+}
+
+function assertFileIs(part: ProcessPart, file: string, wanted: string): void {
   let current = '';
   try {
     current = fs.readFileSync(file, 'utf8');
@@ -132,8 +149,14 @@ async function preflight(config: StackConfig, toStart: ReadonlySet<ProcessPart>)
     throw new StackError('preflight', 'running as root needs `runuser` (util-linux) to start PostgreSQL as the postgres user');
   }
   for (const part of toStart) {
-    for (const [name, get] of PORT_VARS[part]) {
-      const port = get(config);
+    const ports: (readonly [string, number])[] =
+      part === 'kafka'
+        ? stoppedKafkaNodes(config).flatMap((n) => [
+            [n.id === 1 ? 'FIXLIFY_KAFKA_PORT' : `FIXLIFY_KAFKA_PORT (+${100 * (n.id - 1)} for node ${n.id})`, n.port] as const,
+            [n.id === 1 ? 'FIXLIFY_KAFKA_CONTROLLER_PORT' : `FIXLIFY_KAFKA_CONTROLLER_PORT (+${100 * (n.id - 1)} for node ${n.id})`, n.controllerPort] as const,
+          ])
+        : PORT_VARS[part].map(([name, get]) => [name, get(config)] as const);
+    for (const [name, port] of ports) {
       if (await portOpen(port)) {
         const who = await run('ss', ['-ltnpH', `sport = :${port}`]);
         const owner = /users:\(\("([^"]+)",pid=(\d+)/.exec(who.stdout);
@@ -193,7 +216,8 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
   };
   try {
     for (const dir of [paths.root, paths.logs, paths.run]) fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-    const toStart = new Set(PROCESS_PARTS.filter((p) => pidOf(config, p) === undefined));
+    // a part is started when it is not running; Kafka when any node of its cluster is not
+    const toStart = new Set(PROCESS_PARTS.filter((p) => (p === 'kafka' ? stoppedKafkaNodes(config).length > 0 : pidOf(config, p) === undefined)));
     for (const part of PROCESS_PARTS) if (!toStart.has(part)) assertSameSettings(config, part);
     if (!toStart.has('connect') && (libStale(config, 'connect') || libStale(config, 'connect-smt'))) {
       throw new StackError(
@@ -216,7 +240,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
     const processStep = (part: ProcessPart, start: () => Promise<void>, port: number) =>
       step(part, async () => {
         const pid = pidOf(config, part);
-        if (pid !== undefined) {
+        if (pid !== undefined && !toStart.has(part)) {
           try {
             await waitUntil(part, () => healthOf(config, part), { timeoutMs: config.timeoutMs, alive: () => isAlive(pid) });
           } catch (e) {
@@ -225,6 +249,13 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
           return { action: 'running', detail: `pid ${pid} · 127.0.0.1:${port}` };
         }
         await start();
+        if (part === 'kafka' && config.kafka.nodes.length > 1) {
+          const nodes = kafkaNodeSettings(config).map((n) => `${n.node.id}: pid ${n.pid ?? '?'} · 127.0.0.1:${n.node.port}`);
+          return {
+            action: 'started',
+            detail: `${nodes.length} nodes (replication ${config.kafka.replication}, min.insync ${config.kafka.minInsyncReplicas}) — ${nodes.join(', ')}`,
+          };
+        }
         return { action: 'started', detail: `pid ${pidOf(config, part) ?? '?'} · 127.0.0.1:${port}` };
       });
 
@@ -339,15 +370,16 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
   }
   const release = await acquireLock(paths.lock, config.timeoutMs * 4, log);
   try {
-    const stopJvm = async (part: 'connect' | 'kafka', timeoutMs: number) => {
-      const pid = pidOf(config, part);
+    const stopJvm = async (part: string, pid: number | undefined, timeoutMs: number) => {
       const t = Date.now();
       if (pid === undefined) return log(`  · ${part.padEnd(10)} not running`);
       const graceful = await stopPid(pid, timeoutMs);
       log(`  ✓ ${part.padEnd(10)} ${graceful ? 'stopped' : 'killed after timeout'} in ${seconds(Date.now() - t)} (pid ${pid})`);
     };
-    await stopJvm('connect', 30_000);
-    await stopJvm('kafka', 60_000);
+    await stopJvm('connect', connectPid(config), 30_000);
+    // the nodes of a cluster together: the last ones up would wait for a quorum that has gone
+    const kafkaNodes = config.kafka.nodes;
+    await Promise.all(kafkaNodes.map((n) => stopJvm(n.id === 1 ? 'kafka' : `kafka-${n.id}`, kafkaNodePid(config, n), 60_000)));
     const t = Date.now();
     if (postgresPid(config) === undefined) log(`  · postgres   not running`);
     else {
@@ -356,6 +388,7 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
     }
     if (opts.wipe) {
       for (const target of [paths.pgRoot, paths.kafkaRoot, paths.connectRoot, paths.logs, paths.run]) {
+        // kafkaRoot holds the recorded node count: a wiped stack starts with FIXLIFY_KAFKA_NODES (default 1) again
         fs.rmSync(target, { recursive: true, force: true });
       }
       if (opts.all) fs.rmSync(paths.lib, { recursive: true, force: true });
@@ -386,6 +419,8 @@ export interface PartStatus {
   /** 'ok' or the reason it is not healthy. */
   readonly health: string;
   readonly logFile?: string;
+  /** A Kafka node's node.id, on every kafka row of a cluster (`up --brokers N`); node 1's row comes first. */
+  readonly node?: number;
 }
 
 const healthText = async (check: () => Promise<boolean>): Promise<string> => {
@@ -400,24 +435,30 @@ const healthText = async (check: () => Promise<boolean>): Promise<string> => {
 export async function stackStatus(): Promise<PartStatus[]> {
   const config = stackConfig();
   const ports: Record<ProcessPart, number> = { postgres: config.pg.port, kafka: config.kafka.port, connect: config.connect.port };
-  const processRows = PROCESS_PARTS.map(async (part): Promise<PartStatus> => {
-    const pid = pidOf(config, part);
-    const logFile = partLogFile(config, part);
-    if (pid === undefined) return { part, state: 'stopped', port: ports[part], health: '-', logFile };
+  const row = async (part: ProcessPart, pid: number | undefined, port: number, logFile: string, node?: number): Promise<PartStatus> => {
+    const tag = node === undefined ? {} : { node };
+    if (pid === undefined) return { part, state: 'stopped', port, health: '-', logFile, ...tag };
     const kids = childPids(pid);
     const tree = [pid, ...kids].map((p) => rssKb(p) ?? 0).reduce((a, b) => a + b, 0);
     return {
       part,
       state: 'running',
       pid,
-      port: ports[part],
+      port,
       rssKb: rssKb(pid),
       treeRssKb: kids.length > 0 ? tree : undefined,
       health: await healthText(() => healthOf(config, part)),
       logFile,
+      ...tag,
     };
-  });
-  const kafkaUp = kafkaPid(config) !== undefined;
+  };
+  const cluster = config.kafka.nodes.length > 1;
+  const processRows = PROCESS_PARTS.flatMap((part) =>
+    part === 'kafka' && cluster
+      ? config.kafka.nodes.map((n) => row(part, kafkaNodePid(config, n), n.port, kafkaNodePaths(config, n).log, n.id))
+      : [row(part, pidOf(config, part), ports[part], partLogFile(config, part))],
+  );
+  const kafkaUp = config.kafka.nodes.some((n) => kafkaNodePid(config, n) !== undefined);
   const topicsRow = (async (): Promise<PartStatus> => {
     if (!kafkaUp) return { part: 'topics', state: 'absent', health: '-' };
     try {
@@ -448,8 +489,10 @@ export async function stackStatus(): Promise<PartStatus[]> {
       return { part: 'connector', state: 'absent', health: (e as Error).message };
     }
   })();
-  const [pg, kafka, connect] = processRows;
-  return Promise.all([pg, kafka, topicsRow, connect, connectorRow].filter((r) => r !== undefined));
+  // postgres, the kafka node(s), topics, connect, connector
+  const [pg, ...rest] = processRows;
+  const connect = rest.pop();
+  return Promise.all([pg, ...rest, topicsRow, connect, connectorRow].filter((r) => r !== undefined));
 }
 
 /** The last lines of a part's log, for error reports. */
