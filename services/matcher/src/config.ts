@@ -7,6 +7,7 @@ const MatcherEnv = z.object({
   /** events caused by automations at this depth or deeper start nothing (loop protection) */
   MATCHER_MAX_CAUSATION_DEPTH: z.coerce.number().int().min(1).max(50).default(3),
   /** the topics read and written; only benchmarks and tests on a shared cluster change them (topics of their own) */
+  MATCHER_WORKFLOWS_TOPIC: z.string().min(1).default(TOPICS.workflows),
   MATCHER_EVENTS_TOPIC: z.string().min(1).default(TOPICS.events),
   MATCHER_COMMANDS_TOPIC: z.string().min(1).default(TOPICS.commands),
   /** event partitions handled concurrently whose start commands commit in one Kafka transaction; 1 = one per partition batch */

@@ -47,7 +47,7 @@ const main = async (): Promise<void> => {
   const kafka = createKafka('fixlify-matcher', log);
   const broker = probeKafka(kafka, log);
   const index = new WorkflowIndex();
-  const follower = await followWorkflows(kafka, index, log);
+  const follower = await followWorkflows(kafka, index, log, cfg.MATCHER_WORKFLOWS_TOPIC);
   await follower.caughtUp;
 
   const pipeline = await runExactlyOncePipeline<DomainEvent>({

@@ -9,16 +9,18 @@ import type { WorkflowIndex } from './workflow-index';
  * instance, never committed), so a new instance builds its index without touching PostgreSQL.
  * Resolves `caughtUp` once it has read up to the end offsets seen at start. Supervised: a crashed
  * follower is replaced by one that reads the topic again from the beginning (upserts and removals
- * in log order leave the same index).
+ * in log order leave the same index). `topic` is TOPICS.workflows unless a benchmark or test on a
+ * shared cluster names one of its own (MATCHER_WORKFLOWS_TOPIC).
  */
 export const followWorkflows = async (
   kafka: Kafka,
   index: WorkflowIndex,
   log: Logger,
+  topic: string = TOPICS.workflows,
 ): Promise<{ caughtUp: Promise<void>; check: () => CheckResult; stop: () => Promise<void> }> => {
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(TOPICS.workflows);
+  const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   const pending = new Map<number, bigint>();
   for (const p of ends) if (BigInt(p.high) > BigInt(p.low)) pending.set(p.partition, BigInt(p.high));
@@ -50,7 +52,7 @@ export const followWorkflows = async (
     const close = () => consumer.disconnect().catch(() => undefined);
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [TOPICS.workflows], fromBeginning: true });
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
     } catch (e) {
       await close();
       throw e;
