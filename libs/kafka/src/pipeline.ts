@@ -2,7 +2,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import { LIMITS, formatIssues } from '@fixlify/contracts';
 import { deadLetter } from './dead-letter';
-import type { CheckResult } from './health';
+import { withTimeout, type CheckResult } from './health';
 import type { OutMessage } from './out-message';
 import { NO_SELF_RESTART, superviseConsumer, type Incarnation } from './supervise';
 import { kafkaEnv } from './env';
@@ -110,6 +110,15 @@ export interface RunningPipeline {
  * offsets. In place keeps the group stable through a short outage; a database restart takes a few seconds.
  */
 const TRANSIENT_RETRY_MS = 60_000;
+
+/**
+ * How long a transaction's produce, offsets and commit may take before the incarnation is given up
+ * as stuck (ms past the transaction timeout, after which the broker has aborted it anyway). Seen on
+ * a three-broker cluster after a leader was killed: a kafkajs produce retry that never settles, the
+ * consumer joined and "running", one partition never fetched again. Throwing out of eachBatch
+ * crashes the incarnation; the supervisor starts a fresh one from the committed offsets.
+ */
+export const COMMIT_STUCK_GRACE_MS = 15_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -261,6 +270,9 @@ const incarnate = async <T>(
     }
   };
 
+  // a transaction that has not settled by then is stuck (see COMMIT_STUCK_GRACE_MS)
+  const commitLimitMs = env.KAFKA_TRANSACTION_TIMEOUT_MS + COMMIT_STUCK_GRACE_MS + holdOpenMs;
+
   // group commit: partition batches that finish while a transaction is running share the next one
   let queued: { out: OutMessage[]; offsets: CommitOffset[]; done: (e?: Error) => void }[] = [];
   let committing = false;
@@ -273,9 +285,13 @@ const incarnate = async <T>(
         const group = queued;
         queued = [];
         try {
-          await commitTransaction(
-            group.flatMap((g) => g.out),
-            group.flatMap((g) => g.offsets),
+          await withTimeout(
+            commitTransaction(
+              group.flatMap((g) => g.out),
+              group.flatMap((g) => g.offsets),
+            ),
+            commitLimitMs,
+            `${o.name}: transaction (produce, offsets, commit)`,
           );
           for (const g of group) g.done();
         } catch (e) {
@@ -289,7 +305,7 @@ const incarnate = async <T>(
   };
   const groupCommit = (o.groupCommitPartitions ?? 1) > 1;
   const commit = (out: OutMessage[], offsets: CommitOffset[]): Promise<void> => {
-    if (!groupCommit) return commitTransaction(out, offsets);
+    if (!groupCommit) return withTimeout(commitTransaction(out, offsets), commitLimitMs, `${o.name}: transaction (produce, offsets, commit)`);
     return new Promise<void>((resolve, reject) => {
       queued.push({ out, offsets, done: (e) => (e === undefined ? resolve() : reject(e)) });
       if (!committing) void drain();

@@ -174,3 +174,16 @@ export const runCli = (args: string[], env: Record<string, string>): Promise<{ c
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('close', (code) => resolve({ code: code ?? 1, out }));
   });
+
+/**
+ * `npm run stack -- <args>` as a person would type it, with extra environment (say, FIXLIFY_STACK_DIR
+ * and ports for a second stack); resolves with its exit code and output.
+ */
+export const stackCli = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> =>
+  new Promise((resolve) => {
+    const child = spawn('npm', ['run', '-s', 'stack', '--', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (c) => resolve({ code: c ?? 1, out }));
+  });
