@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- executions [--executions N] [--orgs N] [--rate R] [--seconds S] [--direct] [--skip-latency] [--skip-throughput]`
+ * `npm run bench -- executions [--executions N] [--orgs N] [--rate R] [--seconds S] [--instances K] [--direct] [--skip-latency] [--skip-throughput]`
  *
  * Three-step executions (condition → webhook to a local receiver → update_record), started from
  * real row changes: jobs rows inserted in PostgreSQL → Debezium → ingest → matcher → executor,
@@ -9,39 +9,23 @@
  *   the completions, seen on automation.step-results.v1 read_committed);
  * - latency: one job every 1/R s (default R = 200/s) for S seconds (default 20); commit of the
  *   row to the webhook reaching the receiver (the first action), p50 / p99.
+ * `--instances K` runs K instances of each service (distinct FIXLIFY_INSTANCE_ID, one consumer group
+ * per service, the partitions shared); CPU per execution is then summed over a service's instances.
  * `--direct` skips CDC: start commands go straight onto a commands topic of the bench's own and
  * only the executor runs (to profile the executor alone; not the figure to report).
  * Prints one JSON line last: {"bench":"executions","executions_per_s":…,"p50_ms":…,"p99_ms":…}.
  * Figures are noisy on a shared 2-core machine.
  */
-import { fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
 import { TOPICS, type Command, type DomainEvent, type StepResult } from '@fixlify/contracts';
-import { allowLoopback, startService, startWebhookReceiver, tailTopic, testKafka, testPool, waitFor, type ServiceProcess } from '@fixlify/testing';
-import { createBenchOrgs, threeStepDefinition, waitIndexed } from './lib/three-step';
+import { allowLoopback, startService, tailTopic, testKafka, testPool, waitFor, type ServiceProcess } from '@fixlify/testing';
+import { cpuMs, envList, percentile, sleep } from './lib/measure';
+import { startReceiverProcess, type Received } from './lib/receiver';
+import { createBenchOrgs, jobCreatedStart, threeStepDefinition, waitIndexed } from './lib/three-step';
 
-const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
-};
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
-const cpuMs = (pid: number | undefined): number => {
-  if (!pid) return NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
@@ -51,6 +35,7 @@ const main = async (): Promise<void> => {
       rate: { type: 'string', default: '200' },
       seconds: { type: 'string', default: '20' },
       direct: { type: 'boolean', default: false },
+      instances: { type: 'string', default: '1' },
       'skip-latency': { type: 'boolean', default: false },
       'skip-throughput': { type: 'boolean', default: false },
       'executor-env': { type: 'string', default: '' },
@@ -67,12 +52,7 @@ const main = async (): Promise<void> => {
   const receiver = await startReceiverProcess();
   const services: ServiceProcess[] = [];
   const commandsTopic = direct ? `bench.executions.${process.pid}-${Date.now()}.commands` : TOPICS.commands;
-  const extraEnv = Object.fromEntries(
-    values['executor-env']
-      .split(',')
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
+  const extraEnv = envList(values['executor-env']);
 
   try {
     const definition = (tag: string) => threeStepDefinition(tag, receiver.url);
@@ -91,8 +71,14 @@ const main = async (): Promise<void> => {
       LOG_LEVEL: 'warn',
       ...(direct ? { EXECUTOR_COMMANDS_TOPIC: commandsTopic, FIXLIFY_START_FROM: 'earliest' } : {}),
     };
+    const instances = Number(values.instances);
+    if (!Number.isInteger(instances) || instances < 1 || instances > 6) throw new Error('--instances takes 1 to 6 (the automation topics have 6 partitions)');
     for (const name of direct ? (['executor'] as const) : (['ingest', 'matcher', 'executor', 'metrics'] as const))
-      services.push(await startService(name, name === 'executor' ? { ...env, ...extraEnv } : env, `bench-exec-${name}`));
+      for (let i = 1; i <= instances; i++) {
+        const label = instances === 1 ? `bench-exec-${name}` : `bench-exec-${name}-${i}`;
+        const own = { ...(name === 'executor' ? { ...env, ...extraEnv } : env), FIXLIFY_INSTANCE_ID: `${label}-${process.pid}` };
+        services.push(await startService(name, own, label));
+      }
     await Promise.all(services.map((s) => s.waitReady(90_000)));
     const tag = `bench-${process.pid}`;
     const def = definition(tag);
@@ -100,8 +86,7 @@ const main = async (): Promise<void> => {
     const { orgs, prefix } = await createBenchOrgs(pool, orgCount, def, 'Executions bench');
     const needle = Buffer.from(`"organizationId":"${prefix}`);
     const orgSet = new Set(orgs.map((o) => o.org));
-    const matcher = services.find((s) => s.name === 'matcher');
-    if (matcher) await waitIndexed(matcher.port, orgs);
+    for (const matcher of services.filter((s) => s.name === 'matcher')) await waitIndexed(matcher.port, orgs);
 
     const completions = await tailTopic(kafka, TOPICS.stepResults, (m) => {
       if (!m.value?.includes(needle)) return undefined;
@@ -150,34 +135,7 @@ const main = async (): Promise<void> => {
         await producer.send({
           topic: commandsTopic,
           messages: r.rows.map((row) => {
-            const c: Command = {
-              v: 1,
-              kind: 'start',
-              executionId: randomUUID(),
-              organizationId: o.org,
-              workflowId: o.wf.workflowId,
-              versionId: o.wf.versionId,
-              version: o.wf.version,
-              issuedAt: now,
-              definition: def,
-              event: {
-                v: 1,
-                eventId: randomUUID(),
-                type: 'job_created',
-                organizationId: o.org,
-                entityType: 'job',
-                entityId: row.id,
-                before: null,
-                after: { id: row.id, organization_id: o.org, client_id: o.client, title },
-                occurredAt: now,
-                emittedAt: now,
-                workflowId: null,
-                causation: null,
-                data: {},
-                source: { kind: 'cdc', table: 'jobs', lsn: '0', txId: '0' },
-              },
-              triggeredAt: now,
-            };
+            const c = jobCreatedStart(o, row.id, title, def, now);
             return { key: c.executionId, value: JSON.stringify(c) };
           }),
         });
@@ -215,7 +173,9 @@ const main = async (): Promise<void> => {
       executionsPerS = round((Math.floor(times.length * 0.9) - Math.floor(times.length * 0.1)) / ((t90 - t10) / 1000));
       const failed = completions.seen.slice(before).filter((c) => !c.ok).length;
       // where the time goes: CPU each service used per execution (less sensitive to a busy machine than rates)
-      const cpuPerExecution = Object.fromEntries(services.map((sv, i) => [sv.name, round((cpuMs(sv.child.pid) - cpuBefore[i]!) / total, 3)]));
+      const cpuByService = new Map<string, number>();
+      services.forEach((sv, i) => cpuByService.set(sv.name, (cpuByService.get(sv.name) ?? 0) + cpuMs(sv.child.pid) - cpuBefore[i]!));
+      const cpuPerExecution = Object.fromEntries([...cpuByService].map(([name, ms]) => [name, round(ms / total, 3)]));
       const benchCpu = process.cpuUsage(benchCpuBefore);
       throughput = {
         executions: total,
@@ -320,6 +280,7 @@ const main = async (): Promise<void> => {
         p50_ms: p50,
         p99_ms: p99,
         mode: direct ? 'direct-commands' : 'cdc',
+        instances: Number(values.instances),
         duplicate_keys: dup,
         orgs: orgCount,
         throughput,
@@ -334,48 +295,7 @@ const main = async (): Promise<void> => {
   }
 };
 
-interface Received {
-  path: string;
-  at: number;
-  key: string | null;
-}
-
-/** The webhook receiver runs in a process of its own: the bench's consumers must not delay its answers. */
-const startReceiverProcess = async (): Promise<{ url: string; dump: () => Promise<Received[]>; close: () => Promise<void> }> => {
-  const child = fork(__filename, [], { env: { ...process.env, BENCH_EXECUTIONS_ROLE: 'receiver' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = <T>(): Promise<T> => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
-  const { url } = await next<{ url: string }>();
-  let queue: Promise<unknown> = Promise.resolve();
-  const ask = <T>(what: string): Promise<T> => {
-    const p = queue.then(() => {
-      const answer = next<T>();
-      child.send(what);
-      return answer;
-    });
-    queue = p.catch(() => undefined);
-    return p;
-  };
-  return {
-    url,
-    dump: () => ask<Received[]>('dump'),
-    close: async () => {
-      await ask<unknown>('close');
-      child.disconnect();
-    },
-  };
-};
-
-const runReceiver = async (): Promise<void> => {
-  const receiver = await startWebhookReceiver();
-  process.on('message', (m) => {
-    if (m === 'dump') process.send!(receiver.received.map((r) => ({ path: r.path, at: new Date(r.receivedAt).getTime(), key: r.idempotencyKey ?? null })));
-    if (m === 'close') void receiver.close().then(() => process.send!('closed'));
-  });
-  process.on('disconnect', () => process.exit(0));
-  process.send!({ url: receiver.url });
-};
-
-(process.env.BENCH_EXECUTIONS_ROLE === 'receiver' ? runReceiver() : main()).catch((e: unknown) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });
