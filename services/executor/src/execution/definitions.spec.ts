@@ -112,6 +112,38 @@ describe('workflow definitions by version id', () => {
     expect(store.compact(kept!.value)).toHaveProperty('definition');
   });
 
+  it('resolves every command of a batch when the cache holds fewer versions than are in use (its rows, or another batch meanwhile, evict entries)', async () => {
+    const v = (n: number) => `${n}${n}${n}${n}${n}${n}${n}${n}-0000-4000-8000-00000000000${n}`;
+    const cache = new DefinitionCache(2);
+    const rows = [1, 2, 3, 4, 5].map((n) => ({ id: v(n), organization_id: ORG, definition }));
+    const decode = createCommandDecoder(cache);
+    const cmd = (n: number): Command => {
+      const d = decode(msg(start({ versionId: v(n) })));
+      if (d.ok !== true) throw new Error('expected a command');
+      return d.value;
+    };
+    let store = createDefinitionStore(versionsPool(rows).pool, cache, quiet);
+    // three versions missing from a cache of two: the query's own rows evict the first one it read
+    const one = await store.resolve([item(cmd(1), '1'), item(cmd(2), '2'), item(cmd(3), '3')]);
+    expect(one.unresolved).toBe(0);
+    expect(one.items).toHaveLength(3);
+    // a hit (version 3) and a miss (version 1): another batch's rows (4, 5) evict the hit during the query
+    let other: Promise<unknown> = Promise.resolve();
+    const racing = {
+      query: jest.fn(async (_sql: string, params: unknown[]) => {
+        const ids = params[0] as string[];
+        if (ids.includes(v(1))) await (other = createDefinitionStore(versionsPool(rows).pool, cache, quiet).resolve([item(cmd(4)), item(cmd(5))]));
+        return { rows: rows.filter((r) => ids.includes(r.id)) };
+      }),
+    } as unknown as Pool;
+    store = createDefinitionStore(racing, cache, quiet);
+    const two = await store.resolve([item(cmd(3), '4'), item(cmd(1), '5')]);
+    await other;
+    expect(cache.get(v(3))).toBeUndefined();
+    expect(two.unresolved).toBe(0);
+    expect(two.items.map((i) => i.value.kind !== 'cancel' && i.value.versionId)).toEqual([v(3), v(1)]);
+  });
+
   it('a cache holds the most recently used versions', () => {
     const cache = new DefinitionCache(2);
     const e = { def: definition as never, nodes: 2, edges: 1, organizationId: ORG, stored: true };

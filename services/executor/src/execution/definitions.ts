@@ -58,9 +58,17 @@ export const createDefinitionStore = (pool: Pool, cache: DefinitionCache, log: L
   };
   return {
     resolve: async (items) => {
+      // what this batch resolves against: its cache hits, taken now, and the rows it reads. Not the cache
+      // itself: with more versions in use than it holds, the rows of this query (or another batch's,
+      // during the query) evict entries this batch still needs, and their commands would be dropped
+      const found = new Map<string, CachedDefinition>();
       const missing = new Set<string>();
-      for (const i of items)
-        if (i.value.kind !== 'cancel' && !i.value.definition && !storedFor(i.value.versionId, i.value.organizationId)) missing.add(i.value.versionId);
+      for (const i of items) {
+        if (i.value.kind === 'cancel' || i.value.definition || found.has(i.value.versionId)) continue;
+        const hit = storedFor(i.value.versionId, i.value.organizationId);
+        if (hit) found.set(i.value.versionId, hit);
+        else missing.add(i.value.versionId);
+      }
       if (missing.size > 0) {
         const rows = await pool.query<{ id: string; organization_id: string; definition: unknown }>(
           'SELECT id, organization_id, definition FROM automation_workflow_versions WHERE id = ANY($1::uuid[])',
@@ -72,13 +80,15 @@ export const createDefinitionStore = (pool: Pool, cache: DefinitionCache, log: L
             log.error({ versionId: r.id, issues: parsed.error.issues.slice(0, 3) }, 'a stored workflow version does not parse; its commands are dropped');
             continue;
           }
-          cache.set(r.id, {
+          const e: CachedDefinition = {
             def: parsed.data,
             nodes: parsed.data.nodes.length,
             edges: parsed.data.edges.length,
             organizationId: r.organization_id,
             stored: true,
-          });
+          };
+          cache.set(r.id, e);
+          found.set(r.id, e);
         }
       }
       const out: ResolvedItem[] = [];
@@ -89,8 +99,8 @@ export const createDefinitionStore = (pool: Pool, cache: DefinitionCache, log: L
           out.push(i as ResolvedItem);
           continue;
         }
-        const hit = storedFor(c.versionId, c.organizationId);
-        if (!hit) {
+        const hit = found.get(c.versionId);
+        if (hit?.organizationId !== c.organizationId) {
           unresolved++;
           log.warn(
             { executionId: c.executionId, versionId: c.versionId, organizationId: c.organizationId, offset: i.offset, partition: i.partition },
