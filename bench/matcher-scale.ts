@@ -24,7 +24,8 @@
  *    topics, a consumer group of its own from the beginning) is started:
  *    - `index_build_ms`: process spawn → its log line "workflow index caught up" (pino time): Node and
  *      the TypeScript loader starting, Kafka connections, the follower's group join and reading,
- *      parsing (zod) and indexing every workflow record;
+ *      parsing (JSON, and zod for what matching reads: the record's fields, the trigger node, the
+ *      settings) and indexing every workflow record;
  *    - `ready_ms`: spawn → its log line "matcher started" (HTTP up; /health/ready answers): the
  *      above plus the events consumer's join and the transactional producer's init;
  *    - memory after the index is built, the matcher idle: VmRSS (/proc/<pid>/status) and the V8
@@ -47,7 +48,6 @@
  * The broker and the matcher share the machine's cores with whatever else runs: figures are noisy.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
@@ -62,27 +62,15 @@ import {
   type TriggerType,
   type WorkflowDefinitionInput,
 } from '@fixlify/contracts';
-import { parsePrometheusText, sampleSum, type PromExposition } from '@fixlify/kafka';
+import { sampleSum } from '@fixlify/kafka';
 import { startService, testKafka, waitFor, type ServiceProcess } from '@fixlify/testing';
+import { readWorkflowValue } from '../services/matcher/src/index/indexed-workflow';
 import { WorkflowIndex } from '../services/matcher/src/index/workflow-index';
 import { matchEvent } from '../services/matcher/src/matching/match-event';
+import { cpuMs, envList, memMb, numList, scrape, sleep } from './lib/measure';
 
 const round = (x: number, d = 0): number => Math.round(x * 10 ** d) / 10 ** d;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string, extra: Record<string, unknown> = {}): void => console.error(JSON.stringify({ at: new Date().toISOString(), msg, ...extra }));
-const envList = (s: string | undefined): Record<string, string> =>
-  Object.fromEntries(
-    (s ?? '')
-      .split(',')
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
-const numList = (s: string, what: string): number[] =>
-  s.split(',').map((x) => {
-    const n = Number(x.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${what}: ${JSON.stringify(x)} is not a positive integer`);
-    return n;
-  });
 
 /** deterministic pseudo-random numbers (mulberry32), so runs offer the same mix */
 const prng = (seed: number): (() => number) => {
@@ -96,22 +84,6 @@ const prng = (seed: number): (() => number) => {
   };
 };
 
-// ---- /proc of the matcher process
-
-const CLK_TCK = 100; // USER_HZ on Linux (getconf CLK_TCK)
-/** utime + stime of a process, ms (all its threads) */
-const cpuMs = (pid: number): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-};
-/** VmRSS and VmHWM of a process, MiB */
-const memMb = (pid: number): { rss: number; hwm: number } => {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
-};
-const scrape = async (port: number): Promise<PromExposition> => parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
 const MB = 1024 * 1024;
 
 // ---- workflows
@@ -452,14 +424,14 @@ const runPoint = async (
     });
 
     // ---- in-process: what parsing and indexing the records costs, and the index lookup + filters alone
-    // the follower's steps, each over all records: JSON.parse, PublishedWorkflow.safeParse, upsert
+    // the follower's steps, each over all records: JSON.parse, the index's validation (readWorkflowValue), upsert
     t0 = performance.now();
     const raws: unknown[] = records.map((r) => JSON.parse(r.value as string));
     const t1 = performance.now();
-    const parsed = raws.map((raw) => {
-      const p = PublishedWorkflow.safeParse(raw);
-      if (!p.success) throw new Error(`a bench workflow does not parse: ${p.error.message}`);
-      return p.data;
+    const parsed = raws.map((raw, i) => {
+      const p = readWorkflowValue(records[i]!.key as string, raw);
+      if (!p.ok) throw new Error(`a bench workflow is not read: ${p.reason}`);
+      return p.workflow;
     });
     const t2 = performance.now();
     const index = new WorkflowIndex();

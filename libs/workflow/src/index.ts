@@ -25,6 +25,6 @@ export { delayUntil, nextCronOccurrences, occurrenceKey, validateCron, type Dela
 export { quietHoursWindowEnd, type QuietHours } from './quiet-hours';
 export { continuationProgress, stepsOfProgress } from './progress';
 export { enrollmentExecutionId } from './enrollment';
-export { decideStart, describeFailure, type DecideOptions, type StartDecision } from './start';
+export { decideStart, decideStartByRule, describeFailure, type DecideOptions, type RuleDecision, type StartDecision, type StartRule } from './start';
 export { decideAtTime, explainStart, type FiredOutcome, type KnownExecution, type WorkflowHistory } from './explain';
 export { isKeywordRepliesWorkflow, keywordRepliesWorkflow } from './keyword-replies';

@@ -1,16 +1,15 @@
-import type { PublishedWorkflow } from '@fixlify/contracts';
+import type { TriggerType } from '@fixlify/contracts';
+import type { IndexedWorkflow } from './indexed-workflow';
 import { WorkflowIndex } from './workflow-index';
 
-const wf = (id: string, org: string, type: PublishedWorkflow['triggerType']): PublishedWorkflow => ({
-  v: 1,
+const wf = (id: string, org: string, type: TriggerType): IndexedWorkflow => ({
   workflowId: id,
   organizationId: org,
-  name: id,
   version: 1,
   versionId: id,
   triggerType: type,
-  definition: { schemaVersion: 1, nodes: [{ id: 't', type: 'trigger', trigger: { type } as never }], edges: [], settings: { reenrollment: 'every_time' } },
-  updatedAt: new Date(0).toISOString(),
+  trigger: { type } as IndexedWorkflow['trigger'],
+  reenrollment: 'every_time',
 });
 
 describe('WorkflowIndex', () => {

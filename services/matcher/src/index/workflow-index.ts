@@ -1,9 +1,10 @@
-import type { PublishedWorkflow, TriggerType } from '@fixlify/contracts';
+import type { TriggerType } from '@fixlify/contracts';
+import type { IndexedWorkflow } from './indexed-workflow';
 
-/** Active workflow versions per organization and trigger type; fed by the compacted workflows topic. */
+/** Active workflow versions (what matching reads of them) per organization and trigger type; fed by the compacted workflows topic. */
 export class WorkflowIndex {
-  private readonly byId = new Map<string, PublishedWorkflow>();
-  private readonly byOrgTrigger = new Map<string, PublishedWorkflow[]>();
+  private readonly byId = new Map<string, IndexedWorkflow>();
+  private readonly byOrgTrigger = new Map<string, IndexedWorkflow[]>();
 
   private static key(org: string, type: TriggerType): string {
     return `${org}|${type}`;
@@ -13,19 +14,19 @@ export class WorkflowIndex {
     return this.byId.size;
   }
 
-  get(workflowId: string): PublishedWorkflow | undefined {
+  get(workflowId: string): IndexedWorkflow | undefined {
     return this.byId.get(workflowId);
   }
 
-  candidates(organizationId: string, type: TriggerType): readonly PublishedWorkflow[] {
+  candidates(organizationId: string, type: TriggerType): readonly IndexedWorkflow[] {
     return this.byOrgTrigger.get(WorkflowIndex.key(organizationId, type)) ?? [];
   }
 
-  all(): IterableIterator<PublishedWorkflow> {
+  all(): IterableIterator<IndexedWorkflow> {
     return this.byId.values();
   }
 
-  upsert(w: PublishedWorkflow): void {
+  upsert(w: IndexedWorkflow): void {
     this.remove(w.workflowId);
     this.byId.set(w.workflowId, w);
     const k = WorkflowIndex.key(w.organizationId, w.triggerType);

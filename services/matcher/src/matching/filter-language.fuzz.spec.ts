@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { COMPARISON_OPS, Condition, TriggerSpec, type DomainEvent } from '@fixlify/contracts';
+import { COMPARISON_OPS, Condition, TriggerNode, TriggerSpec, type DomainEvent } from '@fixlify/contracts';
 import { evaluateCondition, matchesTrigger, validateWorkflow } from '@fixlify/workflow';
+import { QuickTriggerNode } from '../index/indexed-workflow';
 
 /**
  * The trigger filter language under generated bad input: a filter is refused with a clear
@@ -27,6 +28,31 @@ const { cond } = fc.letrec<{ cond: unknown; leaf: unknown }>((tie) => ({
     fc.record({ any: fc.oneof(fc.array(tie('cond'), { maxLength: 3 }), literalArb) }),
     fc.record({ not: tie('cond') }),
     fc.record({ all: fc.array(tie('cond'), { maxLength: 2 }), any: fc.array(tie('cond'), { maxLength: 2 }) }),
+  ),
+}));
+
+/** well-formed conditions only */
+const validLeaf = fc.oneof(
+  fc.record({
+    field: fc.constantFrom('after.status', 'data.to', 'job.total'),
+    op: fc.constantFrom('eq', 'neq', 'contains'),
+    value: fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null)),
+  }),
+  fc.record({ field: fc.constant('after.total'), op: fc.constantFrom('gt', 'lte'), value: fc.oneof(fc.integer(), fc.constant('2026-01-01')) }),
+  fc.record({ field: fc.constant('after.status'), op: fc.constantFrom('in', 'not_in'), value: fc.array(fc.string({ maxLength: 5 }), { maxLength: 4 }) }),
+  fc.record({ field: fc.constant('after.email'), op: fc.constantFrom('is_empty', 'is_not_empty') }),
+  fc.record(
+    { field: fc.constant('status'), op: fc.constant('changed'), from: fc.string({ maxLength: 5 }), to: fc.string({ maxLength: 5 }) },
+    { requiredKeys: ['field', 'op'] },
+  ),
+);
+const { valid } = fc.letrec<{ valid: unknown }>((tie) => ({
+  valid: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    validLeaf,
+    fc.record({ all: fc.array(tie('valid'), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ any: fc.array(tie('valid'), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ not: tie('valid') }),
   ),
 }));
 
@@ -104,6 +130,34 @@ describe('filter language fuzz', () => {
     for (let i = 0; i < 9; i++) nine = { all: [nine] };
     const r9 = validateWorkflow(definitionWith(nine));
     expect(!r9.ok && r9.errors.map((e) => e.code)).toEqual(['condition_too_deep']);
+  });
+
+  it('the index reads a filter quickly only when the Condition schema accepts it, with the same output', () => {
+    let quick = 0;
+    fc.assert(
+      fc.property(fc.oneof(cond, valid, fc.jsonValue({ maxDepth: 6 })), fc.constantFrom('job_status_changed', 'job_overdue'), (filter, type) => {
+        const node = { id: 'trigger', type: 'trigger', trigger: { type, filter, ...(type === 'job_overdue' ? { config: {} } : {}) } };
+        const q = QuickTriggerNode.safeParse(node);
+        const full = TriggerNode.safeParse(node);
+        if (q.success) {
+          quick++;
+          expect(full.success && full.data).toEqual(q.data);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(quick).toBeGreaterThan(100);
+  });
+
+  it('and it reads every valid filter quickly (up to 32 levels), so the contract parse is only for what fails', () => {
+    fc.assert(
+      fc.property(valid, (filter) => {
+        const node = { id: 'trigger', type: 'trigger', trigger: { type: 'job_status_changed', filter } };
+        expect(TriggerNode.safeParse(node).success).toBe(true);
+        expect(QuickTriggerNode.safeParse(node).success).toBe(true);
+      }),
+      { numRuns: 1500 },
+    );
   });
 
   it('evaluating any condition (validated or not) over any event answers a boolean', () => {

@@ -1,4 +1,14 @@
-import { Command, executionId, keywordRepliesWorkflowId, type DomainEvent, type PublishedWorkflow, type TriggerSpec } from '@fixlify/contracts';
+import {
+  Command,
+  executionId,
+  keywordRepliesWorkflowId,
+  withoutDefinition,
+  type DomainEvent,
+  type PublishedWorkflow,
+  type TriggerSpec,
+} from '@fixlify/contracts';
+import { decideStart } from '@fixlify/workflow';
+import { readWorkflowRecord, type IndexedWorkflow } from '../index/indexed-workflow';
 import { WorkflowIndex } from '../index/workflow-index';
 import { matchEvent } from './match-event';
 
@@ -47,9 +57,15 @@ const event = (o: Partial<DomainEvent> = {}): DomainEvent => ({
   ...o,
 });
 
+/** a workflow as the follower indexes it: its record on the topic, read */
+const indexed = (w: PublishedWorkflow): IndexedWorkflow => {
+  const r = readWorkflowRecord(w.workflowId, JSON.stringify(w));
+  if (!r.ok) throw new Error(r.reason);
+  return r.workflow;
+};
 const indexOf = (...ws: PublishedWorkflow[]): WorkflowIndex => {
   const idx = new WorkflowIndex();
-  for (const w of ws) idx.upsert(w);
+  for (const w of ws) idx.upsert(indexed(w));
   return idx;
 };
 const starts = (idx: WorkflowIndex, ev: DomainEvent, maxDepth = 3) =>
@@ -125,6 +141,31 @@ describe('matchEvent', () => {
   it('no candidates, no starts', () => {
     expect(matchEvent(new WorkflowIndex(), event(), 3, now)).toEqual([]);
   });
+
+  it('the index holds no definition, and starts what decideStart starts on the full workflow (its command without the definition)', () => {
+    const ws = [
+      wf({ type: 'job_status_changed' }),
+      wf({ type: 'job_status_changed' }, { reenrollment: 'once_per_entity' }),
+      wf({
+        type: 'job_status_changed',
+        filter: { any: [{ field: 'data.to', op: 'eq', value: 'completed' }, { not: { field: 'after.total', op: 'is_empty' } }] },
+      }),
+      wf({ type: 'job_status_changed', filter: { field: 'after.total', op: 'gt', value: 500 } }),
+      wf({ type: 'job_status_changed' }, { org: OTHER_ORG }),
+      wf({ type: 'job_created' }),
+    ];
+    const idx = indexOf(...ws);
+    for (const w of idx.all()) expect(w).not.toHaveProperty('definition');
+    for (const ev of [event(), event({ organizationId: OTHER_ORG }), event({ type: 'job_created', before: null }), event({ after: { status: 'completed' } })]) {
+      const expected = ws.flatMap((w) => {
+        const d = decideStart(w, ev, { maxDepth: 3, now });
+        return d.kind === 'start' ? [withoutDefinition(d.command)] : [];
+      });
+      expect(starts(idx, ev)).toEqual(expected);
+      // never a workflow of another organization
+      for (const c of starts(idx, ev)) expect(c.organizationId).toBe(ev.organizationId);
+    }
+  });
 });
 
 describe('SMS keywords', () => {
@@ -149,7 +190,7 @@ describe('SMS keywords', () => {
   it("start the organization's built-in reply and none of its own sms_received workflows", () => {
     const index = new WorkflowIndex();
     const own = wf({ type: 'sms_received' });
-    index.upsert(own);
+    index.upsert(indexed(own));
     const out = matchEvent(index, sms('stop'), 3, now);
     expect(out).toHaveLength(1);
     const cmd = (out[0] as { command: Command & { kind: 'start' } }).command;

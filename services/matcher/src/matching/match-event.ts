@@ -1,5 +1,6 @@
-import { withoutDefinition, type DomainEvent, type PublishedWorkflow, type StartCommand } from '@fixlify/contracts';
-import { decideStart, keywordRepliesWorkflow } from '@fixlify/workflow';
+import type { DomainEvent, StartCommand } from '@fixlify/contracts';
+import { decideStart, decideStartByRule, keywordRepliesWorkflow } from '@fixlify/workflow';
+import type { IndexedWorkflow } from '../index/indexed-workflow';
 import type { WorkflowIndex } from '../index/workflow-index';
 
 export type MatchOutcome = { kind: 'start'; command: StartCommand } | { kind: 'skipped'; reason: 'loop_depth' | 'workflow_not_indexed'; detail: string };
@@ -14,11 +15,15 @@ export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: numb
     return [
       { kind: 'skipped', reason: 'loop_depth', detail: `caused by execution ${ev.causation.executionId} at depth ${ev.causation.depth} (limit ${maxDepth})` },
     ];
-  let candidates: readonly PublishedWorkflow[];
-  // an SMS keyword (STOP, START, HELP): the organization's built-in reply, and none of its workflows
+  // an SMS keyword (STOP, START, HELP): the organization's built-in reply, and none of its workflows.
+  // It has no stored version, so its command carries its definition (the one start the matcher makes with one)
   const builtIn = keywordRepliesWorkflow(ev);
-  if (builtIn) candidates = [builtIn];
-  else if (ev.workflowId) {
+  if (builtIn) {
+    const d = decideStart(builtIn, ev, { maxDepth, now });
+    return d.kind === 'start' ? [{ kind: 'start', command: d.command }] : [];
+  }
+  let candidates: readonly IndexedWorkflow[];
+  if (ev.workflowId) {
     // clock, manual and webhook events name their workflow; one this index lacks is worth seeing
     const w = index.get(ev.workflowId);
     if (!w || w.organizationId !== ev.organizationId || w.triggerType !== ev.type)
@@ -33,10 +38,10 @@ export const matchEvent = (index: WorkflowIndex, ev: DomainEvent, maxDepth: numb
   } else candidates = index.candidates(ev.organizationId, ev.type);
   const out: MatchOutcome[] = [];
   for (const w of candidates) {
-    const d = decideStart(w, ev, { maxDepth, now });
     // a published version is stored and immutable: the executor resolves it by id, so the command
-    // travels without it; the built-in keyword reply has no stored version and carries its own
-    if (d.kind === 'start') out.push({ kind: 'start', command: builtIn ? d.command : withoutDefinition(d.command) });
+    // travels without it (the index holds none: see IndexedWorkflow)
+    const d = decideStartByRule(w, ev, { maxDepth, now });
+    if (d.kind === 'start') out.push({ kind: 'start', command: d.command });
   }
   return out;
 };
